@@ -1,0 +1,144 @@
+public import Foundation
+
+/// Everything a route can do, named once. Every route declares exactly one of these, and
+/// `AccessPolicy.decide` is the only place that says who may do it (SECURITY.md, "Access policy").
+public enum Action: String, Sendable, CaseIterable, Codable {
+    // Open to anyone, signed in or not: sign-in, first-run setup, accepting an invitation, health, assets, API description.
+    case usePublicPage = "public.use"
+    // Steps of signing in that happen before the second factor is done.
+    case completeSignIn = "session.complete"
+    // Anything about one's own account: home, sign-out, two-factor enrolment.
+    case useOwnAccount = "account.use"
+
+    // Practice administration (owner).
+    case viewPractice = "practice.view"
+    case inviteTherapist = "practice.invite-therapist"
+
+    // A therapist's caseload.
+    case viewCaseload = "caseload.view"
+    case inviteClient = "caseload.invite-client"
+
+    // One client's record (therapists on the care team).
+    case viewClientRecord = "client.view"
+    case listProgressNotes = "progress-notes.list"
+    case readProgressNote = "progress-notes.read"
+    case writeProgressNote = "progress-notes.write"
+    case listPsychotherapyNotes = "psychotherapy-notes.list"
+    case readPsychotherapyNote = "psychotherapy-notes.read"
+    case writePsychotherapyNote = "psychotherapy-notes.write"
+
+    // The client's own portal.
+    case viewOwnPortal = "portal.view"
+
+    /// Actions that touch one client's record: each attempt, allowed or denied, goes into the audit trail.
+    public var isClientScoped: Bool {
+        switch self {
+        case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
+             .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote:
+            return true
+        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist,
+             .viewCaseload, .inviteClient, .viewOwnPortal:
+            return false
+        }
+    }
+}
+
+/// What an action is about.
+public enum Resource: Sendable, Equatable {
+    /// Nothing beyond the actor themselves (their account, their practice's admin pages, their caseload).
+    case none
+    /// A client's record.
+    case client(ClientScope)
+    /// One psychotherapy note: the therapist's private process notes, readable by their author only (HIPAA).
+    case psychotherapyNote(ClientScope, authorID: UUID)
+}
+
+/// Why something was refused. The HTTP layer maps these to status codes; the audit trail records them.
+public enum DenialReason: String, Sendable, Equatable, CaseIterable {
+    case notSignedIn = "not-signed-in"
+    case secondFactorPending = "second-factor-pending"
+    case wrongRole = "wrong-role"
+    case otherPractice = "other-practice"
+    case notOnCareTeam = "not-on-care-team"
+    case notAuthor = "not-author"
+
+    /// Whether the refusal should look like "there is nothing here". Records of other practices, other
+    /// therapists' clients and other people's private notes must not even be confirmed to exist.
+    public var hidesExistence: Bool {
+        switch self {
+        case .otherPractice, .notOnCareTeam, .notAuthor: return true
+        case .notSignedIn, .secondFactorPending, .wrongRole: return false
+        }
+    }
+}
+
+public enum Decision: Sendable, Equatable {
+    case allow
+    case deny(DenialReason)
+
+    public var isAllowed: Bool { self == .allow }
+}
+
+/// Who the request comes from, as far as the policy is concerned.
+public enum Requester: Sendable, Equatable {
+    case signedOut
+    /// Password accepted, second factor (or its enrolment) still to do.
+    case partiallySignedIn(Actor)
+    case signedIn(Actor)
+}
+
+/// The access policy: one pure function, used by every route. Nothing else decides who may see what.
+public enum AccessPolicy {
+    public static func decide(_ requester: Requester, _ action: Action, _ resource: Resource = .none) -> Decision {
+        switch action {
+        case .usePublicPage:
+            return .allow
+        case .completeSignIn:
+            switch requester {
+            case .signedOut: return .deny(.notSignedIn)
+            case .partiallySignedIn, .signedIn: return .allow
+            }
+        default:
+            break
+        }
+
+        let actor: Actor
+        switch requester {
+        case .signedOut: return .deny(.notSignedIn)
+        case .partiallySignedIn: return .deny(.secondFactorPending)
+        case .signedIn(let signedIn): actor = signedIn
+        }
+
+        switch action {
+        case .usePublicPage, .completeSignIn, .useOwnAccount:
+            return .allow
+        case .viewPractice, .inviteTherapist:
+            return actor.role == .owner ? .allow : .deny(.wrongRole)
+        case .viewCaseload, .inviteClient:
+            return actor.role == .therapist ? .allow : .deny(.wrongRole)
+        case .viewOwnPortal:
+            return actor.role == .client ? .allow : .deny(.wrongRole)
+        case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
+             .listPsychotherapyNotes, .writePsychotherapyNote:
+            guard case .client(let scope) = resource else { return .deny(.wrongRole) }
+            return careTeamDecision(actor, scope)
+        case .readPsychotherapyNote:
+            guard case .psychotherapyNote(let scope, let authorID) = resource else { return .deny(.wrongRole) }
+            let onTeam = careTeamDecision(actor, scope)
+            guard onTeam == .allow else { return onTeam }
+            return authorID == actor.userID ? .allow : .deny(.notAuthor)
+        }
+    }
+
+    /// Clinical content is for the therapists on the client's care team: not the owner (who administers but does
+    /// not read other therapists' clients), not other therapists, never anyone from another practice.
+    private static func careTeamDecision(_ actor: Actor, _ scope: ClientScope) -> Decision {
+        guard actor.practiceID == scope.practiceID else { return .deny(.otherPractice) }
+        guard actor.role == .therapist else {
+            // A client asking for a staff view of a record, even their own, is in the wrong role; the owner
+            // is refused as not on the care team, which keeps the record's existence hidden from them.
+            return actor.role == .client ? .deny(.wrongRole) : .deny(.notOnCareTeam)
+        }
+        return scope.careTeam.contains(actor.userID) ? .allow : .deny(.notOnCareTeam)
+    }
+}

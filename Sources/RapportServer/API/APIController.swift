@@ -1,0 +1,252 @@
+import Fluent
+import Foundation
+import RapportCore
+import Vapor
+
+/// The JSON API under /api/v1: the same operations as the pages, for scripts and other tools. Sign in with
+/// POST /sessions, then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details.
+enum APIController {
+    static func register(_ api: any RoutesBuilder) {
+        api.get("openapi.json", action: .usePublicPage, use: openAPI)
+        api.post("setup", action: .usePublicPage, use: setup)
+        api.post("sessions", action: .usePublicPage, use: signIn)
+        api.delete("sessions", "current", action: .completeSignIn, use: signOut)
+        api.get("me", action: .useOwnAccount, use: me)
+        api.post("invitations", "therapists", action: .inviteTherapist, use: inviteTherapist)
+        api.get("invitations", ":token", action: .usePublicPage, use: invitation)
+        api.post("invitations", ":token", "accept", action: .usePublicPage, use: acceptInvitation)
+        api.get("clients", action: .viewCaseload, use: caseload)
+        api.post("clients", action: .inviteClient, use: inviteClient)
+        api.get("clients", ":clientID", action: .viewClientRecord, use: client)
+        api.get("clients", ":clientID", "progress-notes", action: .listProgressNotes, use: listProgressNotes)
+        api.post("clients", ":clientID", "progress-notes", action: .writeProgressNote, use: writeProgressNote)
+        api.get("clients", ":clientID", "progress-notes", ":noteID", action: .readProgressNote, use: readProgressNote)
+        api.get("clients", ":clientID", "psychotherapy-notes", action: .listPsychotherapyNotes, use: listPsychotherapyNotes)
+        api.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
+        api.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: readPsychotherapyNote)
+    }
+
+    /// Decodes a JSON body, turning a missing or malformed one into a 400 problem that says what was expected.
+    static func body<T: Decodable>(_ req: Request, _ type: T.Type) throws -> T {
+        guard req.headers.contentType == .json else {
+            throw RapportError.badRequest("Send a JSON body with Content-Type: application/json.")
+        }
+        do {
+            return try req.content.decode(T.self)
+        } catch {
+            throw RapportError.badRequest("The JSON body could not be read. See /api/v1/openapi.json for the fields this endpoint takes.")
+        }
+    }
+
+    static func created<T: Content>(_ value: T) throws -> Response {
+        let response = Response(status: .created)
+        try response.content.encode(value, as: .json)
+        return response
+    }
+
+    // MARK: Setup and sessions
+
+    struct SetupBody: Content {
+        var token: String
+        var practice_name: String
+        var name: String
+        var email: String
+        var password: String
+    }
+
+    struct UserOut: Content {
+        var id: UUID
+        var role: String
+        var name: String
+        var practice_id: UUID
+        var client_id: UUID?
+        var two_factor_enabled: Bool
+    }
+
+    static func userOut(_ user: UserRow, _ req: Request) async throws -> UserOut {
+        UserOut(id: try user.requireID(), role: user.role, name: try await People(req).name(of: user, on: req.db),
+                practice_id: user.practiceID, client_id: user.clientID, two_factor_enabled: user.totpEnabledAt != nil)
+    }
+
+    @Sendable static func setup(_ req: Request) async throws -> Response {
+        let input = try body(req, SetupBody.self)
+        let owner = try await People(req).setUpPractice(token: input.token, .init(
+            practiceName: input.practice_name, ownerName: input.name, email: input.email, password: input.password))
+        return try created(try await userOut(owner, req))
+    }
+
+    struct SignInBody: Content {
+        var email: String
+        var password: String
+        var code: String?
+    }
+
+    struct SessionOut: Content {
+        var token: String
+        var token_type: String
+        var expires_at: Date
+        var user: UserOut
+    }
+
+    @Sendable static func signIn(_ req: Request) async throws -> Response {
+        let input = try body(req, SignInBody.self)
+        let people = People(req)
+        let (user, stage) = try await people.checkPassword(email: input.email, password: input.password)
+        switch stage {
+        case .enrolTwoFactor:
+            throw RapportError.conflict("Two-step sign-in isn't set up for this account yet. Sign in once in the browser to set it up, then use the API.")
+        case .twoFactor:
+            guard let code = input.code, !code.isEmpty else {
+                throw RapportError.invalid([FieldProblem(field: "code", message: "This account uses two-step sign-in: add the 6-digit code from the authenticator app as \"code\".")])
+            }
+            try await people.checkCode(code, for: user, enrolling: false)
+        case .full:
+            break
+        }
+        let services = req.rapport
+        let token = try await req.transaction { db in
+            try await SessionStore.start(for: user, stage: .full, kind: .api, services: services, on: db)
+        }
+        let out = SessionOut(token: token, token_type: "Bearer",
+                             expires_at: services.now.addingTimeInterval(services.configuration.sessionLifetime),
+                             user: try await userOut(user, req))
+        return try created(out)
+    }
+
+    @Sendable static func signOut(_ req: Request) async throws -> HTTPStatus {
+        if let session = req.identity.session {
+            try await req.transaction { db in try await SessionStore.end(session, on: db) }
+        }
+        return .noContent
+    }
+
+    @Sendable static func me(_ req: Request) async throws -> UserOut {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        return try await userOut(user, req)
+    }
+
+    // MARK: Invitations
+
+    struct InviteBody: Content {
+        var name: String
+        var email: String
+    }
+
+    struct InvitationOut: Content {
+        var invitation_link: String
+        var expires_at: Date
+        var client_id: UUID?
+    }
+
+    @Sendable static func inviteTherapist(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let input = try body(req, InviteBody.self)
+        let invitation = try await People(req).inviteTherapist(by: actor, name: input.name, email: input.email)
+        return try created(InvitationOut(invitation_link: invitation.link, expires_at: invitation.expiresAt, client_id: nil))
+    }
+
+    @Sendable static func inviteClient(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let input = try body(req, InviteBody.self)
+        let invitation = try await People(req).inviteClient(by: actor, name: input.name, email: input.email)
+        return try created(InvitationOut(invitation_link: invitation.link, expires_at: invitation.expiresAt, client_id: invitation.clientID))
+    }
+
+    struct PendingInvitationOut: Content {
+        var role: String
+        var name: String
+        var email: String
+        var practice_name: String
+        var expires_at: Date
+    }
+
+    @Sendable static func invitation(_ req: Request) async throws -> PendingInvitationOut {
+        let pending = try await People(req).pendingInvitation(token: req.parameters.get("token") ?? "", on: req.db)
+        return PendingInvitationOut(role: pending.role.rawValue, name: pending.name, email: pending.email,
+                                    practice_name: pending.practiceName, expires_at: pending.row.expiresAt)
+    }
+
+    struct AcceptBody: Content { var password: String }
+
+    @Sendable static func acceptInvitation(_ req: Request) async throws -> Response {
+        let input = try body(req, AcceptBody.self)
+        let user = try await People(req).acceptInvitation(token: req.parameters.get("token") ?? "", password: input.password,
+                                                          confirmation: input.password)
+        return try created(try await userOut(user, req))
+    }
+
+    // MARK: Clients and notes
+
+    struct ClientOut: Content {
+        var id: UUID
+        var name: String
+        var has_joined: Bool
+    }
+
+    @Sendable static func caseload(_ req: Request) async throws -> [ClientOut] {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        return try await People(req).caseload(therapistID: actor.userID, on: req.db)
+            .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined) }
+    }
+
+    @Sendable static func client(_ req: Request) async throws -> ClientOut {
+        let people = People(req)
+        return try await req.withClientRecord { db, access in
+            guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
+            let joined = try await UserRow.query(on: db).filter(\.$clientID == access.scope.clientID).count() > 0
+            return ClientOut(id: access.scope.clientID, name: try await people.clientName(client, on: db), has_joined: joined)
+        }
+    }
+
+    struct NoteBody: Content { var body: String }
+
+    @Sendable static func listProgressNotes(_ req: Request) async throws -> Response {
+        let keys = req.rapport.keys
+        let notes = try await req.withClientRecord { db, access in try await Notes.progressNotes(access: access, keys: keys, on: db) }
+        return try json(notes)
+    }
+
+    @Sendable static func listPsychotherapyNotes(_ req: Request) async throws -> Response {
+        let keys = req.rapport.keys
+        let notes = try await req.withClientRecord { db, access in try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db) }
+        return try json(notes)
+    }
+
+    @Sendable static func writeProgressNote(_ req: Request) async throws -> Response { try await write(req, .progress) }
+    @Sendable static func writePsychotherapyNote(_ req: Request) async throws -> Response { try await write(req, .psychotherapy) }
+
+    static func write(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
+        let input = try body(req, NoteBody.self)
+        let keys = req.rapport.keys
+        let now = req.rapport.now
+        let note = try await req.withClientRecord { db, access in
+            try await Notes.write(kind, body: input.body, access: access, keys: keys, at: now, on: db)
+        }
+        let response = try json(note, status: .created)
+        response.headers.replaceOrAdd(name: .location, value: "\(req.url.path)/\(note.id.uuidString.lowercased())")
+        return response
+    }
+
+    @Sendable static func readProgressNote(_ req: Request) async throws -> Response { try await read(req, .progress) }
+    @Sendable static func readPsychotherapyNote(_ req: Request) async throws -> Response { try await read(req, .psychotherapy) }
+
+    static func read(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
+        let keys = req.rapport.keys
+        return try json(try await req.withClientRecord { db, access in try await Notes.one(kind, access: access, keys: keys, on: db) })
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let response = Response(status: status, body: .init(data: try encoder.encode(value)))
+        response.headers.contentType = .json
+        return response
+    }
+
+    @Sendable static func openAPI(_ req: Request) async throws -> Response {
+        let response = Response(status: .ok, body: .init(string: OpenAPIDocument.json))
+        response.headers.contentType = .json
+        return response
+    }
+}

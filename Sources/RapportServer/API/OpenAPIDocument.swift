@@ -1,0 +1,1093 @@
+/// The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. A test checks that it names
+/// exactly the API routes Vapor has, so the two cannot drift apart.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+ "openapi": "3.1.0",
+ "info": {
+  "title": "Rapport API",
+  "version": "1.0.0",
+  "description": "The same operations as Rapport's pages. Sign in with POST /sessions, then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem details (application/problem+json). Every read or write of a client's record, and every refused attempt, is written to the audit trail."
+ },
+ "servers": [
+  {
+   "url": "/api/v1"
+  }
+ ],
+ "paths": {
+  "/openapi.json": {
+   "get": {
+    "operationId": "getOpenAPI",
+    "summary": "This document",
+    "responses": {
+     "200": {
+      "description": "The OpenAPI document"
+     }
+    },
+    "security": []
+   }
+  },
+  "/setup": {
+   "post": {
+    "operationId": "setUpPractice",
+    "summary": "Create the practice and its owner with a one-time setup token",
+    "responses": {
+     "201": {
+      "description": "The owner's account",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "410": {
+      "$ref": "#/components/responses/P410"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SetupRequest"
+       }
+      }
+     }
+    },
+    "security": []
+   }
+  },
+  "/sessions": {
+   "post": {
+    "operationId": "signIn",
+    "summary": "Sign in (owner and therapists add their 6-digit code)",
+    "responses": {
+     "201": {
+      "description": "A bearer token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Session"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "409": {
+      "$ref": "#/components/responses/P409"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     },
+     "429": {
+      "$ref": "#/components/responses/P429"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/SignInRequest"
+       }
+      }
+     }
+    },
+    "security": []
+   }
+  },
+  "/sessions/current": {
+   "delete": {
+    "operationId": "signOut",
+    "summary": "Sign out (ends this token)",
+    "responses": {
+     "204": {
+      "description": "Signed out"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/me": {
+   "get": {
+    "operationId": "getMe",
+    "summary": "The signed-in account",
+    "responses": {
+     "200": {
+      "description": "The account",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/invitations/therapists": {
+   "post": {
+    "operationId": "inviteTherapist",
+    "summary": "Owner: invite a therapist",
+    "responses": {
+     "201": {
+      "description": "The invitation link",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Invitation"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/InviteRequest"
+       }
+      }
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/invitations/{token}": {
+   "get": {
+    "operationId": "getInvitation",
+    "summary": "What an invitation is for",
+    "responses": {
+     "200": {
+      "description": "The pending invitation",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/PendingInvitation"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "410": {
+      "$ref": "#/components/responses/P410"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/token"
+     }
+    ],
+    "security": []
+   }
+  },
+  "/invitations/{token}/accept": {
+   "post": {
+    "operationId": "acceptInvitation",
+    "summary": "Accept an invitation by choosing a password",
+    "responses": {
+     "201": {
+      "description": "The new account",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "410": {
+      "$ref": "#/components/responses/P410"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AcceptRequest"
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/token"
+     }
+    ],
+    "security": []
+   }
+  },
+  "/clients": {
+   "get": {
+    "operationId": "listClients",
+    "summary": "Therapist: your caseload",
+    "responses": {
+     "200": {
+      "description": "Clients on your care teams",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Client"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   },
+   "post": {
+    "operationId": "inviteClient",
+    "summary": "Therapist: create a client's record and invite them",
+    "responses": {
+     "201": {
+      "description": "The invitation link and the new client's id",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Invitation"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/InviteRequest"
+       }
+      }
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/clients/{clientID}": {
+   "get": {
+    "operationId": "getClient",
+    "summary": "One client on your care team",
+    "responses": {
+     "200": {
+      "description": "The client",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Client"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/clients/{clientID}/progress-notes": {
+   "get": {
+    "operationId": "listProgressNotes",
+    "summary": "The client's progress notes, newest first",
+    "responses": {
+     "200": {
+      "description": "Notes",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Note"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   },
+   "post": {
+    "operationId": "writeProgressNote",
+    "summary": "Write a progress note",
+    "responses": {
+     "201": {
+      "description": "The note",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Note"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/NoteRequest"
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/clients/{clientID}/progress-notes/{noteID}": {
+   "get": {
+    "operationId": "getProgressNote",
+    "summary": "One progress note",
+    "responses": {
+     "200": {
+      "description": "The note",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Note"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     },
+     {
+      "$ref": "#/components/parameters/noteID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/clients/{clientID}/psychotherapy-notes": {
+   "get": {
+    "operationId": "listPsychotherapyNotes",
+    "summary": "Your own psychotherapy notes about this client (never anyone else's)",
+    "responses": {
+     "200": {
+      "description": "Notes",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Note"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   },
+   "post": {
+    "operationId": "writePsychotherapyNote",
+    "summary": "Write a psychotherapy note, readable by you only",
+    "responses": {
+     "201": {
+      "description": "The note",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Note"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/NoteRequest"
+       }
+      }
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  },
+  "/clients/{clientID}/psychotherapy-notes/{noteID}": {
+   "get": {
+    "operationId": "getPsychotherapyNote",
+    "summary": "One of your psychotherapy notes",
+    "responses": {
+     "200": {
+      "description": "The note",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Note"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     },
+     {
+      "$ref": "#/components/parameters/noteID"
+     }
+    ],
+    "security": [
+     {
+      "bearer": []
+     }
+    ]
+   }
+  }
+ },
+ "components": {
+  "securitySchemes": {
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer"
+   }
+  },
+  "parameters": {
+   "token": {
+    "name": "token",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   },
+   "clientID": {
+    "name": "clientID",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string",
+     "format": "uuid"
+    }
+   },
+   "noteID": {
+    "name": "noteID",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string",
+     "format": "uuid"
+    }
+   }
+  },
+  "responses": {
+   "P400": {
+    "description": "The request could not be read",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P401": {
+    "description": "Not signed in",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P403": {
+    "description": "Not allowed for this role",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P404": {
+    "description": "Not found, or not part of your account",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P409": {
+    "description": "Conflict",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P410": {
+    "description": "Link expired or already used",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P422": {
+    "description": "Some fields need another look",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   },
+   "P429": {
+    "description": "Too many attempts; try again later",
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    }
+   }
+  },
+  "schemas": {
+   "Problem": {
+    "type": "object",
+    "required": [
+     "type",
+     "title",
+     "status",
+     "detail"
+    ],
+    "properties": {
+     "type": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "status": {
+      "type": "integer"
+     },
+     "detail": {
+      "type": "string"
+     },
+     "instance": {
+      "type": "string"
+     },
+     "request_id": {
+      "type": "string"
+     },
+     "errors": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "field",
+        "message"
+       ],
+       "properties": {
+        "field": {
+         "type": "string"
+        },
+        "message": {
+         "type": "string"
+        }
+       }
+      }
+     }
+    }
+   },
+   "SetupRequest": {
+    "type": "object",
+    "required": [
+     "token",
+     "practice_name",
+     "name",
+     "email",
+     "password"
+    ],
+    "properties": {
+     "token": {
+      "type": "string"
+     },
+     "practice_name": {
+      "type": "string",
+      "maxLength": 200
+     },
+     "name": {
+      "type": "string",
+      "maxLength": 200
+     },
+     "email": {
+      "type": "string",
+      "format": "email"
+     },
+     "password": {
+      "type": "string",
+      "minLength": 12,
+      "maxLength": 128
+     }
+    }
+   },
+   "SignInRequest": {
+    "type": "object",
+    "required": [
+     "email",
+     "password"
+    ],
+    "properties": {
+     "email": {
+      "type": "string"
+     },
+     "password": {
+      "type": "string"
+     },
+     "code": {
+      "type": "string",
+      "description": "6-digit TOTP code; required for owner and therapists"
+     }
+    }
+   },
+   "Session": {
+    "type": "object",
+    "required": [
+     "token",
+     "token_type",
+     "expires_at",
+     "user"
+    ],
+    "properties": {
+     "token": {
+      "type": "string"
+     },
+     "token_type": {
+      "const": "Bearer"
+     },
+     "expires_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "user": {
+      "$ref": "#/components/schemas/User"
+     }
+    }
+   },
+   "User": {
+    "type": "object",
+    "required": [
+     "id",
+     "role",
+     "name",
+     "practice_id",
+     "two_factor_enabled"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "role": {
+      "enum": [
+       "owner",
+       "therapist",
+       "client"
+      ]
+     },
+     "name": {
+      "type": "string"
+     },
+     "practice_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "client_id": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "uuid"
+     },
+     "two_factor_enabled": {
+      "type": "boolean"
+     }
+    }
+   },
+   "InviteRequest": {
+    "type": "object",
+    "required": [
+     "name",
+     "email"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "maxLength": 200
+     },
+     "email": {
+      "type": "string",
+      "format": "email"
+     }
+    }
+   },
+   "Invitation": {
+    "type": "object",
+    "required": [
+     "invitation_link",
+     "expires_at"
+    ],
+    "properties": {
+     "invitation_link": {
+      "type": "string",
+      "format": "uri"
+     },
+     "expires_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "client_id": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "uuid"
+     }
+    }
+   },
+   "PendingInvitation": {
+    "type": "object",
+    "required": [
+     "role",
+     "name",
+     "email",
+     "practice_name",
+     "expires_at"
+    ],
+    "properties": {
+     "role": {
+      "enum": [
+       "therapist",
+       "client"
+      ]
+     },
+     "name": {
+      "type": "string"
+     },
+     "email": {
+      "type": "string"
+     },
+     "practice_name": {
+      "type": "string"
+     },
+     "expires_at": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "AcceptRequest": {
+    "type": "object",
+    "required": [
+     "password"
+    ],
+    "properties": {
+     "password": {
+      "type": "string",
+      "minLength": 12,
+      "maxLength": 128
+     }
+    }
+   },
+   "Client": {
+    "type": "object",
+    "required": [
+     "id",
+     "name",
+     "has_joined"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "name": {
+      "type": "string"
+     },
+     "has_joined": {
+      "type": "boolean"
+     }
+    }
+   },
+   "NoteRequest": {
+    "type": "object",
+    "required": [
+     "body"
+    ],
+    "properties": {
+     "body": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 50000
+     }
+    }
+   },
+   "Note": {
+    "type": "object",
+    "required": [
+     "id",
+     "kind",
+     "client_id",
+     "author_id",
+     "created_at",
+     "body"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "kind": {
+      "enum": [
+       "progress",
+       "psychotherapy"
+      ]
+     },
+     "client_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "author_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "body": {
+      "type": "string"
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}

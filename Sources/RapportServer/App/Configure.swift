@@ -1,0 +1,106 @@
+import Foundation
+import Fluent
+import Plot
+import RapportCore
+public import RapportVault
+public import Vapor
+
+/// Builds a ready Rapport application: database migrated, keys loaded, middleware and routes in place.
+public enum RapportApp {
+    /// - Parameters:
+    ///   - masterKey: tests pass a key; otherwise it is read from (or created at) the configured file.
+    ///   - clock: tests pass a clock they can move.
+    public static func configure(
+        _ app: Application,
+        _ configuration: RapportConfiguration,
+        masterKey: MasterKey? = nil,
+        clock: RapportClock = RapportClock()
+    ) async throws {
+        let key = try masterKey ?? MasterKey.loadOrCreate(at: configuration.masterKeyFile)
+        try DatabaseSetup.register(configuration.database, on: app)
+        for migration in Migrations.all { app.migrations.add(migration) }
+        if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
+        try await app.autoMigrate()
+
+        let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app)
+        app.rapport = RapportServices(
+            configuration: configuration,
+            keys: KeyStore(vault: Vault(masterKey: key)),
+            transactions: TransactionRunner(queue: configuration.database.isSQLite ? WriteQueue() : nil),
+            clock: clock,
+            decoyPasswordHash: decoy)
+
+        app.http.server.configuration.hostname = configuration.hostname
+        app.http.server.configuration.port = configuration.port
+        app.routes.defaultMaxBodySize = "1mb"
+
+        // Outermost first: headers go on every response, errors included; then the request log, then errors.
+        app.middleware = Middlewares()
+        app.middleware.use(SecurityHeadersMiddleware(secure: configuration.secureCookies))
+        app.middleware.use(RequestLogMiddleware())
+        app.middleware.use(RapportErrorMiddleware())
+        registerRoutes(app, configuration)
+    }
+
+    static func registerRoutes(_ app: Application, _ configuration: RapportConfiguration) {
+        let open = app.grouped(PolicyMiddleware())
+        open.get("healthz", action: .usePublicPage) { _ in HTTPStatus.ok }
+        open.get("assets", "rapport.css", action: .usePublicPage) { _ -> Response in
+            let response = Response(status: .ok, body: .init(string: Stylesheet.css))
+            response.headers.contentType = HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])
+            response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+            return response
+        }
+
+        let pages = app.grouped(IdentityMiddleware(), CSRFMiddleware(configuration: configuration), PolicyMiddleware())
+        AccountPages.register(pages)
+        PeoplePages.register(pages)
+        ClientPages.register(pages)
+
+        let api = app.grouped("api", "v1").grouped(IdentityMiddleware(), PolicyMiddleware())
+        APIController.register(api)
+    }
+
+    /// While the server has no practice, a one-time setup link for its owner. Earlier unused links are withdrawn
+    /// so only the newest printed link works.
+    public static func setupLinkIfNeeded(_ app: Application) async throws -> String? {
+        guard try await PracticeRow.query(on: app.db).count() == 0 else { return nil }
+        return try await newSetupLink(app, withdrawingOthers: true)
+    }
+
+    /// A setup link for one more practice on this server (`rapport setup-link`).
+    public static func newSetupLink(_ app: Application, withdrawingOthers: Bool) async throws -> String {
+        let services = app.rapport
+        let token = try await services.transactions.run(on: app.db) { db in
+            if withdrawingOthers {
+                try await SetupTokenRow.query(on: db).filter(\.$usedAt == nil).delete()
+            }
+            return try await People.issueSetupToken(services: services, on: db)
+        }
+        return "\(services.configuration.baseURL)/setup/\(token)"
+    }
+
+    /// Creates the demo practice and returns its accounts as JSON (`rapport demo`).
+    public static func createDemo(_ app: Application) async throws -> String {
+        try await DemoPractice.create(app)
+    }
+
+    /// Recomputes the audit chain: `.ok(count)` or the first entry that does not match.
+    public static func verifyAuditTrail(_ app: Application) async throws -> AuditChain.Verification {
+        try await AuditVerifier.verify(on: app.db)
+    }
+}
+
+/// One line per request: method, route pattern (never the raw path, which can hold a setup or invitation
+/// token), status and time. Never a name, an email, a note or an answer.
+struct RequestLogMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let elapsed = ContinuousClock.now - started
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "(no route)"
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        request.logger.info("\(request.method.rawValue) \(route) \(response.status.code) \(String(format: "%.1f", milliseconds))ms")
+        return response
+    }
+}

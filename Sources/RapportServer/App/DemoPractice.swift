@@ -1,0 +1,118 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import Vapor
+
+/// `rapport demo`: a small practice anyone can sign in to within a minute. Every account gets a random password,
+/// and staff a ready two-step secret, printed once as JSON.
+enum DemoPractice {
+    static let ownerEmail = "owner@demo.rapport.invalid"
+
+    struct Account: Codable {
+        var role: String
+        var name: String
+        var email: String
+        var password: String
+        var totp_secret: String?
+    }
+
+    struct Output: Codable {
+        var url: String
+        var practice: String
+        var how_to_start: String
+        var accounts: [Account]
+    }
+
+    static func create(_ app: Application) async throws -> String {
+        let services = app.rapport
+        let people = People(app: app)
+        if try await UserRow.query(on: app.db).filter(\.$emailIndex == services.keys.emailIndex(ownerEmail)).count() > 0 {
+            throw ConfigurationError(message: "This data folder already holds the demo practice. Use another --data-dir for a fresh one.")
+        }
+        var accounts: [Account] = []
+        func password() -> String { "demo-" + SecureToken.generate(byteCount: 12) }
+
+        let practiceName = "Harbour Street Counselling"
+        let ownerPassword = password()
+        let setupToken = try await services.transactions.run(on: app.db) { db in
+            try await People.issueSetupToken(services: services, on: db)
+        }
+        let owner = try await people.setUpPractice(token: setupToken, .init(
+            practiceName: practiceName, ownerName: "Morgan Reyes", email: ownerEmail, password: ownerPassword))
+        accounts.append(Account(role: "owner", name: "Morgan Reyes", email: ownerEmail, password: ownerPassword,
+                                totp_secret: try await enableTwoFactor(owner, app)))
+        let ownerActor = Actor(userID: try owner.requireID(), role: .owner, practiceID: owner.practiceID)
+
+        let caseloads: [(name: String, email: String, clients: [(String, String, [String])])] = [
+            ("Dana Okafor", "dana@demo.rapport.invalid", [
+                ("Sam Lee", "sam@demo.rapport.invalid", [
+                    "First session. Sam described feeling tired and flat for months; we agreed to meet weekly and revisit goals in six weeks.",
+                    "Sam practised saying no to an extra shift; noticed guilt afterwards but also relief.",
+                ]),
+                ("Priya Nair", "priya@demo.rapport.invalid", [
+                    "Explored the pattern of hesitating before disagreeing with her manager. Priya named it herself this time.",
+                ]),
+            ]),
+            ("Jonas Berg", "jonas@demo.rapport.invalid", [
+                ("Alex Moreau", "alex@demo.rapport.invalid", [
+                    "Alex arrived late and was quieter than usual. I named it gently; Alex said last week felt rushed. We slowed down.",
+                ]),
+                ("Rosa Diaz", "rosa@demo.rapport.invalid", []),
+            ]),
+        ]
+
+        for (index, therapistPlan) in caseloads.enumerated() {
+            let invitation = try await people.inviteTherapist(by: ownerActor, name: therapistPlan.name, email: therapistPlan.email)
+            let therapistPassword = password()
+            let therapist = try await people.acceptInvitation(token: invitation.token, password: therapistPassword, confirmation: therapistPassword)
+            accounts.append(Account(role: "therapist", name: therapistPlan.name, email: therapistPlan.email, password: therapistPassword,
+                                    totp_secret: try await enableTwoFactor(therapist, app)))
+            let therapistActor = Actor(userID: try therapist.requireID(), role: .therapist, practiceID: therapist.practiceID)
+
+            for (clientIndex, clientPlan) in therapistPlan.clients.enumerated() {
+                let (name, email, notes) = clientPlan
+                let clientInvitation = try await people.inviteClient(by: therapistActor, name: name, email: email)
+                guard let clientID = clientInvitation.clientID else { continue }
+                // The last client of the second therapist has been invited but has not joined yet.
+                if !(index == 1 && clientIndex == therapistPlan.clients.count - 1) {
+                    let clientPassword = password()
+                    _ = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
+                    accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil))
+                }
+                let access = ClientAccess(actor: therapistActor, action: .writeProgressNote,
+                                          scope: ClientScope(clientID: clientID, practiceID: therapist.practiceID, careTeam: [therapistActor.userID]),
+                                          noteID: nil)
+                for (offset, note) in notes.enumerated() {
+                    try await services.transactions.run(on: app.db) { db in
+                        let written = try await Notes.write(.progress, body: note, access: access, keys: services.keys,
+                                                            at: services.now.addingTimeInterval(Double(offset - notes.count) * 7 * 86400), on: db)
+                        try await AuditWriter.append(AuditEvent(actorID: therapistActor.userID, actorRole: "therapist", action: .writeProgressNote,
+                                                                clientID: clientID, resourceType: "progress-note",
+                                                                resourceID: written.id.uuidString.lowercased(), outcome: "allowed"), on: db)
+                    }
+                }
+            }
+        }
+
+        let output = Output(url: services.configuration.baseURL, practice: practiceName,
+                            how_to_start: "rapport serve --data-dir \(services.configuration.dataDirectory)", accounts: accounts)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+
+    /// Demo staff skip the enrolment screen: their secret is set and enabled directly, and printed for an authenticator app.
+    private static func enableTwoFactor(_ user: UserRow, _ app: Application) async throws -> String {
+        let secret = Base32.encode(TOTP.generateSecret())
+        let keys = app.rapport.keys
+        let now = app.rapport.now
+        try await app.rapport.transactions.run(on: app.db) { db in
+            let key = try await keys.userKey(for: user, on: db)
+            user.totpSecretEnvelope = try keys.seal(secret, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
+            user.totpEnabledAt = now
+            try await user.update(on: db)
+        }
+        return secret
+    }
+}

@@ -1,0 +1,141 @@
+public import Foundation
+
+/// Everything an operator can set. Each value comes from a command-line option or an environment variable
+/// (12-factor); the README has the one table that lists them.
+public struct RapportConfiguration: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        /// The default: an SQLite file in the data folder.
+        case sqliteFile(path: String)
+        /// Tests: a private in-memory database.
+        case sqliteMemory
+        /// `DATABASE_URL=postgres://…`; `searchPath` lets tests give each run its own schema.
+        case postgres(url: String, searchPath: [String]?)
+
+        public var isSQLite: Bool {
+            if case .postgres = self { return false }
+            return true
+        }
+    }
+
+    public var dataDirectory: String
+    public var hostname: String
+    public var port: Int
+    public var database: DatabaseChoice
+    public var masterKeyFile: String
+    /// Where people reach the server; used in setup and invitation links. Defaults to http://hostname:port.
+    public var publicBaseURL: String?
+    public var staffIdleTimeout: TimeInterval
+    public var clientIdleTimeout: TimeInterval
+    public var sessionLifetime: TimeInterval
+    public var invitationLifetime: TimeInterval
+    public var setupLinkLifetime: TimeInterval
+    /// bcrypt cost. SECURITY.md requires at least 12; `serve` refuses less. Tests lower it to stay quick.
+    public var passwordHashCost: Int
+    public var signInFailureLimit: Int
+    public var signInLockout: TimeInterval
+    /// Whether cookies carry `Secure`. On when the public URL is https, or forced with RAPPORT_SECURE_COOKIES.
+    public var secureCookies: Bool
+
+    public static let minimumPasswordHashCost = 12
+
+    public init(
+        dataDirectory: String = "./rapport-data",
+        hostname: String = "127.0.0.1",
+        port: Int = 8080,
+        database: DatabaseChoice? = nil,
+        masterKeyFile: String? = nil,
+        publicBaseURL: String? = nil,
+        staffIdleTimeout: TimeInterval = 15 * 60,
+        clientIdleTimeout: TimeInterval = 30 * 60,
+        sessionLifetime: TimeInterval = 12 * 60 * 60,
+        invitationLifetime: TimeInterval = 7 * 24 * 60 * 60,
+        setupLinkLifetime: TimeInterval = 24 * 60 * 60,
+        passwordHashCost: Int = 12,
+        signInFailureLimit: Int = 5,
+        signInLockout: TimeInterval = 15 * 60,
+        secureCookies: Bool? = nil
+    ) {
+        self.dataDirectory = dataDirectory
+        self.hostname = hostname
+        self.port = port
+        self.database = database ?? .sqliteFile(path: (dataDirectory as NSString).appendingPathComponent("rapport.sqlite"))
+        self.masterKeyFile = masterKeyFile ?? (dataDirectory as NSString).appendingPathComponent("keys/master.key")
+        self.publicBaseURL = publicBaseURL
+        self.staffIdleTimeout = staffIdleTimeout
+        self.clientIdleTimeout = clientIdleTimeout
+        self.sessionLifetime = sessionLifetime
+        self.invitationLifetime = invitationLifetime
+        self.setupLinkLifetime = setupLinkLifetime
+        self.passwordHashCost = passwordHashCost
+        self.signInFailureLimit = signInFailureLimit
+        self.signInLockout = signInLockout
+        self.secureCookies = secureCookies ?? (publicBaseURL?.lowercased().hasPrefix("https://") ?? false)
+    }
+
+    /// The base of every link Rapport prints or shows (setup, invitations), without a trailing slash.
+    public var baseURL: String {
+        if let publicBaseURL, !publicBaseURL.isEmpty {
+            return publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+        }
+        let host = hostname.contains(":") ? "[\(hostname)]" : hostname
+        return "http://\(host):\(port)"
+    }
+
+    /// The directory holding the checkpoint signing key, beside the master key.
+    public var checkpointKeyFile: String {
+        ((masterKeyFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-checkpoint.key")
+    }
+
+    /// Reads the environment variables of the README table. Explicit command-line values win (the caller passes them).
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        dataDirectory: String? = nil,
+        hostname: String? = nil,
+        port: Int? = nil
+    ) throws -> RapportConfiguration {
+        func number(_ key: String) throws -> Double? {
+            guard let raw = environment[key], !raw.isEmpty else { return nil }
+            guard let value = Double(raw), value > 0 else {
+                throw ConfigurationError(message: "\(key) must be a positive number, but it is \"\(raw)\".")
+            }
+            return value
+        }
+        let dataDir = dataDirectory ?? environment["RAPPORT_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./rapport-data"
+        var database: DatabaseChoice?
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError(message: "DATABASE_URL must start with postgres:// (leave it unset to use the built-in SQLite database).")
+            }
+            database = .postgres(url: url, searchPath: nil)
+        }
+        var resolvedPort = port
+        if resolvedPort == nil, let raw = environment["RAPPORT_PORT"], !raw.isEmpty {
+            guard let parsed = Int(raw), (1...65535).contains(parsed) else {
+                throw ConfigurationError(message: "RAPPORT_PORT must be a port number between 1 and 65535, but it is \"\(raw)\".")
+            }
+            resolvedPort = parsed
+        }
+        var secure: Bool?
+        if let raw = environment["RAPPORT_SECURE_COOKIES"], !raw.isEmpty {
+            secure = ["1", "true", "yes"].contains(raw.lowercased())
+        }
+        return RapportConfiguration(
+            dataDirectory: dataDir,
+            hostname: hostname ?? environment["RAPPORT_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+            port: resolvedPort ?? 8080,
+            database: database,
+            masterKeyFile: environment["RAPPORT_MASTER_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 },
+            publicBaseURL: environment["RAPPORT_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 },
+            staffIdleTimeout: try number("RAPPORT_STAFF_IDLE_MINUTES").map { $0 * 60 } ?? 15 * 60,
+            clientIdleTimeout: try number("RAPPORT_CLIENT_IDLE_MINUTES").map { $0 * 60 } ?? 30 * 60,
+            sessionLifetime: try number("RAPPORT_SESSION_HOURS").map { $0 * 3600 } ?? 12 * 3600,
+            invitationLifetime: try number("RAPPORT_INVITATION_DAYS").map { $0 * 86400 } ?? 7 * 86400,
+            secureCookies: secure
+        )
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

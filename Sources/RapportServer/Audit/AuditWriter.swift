@@ -1,0 +1,95 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import SQLKit
+
+/// One access to a client's record (or an attempt), as the audit trail records it. No clinical content.
+struct AuditEvent: Sendable {
+    var actorID: UUID?
+    /// `owner`, `therapist`, `client`, or `anonymous` for a signed-out visitor.
+    var actorRole: String
+    var action: Action
+    var clientID: UUID?
+    var resourceType: String
+    var resourceID: String?
+    /// `allowed`, or `denied:<reason>`.
+    var outcome: String
+
+    static func outcome(of decision: Decision) -> String {
+        switch decision {
+        case .allow: return "allowed"
+        case .deny(let reason): return "denied:\(reason.rawValue)"
+        }
+    }
+}
+
+/// The only code that writes audit rows (SECURITY.md). Call it inside the transaction of the access it records.
+enum AuditWriter {
+    static func append(_ event: AuditEvent, on db: any Database, at date: Date = Date()) async throws {
+        // Claim the next sequence number first: the UPDATE takes the write lock (SQLite) or the row lock
+        // (PostgreSQL), so two requests can never chain onto the same previous entry.
+        guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
+        try await sql.update(AuditHeadRow.schema)
+            .set(SQLIdentifier("sequence"), to: SQLRaw("sequence + 1"))
+            .where(SQLIdentifier("id"), .equal, SQLBind(AuditHeadRow.singletonID))
+            .run()
+        guard let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db) else {
+            throw AuditTrailError.headMissing
+        }
+        let record = AuditRecord(
+            sequence: head.sequence,
+            occurredAtMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)),
+            actorID: event.actorID,
+            actorRole: event.actorRole,
+            action: event.action.rawValue,
+            clientID: event.clientID,
+            resourceType: event.resourceType,
+            resourceID: event.resourceID,
+            outcome: event.outcome
+        )
+        let hash = AuditChain.hash(previous: head.hash, record: record)
+        let row = AuditEntryRow()
+        row.sequence = record.sequence
+        row.occurredAtMilliseconds = record.occurredAtMilliseconds
+        row.actorID = record.actorID
+        row.actorRole = record.actorRole
+        row.action = record.action
+        row.clientID = record.clientID
+        row.resourceType = record.resourceType
+        row.resourceID = record.resourceID
+        row.outcome = record.outcome
+        row.previousHash = head.hash
+        row.hash = hash
+        try await row.create(on: db)
+        head.hash = hash
+        try await head.update(on: db)
+    }
+}
+
+enum AuditTrailError: Error, CustomStringConvertible {
+    case headMissing
+    var description: String { "The audit trail's head row is missing: run `rapport migrate`, or restore the database." }
+}
+
+/// Recomputes the chain for `rapport audit verify` and the tests.
+enum AuditVerifier {
+    static func verify(on db: any Database) async throws -> AuditChain.Verification {
+        let rows = try await AuditEntryRow.query(on: db).sort(\.$sequence, .ascending).all()
+        let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db)
+        let chain = rows.map { row in
+            (record: AuditRecord(
+                sequence: row.sequence,
+                occurredAtMilliseconds: row.occurredAtMilliseconds,
+                actorID: row.actorID,
+                actorRole: row.actorRole,
+                action: row.action,
+                clientID: row.clientID,
+                resourceType: row.resourceType,
+                resourceID: row.resourceID,
+                outcome: row.outcome
+            ), previousHash: row.previousHash, hash: row.hash)
+        }
+        return AuditChain.verify(chain, head: head.map { (sequence: $0.sequence, hash: $0.hash) })
+    }
+}

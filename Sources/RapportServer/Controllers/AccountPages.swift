@@ -1,0 +1,238 @@
+import Fluent
+import Foundation
+import Plot
+import RapportCore
+import RapportVault
+import Vapor
+
+/// First-run setup, sign-in, the second factor, sign-out, and the home redirect.
+enum AccountPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get(action: .usePublicPage, use: home)
+        routes.get("setup", ":token", action: .usePublicPage, use: setupForm)
+        routes.post("setup", ":token", action: .usePublicPage, use: setup)
+        routes.get("signin", action: .usePublicPage, use: signInForm)
+        routes.post("signin", action: .usePublicPage, use: signIn)
+        routes.get("signin", "two-factor", action: .completeSignIn, use: secondFactorForm)
+        routes.post("signin", "two-factor", action: .completeSignIn, use: secondFactor)
+        routes.get("account", "two-factor", action: .completeSignIn, use: enrolmentForm)
+        routes.post("account", "two-factor", action: .completeSignIn, use: enrol)
+        routes.post("signout", action: .usePublicPage, use: signOut)
+    }
+
+    /// Each person's home: the practice for the owner, the caseload for a therapist, the portal for a client.
+    static func homePath(for role: Role) -> String {
+        switch role {
+        case .owner: return "/practice"
+        case .therapist: return "/clients"
+        case .client: return "/me"
+        }
+    }
+
+    @Sendable static func home(_ req: Request) async throws -> Response {
+        switch req.identity.requester {
+        case .signedOut: return req.redirect(to: "/signin")
+        case .partiallySignedIn: throw RapportError.denied(.secondFactorPending)
+        case .signedIn(let actor): return req.redirect(to: homePath(for: actor.role))
+        }
+    }
+
+    // MARK: Setup
+
+    struct SetupForm: Content {
+        var practice_name: String?
+        var name: String?
+        var email: String?
+        var password: String?
+    }
+
+    @Sendable static func setupForm(_ req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        _ = try await People(req).checkSetupToken(token, on: req.db)
+        return setupPage(req, token: token, form: SetupForm(), problems: [])
+    }
+
+    static func setupPage(_ req: Request, token: String, form: SetupForm, problems: [FieldProblem]) -> Response {
+        Layout.render("Set up your practice", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .h1("Set up your practice"),
+            .p(.class("lead"), "This creates your practice and your own account as its owner. Only you will have this link, and it works once."),
+            FormParts.form(id: "setup-form", action: "/setup/\(token)", req.page, problems: problems, submit: "Create the practice",
+                FormParts.field("practice_name", label: "Practice name", value: form.practice_name ?? "", autocomplete: "organization", problems: problems),
+                FormParts.field("name", label: "Your name", value: form.name ?? "", autocomplete: "name", problems: problems),
+                FormParts.field("email", label: "Your email", type: .email, value: form.email ?? "", autocomplete: "email", problems: problems),
+                FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
+                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems)
+            ),
+            .p(.class("muted"), "Next, you'll set up two-step sign-in with an authenticator app on your phone.")
+        )
+    }
+
+    @Sendable static func setup(_ req: Request) async throws -> Response {
+        let token = req.parameters.get("token") ?? ""
+        let form = try req.content.decode(SetupForm.self)
+        do {
+            let owner = try await People(req).setUpPractice(token: token, .init(
+                practiceName: form.practice_name ?? "", ownerName: form.name ?? "", email: form.email ?? "", password: form.password ?? ""))
+            return try await startSession(req, user: owner, stage: .enrolTwoFactor)
+        } catch RapportError.invalid(let problems) {
+            return setupPage(req, token: token, form: form, problems: problems)
+        }
+    }
+
+    // MARK: Sign-in
+
+    struct SignInForm: Content {
+        var email: String?
+        var password: String?
+    }
+
+    @Sendable static func signInForm(_ req: Request) async throws -> Response {
+        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor.role)) }
+        return signInPage(req, email: "", problems: [])
+    }
+
+    static func signInPage(_ req: Request, email: String, problems: [FieldProblem], status: HTTPResponseStatus? = nil) -> Response {
+        Layout.render("Sign in", req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
+            .h1("Sign in"),
+            .p(.class("lead"), "Welcome back. Everything you keep here is private to you and your practice."),
+            FormParts.form(id: "signin-form", action: "/signin", req.page, problems: problems, submit: "Sign in",
+                FormParts.field("email", label: "Email", type: .email, value: email, autocomplete: "username", problems: problems),
+                FormParts.field("password", label: "Password", type: .password, autocomplete: "current-password", problems: problems)
+            ),
+            .p(.class("muted"), "Forgot your password? Ask your practice to send you a new invitation.")
+        )
+    }
+
+    @Sendable static func signIn(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(SignInForm.self)
+        let email = form.email ?? ""
+        do {
+            let (user, stage) = try await People(req).checkPassword(email: email, password: form.password ?? "")
+            return try await startSession(req, user: user, stage: stage)
+        } catch RapportError.invalid(let problems) {
+            return signInPage(req, email: email, problems: problems)
+        } catch RapportError.tooManyAttempts(let until) {
+            return signInPage(req, email: email, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
+                              status: .tooManyRequests)
+        }
+    }
+
+    /// Ends any session this browser had and starts a new one with a fresh token (no session fixation).
+    static func startSession(_ req: Request, user: UserRow, stage: SessionStage) async throws -> Response {
+        let services = req.rapport
+        let previous = req.identity.session
+        let token = try await req.transaction { db in
+            if let previous { try await SessionStore.end(previous, on: db) }
+            return try await SessionStore.start(for: user, stage: stage, kind: .browser, services: services, on: db)
+        }
+        let destination: String
+        switch stage {
+        case .full: destination = homePath(for: Role(rawValue: user.role) ?? .client)
+        case .twoFactor: destination = "/signin/two-factor"
+        case .enrolTwoFactor: destination = "/account/two-factor"
+        }
+        let response = req.redirect(to: destination)
+        response.cookies[SessionCookie.name] = SessionStore.cookie(token: token, services.configuration)
+        return response
+    }
+
+    // MARK: Second factor
+
+    struct CodeForm: Content { var code: String? }
+
+    @Sendable static func secondFactorForm(_ req: Request) async throws -> Response {
+        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor.role)) }
+        if req.identity.session?.stage == SessionStage.enrolTwoFactor.rawValue { return req.redirect(to: "/account/two-factor") }
+        return secondFactorPage(req, problems: [])
+    }
+
+    static func secondFactorPage(_ req: Request, problems: [FieldProblem], status: HTTPResponseStatus? = nil) -> Response {
+        Layout.render("Enter your code", req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
+            .h1("Enter your code"),
+            .p(.class("lead"), "Open your authenticator app and enter the 6-digit code it shows for Rapport."),
+            FormParts.form(id: "two-factor-form", action: "/signin/two-factor", req.page, problems: problems, submit: "Continue",
+                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
+                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
+            )
+        )
+    }
+
+    @Sendable static func secondFactor(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user, req.identity.session?.stage == SessionStage.twoFactor.rawValue else {
+            return req.redirect(to: "/")
+        }
+        let form = try req.content.decode(CodeForm.self)
+        do {
+            try await People(req).checkCode(form.code ?? "", for: user, enrolling: false)
+            return try await startSession(req, user: user, stage: .full)
+        } catch RapportError.invalid(let problems) {
+            return secondFactorPage(req, problems: problems)
+        } catch RapportError.tooManyAttempts(let until) {
+            return secondFactorPage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
+                                    status: .tooManyRequests)
+        }
+    }
+
+    // MARK: Enrolment
+
+    @Sendable static func enrolmentForm(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        if user.totpEnabledAt != nil { return req.redirect(to: "/") }
+        let (secret, uri) = try await People(req).beginEnrolment(user)
+        return enrolmentPage(req, secret: secret, uri: uri, problems: [])
+    }
+
+    static func enrolmentPage(_ req: Request, secret: String, uri: String, problems: [FieldProblem]) -> Response {
+        // Groups of four are easier to type into a phone.
+        let grouped = stride(from: 0, to: secret.count, by: 4).map { offset -> String in
+            let start = secret.index(secret.startIndex, offsetBy: offset)
+            return String(secret[start..<(secret.index(start, offsetBy: 4, limitedBy: secret.endIndex) ?? secret.endIndex)])
+        }.joined(separator: " ")
+        return Layout.render("Set up two-step sign-in", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .h1("Set up two-step sign-in"),
+            .p(.class("lead"), "Because you work with clients' records, signing in takes a password and a code from your phone."),
+            .ol(.class("steps"),
+                .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
+                .li("Add an account by entering this key by hand:"),
+                .li("Type the 6-digit code the app shows below.")
+            ),
+            .code(.class("secret"), .id("totp-secret"), .text(grouped)),
+            .p(.class("muted"), .text("Time-based, 6 digits, every 30 seconds. On this phone? "),
+               .a(.href(uri), "Open in your authenticator app")),
+            FormParts.form(id: "enrol-form", action: "/account/two-factor", req.page, problems: problems, submit: "Turn on two-step sign-in",
+                .input(.type(.hidden), .name("secret_shown"), .value("1")),
+                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
+                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
+            )
+        )
+    }
+
+    @Sendable static func enrol(_ req: Request) async throws -> Response {
+        guard let sessionUser = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        // Re-read: the secret was stored when the page was shown.
+        guard let user = try await UserRow.find(try sessionUser.requireID(), on: req.db) else { throw RapportError.denied(.notSignedIn) }
+        if user.totpEnabledAt != nil { return req.redirect(to: "/") }
+        let form = try req.content.decode(CodeForm.self)
+        let people = People(req)
+        do {
+            try await people.checkCode(form.code ?? "", for: user, enrolling: true)
+            return try await startSession(req, user: user, stage: .full)
+        } catch RapportError.invalid(let problems) {
+            guard let envelope = user.totpSecretEnvelope else { return req.redirect(to: "/account/two-factor") }
+            let totp = try await req.rapport.keys.totp(for: user, secretEnvelope: envelope, on: req.db)
+            let email = try await people.email(of: user, on: req.db)
+            return enrolmentPage(req, secret: Base32.encode(totp.secret), uri: totp.provisioningURI(issuer: "Rapport", account: email), problems: problems)
+        }
+    }
+
+    // MARK: Sign-out
+
+    @Sendable static func signOut(_ req: Request) async throws -> Response {
+        if let session = req.identity.session {
+            try await req.transaction { db in try await SessionStore.end(session, on: db) }
+        }
+        let response = req.redirect(to: "/signin")
+        response.cookies[SessionCookie.name] = SessionStore.expiredCookie(req.rapport.configuration)
+        return response
+    }
+}

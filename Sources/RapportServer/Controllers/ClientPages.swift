@@ -1,0 +1,156 @@
+import Fluent
+import Foundation
+import Plot
+import RapportCore
+import Vapor
+
+/// A therapist's caseload, one client's record with its notes, and the client's own home.
+enum ClientPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get("clients", action: .viewCaseload, use: caseload)
+        routes.get("clients", ":clientID", action: .viewClientRecord, use: record)
+        routes.post("clients", ":clientID", "progress-notes", action: .writeProgressNote, use: writeProgressNote)
+        routes.get("clients", ":clientID", "progress-notes", ":noteID", action: .readProgressNote, use: progressNote)
+        routes.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
+        routes.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: psychotherapyNote)
+        routes.get("me", action: .viewOwnPortal, use: portal)
+    }
+
+    // MARK: Caseload
+
+    @Sendable static func caseload(_ req: Request) async throws -> Response {
+        try await caseloadPage(req, form: PeoplePages.InviteForm(), problems: [])
+    }
+
+    static func caseloadPage(_ req: Request, form: PeoplePages.InviteForm, problems: [FieldProblem]) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let entries = try await People(req).caseload(therapistID: actor.userID, on: req.db)
+        return Layout.render("Your clients", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .h1("Your clients"),
+            .if(entries.isEmpty,
+                .p(.class("muted"), "No clients yet. When you invite someone, they'll appear here."),
+                else: .ul(.class("plain card"), .forEach(entries) { entry in
+                    .li(.a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name)),
+                        .if(!entry.hasJoined, .span(.class("muted"), " · invited")))
+                })),
+            .h2("Invite a client"),
+            .p("This creates their private record and a link for them to join. The link works once and expires in \(PeoplePages.days(req)) days."),
+            FormParts.form(id: "invite-client-form", action: "/clients/invitations", req.page, problems: problems, submit: "Create invitation",
+                FormParts.field("name", label: "Client's name", value: form.name ?? "", autocomplete: "off", problems: problems),
+                FormParts.field("email", label: "Client's email", type: .email, value: form.email ?? "", autocomplete: "off", problems: problems)
+            )
+        )
+    }
+
+    // MARK: A client's record
+
+    struct NoteForm: Content { var body: String? }
+
+    struct RecordContents: Sendable {
+        let name: String
+        let progressNotes: [NoteView]
+        let psychotherapyNotes: [NoteView]
+    }
+
+    static func recordContents(_ req: Request) async throws -> RecordContents {
+        let keys = req.rapport.keys
+        let people = People(req)
+        return try await req.withClientRecord { db, access in
+            guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
+            return RecordContents(
+                name: try await people.clientName(client, on: db),
+                progressNotes: try await Notes.progressNotes(access: access, keys: keys, on: db),
+                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db))
+        }
+    }
+
+    @Sendable static func record(_ req: Request) async throws -> Response {
+        try await recordPage(req, contents: try await recordContents(req), drafts: [:], problems: [:])
+    }
+
+    /// `drafts` and `problems` are keyed by form id, so a rejected note stays in its own box with its message.
+    static func recordPage(_ req: Request, contents: RecordContents, drafts: [String: String], problems: [String: [FieldProblem]]) async throws -> Response {
+        let access = try req.clientAccess()
+        let base = "/clients/\(access.scope.clientID.uuidString.lowercased())"
+        return Layout.render(contents.name, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .p(.a(.href("/clients"), "← Your clients")),
+            .h1(.text(contents.name)),
+            .h2("Progress notes"),
+            .p(.class("muted"), "Part of the client's record."),
+            FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", req.page,
+                           problems: problems["progress-note-form"] ?? [], submit: "Save progress note",
+                FormParts.textArea("body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
+                                   problems: problems["progress-note-form"] ?? [])),
+            .if(contents.progressNotes.isEmpty, .p(.class("muted"), "No progress notes yet.")),
+            .forEach(contents.progressNotes) { noteNode($0, href: "\(base)/progress-notes/\($0.id.uuidString.lowercased())") },
+            .h2("Psychotherapy notes"),
+            .p(.class("muted"), "Your private process notes. Only you can read them: not the client, not colleagues, not the practice owner."),
+            FormParts.form(id: "psychotherapy-note-form", action: "\(base)/psychotherapy-notes", req.page,
+                           problems: problems["psychotherapy-note-form"] ?? [], submit: "Save private note",
+                FormParts.textArea("body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
+                                   problems: problems["psychotherapy-note-form"] ?? [])),
+            .if(contents.psychotherapyNotes.isEmpty, .p(.class("muted"), "No psychotherapy notes yet.")),
+            .forEach(contents.psychotherapyNotes) { noteNode($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())") }
+        )
+    }
+
+    static func noteNode(_ note: NoteView, href: String) -> Node<HTML.BodyContext> {
+        .article(.class(note.kind == .psychotherapy ? "note private" : "note"), .id("note-\(note.id.uuidString.lowercased())"),
+            .p(.class("meta"), .a(.href(href), .text(note.createdAt.formatted(date: .abbreviated, time: .shortened)))),
+            .p(.class("note-body"), .text(note.body)))
+    }
+
+    @Sendable static func writeProgressNote(_ req: Request) async throws -> Response { try await writeNote(req, .progress) }
+    @Sendable static func writePsychotherapyNote(_ req: Request) async throws -> Response { try await writeNote(req, .psychotherapy) }
+
+    static func writeNote(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
+        let body = try req.content.decode(NoteForm.self).body ?? ""
+        let keys = req.rapport.keys
+        let now = req.rapport.now
+        do {
+            let note = try await req.withClientRecord { db, access in
+                try await Notes.write(kind, body: body, access: access, keys: keys, at: now, on: db)
+            }
+            return req.redirect(to: "/clients/\(note.clientID.uuidString.lowercased())#note-\(note.id.uuidString.lowercased())")
+        } catch RapportError.invalid(let problems) {
+            // Nothing was written; show the record again with the draft kept and the message beside it.
+            let formID = kind == .progress ? "progress-note-form" : "psychotherapy-note-form"
+            return try await recordPage(req, contents: try await recordContents(req), drafts: [formID: body], problems: [formID: problems])
+        }
+    }
+
+    @Sendable static func progressNote(_ req: Request) async throws -> Response { try await notePage(req, .progress) }
+    @Sendable static func psychotherapyNote(_ req: Request) async throws -> Response { try await notePage(req, .psychotherapy) }
+
+    static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
+        let keys = req.rapport.keys
+        let note = try await req.withClientRecord { db, access in try await Notes.one(kind, access: access, keys: keys, on: db) }
+        let title = kind == .progress ? "Progress note" : "Psychotherapy note"
+        return Layout.render(title, req.page,
+            .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
+            .h1(.text(title)),
+            noteNode(note, href: req.url.path))
+    }
+
+    // MARK: The client's home
+
+    @Sendable static func portal(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        let people = People(req)
+        let name = try await people.name(of: user, on: req.db)
+        let practice = try await people.practiceName(user.practiceID, on: req.db)
+        return Layout.render("Your space", req.page,
+            .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
+            .p(.class("lead"), .text("This is your private space with \(practice).")),
+            .div(.class("card"),
+                .h2("What stays in the room"),
+                .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),
+                .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
+            ),
+            .div(.class("card"),
+                .h2("Coming soon"),
+                .p("Your appointments, short check-ins before sessions and a way to tell your therapist how sessions feel will appear here.")
+            )
+        )
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Plot
+import RapportCore
+import Vapor
+
+/// What every page needs to draw its frame: the CSRF token for forms and who is signed in.
+struct PageContext: Sendable {
+    let csrfToken: String
+    let identity: Identity
+}
+
+extension Request {
+    var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity) }
+}
+
+/// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).
+enum Layout {
+    static func render(
+        _ title: String,
+        _ context: PageContext,
+        status: HTTPResponseStatus = .ok,
+        _ content: Node<HTML.BodyContext>...
+    ) -> Response {
+        let html = HTML(
+            .lang(.english),
+            .head(
+                .meta(.charset(.utf8)),
+                .viewport(.accordingToDevice),
+                .title("\(title) · Rapport"),
+                .meta(.name("referrer"), .content("no-referrer")),
+                .stylesheet("/assets/rapport.css")
+            ),
+            .body(
+                .header(
+                    .class("top"),
+                    .a(.class("brand"), .href("/"), "Rapport"),
+                    .if(context.identity.actor != nil, signOutForm(context))
+                ),
+                .main(.id("main"), .group(content)),
+                .footer(
+                    .class("bottom"),
+                    .p("What you write here is encrypted and stays within your practice.")
+                )
+            )
+        )
+        let response = Response(status: status)
+        response.headers.contentType = .html
+        response.body = .init(string: html.render())
+        return response
+    }
+
+    static func signOutForm(_ context: PageContext) -> Node<HTML.BodyContext> {
+        .form(
+            .id("signout-form"), .class("signout"), .method(.post), .action("/signout"),
+            .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+            .button(.type(.submit), .class("link-button"), .text("Sign out"))
+        )
+    }
+}
+
+/// Building blocks for forms, so every form has its CSRF field, labels tied to inputs and inline messages.
+enum FormParts {
+    static func form(
+        id: String,
+        action: String,
+        _ context: PageContext,
+        problems: [FieldProblem] = [],
+        submit: String,
+        _ fields: Node<HTML.FormContext>...
+    ) -> Node<HTML.BodyContext> {
+        let general = problems.filter { $0.field == "form" }
+        return .form(
+            .id(id), .method(.post), .action(action), .class("stack"),
+            .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+            .if(!general.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
+                                      .forEach(general) { .p(.text($0.message)) })),
+            .group(fields),
+            .button(.type(.submit), .class("primary"), .text(submit))
+        )
+    }
+
+    static func field(
+        _ name: String,
+        label: String,
+        type: HTMLInputType = .text,
+        value: String = "",
+        autocomplete: String? = nil,
+        hint: String? = nil,
+        problems: [FieldProblem] = [],
+        extra: [Attribute<HTML.InputContext>] = []
+    ) -> Node<HTML.FormContext> {
+        let problem = problems.first { $0.field == name }
+        var attributes: [Attribute<HTML.InputContext>] = [
+            .type(type), .name(name), .id(name), .required(true),
+        ]
+        if type != .password { attributes.append(.value(value)) }
+        if let autocomplete { attributes.append(.attribute(named: "autocomplete", value: autocomplete)) }
+        if problem != nil {
+            attributes.append(.attribute(named: "aria-invalid", value: "true"))
+            attributes.append(.attribute(named: "aria-describedby", value: "\(name)-error"))
+        }
+        attributes += extra
+        return .div(
+            .class(problem == nil ? "field" : "field has-error"),
+            .label(.for(name), .text(label)),
+            .unwrap(hint) { .p(.class("hint"), .text($0)) },
+            .unwrap(problem) { .p(.class("error"), .id("\(name)-error"), .text($0.message)) },
+            .selfClosedElement(named: "input", attributes: attributes)
+        )
+    }
+
+    static func textArea(_ name: String, label: String, value: String = "", problems: [FieldProblem] = []) -> Node<HTML.FormContext> {
+        let problem = problems.first { $0.field == name }
+        return .div(
+            .class(problem == nil ? "field" : "field has-error"),
+            .label(.for(name), .text(label)),
+            .unwrap(problem) { .p(.class("error"), .id("\(name)-error"), .text($0.message)) },
+            .textarea(.name(name), .id(name), .rows(6), .required(true), .text(value))
+        )
+    }
+}

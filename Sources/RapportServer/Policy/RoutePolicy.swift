@@ -1,0 +1,149 @@
+import Fluent
+import Foundation
+import RapportCore
+import Vapor
+
+/// Every route names its action when it is registered; `PolicyMiddleware` asks `AccessPolicy` before the
+/// handler runs. A route without an action is refused (fail closed), and the route-table test fails on it.
+enum RouteActionKey {
+    static let userInfo = "rapport.action"
+}
+
+extension Route {
+    var rapportAction: Action? { userInfo[RouteActionKey.userInfo] as? Action }
+}
+
+extension RoutesBuilder {
+    @discardableResult
+    func get<R: AsyncResponseEncodable>(_ path: PathComponent..., action: Action,
+                                        use handler: @escaping @Sendable (Request) async throws -> R) -> Route {
+        register(.GET, path, action, handler)
+    }
+
+    @discardableResult
+    func post<R: AsyncResponseEncodable>(_ path: PathComponent..., action: Action,
+                                         use handler: @escaping @Sendable (Request) async throws -> R) -> Route {
+        register(.POST, path, action, handler)
+    }
+
+    @discardableResult
+    func delete<R: AsyncResponseEncodable>(_ path: PathComponent..., action: Action,
+                                           use handler: @escaping @Sendable (Request) async throws -> R) -> Route {
+        register(.DELETE, path, action, handler)
+    }
+
+    private func register<R: AsyncResponseEncodable>(_ method: HTTPMethod, _ path: [PathComponent], _ action: Action,
+                                                     _ handler: @escaping @Sendable (Request) async throws -> R) -> Route {
+        let route = on(method, path, body: .collect(maxSize: "1mb"), use: handler)
+        route.userInfo[RouteActionKey.userInfo] = action
+        return route
+    }
+}
+
+/// What the policy allowed, handed to the handler of a client-scoped route.
+struct ClientAccess: Sendable {
+    let actor: Actor
+    let action: Action
+    let scope: ClientScope
+    /// The note the route is about, when it names one.
+    let noteID: UUID?
+}
+
+private struct ClientAccessKey: StorageKey { typealias Value = ClientAccess }
+
+extension Request {
+    /// Set by `PolicyMiddleware` for client-scoped routes once the policy has allowed the request.
+    func clientAccess() throws -> ClientAccess {
+        guard let access = storage[ClientAccessKey.self] else { throw RapportError.denied(.notSignedIn) }
+        return access
+    }
+
+    /// Reads or writes a client's record and appends the audit entry in the same transaction: the access and
+    /// its record in the trail are written together, or neither is.
+    func withClientRecord<T: Sendable>(_ body: @escaping @Sendable (any Database, ClientAccess) async throws -> T) async throws -> T {
+        let access = try clientAccess()
+        return try await transaction { db in
+            let result = try await body(db, access)
+            try await AuditWriter.append(PolicyMiddleware.auditEvent(
+                actor: access.actor, role: access.actor.role.rawValue, action: access.action,
+                clientID: access.scope.clientID, noteID: access.noteID, outcome: "allowed"), on: db)
+            return result
+        }
+    }
+}
+
+struct PolicyMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let action = request.route?.rapportAction else {
+            request.logger.critical("route has no policy action", metadata: ["route": "\(request.route?.description ?? "?")"])
+            throw RapportError.denied(.wrongRole)
+        }
+        if action.isClientScoped {
+            request.storage[ClientAccessKey.self] = try await authorizeClientScoped(action, request)
+        } else if case .deny(let reason) = AccessPolicy.decide(request.identity.requester, action) {
+            throw RapportError.denied(reason)
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Loads who the record belongs to, asks the policy, and on refusal writes the denied attempt to the trail.
+    private func authorizeClientScoped(_ action: Action, _ request: Request) async throws -> ClientAccess {
+        let identity = request.identity
+        let clientID = request.parameters.get("clientID").flatMap(UUID.init(uuidString:))
+        let noteParameter = request.parameters.get("noteID")
+        let noteID = noteParameter.flatMap(UUID.init(uuidString:))
+
+        func refuse(_ outcome: String, _ error: RapportError) async throws -> Never {
+            try await request.transaction { db in
+                try await AuditWriter.append(Self.auditEvent(actor: identity.actor, role: identity.auditRole, action: action,
+                                                             clientID: clientID, noteID: noteID, outcome: outcome), on: db)
+            }
+            request.logger.notice("access denied", metadata: ["action": "\(action.rawValue)", "outcome": "\(outcome)"])
+            throw error
+        }
+
+        // Signed-out and half-signed-in requests are refused before anything is looked up.
+        if case .deny(let reason) = AccessPolicy.decide(identity.requester, action, .none), reason == .notSignedIn || reason == .secondFactorPending {
+            try await refuse("denied:\(reason.rawValue)", .denied(reason))
+        }
+        guard let clientID, noteParameter == nil || noteID != nil,
+              let client = try await ClientRow.find(clientID, on: request.db)
+        else { try await refuse("denied:no-such-record", .notFound) }
+
+        let team = try await CareTeamMemberRow.query(on: request.db).filter(\.$clientID == clientID).all().map(\.therapistID)
+        let scope = ClientScope(clientID: clientID, practiceID: client.practiceID, careTeam: Set(team))
+        var resource = Resource.client(scope)
+        if let noteID {
+            let author: UUID?
+            switch action {
+            case .readPsychotherapyNote:
+                author = try await PsychotherapyNoteRow.query(on: request.db)
+                    .filter(\.$id == noteID).filter(\.$clientID == clientID).first()?.authorID
+            default:
+                author = try await ProgressNoteRow.query(on: request.db)
+                    .filter(\.$id == noteID).filter(\.$clientID == clientID).first()?.authorID
+            }
+            guard let author else { try await refuse("denied:no-such-record", .notFound) }
+            if action == .readPsychotherapyNote { resource = .psychotherapyNote(scope, authorID: author) }
+        }
+        let decision = AccessPolicy.decide(identity.requester, action, resource)
+        guard decision == .allow, let actor = identity.actor else {
+            if case .deny(let reason) = decision { try await refuse("denied:\(reason.rawValue)", .denied(reason)) }
+            try await refuse("denied:not-signed-in", .denied(.notSignedIn))
+        }
+        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID)
+    }
+
+    static func auditEvent(actor: Actor?, role: String, action: Action, clientID: UUID?, noteID: UUID?, outcome: String) -> AuditEvent {
+        AuditEvent(actorID: actor?.userID, actorRole: role, action: action, clientID: clientID,
+                   resourceType: resourceType(action), resourceID: (noteID ?? clientID)?.uuidString.lowercased(), outcome: outcome)
+    }
+
+    static func resourceType(_ action: Action) -> String {
+        switch action {
+        case .listProgressNotes, .readProgressNote, .writeProgressNote: return "progress-note"
+        case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return "psychotherapy-note"
+        default: return "client-record"
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Fluent
+import Foundation
+import RapportVault
+
+/// The server's side of the vault: finds wrapped keys in the database and asks `Vault` to unwrap them.
+/// Controllers never see a key; they call `sealClientField` / `openClientField` and friends.
+struct KeyStore: Sendable {
+    let vault: Vault
+
+    // MARK: Keys
+
+    func createPracticeKey(practiceID: UUID, on db: any Database) async throws -> PracticeKey {
+        let (key, wrapped) = try vault.newPracticeKey(practiceID: practiceID, version: 1)
+        let row = PracticeKeyRow()
+        row.practiceID = practiceID
+        row.version = 1
+        row.wrappedKey = wrapped
+        row.createdAt = Date()
+        try await row.create(on: db)
+        return key
+    }
+
+    func practiceKey(practiceID: UUID, on db: any Database) async throws -> PracticeKey {
+        guard let row = try await PracticeKeyRow.query(on: db)
+            .filter(\.$practiceID == practiceID)
+            .sort(\.$version, .descending)
+            .first()
+        else { throw RecordError.missingKey }
+        return try vault.unwrapPracticeKey(practiceID: practiceID, version: row.version, wrapped: row.wrappedKey)
+    }
+
+    func createClientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
+        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
+        let (key, wrapped) = try vault.newClientKey(clientID: clientID, version: 1, under: practiceKey)
+        let row = ClientKeyRow()
+        row.clientID = clientID
+        row.version = 1
+        row.practiceKeyVersion = practiceKey.version
+        row.wrappedKey = wrapped
+        row.createdAt = Date()
+        try await row.create(on: db)
+        return key
+    }
+
+    func clientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
+        guard let row = try await ClientKeyRow.query(on: db)
+            .filter(\.$clientID == clientID)
+            .sort(\.$version, .descending)
+            .first()
+        else { throw RecordError.missingKey }
+        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
+        return try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrappedKey, under: practiceKey)
+    }
+
+    // MARK: Fields
+
+    func seal(_ text: String, key: ClientDataKey, _ table: String, _ column: String, row: UUID) throws -> Data {
+        try vault.seal(text, with: key, context: FieldContext(table: table, column: column, rowID: row, subjectID: key.clientID))
+    }
+
+    func open(_ envelope: Data, key: ClientDataKey, _ table: String, _ column: String, row: UUID) throws -> String {
+        try vault.openString(envelope, with: key, context: FieldContext(table: table, column: column, rowID: row, subjectID: key.clientID))
+    }
+
+    func seal(_ text: String, key: PracticeKey, _ table: String, _ column: String, row: UUID) throws -> Data {
+        try vault.seal(text, with: key, context: FieldContext(table: table, column: column, rowID: row, subjectID: key.practiceID))
+    }
+
+    func open(_ envelope: Data, key: PracticeKey, _ table: String, _ column: String, row: UUID) throws -> String {
+        try vault.openString(envelope, with: key, context: FieldContext(table: table, column: column, rowID: row, subjectID: key.practiceID))
+    }
+
+    func emailIndex(_ email: String) -> Data {
+        vault.blindIndex(email, purpose: "email")
+    }
+
+    /// A user's own fields are sealed under their client's key if they are a client, else under the practice key.
+    func userKey(for user: UserRow, on db: any Database) async throws -> SubjectKey {
+        if let clientID = user.clientID {
+            return .client(try await clientKey(clientID: clientID, practiceID: user.practiceID, on: db))
+        }
+        return .practice(try await practiceKey(practiceID: user.practiceID, on: db))
+    }
+
+    func seal(_ text: String, key: SubjectKey, _ table: String, _ column: String, row: UUID) throws -> Data {
+        switch key {
+        case .client(let clientKey): return try seal(text, key: clientKey, table, column, row: row)
+        case .practice(let practiceKey): return try seal(text, key: practiceKey, table, column, row: row)
+        }
+    }
+
+    func open(_ envelope: Data, key: SubjectKey, _ table: String, _ column: String, row: UUID) throws -> String {
+        switch key {
+        case .client(let clientKey): return try open(envelope, key: clientKey, table, column, row: row)
+        case .practice(let practiceKey): return try open(envelope, key: practiceKey, table, column, row: row)
+        }
+    }
+
+    /// TOTP secrets are bytes; they are sealed as their base32 text.
+    func totp(for user: UserRow, secretEnvelope: Data, on db: any Database) async throws -> TOTP {
+        let key = try await userKey(for: user, on: db)
+        let text = try open(secretEnvelope, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
+        guard let secret = Base32.decode(text) else { throw RecordError.missingKey }
+        return TOTP(secret: secret)
+    }
+}
+
+/// The key a person's own fields are sealed with.
+enum SubjectKey: Sendable {
+    case client(ClientDataKey)
+    case practice(PracticeKey)
+}
+
+enum RecordError: Error {
+    /// A wrapped key is missing: the database and the key files do not belong together, or a client was erased.
+    case missingKey
+}

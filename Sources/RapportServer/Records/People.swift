@@ -1,0 +1,371 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import Vapor
+
+/// Practice, people, invitations and sign-in: the operations behind both the pages and the API.
+/// Each method validates, then writes in one transaction.
+struct People: Sendable {
+    let services: RapportServices
+    let app: Application
+
+    init(_ request: Request) {
+        services = request.rapport
+        app = request.application
+    }
+
+    init(app: Application) {
+        services = app.rapport
+        self.app = app
+    }
+
+    var keys: KeyStore { services.keys }
+
+    // MARK: First-run setup
+
+    /// A one-time link for creating a practice and its owner. Printed by `serve` while no practice exists.
+    static func issueSetupToken(services: RapportServices, on db: any Database) async throws -> String {
+        let token = SecureToken.generate()
+        let row = SetupTokenRow()
+        row.tokenHash = SecureToken.hash(token)
+        row.createdAt = services.now
+        row.expiresAt = services.now.addingTimeInterval(services.configuration.setupLinkLifetime)
+        try await row.create(on: db)
+        return token
+    }
+
+    func checkSetupToken(_ token: String, on db: any Database) async throws -> SetupTokenRow {
+        guard token.count <= 128,
+              let row = try await SetupTokenRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first()
+        else { throw RapportError.notFound }
+        if row.usedAt != nil {
+            throw RapportError.gone("This setup link has already been used. Sign in instead, or ask your operator to run `rapport setup-link` for a new one.")
+        }
+        if row.expiresAt <= services.now {
+            throw RapportError.gone("This setup link has expired. Run `rapport setup-link` on the server for a new one.")
+        }
+        return row
+    }
+
+    struct SetupInput: Sendable {
+        var practiceName: String
+        var ownerName: String
+        var email: String
+        var password: String
+
+        var problems: [FieldProblem] {
+            [InputRules.nameProblem(practiceName, field: "practice_name", what: "the practice's name"),
+             InputRules.nameProblem(ownerName, field: "name", what: "your name"),
+             InputRules.emailProblem(email),
+             InputRules.passwordProblem(password)].compactMap { $0 }
+        }
+    }
+
+    func setUpPractice(token: String, _ input: SetupInput) async throws -> UserRow {
+        let problems = input.problems
+        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        let passwordHash = try await Passwords.hash(input.password, cost: services.configuration.passwordHashCost, on: app)
+        let emailIndex = keys.emailIndex(input.email)
+        let now = services.now
+        return try await services.transactions.run(on: app.db) { [keys] db in
+            let setup = try await checkSetupToken(token, on: db)
+            try await ensureEmailFree(emailIndex, on: db)
+            let practice = PracticeRow()
+            let practiceID = UUID()
+            practice.id = practiceID
+            practice.createdAt = now
+            // The key row references the practice, and the name is sealed with that key: practice, key, then name.
+            practice.nameEnvelope = Data()
+            try await practice.create(on: db)
+            let practiceKey = try await keys.createPracticeKey(practiceID: practiceID, on: db)
+            practice.nameEnvelope = try keys.seal(clean(input.practiceName), key: practiceKey, PracticeRow.schema, "name", row: practiceID)
+            try await practice.update(on: db)
+            let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
+                                             email: input.email, emailIndex: emailIndex, passwordHash: passwordHash,
+                                             key: .practice(practiceKey), on: db)
+            setup.usedAt = now
+            try await setup.update(on: db)
+            return owner
+        }
+    }
+
+    private func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    private func ensureEmailFree(_ emailIndex: Data, on db: any Database) async throws {
+        if try await UserRow.query(on: db).filter(\.$emailIndex == emailIndex).count() > 0 {
+            throw RapportError.invalid([FieldProblem(field: "email", message: "There is already an account with this email address. Sign in instead, or use another address.")])
+        }
+    }
+
+    private func createUser(role: Role, practiceID: UUID, clientID: UUID?, name: String, email: String, emailIndex: Data,
+                            passwordHash: String, key: SubjectKey, on db: any Database) async throws -> UserRow {
+        let user = UserRow()
+        let userID = UUID()
+        user.id = userID
+        user.practiceID = practiceID
+        user.role = role.rawValue
+        user.clientID = clientID
+        user.emailIndex = emailIndex
+        user.emailEnvelope = try keys.seal(clean(email), key: key, UserRow.schema, "email", row: userID)
+        user.nameEnvelope = try keys.seal(clean(name), key: key, UserRow.schema, "name", row: userID)
+        user.passwordHash = passwordHash
+        user.createdAt = services.now
+        try await user.create(on: db)
+        return user
+    }
+
+    // MARK: Reading people
+
+    func name(of user: UserRow, on db: any Database) async throws -> String {
+        let key = try await keys.userKey(for: user, on: db)
+        return try keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: try user.requireID())
+    }
+
+    func email(of user: UserRow, on db: any Database) async throws -> String {
+        let key = try await keys.userKey(for: user, on: db)
+        return try keys.open(user.emailEnvelope, key: key, UserRow.schema, "email", row: try user.requireID())
+    }
+
+    func practiceName(_ practiceID: UUID, on db: any Database) async throws -> String {
+        guard let practice = try await PracticeRow.find(practiceID, on: db) else { throw RapportError.notFound }
+        let key = try await keys.practiceKey(practiceID: practiceID, on: db)
+        return try keys.open(practice.nameEnvelope, key: key, PracticeRow.schema, "name", row: practiceID)
+    }
+
+    func clientName(_ client: ClientRow, on db: any Database) async throws -> String {
+        let clientID = try client.requireID()
+        let key = try await keys.clientKey(clientID: clientID, practiceID: client.practiceID, on: db)
+        return try keys.open(client.nameEnvelope, key: key, ClientRow.schema, "name", row: clientID)
+    }
+
+    func therapists(practiceID: UUID, on db: any Database) async throws -> [(id: UUID, name: String, twoFactorOn: Bool)] {
+        let rows = try await UserRow.query(on: db).filter(\.$practiceID == practiceID)
+            .filter(\.$role == Role.therapist.rawValue).sort(\.$createdAt).all()
+        var result: [(id: UUID, name: String, twoFactorOn: Bool)] = []
+        for row in rows { result.append((try row.requireID(), try await name(of: row, on: db), row.totpEnabledAt != nil)) }
+        return result
+    }
+
+    /// A therapist's caseload: the clients whose care team they are on, by name.
+    func caseload(therapistID: UUID, on db: any Database) async throws -> [CaseloadEntry] {
+        let memberships = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).all()
+        var entries: [CaseloadEntry] = []
+        for membership in memberships {
+            guard let client = try await ClientRow.find(membership.clientID, on: db) else { continue }
+            let joined = try await UserRow.query(on: db).filter(\.$clientID == membership.clientID).count() > 0
+            entries.append(CaseloadEntry(clientID: membership.clientID, name: try await clientName(client, on: db), hasJoined: joined))
+        }
+        return entries.sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
+    }
+
+    // MARK: Invitations
+
+    struct Invitation: Sendable {
+        let token: String
+        let link: String
+        let expiresAt: Date
+        let clientID: UUID?
+    }
+
+    func inviteTherapist(by owner: Actor, name: String, email: String) async throws -> Invitation {
+        let problems = [InputRules.nameProblem(name, what: "the therapist's name"), InputRules.emailProblem(email)].compactMap { $0 }
+        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        let emailIndex = keys.emailIndex(email)
+        return try await services.transactions.run(on: app.db) { [keys] db in
+            try await ensureEmailFree(emailIndex, on: db)
+            let practiceKey = try await keys.practiceKey(practiceID: owner.practiceID, on: db)
+            return try await createInvitation(role: .therapist, practiceID: owner.practiceID, invitedBy: owner.userID, clientID: nil,
+                                              name: name, email: email, emailIndex: emailIndex, key: .practice(practiceKey), on: db)
+        }
+    }
+
+    /// Creates the client's record (with its own data key), puts them on the therapist's care team, and invites them.
+    func inviteClient(by therapist: Actor, name: String, email: String) async throws -> Invitation {
+        let problems = [InputRules.nameProblem(name, what: "your client's name"), InputRules.emailProblem(email)].compactMap { $0 }
+        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        let emailIndex = keys.emailIndex(email)
+        let now = services.now
+        return try await services.transactions.run(on: app.db) { [keys] db in
+            try await ensureEmailFree(emailIndex, on: db)
+            let clientID = UUID()
+            let client = ClientRow()
+            client.id = clientID
+            client.practiceID = therapist.practiceID
+            client.createdAt = now
+            client.nameEnvelope = Data()
+            try await client.create(on: db)
+            let clientKey = try await keys.createClientKey(clientID: clientID, practiceID: therapist.practiceID, on: db)
+            client.nameEnvelope = try keys.seal(clean(name), key: clientKey, ClientRow.schema, "name", row: clientID)
+            try await client.update(on: db)
+            let member = CareTeamMemberRow()
+            member.clientID = clientID
+            member.therapistID = therapist.userID
+            member.createdAt = now
+            try await member.create(on: db)
+            let invitation = try await createInvitation(role: .client, practiceID: therapist.practiceID, invitedBy: therapist.userID,
+                                                        clientID: clientID, name: name, email: email, emailIndex: emailIndex,
+                                                        key: .client(clientKey), on: db)
+            try await AuditWriter.append(AuditEvent(actorID: therapist.userID, actorRole: therapist.role.rawValue, action: .inviteClient,
+                                                    clientID: clientID, resourceType: "client-record",
+                                                    resourceID: clientID.uuidString.lowercased(), outcome: "allowed"), on: db)
+            return invitation
+        }
+    }
+
+    private func createInvitation(role: Role, practiceID: UUID, invitedBy: UUID, clientID: UUID?, name: String, email: String,
+                                  emailIndex: Data, key: SubjectKey, on db: any Database) async throws -> Invitation {
+        let token = SecureToken.generate()
+        let row = InvitationRow()
+        let rowID = UUID()
+        row.id = rowID
+        row.practiceID = practiceID
+        row.role = role.rawValue
+        row.tokenHash = SecureToken.hash(token)
+        row.invitedBy = invitedBy
+        row.clientID = clientID
+        row.emailIndex = emailIndex
+        row.emailEnvelope = try keys.seal(clean(email), key: key, InvitationRow.schema, "email", row: rowID)
+        row.nameEnvelope = try keys.seal(clean(name), key: key, InvitationRow.schema, "name", row: rowID)
+        row.createdAt = services.now
+        row.expiresAt = services.now.addingTimeInterval(services.configuration.invitationLifetime)
+        try await row.create(on: db)
+        return Invitation(token: token, link: "\(services.configuration.baseURL)/invitations/\(token)", expiresAt: row.expiresAt, clientID: clientID)
+    }
+
+    struct PendingInvitation: Sendable {
+        let row: InvitationRow
+        let role: Role
+        let name: String
+        let email: String
+        let practiceName: String
+    }
+
+    func pendingInvitation(token: String, on db: any Database) async throws -> PendingInvitation {
+        guard token.count <= 128,
+              let row = try await InvitationRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
+              let role = Role(rawValue: row.role)
+        else { throw RapportError.notFound }
+        if row.acceptedAt != nil {
+            throw RapportError.gone("This invitation has already been used. If it was you, sign in with the email and password you chose.")
+        }
+        if row.expiresAt <= services.now {
+            throw RapportError.gone("This invitation has expired. Please ask the person who invited you to send a new one.")
+        }
+        let rowID = try row.requireID()
+        let key: SubjectKey
+        if let clientID = row.clientID {
+            key = .client(try await keys.clientKey(clientID: clientID, practiceID: row.practiceID, on: db))
+        } else {
+            key = .practice(try await keys.practiceKey(practiceID: row.practiceID, on: db))
+        }
+        return PendingInvitation(
+            row: row, role: role,
+            name: try keys.open(row.nameEnvelope, key: key, InvitationRow.schema, "name", row: rowID),
+            email: try keys.open(row.emailEnvelope, key: key, InvitationRow.schema, "email", row: rowID),
+            practiceName: try await practiceName(row.practiceID, on: db))
+    }
+
+    func acceptInvitation(token: String, password: String, confirmation: String) async throws -> UserRow {
+        var problems = [InputRules.passwordProblem(password)].compactMap { $0 }
+        if problems.isEmpty && password != confirmation {
+            problems.append(FieldProblem(field: "password_confirmation", message: "The two passwords are different. Please type the same password twice."))
+        }
+        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        let passwordHash = try await Passwords.hash(password, cost: services.configuration.passwordHashCost, on: app)
+        let now = services.now
+        return try await services.transactions.run(on: app.db) { [keys] db in
+            let invitation = try await pendingInvitation(token: token, on: db)
+            try await ensureEmailFree(invitation.row.emailIndex, on: db)
+            let key: SubjectKey
+            if let clientID = invitation.row.clientID {
+                key = .client(try await keys.clientKey(clientID: clientID, practiceID: invitation.row.practiceID, on: db))
+            } else {
+                key = .practice(try await keys.practiceKey(practiceID: invitation.row.practiceID, on: db))
+            }
+            let user = try await createUser(role: invitation.role, practiceID: invitation.row.practiceID, clientID: invitation.row.clientID,
+                                            name: invitation.name, email: invitation.email, emailIndex: invitation.row.emailIndex,
+                                            passwordHash: passwordHash, key: key, on: db)
+            invitation.row.acceptedAt = now
+            try await invitation.row.update(on: db)
+            return user
+        }
+    }
+
+    // MARK: Signing in
+
+    /// Checks email and password. Failures, locks and unknown emails all give the same answer.
+    func checkPassword(email: String, password: String) async throws -> (UserRow, SessionStage) {
+        let subject = keys.emailIndex(email)
+        if let until = try await SignInThrottle.lockedUntil(subject, services: services, on: app.db) {
+            throw RapportError.tooManyAttempts(until: until)
+        }
+        let user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).first()
+        let passwordOK = try await Passwords.verify(String(password.prefix(InputRules.maximumPasswordLength)),
+                                                    hash: user?.passwordHash ?? services.decoyPasswordHash, on: app)
+        guard let user, passwordOK, let role = Role(rawValue: user.role) else {
+            let locked = try await services.transactions.run(on: app.db) { [services] db in
+                try await SignInThrottle.recordFailure(subject, services: services, on: db)
+            }
+            if let locked { throw RapportError.tooManyAttempts(until: locked) }
+            throw RapportError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
+        }
+        try await SignInThrottle.reset(subject, on: app.db)
+        let stage: SessionStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
+        return (user, stage)
+    }
+
+    /// Starts (or restarts) two-factor enrolment: a fresh secret, stored sealed until the first code confirms it.
+    func beginEnrolment(_ user: UserRow) async throws -> (secret: String, uri: String) {
+        guard user.totpEnabledAt == nil else { throw RapportError.conflict("Two-step sign-in is already set up for this account.") }
+        let secret = Base32.encode(TOTP.generateSecret())
+        let email = try await email(of: user, on: app.db)
+        try await services.transactions.run(on: app.db) { [keys] db in
+            let key = try await keys.userKey(for: user, on: db)
+            user.totpSecretEnvelope = try keys.seal(secret, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
+            try await user.update(on: db)
+        }
+        let uri = TOTP(secret: Base32.decode(secret) ?? Data()).provisioningURI(issuer: "Rapport", account: email)
+        return (secret, uri)
+    }
+
+    /// Checks a code against the account's secret; each 30-second step is usable once. Failures count towards
+    /// the same lock-out as wrong passwords.
+    func checkCode(_ code: String, for user: UserRow, enrolling: Bool) async throws {
+        let subject = user.emailIndex
+        if let until = try await SignInThrottle.lockedUntil(subject, services: services, on: app.db) {
+            throw RapportError.tooManyAttempts(until: until)
+        }
+        guard let envelope = user.totpSecretEnvelope else {
+            throw RapportError.conflict("Two-step sign-in isn't set up yet. Start again from the sign-in page.")
+        }
+        if !enrolling && user.totpEnabledAt == nil { throw RapportError.conflict("Two-step sign-in isn't set up yet.") }
+        let totp = try await keys.totp(for: user, secretEnvelope: envelope, on: app.db)
+        let digits = code.filter { !$0.isWhitespace }
+        guard let step = totp.verify(digits, at: services.now, lastUsedStep: user.totpLastStep) else {
+            let locked = try await services.transactions.run(on: app.db) { [services] db in
+                try await SignInThrottle.recordFailure(subject, services: services, on: db)
+            }
+            if let locked { throw RapportError.tooManyAttempts(until: locked) }
+            throw RapportError.invalid([FieldProblem(field: "code", message: "That code didn't work. Codes change every 30 seconds, and each one works once. Please enter the newest code from your app.")])
+        }
+        let now = services.now
+        try await services.transactions.run(on: app.db) { db in
+            // Only move forward: a concurrent sign-in that used a later step must not be undone.
+            guard let fresh = try await UserRow.find(try user.requireID(), on: db) else { throw RapportError.notFound }
+            if let last = fresh.totpLastStep, last >= step {
+                throw RapportError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")])
+            }
+            fresh.totpLastStep = step
+            if enrolling { fresh.totpEnabledAt = now }
+            try await fresh.update(on: db)
+            try await SignInThrottle.reset(subject, on: db)
+        }
+    }
+}
+
+struct CaseloadEntry: Sendable {
+    let clientID: UUID
+    let name: String
+    let hasJoined: Bool
+}

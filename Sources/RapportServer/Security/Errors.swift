@@ -1,0 +1,108 @@
+import Foundation
+import RapportCore
+import Vapor
+
+/// Errors a controller throws on purpose. The error middleware turns each into a plain page or an RFC 9457
+/// problem, with words that say what to do next.
+enum RapportError: Error {
+    case denied(DenialReason)
+    case notFound
+    case invalid([FieldProblem])
+    case badRequest(String)
+    case conflict(String)
+    case gone(String)
+    case tooManyAttempts(until: Date)
+    case formExpired
+    case unavailable(String)
+
+    var status: HTTPResponseStatus {
+        switch self {
+        case .denied(let reason):
+            switch reason {
+            case .notSignedIn, .secondFactorPending: return .unauthorized
+            case .wrongRole: return .forbidden
+            case .otherPractice, .notOnCareTeam, .notAuthor: return .notFound
+            }
+        case .notFound: return .notFound
+        case .invalid: return .unprocessableEntity
+        case .badRequest: return .badRequest
+        case .conflict: return .conflict
+        case .gone: return .gone
+        case .tooManyAttempts: return .tooManyRequests
+        case .formExpired: return .forbidden
+        case .unavailable: return .serviceUnavailable
+        }
+    }
+
+    /// A short machine name, used in the problem `type`.
+    var slug: String {
+        switch self {
+        case .denied(let reason): return reason.hidesExistence ? "not-found" : reason.rawValue
+        case .notFound: return "not-found"
+        case .invalid: return "invalid-input"
+        case .badRequest: return "bad-request"
+        case .conflict: return "conflict"
+        case .gone: return "expired"
+        case .tooManyAttempts: return "too-many-attempts"
+        case .formExpired: return "form-expired"
+        case .unavailable: return "unavailable"
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .denied(let reason):
+            switch reason {
+            case .notSignedIn: return "Please sign in"
+            case .secondFactorPending: return "One more step to sign in"
+            case .wrongRole: return "This page isn't part of your account"
+            case .otherPractice, .notOnCareTeam, .notAuthor: return "We couldn't find that"
+            }
+        case .notFound: return "We couldn't find that"
+        case .invalid: return "Some details need another look"
+        case .badRequest: return "We couldn't read that request"
+        case .conflict: return "That can't be done twice"
+        case .gone: return "This link has expired"
+        case .tooManyAttempts: return "Too many attempts"
+        case .formExpired: return "This form has expired"
+        case .unavailable: return "Not available yet"
+        }
+    }
+
+    var detail: String {
+        switch self {
+        case .denied(let reason):
+            switch reason {
+            case .notSignedIn: return "Sign in to continue."
+            case .secondFactorPending: return "Enter the code from your authenticator app to finish signing in."
+            case .wrongRole: return "Your account doesn't include this page. Go back to your home page."
+            case .otherPractice, .notOnCareTeam, .notAuthor:
+                return "It may have moved, or it isn't part of your account. Go back to your home page."
+            }
+        case .notFound: return "It may have moved, or it isn't part of your account. Go back to your home page."
+        case .invalid(let problems): return problems.map(\.message).joined(separator: " ")
+        case .badRequest(let message), .conflict(let message), .gone(let message), .unavailable(let message): return message
+        case .tooManyAttempts(let until):
+            let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
+            return "For your safety, signing in to this account is paused for \(minutes) minute\(minutes == 1 ? "" : "s"). Please try again then."
+        case .formExpired:
+            return "For your security, forms expire. Please go back, reload the page and try again."
+        }
+    }
+}
+
+/// A problem details body (RFC 9457).
+struct Problem: Content {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var instance: String?
+    var errors: [FieldProblem]?
+    var requestID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, instance, errors
+        case requestID = "request_id"
+    }
+}

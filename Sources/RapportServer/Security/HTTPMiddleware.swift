@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import RapportCore
+import RapportVault
+import Vapor
+
+/// The headers of SECURITY.md on every response, errors included.
+struct SecurityHeadersMiddleware: AsyncMiddleware {
+    let secure: Bool
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        let headers = [
+            ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            ("Cross-Origin-Opener-Policy", "same-origin"),
+        ]
+        for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        if !request.url.path.hasPrefix("/assets/") {
+            // Pages and API answers hold personal data: no cache may keep them.
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
+        if secure {
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains")
+        }
+        return response
+    }
+}
+
+enum CSRF {
+    static let cookieName = "rapport_csrf"
+    static let fieldName = "csrf"
+}
+
+private struct CSRFTokenKey: StorageKey { typealias Value = String }
+
+extension Request {
+    /// The token every form on this page carries; set by `CSRFMiddleware`.
+    var csrfToken: String { storage[CSRFTokenKey.self] ?? "" }
+}
+
+/// Double-submit token plus Origin check on every state-changing page request. The API uses bearer tokens,
+/// which a browser never attaches by itself, so it needs neither.
+struct CSRFMiddleware: AsyncMiddleware {
+    let configuration: RapportConfiguration
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let existing = request.cookies[CSRF.cookieName]?.string
+        let valid = existing.flatMap { $0.count >= 32 && $0.count <= 64 ? $0 : nil }
+        let token = valid ?? SecureToken.generate()
+        request.storage[CSRFTokenKey.self] = token
+
+        if ![.GET, .HEAD, .OPTIONS].contains(request.method) {
+            guard originIsOurs(request) else { throw RapportError.formExpired }
+            _ = try await request.body.collect(max: 1 << 20).get()
+            let submitted = (try? request.content.get(String.self, at: CSRF.fieldName)) ?? ""
+            guard let valid,
+                  SecureToken.constantTimeEquals(Data(submitted.utf8), Data(valid.utf8))
+            else { throw RapportError.formExpired }
+        }
+
+        let response = try await next.respond(to: request)
+        if valid == nil {
+            response.cookies[CSRF.cookieName] = HTTPCookies.Value(
+                string: token, path: "/", isSecure: configuration.secureCookies, isHTTPOnly: true, sameSite: .strict)
+        }
+        return response
+    }
+
+    /// A browser sends Origin on every cross-site POST; if it names another site, refuse.
+    private func originIsOurs(_ request: Request) -> Bool {
+        guard let origin = request.headers.first(name: .origin), origin != "null" else {
+            return request.headers.first(name: .origin) == nil
+        }
+        if origin == configuration.baseURL { return true }
+        guard let host = request.headers.first(name: .host) else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+}
+
+/// Turns every error into a plain page or an RFC 9457 problem. Details go to the log under the request id,
+/// never to the person; and the log line never carries a name, an email, a note or an answer.
+struct RapportErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return handle(error, request)
+        }
+    }
+
+    func handle(_ error: any Error, _ request: Request) -> Response {
+        let isAPI = request.url.path.hasPrefix("/api/")
+        let rapportError = Self.classify(error, request)
+        if case .unavailable = rapportError {} else if rapportError == nil || rapportError?.status == .internalServerError {
+            request.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "route": "\(request.route?.description ?? request.url.path)"])
+        }
+        guard let rapportError else {
+            return isAPI
+                ? Self.problemResponse(status: .internalServerError, slug: "server-error", title: "Something went wrong on our side",
+                                       detail: "Nothing was changed. Please try again; if it keeps happening, tell your practice and quote \(request.id).",
+                                       errors: nil, request)
+                : ErrorPage.render(status: .internalServerError, title: "Something went wrong on our side",
+                                   detail: "Nothing was changed. Please try again in a moment. If it keeps happening, tell your practice and quote reference \(request.id).",
+                                   request)
+        }
+        if isAPI {
+            var errors: [FieldProblem]?
+            if case .invalid(let problems) = rapportError { errors = problems }
+            let response = Self.problemResponse(status: rapportError.status, slug: rapportError.slug, title: rapportError.title,
+                                                detail: rapportError.detail, errors: errors, request)
+            if case .denied(.notSignedIn) = rapportError {
+                response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer")
+            }
+            return response
+        }
+        if case .denied(let reason) = rapportError {
+            switch reason {
+            case .notSignedIn:
+                return request.redirect(to: "/signin")
+            case .secondFactorPending:
+                let stage = request.identity.session.flatMap { SessionStage(rawValue: $0.stage) }
+                return request.redirect(to: stage == .enrolTwoFactor ? "/account/two-factor" : "/signin/two-factor")
+            default:
+                break
+            }
+        }
+        return ErrorPage.render(status: rapportError.status, title: rapportError.title, detail: rapportError.detail, request)
+    }
+
+    /// Maps framework errors (unknown route, unreadable body) onto our own kinds.
+    static func classify(_ error: any Error, _ request: Request) -> RapportError? {
+        if let rapportError = error as? RapportError { return rapportError }
+        if let abort = error as? any AbortError {
+            switch abort.status {
+            case .notFound: return .notFound
+            case .unsupportedMediaType:
+                return .badRequest("Send the body as JSON with Content-Type: application/json (or as a web form).")
+            case .payloadTooLarge: return .badRequest("That request is too large.")
+            case .badRequest, .unprocessableEntity:
+                return .badRequest("We couldn't read that request. Check that every required field is present and has the right type.")
+            case .methodNotAllowed: return .notFound
+            default: return nil
+            }
+        }
+        if error is DecodingError {
+            return .badRequest("We couldn't read that request. Check that every required field is present and has the right type.")
+        }
+        return nil
+    }
+
+    static func problemResponse(status: HTTPResponseStatus, slug: String, title: String, detail: String,
+                                errors: [FieldProblem]?, _ request: Request) -> Response {
+        let problem = Problem(type: "https://rapport.invalid/problems/\(slug)", title: title, status: Int(status.code),
+                              detail: detail, instance: request.url.path, errors: errors, requestID: request.id)
+        let response = Response(status: status)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        response.body = .init(data: (try? encoder.encode(problem)) ?? Data())
+        response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
+        return response
+    }
+}
+
+extension RapportError: Equatable {
+    static func == (lhs: RapportError, rhs: RapportError) -> Bool { lhs.slug == rhs.slug && lhs.status == rhs.status }
+}

@@ -1,0 +1,30 @@
+public import Foundation
+import Crypto
+
+/// Blind indexes: equality lookups on encrypted values (the sign-in email) without storing the value in clear.
+///
+/// The index is an HMAC, not a plain hash, because a plain hash of an email can be reversed by hashing a list of
+/// known emails; without the master key nobody can compute or test an index. Each purpose gets its own derived
+/// key, so indexes of the same value made for different purposes cannot be linked.
+extension Vault {
+    /// HMAC-SHA256 of the normalised value under a key derived (HKDF-SHA256) from the master key with info
+    /// "rapport blind index v1|<purpose>". Equal for values that differ only in case, surrounding whitespace or
+    /// Unicode compatibility form.
+    public func blindIndex(_ value: String, purpose: String) -> Data {
+        let indexKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey.symmetricKey,
+            info: Data("rapport blind index v1|\(purpose)".utf8),
+            outputByteCount: 32)
+        let normalised = Self.normaliseForBlindIndex(value)
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(normalised.utf8), using: indexKey))
+    }
+
+    /// The normalisation applied before indexing: trim whitespace, Unicode NFKC, lowercase.
+    /// Trimming is repeated after NFKC, which can turn exotic spaces (e.g. U+2003) into plain ones.
+    public static func normaliseForBlindIndex(_ value: String) -> String {
+        value.trimmingCharacters(in: .whitespacesAndNewlines)
+            .precomposedStringWithCompatibilityMapping
+            .lowercased()
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

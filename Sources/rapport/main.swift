@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import RapportServer
+
+@main
+struct Rapport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rapport",
+        abstract: "Rapport: a self-hosted platform for a psychotherapy practice and its clients.",
+        subcommands: [Serve.self, Migrate.self, SetupLink.self, Demo.self, Audit.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by every command that opens the practice's data.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder for the database and keys (env RAPPORT_DATA_DIR; default ./rapport-data).")
+    var dataDir: String?
+
+    func configuration(hostname: String? = nil, port: Int? = nil) throws -> RapportConfiguration {
+        try RapportConfiguration.fromEnvironment(dataDirectory: dataDir, hostname: hostname, port: port)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the practice (embedded SQLite unless DATABASE_URL is set).")
+
+    @OptionGroup var data: DataOptions
+    @Option(name: .long, help: "Address to listen on (env RAPPORT_HOSTNAME; default 127.0.0.1).")
+    var hostname: String?
+    @Option(name: .long, help: "Port to listen on (env RAPPORT_PORT; default 8080).")
+    var port: Int?
+
+    func run() async throws {
+        let configuration = try data.configuration(hostname: hostname, port: port)
+        guard configuration.passwordHashCost >= RapportConfiguration.minimumPasswordHashCost else {
+            throw ValidationError("The password hash cost must be at least \(RapportConfiguration.minimumPasswordHashCost).")
+        }
+        try await ServerRunner.serve(configuration)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or update the database tables, then exit.")
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try await ServerRunner.withApp(try data.configuration()) { _ in print("The database is up to date.") }
+    }
+}
+
+struct SetupLink: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "setup-link",
+                                                    abstract: "Print a one-time link that sets up one more practice on this server.")
+    @OptionGroup var data: DataOptions
+    @Option(name: .long, help: "Host the link should point to (env RAPPORT_HOSTNAME).") var hostname: String?
+    @Option(name: .long, help: "Port the link should point to (env RAPPORT_PORT).") var port: Int?
+
+    func run() async throws {
+        try await ServerRunner.withApp(try data.configuration(hostname: hostname, port: port)) { app in
+            print(try await RapportApp.newSetupLink(app, withdrawingOthers: false))
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a demo practice (owner, two therapists, clients with notes) and print its accounts as JSON.")
+    @OptionGroup var data: DataOptions
+    @Option(name: .long, help: "Host the demo will be served on (for the printed URL).") var hostname: String?
+    @Option(name: .long, help: "Port the demo will be served on (for the printed URL).") var port: Int?
+
+    func run() async throws {
+        try await ServerRunner.withApp(try data.configuration(hostname: hostname, port: port)) { app in
+            print(try await RapportApp.createDemo(app))
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work with the audit trail.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; exit non-zero at the first entry that does not match.")
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            var failure: String?
+            try await ServerRunner.withApp(try data.configuration()) { app in
+                switch try await RapportApp.verifyAuditTrail(app) {
+                case .ok(let count):
+                    print("OK: \(count) audit \(count == 1 ? "entry" : "entries") verified.")
+                case .broken(let sequence, let reason):
+                    failure = "FAILED at entry \(sequence): \(reason)"
+                }
+            }
+            if let failure {
+                FileHandle.standardError.write(Data((failure + "\n").utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}

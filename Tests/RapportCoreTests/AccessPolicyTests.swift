@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import RapportCore
+
+@Suite struct AccessPolicyTests {
+    let practice = UUID()
+    let otherPractice = UUID()
+    let therapist = UUID()
+    let colleague = UUID()
+    let clientID = UUID()
+
+    var scope: ClientScope { ClientScope(clientID: clientID, practiceID: practice, careTeam: [therapist]) }
+    func actor(_ id: UUID, _ role: Role, in practiceID: UUID? = nil, client: UUID? = nil) -> Requester {
+        .signedIn(Actor(userID: id, role: role, practiceID: practiceID ?? practice, clientID: client))
+    }
+
+    @Test func therapistOnCareTeamMayReadAndWriteNotes() {
+        for action in [Action.viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote, .writePsychotherapyNote] {
+            #expect(AccessPolicy.decide(actor(therapist, .therapist), action, .client(scope)) == .allow)
+        }
+    }
+
+    @Test func otherTherapistIsRefusedWithoutConfirmingTheRecordExists() {
+        let decision = AccessPolicy.decide(actor(colleague, .therapist), .readProgressNote, .client(scope))
+        #expect(decision == .deny(.notOnCareTeam))
+        #expect(DenialReason.notOnCareTeam.hidesExistence)
+    }
+
+    @Test func ownerAdministersButDoesNotReadClinicalContent() {
+        #expect(AccessPolicy.decide(actor(UUID(), .owner), .inviteTherapist) == .allow)
+        #expect(AccessPolicy.decide(actor(UUID(), .owner), .listProgressNotes, .client(scope)) == .deny(.notOnCareTeam))
+    }
+
+    @Test func anotherPracticesStaffAreRefused() {
+        #expect(AccessPolicy.decide(actor(therapist, .therapist, in: otherPractice), .viewClientRecord, .client(scope)) == .deny(.otherPractice))
+    }
+
+    @Test func psychotherapyNotesAreForTheirAuthorOnly() {
+        let teamOfTwo = ClientScope(clientID: clientID, practiceID: practice, careTeam: [therapist, colleague])
+        let note = Resource.psychotherapyNote(teamOfTwo, authorID: therapist)
+        #expect(AccessPolicy.decide(actor(therapist, .therapist), .readPsychotherapyNote, note) == .allow)
+        #expect(AccessPolicy.decide(actor(colleague, .therapist), .readPsychotherapyNote, note) == .deny(.notAuthor))
+        #expect(AccessPolicy.decide(actor(UUID(), .client, client: clientID), .readPsychotherapyNote, note) == .deny(.wrongRole))
+    }
+
+    @Test func clientsSeeTheirPortalButNoStaffViewEvenOfThemselves() {
+        let client = actor(UUID(), .client, client: clientID)
+        #expect(AccessPolicy.decide(client, .viewOwnPortal) == .allow)
+        #expect(AccessPolicy.decide(client, .viewClientRecord, .client(scope)) == .deny(.wrongRole))
+        #expect(AccessPolicy.decide(client, .viewCaseload) == .deny(.wrongRole))
+    }
+
+    @Test func signedOutAndHalfSignedInVisitorsOnlyReachPublicPagesAndTheSecondStep() {
+        let half = Requester.partiallySignedIn(Actor(userID: therapist, role: .therapist, practiceID: practice))
+        for action in Action.allCases {
+            let signedOut = AccessPolicy.decide(.signedOut, action, .client(scope))
+            #expect(signedOut == (action == .usePublicPage ? .allow : .deny(.notSignedIn)), "\(action)")
+            let partial = AccessPolicy.decide(half, action, .client(scope))
+            let expected: Decision = [.usePublicPage, .completeSignIn].contains(action) ? .allow : .deny(.secondFactorPending)
+            #expect(partial == expected, "\(action)")
+        }
+    }
+
+    @Test func clientScopedActionsNeedAClientResource() {
+        for action in Action.allCases where action.isClientScoped {
+            #expect(AccessPolicy.decide(actor(therapist, .therapist), action, .none) != .allow, "\(action)")
+        }
+    }
+}
+
+@Suite struct InputRulesTests {
+    @Test func emails() {
+        #expect(InputRules.emailProblem("sam@example.org") == nil)
+        #expect(InputRules.emailProblem("  sam@example.org ") == nil)
+        for bad in ["", "sam", "sam@", "@example.org", "sam@example", "sam @example.org", "a@b@c.org", "sam@.org"] {
+            #expect(InputRules.emailProblem(bad) != nil, "\(bad)")
+        }
+    }
+
+    @Test func passwordsNeedTwelveCharacters() {
+        #expect(InputRules.passwordProblem(String(repeating: "a", count: 11)) != nil)
+        #expect(InputRules.passwordProblem(String(repeating: "a", count: 12)) == nil)
+        #expect(InputRules.passwordProblem(String(repeating: "a", count: 129)) != nil)
+    }
+
+    @Test func namesAndNotes() {
+        #expect(InputRules.nameProblem("   ") != nil)
+        #expect(InputRules.nameProblem("Sam\u{0}Lee") != nil)
+        #expect(InputRules.nameProblem("Sam Lee") == nil)
+        #expect(InputRules.noteProblem(" \n ") != nil)
+        #expect(InputRules.noteProblem("Talked about boundaries.") == nil)
+        #expect(InputRules.firstName(of: "  Sam Lee ") == "Sam")
+    }
+}
