@@ -20,6 +20,7 @@ public enum RapportApp {
         try DatabaseSetup.register(configuration.database, on: app)
         for migration in Migrations.all { app.migrations.add(migration) }
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
+        try await DatabaseSetup.prepareSchema(configuration.database, app.db)
         try await app.autoMigrate()
 
         let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app)

@@ -2,6 +2,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import SQLKit
 import Vapor
 
 enum DatabaseSetup {
@@ -19,6 +20,13 @@ enum DatabaseSetup {
             configuration.searchPath = searchPath
             app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
         }
+    }
+
+    /// With a schema in the search path (tests give each run its own), create it before migrating into it.
+    static func prepareSchema(_ choice: RapportConfiguration.DatabaseChoice, _ database: any Database) async throws {
+        guard case .postgres(_, let searchPath) = choice, let schema = searchPath?.first,
+              let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
     }
 
     /// WAL keeps readers and the single writer out of each other's way and survives a crash mid-write.

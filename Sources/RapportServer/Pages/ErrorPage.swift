@@ -6,7 +6,7 @@ enum ErrorPage {
         Layout.render(title, request.page, status: status,
             .h1(.text(title)),
             .p(.class("lead"), .text(detail)),
-            .p(.a(.href("/"), "Go to your home page"))
+            .p(.a(.href(request.identity.actor == nil ? "/signin" : "/"), .text(request.identity.actor == nil ? "Sign in" : "Go to your home page")))
         )
     }
 }

@@ -104,7 +104,7 @@ struct PolicyMiddleware: AsyncMiddleware {
 
         // Signed-out and half-signed-in requests are refused before anything is looked up.
         if case .deny(let reason) = AccessPolicy.decide(identity.requester, action, .none), reason == .notSignedIn || reason == .secondFactorPending {
-            try await refuse("denied:\(reason.rawValue)", .denied(reason))
+            try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
         }
         guard let clientID, noteParameter == nil || noteID != nil,
               let client = try await ClientRow.find(clientID, on: request.db)

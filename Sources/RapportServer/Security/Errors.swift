@@ -14,6 +14,9 @@ enum RapportError: Error {
     case tooManyAttempts(until: Date)
     case formExpired
     case unavailable(String)
+    /// A signed-out (or half-signed-in) request for a client's record. Refused with 403 rather than a redirect,
+    /// so every refusal on client-scoped routes is a 403 or 404, whoever asks.
+    case signInToSeeRecord
 
     var status: HTTPResponseStatus {
         switch self {
@@ -31,6 +34,7 @@ enum RapportError: Error {
         case .tooManyAttempts: return .tooManyRequests
         case .formExpired: return .forbidden
         case .unavailable: return .serviceUnavailable
+        case .signInToSeeRecord: return .forbidden
         }
     }
 
@@ -46,6 +50,7 @@ enum RapportError: Error {
         case .tooManyAttempts: return "too-many-attempts"
         case .formExpired: return "form-expired"
         case .unavailable: return "unavailable"
+        case .signInToSeeRecord: return "sign-in-required"
         }
     }
 
@@ -66,6 +71,7 @@ enum RapportError: Error {
         case .tooManyAttempts: return "Too many attempts"
         case .formExpired: return "This form has expired"
         case .unavailable: return "Not available yet"
+        case .signInToSeeRecord: return "Please sign in"
         }
     }
 
@@ -85,6 +91,8 @@ enum RapportError: Error {
         case .tooManyAttempts(let until):
             let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
             return "For your safety, signing in to this account is paused for \(minutes) minute\(minutes == 1 ? "" : "s"). Please try again then."
+        case .signInToSeeRecord:
+            return "Sign in to see this page. If you were signed in, your session ended after a while without activity."
         case .formExpired:
             return "For your security, forms expire. Please go back, reload the page and try again."
         }

@@ -1,0 +1,202 @@
+import Fluent
+import Foundation
+import RapportCore
+@testable import RapportServer
+import Testing
+import Vapor
+import VaporTesting
+
+/// Who asks, relative to one client's record.
+enum Persona: String, CaseIterable, CustomStringConvertible {
+    case ownTherapist, colleagueTherapist, ownerOfPractice, otherPracticeTherapist, otherPracticeOwner, theClient, anotherClient, signedOut
+    var description: String { rawValue }
+}
+
+/// The role × ownership matrix: for every action, who may do it. A route whose action is missing here fails
+/// `everyRouteHasAMatrixEntry`, so a new route cannot ship without someone deciding who may use it.
+let allowedPersonas: [Action: Set<Persona>] = {
+    let everyone = Set(Persona.allCases)
+    let signedIn = everyone.subtracting([.signedOut])
+    return [
+        .usePublicPage: everyone,
+        .completeSignIn: signedIn,
+        .useOwnAccount: signedIn,
+        .viewPractice: [.ownerOfPractice, .otherPracticeOwner],
+        .inviteTherapist: [.ownerOfPractice, .otherPracticeOwner],
+        .viewCaseload: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
+        .inviteClient: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
+        .viewClientRecord: [.ownTherapist],
+        .listProgressNotes: [.ownTherapist],
+        .readProgressNote: [.ownTherapist],
+        .writeProgressNote: [.ownTherapist],
+        .listPsychotherapyNotes: [.ownTherapist],
+        .readPsychotherapyNote: [.ownTherapist],
+        .writePsychotherapyNote: [.ownTherapist],
+        .viewOwnPortal: [.theClient, .anotherClient],
+    ]
+}()
+
+struct Cast {
+    let practice: TestPractice
+    let own: TestPractice.Person
+    let colleague: TestPractice.Person
+    let owner: TestPractice.Person
+    let otherTherapist: TestPractice.Person
+    let otherOwner: TestPractice.Person
+    let client: TestPractice.Person
+    let anotherClient: TestPractice.Person
+    let progressNoteID: UUID
+    let psychotherapyNoteID: UUID
+
+    var clientID: UUID { client.user.clientID! }
+
+    static func assemble(_ practice: TestPractice) async throws -> Cast {
+        let owner = try await practice.newPractice("A")
+        let own = try await practice.newTherapist(in: owner)
+        let colleague = try await practice.newTherapist(in: owner, name: "Colleague")
+        let client = try await practice.newClient(of: own)
+        let anotherClient = try await practice.newClient(of: colleague, name: "Other Client")
+        let otherOwner = try await practice.newPractice("B")
+        let otherTherapist = try await practice.newTherapist(in: otherOwner)
+        // One note of each kind, written by the client's own therapist, for the routes that name a note.
+        let access = ClientAccess(actor: own.actor, action: .writeProgressNote,
+                                  scope: ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [own.id]), noteID: nil)
+        let keys = practice.app.rapport.keys
+        let progress = try await Notes.write(.progress, body: "progress", access: access, keys: keys, at: Date(), on: practice.app.db)
+        let psychotherapy = try await Notes.write(.psychotherapy, body: "private", access: access, keys: keys, at: Date(), on: practice.app.db)
+        return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
+                    client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id)
+    }
+
+    func person(_ persona: Persona) -> TestPractice.Person? {
+        switch persona {
+        case .ownTherapist: return own
+        case .colleagueTherapist: return colleague
+        case .ownerOfPractice: return owner
+        case .otherPracticeTherapist: return otherTherapist
+        case .otherPracticeOwner: return otherOwner
+        case .theClient: return client
+        case .anotherClient: return anotherClient
+        case .signedOut: return nil
+        }
+    }
+
+    func requester(_ persona: Persona) -> Requester {
+        person(persona).map { .signedIn($0.actor) } ?? .signedOut
+    }
+
+    var scope: ClientScope { ClientScope(clientID: clientID, practiceID: owner.user.practiceID, careTeam: [own.id]) }
+
+    /// The path with its parameters filled in for this cast's client and notes.
+    func concretePath(_ route: Route) -> String {
+        "/" + route.path.map { component -> String in
+            switch component.description {
+            case ":clientID": return clientID.uuidString.lowercased()
+            case ":noteID":
+                return route.path.contains(where: { $0.description == "psychotherapy-notes" })
+                    ? psychotherapyNoteID.uuidString.lowercased() : progressNoteID.uuidString.lowercased()
+            case ":token": return "no-such-token"
+            default: return component.description
+            }
+        }.joined(separator: "/")
+    }
+}
+
+@Suite struct RouteMatrixTests {
+    @Test func everyRouteHasAMatrixEntry() async throws {
+        try await TestPractice.run { practice in
+            let routes = practice.app.routes.all
+            #expect(routes.count > 30)
+            for route in routes {
+                let action = try #require(route.rapportAction, "route \(route.method) \(route.path) has no policy action")
+                #expect(allowedPersonas[action] != nil, "action \(action) of \(route.method) \(route.path) has no matrix entry")
+            }
+            for action in Action.allCases { #expect(allowedPersonas[action] != nil, "\(action) missing from the matrix") }
+        }
+    }
+
+    /// The policy function agrees with the matrix, for every route and every persona.
+    @Test func policyMatchesTheMatrixForEveryRoute() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            for route in practice.app.routes.all {
+                let action = try #require(route.rapportAction)
+                let resource: Resource
+                if action == .readPsychotherapyNote {
+                    resource = .psychotherapyNote(cast.scope, authorID: cast.own.id)
+                } else {
+                    resource = action.isClientScoped ? .client(cast.scope) : .none
+                }
+                for persona in Persona.allCases {
+                    let allowed = AccessPolicy.decide(cast.requester(persona), action, resource) == .allow
+                    #expect(allowed == allowedPersonas[action]!.contains(persona), "\(persona) on \(route.method) \(route.path)")
+                }
+            }
+        }
+    }
+
+    /// Real requests: on every client-scoped route, page and API alike, everyone but the client's own therapist
+    /// gets 403 or 404, nothing is written, and each refusal is in the audit trail.
+    @Test func everyClientScopedRouteRefusesEveryoneElseAndRecordsIt() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let clientScoped = practice.app.routes.all.filter { $0.rapportAction?.isClientScoped == true }
+            #expect(clientScoped.count >= 12)
+            var tokens: [Persona: (browser: String, api: String)] = [:]
+            for persona in Persona.allCases {
+                if let person = cast.person(persona) {
+                    tokens[persona] = (try await practice.signIn(person), try await practice.signIn(person, kind: .api))
+                }
+            }
+            let notesBefore = try await ProgressNoteRow.query(on: practice.app.db).count()
+                + PsychotherapyNoteRow.query(on: practice.app.db).count()
+
+            for route in clientScoped {
+                let path = cast.concretePath(route)
+                let isAPI = path.hasPrefix("/api/")
+                for persona in Persona.allCases where persona != .ownTherapist {
+                    let deniedBefore = try await practice.auditCount("denied")
+                    try await send(route, path: path, isAPI: isAPI, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
+                        #expect([403, 404].contains(response.status.code),
+                                "\(persona) on \(route.method) \(path) got \(response.status.code)")
+                        #expect(!response.body.string.contains("private") || !path.contains("psychotherapy"))
+                    }
+                    let deniedAfter = try await practice.auditCount("denied")
+                    #expect(deniedAfter == deniedBefore + 1, "refusal of \(persona) on \(route.method) \(path) not audited")
+                }
+            }
+            let notesAfter = try await ProgressNoteRow.query(on: practice.app.db).count()
+                + PsychotherapyNoteRow.query(on: practice.app.db).count()
+            #expect(notesAfter == notesBefore, "a refused request wrote a note")
+
+            // And the client's own therapist gets through on every one of them, each access audited as allowed.
+            for route in clientScoped {
+                let path = cast.concretePath(route)
+                let isAPI = path.hasPrefix("/api/")
+                let allowedBefore = try await practice.auditCount("allowed")
+                try await send(route, path: path, isAPI: isAPI, token: isAPI ? tokens[.ownTherapist]!.api : tokens[.ownTherapist]!.browser, practice) { response in
+                    #expect(response.status.code < 400, "own therapist on \(route.method) \(path) got \(response.status.code)")
+                }
+                #expect(try await practice.auditCount("allowed") == allowedBefore + 1, "\(route.method) \(path) not audited")
+            }
+        }
+    }
+
+    private func send(_ route: Route, path: String, isAPI: Bool, token: String?, _ practice: TestPractice,
+                      _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
+        if isAPI {
+            var headers = HTTPHeaders.json(bearer: token)
+            if token == nil { headers.remove(name: .authorization) }
+            let body = route.method == .POST ? ByteBuffer(string: #"{"body":"a note that must not be written"}"#) : nil
+            try await practice.app.testing().test(route.method, path, headers: headers, body: body, afterResponse: check)
+        } else {
+            let browser = Browser(sessionToken: token)
+            if route.method == .POST {
+                let (headers, body) = browser.form(["body": "a note that must not be written"])
+                try await practice.app.testing().test(route.method, path, headers: headers, body: body, afterResponse: check)
+            } else {
+                try await practice.app.testing().test(route.method, path, headers: browser.headers, afterResponse: check)
+            }
+        }
+    }
+}
