@@ -1,0 +1,233 @@
+import Fluent
+import Foundation
+import RapportCore
+@testable import RapportServer
+import RapportVault
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct SignInTests {
+    func signIn(_ practice: TestPractice, email: String, password: String, _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
+        let (headers, body) = Browser().form(["email": email, "password": password])
+        try await practice.app.testing().test(.POST, "/signin", headers: headers, body: body, afterResponse: check)
+    }
+
+    func sessionToken(_ response: TestingHTTPResponse) -> String? {
+        response.headers.setCookie?[SessionCookie.name]?.string
+    }
+
+    /// Enrols a staff member's authenticator directly and returns it.
+    func enrol(_ person: TestPractice.Person, _ practice: TestPractice) async throws -> RapportVault.TOTP {
+        let secret = RapportVault.TOTP.generateSecret()
+        let keys = practice.app.rapport.keys
+        let user = try #require(try await UserRow.find(person.id, on: practice.app.db))
+        let key = try await keys.userKey(for: user, on: practice.app.db)
+        user.totpSecretEnvelope = try keys.seal(Base32.encode(secret), key: key, UserRow.schema, "totp_secret", row: person.id)
+        user.totpEnabledAt = Date()
+        try await user.update(on: practice.app.db)
+        return RapportVault.TOTP(secret: secret)
+    }
+
+    @Test func clientSignsInWithPasswordAndGetsAHardenedCookie() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let client = try await practice.newClient(of: try await practice.newTherapist(in: owner))
+            var first: String?
+            try await signIn(practice, email: client.email.uppercased(), password: client.password) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers.first(name: .location) == "/me")
+                let cookie = try #require(response.headers.setCookie?[SessionCookie.name])
+                #expect(cookie.isHTTPOnly)
+                #expect(cookie.sameSite == .lax)
+                #expect(cookie.string.count >= 43, "256-bit token")
+                first = cookie.string
+            }
+            try await signIn(practice, email: client.email, password: client.password) { response in
+                #expect(self.sessionToken(response) != first, "a new token at every sign-in")
+            }
+            // Only the hash of the token is stored.
+            let stored = try await SessionRow.query(on: practice.app.db).all().map(\.tokenHash)
+            #expect(!stored.contains(Data(try #require(first).utf8)))
+            #expect(stored.contains(SecureToken.hash(try #require(first))))
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownEmailGetTheSameAnswer() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            var bodies: [String] = []
+            for (email, password) in [(owner.email, "wrong password here"), ("nobody@example.org", "wrong password here")] {
+                try await signIn(practice, email: email, password: password) { response in
+                    #expect(response.status == .unprocessableEntity)
+                    #expect(self.sessionToken(response) == nil)
+                    bodies.append(response.body.string.replacingOccurrences(of: email, with: "EMAIL")
+                        .replacingOccurrences(of: #"value="[^"]*""#, with: "", options: .regularExpression))
+                }
+            }
+            #expect(bodies[0] == bodies[1])
+            #expect(bodies[0].contains("don&#8217;t match") || bodies[0].contains("don't match") || bodies[0].contains("don’t match"))
+        }
+    }
+
+    @Test func repeatedFailuresLockTheAccountForAWhile() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            for attempt in 1...5 {
+                try await signIn(practice, email: owner.email, password: "not the password \(attempt)") { response in
+                    #expect(response.status == (attempt < 5 ? .unprocessableEntity : .tooManyRequests))
+                }
+            }
+            // Even the right password is refused during the lock-out…
+            try await signIn(practice, email: owner.email, password: owner.password) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.body.string.contains("paused"))
+            }
+            // …and accepted after it.
+            practice.clock.advance(by: 16 * 60)
+            try await signIn(practice, email: owner.email, password: owner.password) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers.first(name: .location) == "/account/two-factor")
+            }
+        }
+    }
+
+    @Test func staffNeedTheSecondFactorAndEachCodeWorksOnce() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let totp = try await enrol(therapist, practice)
+            var partial: String?
+            try await signIn(practice, email: therapist.email, password: therapist.password) { response in
+                #expect(response.headers.first(name: .location) == "/signin/two-factor")
+                partial = self.sessionToken(response)
+            }
+            let halfway = Browser(sessionToken: partial)
+            // Half signed in: the caseload is out of reach.
+            try await practice.app.testing().test(.GET, "/clients", headers: halfway.headers) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers.first(name: .location) == "/signin/two-factor")
+            }
+            let (wrongHeaders, wrongBody) = halfway.form(["code": "000000" == totp.code(at: Date()) ? "111111" : "000000"])
+            try await practice.app.testing().test(.POST, "/signin/two-factor", headers: wrongHeaders, body: wrongBody) { response in
+                #expect(response.status == .unprocessableEntity)
+            }
+            let code = totp.code(at: practice.clock.now())
+            let (headers, body) = halfway.form(["code": code])
+            var full: String?
+            try await practice.app.testing().test(.POST, "/signin/two-factor", headers: headers, body: body) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers.first(name: .location) == "/clients")
+                full = self.sessionToken(response)
+            }
+            #expect(full != nil && full != partial, "a new token once fully signed in")
+            try await practice.app.testing().test(.GET, "/clients", headers: Browser(sessionToken: full).headers) { #expect($0.status == .ok) }
+
+            // The same code again, in a new sign-in: refused.
+            try await signIn(practice, email: therapist.email, password: therapist.password) { partial = self.sessionToken($0) }
+            let (againHeaders, againBody) = Browser(sessionToken: partial).form(["code": code])
+            try await practice.app.testing().test(.POST, "/signin/two-factor", headers: againHeaders, body: againBody) { response in
+                #expect(response.status == .unprocessableEntity)
+            }
+        }
+    }
+
+    @Test func enrolmentOfTheOwnerThroughThePages() async throws {
+        try await TestPractice.run { practice in
+            let token = try await practice.app.rapport.transactions.run(on: practice.app.db) { db in
+                try await People.issueSetupToken(services: practice.app.rapport, on: db)
+            }
+            let browser = Browser()
+            let (headers, body) = browser.form(["practice_name": "Quiet Room", "name": "Ola Owner", "email": "ola@example.org",
+                                                "password": "a long enough password"])
+            var session: String?
+            try await practice.app.testing().test(.POST, "/setup/\(token)", headers: headers, body: body) { response in
+                #expect(response.headers.first(name: .location) == "/account/two-factor")
+                session = self.sessionToken(response)
+            }
+            // The setup link works once.
+            try await practice.app.testing().test(.GET, "/setup/\(token)", headers: browser.headers) { #expect($0.status == .gone) }
+            var secret = ""
+            let enrolling = Browser(sessionToken: session)
+            try await practice.app.testing().test(.GET, "/account/two-factor", headers: enrolling.headers) { response in
+                #expect(response.status == .ok)
+                let html = response.body.string
+                let start = try #require(html.range(of: #"id="totp-secret">"#))
+                secret = String(html[start.upperBound...].prefix { $0 != "<" }).replacingOccurrences(of: " ", with: "")
+            }
+            let totp = RapportVault.TOTP(secret: try #require(Base32.decode(secret)))
+            let (codeHeaders, codeBody) = enrolling.form(["code": totp.code(at: practice.clock.now())])
+            try await practice.app.testing().test(.POST, "/account/two-factor", headers: codeHeaders, body: codeBody) { response in
+                #expect(response.headers.first(name: .location) == "/practice")
+            }
+            let owner = try #require(try await UserRow.query(on: practice.app.db).first())
+            #expect(owner.totpEnabledAt != nil)
+            #expect(owner.totpSecretEnvelope.map { !$0.contains(Data(secret.utf8)) } == true)
+        }
+    }
+
+    @Test func sessionsEndWhenIdleSoonerForStaffAndAtTheirAbsoluteLifetime() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let client = try await practice.newClient(of: therapist)
+            let staff = Browser(sessionToken: try await practice.signIn(therapist))
+            let portal = Browser(sessionToken: try await practice.signIn(client))
+            practice.clock.advance(by: 16 * 60)
+            try await practice.app.testing().test(.GET, "/clients", headers: staff.headers) { response in
+                #expect(response.headers.first(name: .location) == "/signin", "staff idle timeout is 15 minutes")
+            }
+            try await practice.app.testing().test(.GET, "/me", headers: portal.headers) { #expect($0.status == .ok) }
+            // Keep the client active every 20 minutes: still signed out at the 12-hour absolute lifetime.
+            for _ in 0..<36 {
+                practice.clock.advance(by: 20 * 60)
+                try await practice.app.testing().test(.GET, "/me", headers: portal.headers) { _ in }
+            }
+            try await practice.app.testing().test(.GET, "/me", headers: portal.headers) { response in
+                #expect(response.headers.first(name: .location) == "/signin")
+            }
+        }
+    }
+
+    @Test func formsWithoutTheCSRFTokenOrFromAnotherSiteChangeNothing() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let token = try await practice.signIn(owner)
+            let before = try await InvitationRow.query(on: practice.app.db).count()
+            // No token in the form.
+            var headers = Browser(sessionToken: token).headers
+            headers.contentType = .urlEncodedForm
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: headers,
+                                                  body: ByteBuffer(string: "name=Eve&email=eve%40example.org")) { response in
+                #expect(response.status == .forbidden)
+            }
+            // A valid token, but posted from another site.
+            var (crossHeaders, body) = Browser(sessionToken: token).form(["name": "Eve", "email": "eve@example.org"])
+            crossHeaders.add(name: .origin, value: "https://evil.example")
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: crossHeaders, body: body) { response in
+                #expect(response.status == .forbidden)
+            }
+            #expect(try await InvitationRow.query(on: practice.app.db).count() == before)
+            // The same form, done right, works.
+            let (goodHeaders, goodBody) = Browser(sessionToken: token).form(["name": "Eve", "email": "eve@example.org"])
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: goodHeaders, body: goodBody) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.string.contains("invitation-link"))
+            }
+            #expect(try await InvitationRow.query(on: practice.app.db).count() == before + 1)
+        }
+    }
+
+    @Test func signOutEndsTheSession() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let browser = Browser(sessionToken: try await practice.signIn(owner))
+            let (headers, body) = browser.form([:])
+            try await practice.app.testing().test(.POST, "/signout", headers: headers, body: body) { #expect($0.status == .seeOther) }
+            try await practice.app.testing().test(.GET, "/practice", headers: browser.headers) { response in
+                #expect(response.headers.first(name: .location) == "/signin")
+            }
+            #expect(try await SessionRow.query(on: practice.app.db).count() == 0)
+        }
+    }
+}
