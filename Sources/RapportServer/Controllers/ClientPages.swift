@@ -79,7 +79,7 @@ enum ClientPages {
             .p(.class("muted"), "Part of the client's record."),
             FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", req.page,
                            problems: problems["progress-note-form"] ?? [], submit: "Save progress note",
-                FormParts.textArea("body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
+                FormParts.textArea("body", id: "progress-body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
                                    problems: problems["progress-note-form"] ?? [])),
             .if(contents.progressNotes.isEmpty, .p(.class("muted"), "No progress notes yet.")),
             .forEach(contents.progressNotes) { noteNode($0, href: "\(base)/progress-notes/\($0.id.uuidString.lowercased())") },
@@ -87,7 +87,7 @@ enum ClientPages {
             .p(.class("muted"), "Your private process notes. Only you can read them: not the client, not colleagues, not the practice owner."),
             FormParts.form(id: "psychotherapy-note-form", action: "\(base)/psychotherapy-notes", req.page,
                            problems: problems["psychotherapy-note-form"] ?? [], submit: "Save private note",
-                FormParts.textArea("body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
+                FormParts.textArea("body", id: "psychotherapy-body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
                                    problems: problems["psychotherapy-note-form"] ?? [])),
             .if(contents.psychotherapyNotes.isEmpty, .p(.class("muted"), "No psychotherapy notes yet.")),
             .forEach(contents.psychotherapyNotes) { noteNode($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())") }

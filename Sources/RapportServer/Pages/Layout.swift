@@ -109,13 +109,17 @@ enum FormParts {
         )
     }
 
-    static func textArea(_ name: String, label: String, value: String = "", problems: [FieldProblem] = []) -> Node<HTML.FormContext> {
+    /// `id` must be unique on the page (a record page has two note forms, both posting `body`).
+    static func textArea(_ name: String, id: String, label: String, value: String = "", problems: [FieldProblem] = []) -> Node<HTML.FormContext> {
         let problem = problems.first { $0.field == name }
         return .div(
             .class(problem == nil ? "field" : "field has-error"),
-            .label(.for(name), .text(label)),
-            .unwrap(problem) { .p(.class("error"), .id("\(name)-error"), .text($0.message)) },
-            .textarea(.name(name), .id(name), .rows(6), .required(true), .text(value))
+            .label(.for(id), .text(label)),
+            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
+            .textarea(.name(name), .id(id), .rows(6), .required(true),
+                      .if(problem != nil, .group(.attribute(named: "aria-invalid", value: "true"),
+                                                 .attribute(named: "aria-describedby", value: "\(id)-error"))),
+                      .text(value))
         )
     }
 }
