@@ -27,11 +27,12 @@ enum DemoPractice {
     static func create(_ app: Application) async throws -> String {
         let services = app.rapport
         let people = People(app: app)
-        if try await UserRow.query(on: app.db).filter(\.$emailIndex == services.keys.emailIndex(ownerEmail)).count() > 0 {
-            throw ConfigurationError(message: "This data folder already holds the demo practice. Use another --data-dir for a fresh one.")
+        // The demo is for trying Rapport: it goes into a folder of its own, never beside a real practice.
+        if try await PracticeRow.query(on: app.db).count() > 0 {
+            throw ConfigurationError(message: "This data folder already holds a practice. Run the demo with a new folder, e.g. `rapport demo --data-dir ./rapport-demo`.")
         }
         var accounts: [Account] = []
-        func password() -> String { "demo-" + SecureToken.generate(byteCount: 12) }
+        func password() -> String { "demo-" + SecureToken.generate(byteCount: 16) }
 
         let practiceName = "Harbour Street Counselling"
         let ownerPassword = password()
