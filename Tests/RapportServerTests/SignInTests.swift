@@ -207,14 +207,28 @@ import VaporTesting
             try await practice.app.testing().test(.POST, "/practice/invitations", headers: crossHeaders, body: body) { response in
                 #expect(response.status == .forbidden)
             }
+            // An opaque origin from another site (a sandboxed frame, a data: page).
+            var (nullHeaders, nullBody) = Browser(sessionToken: token).form(["name": "Eve", "email": "eve@example.org"])
+            nullHeaders.add(name: .origin, value: "null")
+            nullHeaders.add(name: "Sec-Fetch-Site", value: "cross-site")
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: nullHeaders, body: nullBody) { response in
+                #expect(response.status == .forbidden)
+            }
             #expect(try await InvitationRow.query(on: practice.app.db).count() == before)
+            // Our own form as Chromium posts it under Referrer-Policy: no-referrer works.
+            var (sameHeaders, sameBody) = Browser(sessionToken: token).form(["name": "Sue", "email": "sue@example.org"])
+            sameHeaders.add(name: .origin, value: "null")
+            sameHeaders.add(name: "Sec-Fetch-Site", value: "same-origin")
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: sameHeaders, body: sameBody) { response in
+                #expect(response.status == .ok)
+            }
             // The same form, done right, works.
             let (goodHeaders, goodBody) = Browser(sessionToken: token).form(["name": "Eve", "email": "eve@example.org"])
             try await practice.app.testing().test(.POST, "/practice/invitations", headers: goodHeaders, body: goodBody) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.string.contains("invitation-link"))
             }
-            #expect(try await InvitationRow.query(on: practice.app.db).count() == before + 1)
+            #expect(try await InvitationRow.query(on: practice.app.db).count() == before + 2)
         }
     }
 

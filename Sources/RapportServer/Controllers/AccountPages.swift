@@ -193,10 +193,10 @@ enum AccountPages {
             .p(.class("lead"), "Because you work with clients' records, signing in takes a password and a code from your phone."),
             .ol(.class("steps"),
                 .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
-                .li("Add an account by entering this key by hand:"),
+                .li(.text("Add an account by entering this key by hand:"),
+                    .code(.class("secret"), .id("totp-secret"), .text(grouped))),
                 .li("Type the 6-digit code the app shows below.")
             ),
-            .code(.class("secret"), .id("totp-secret"), .text(grouped)),
             .p(.class("muted"), .text("Time-based, 6 digits, every 30 seconds. On this phone? "),
                .a(.href(uri), "Open in your authenticator app")),
             FormParts.form(id: "enrol-form", action: "/account/two-factor", req.page, problems: problems, submit: "Turn on two-step sign-in",

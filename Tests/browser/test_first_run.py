@@ -1,0 +1,252 @@
+"""First run of a practice, in a real browser: the owner sets the practice up, invites a therapist, who
+invites a client; the therapist writes notes the client never sees; nothing confidential is stored in
+plain text.
+
+Each test is one step of the story and they run in order, sharing `story`; once a step fails the later
+ones are skipped. Every page the browser lands on is checked (same-origin requests only, no inline
+styles or scripts, no CSP violations) and screenshotted at phone and desktop size by `Browser`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from rapport_helpers import (BUILD_DIR, DB_KIND, DESKTOP, PHONE, Browser, files_under, pg_dump_binary,
+                             search_bytes, totp, usable_totp_step)
+
+pytestmark = pytest.mark.story
+
+RUN = uuid.uuid4().hex[:8]
+UUID_PATH = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+
+# What must never be found in the database files (the control string must be: it proves the search
+# reads the database). Fluent keeps its migration log in this table on SQLite and PostgreSQL alike.
+CONTROL_STRING = "_fluent_migrations"
+
+
+@dataclass
+class Person:
+    name: str
+    email: str
+    password: str
+    totp_secret: Optional[str] = None
+    totp_step: Optional[int] = None  # the last 30-s step whose code was used
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+@dataclass
+class Story:
+    practice_name: str = "Harbour Light Psychotherapy"
+    owner: Person = field(default_factory=lambda: Person(
+        "Ada Lindqvist", f"Ada.Lindqvist.{RUN}@Example.org", f"owner-long-passphrase-{RUN}"))
+    therapist: Person = field(default_factory=lambda: Person(
+        "Tomás Ferreira", f"Tomas.Ferreira.{RUN}@Example.org", f"therapist-long-passphrase-{RUN}"))
+    client: Person = field(default_factory=lambda: Person(
+        "Marisol Quintanilla-Vey", f"Marisol.QV.{RUN}@Example.net", f"client-long-passphrase-{RUN}"))
+    progress_marker: str = field(default_factory=lambda: f"MARKER-{uuid.uuid4().hex}")
+    psychotherapy_marker: str = field(default_factory=lambda: f"MARKER-{uuid.uuid4().hex}")
+    therapist_invitation: Optional[str] = None
+    client_invitation: Optional[str] = None
+    client_page: Optional[str] = None  # /clients/<uuid>
+
+
+@pytest.fixture(scope="module")
+def story() -> Story:
+    return Story()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Small steps the story is told in
+
+
+def enrol_totp(browser: Browser, person: Person, page: str, home_page: str, home: str) -> None:
+    """On /account/two-factor: read the secret, answer with the current code, land on `home`."""
+    secret = re.sub(r"\s+", "", browser.text_of("#totp-secret", page, "the TOTP secret in base32"))
+    assert re.fullmatch(r"[A-Za-z2-7]+=*", secret), f"On the {page} page: #totp-secret is not base32: {secret!r}"
+    person.totp_secret = secret
+    step = usable_totp_step()
+    form = browser.form(page, field="code")
+    browser.submit(form, {"code": totp(secret, step)}, page, home_page, home)
+    person.totp_step = step
+
+
+def invite(browser: Browser, action: str, person: Person, role: str, page: str) -> str:
+    """Fills the invitation form posting to `action`; returns the invitation link the page shows."""
+    form = browser.form(page, action=action, follow_links=True)
+    browser.submit(form, {"name": person.name, "email": person.email}, page, f"{role} invitation created")
+    element = browser.element("#invitation-link", f"{role} invitation created", "the invitation link")
+    link = (element.text or element.get_attribute("value") or element.get_attribute("href") or "").strip()
+    if not link.startswith(browser.origin + "/"):
+        browser.fail(f"{role} invitation created",
+                     f"#invitation-link to hold an absolute link on {browser.origin}, not {link!r}")
+    return link
+
+
+def sign_in(browser: Browser, person: Person, next_page: str, expect_path: str) -> None:
+    browser.go("/signin", "sign-in", "/signin")
+    form = browser.form("sign-in", field="email")
+    browser.submit(form, {"email": person.email, "password": person.password}, "sign-in", next_page, expect_path)
+
+
+def write_note(browser: Browser, form_id: str, text: str, page: str) -> None:
+    """Submits the note form `form_id` on a client's page; the same page comes back."""
+    form = browser.form(page, css=f"form{form_id}")
+    browser.submit(form, {"body": text}, page, f"{page} after saving a note", browser.page_path)
+
+
+def shows_text(browser: Browser, css: str, text: str) -> bool:
+    return any(text in element.text for element in browser.driver.find_elements(By.CSS_SELECTOR, css))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The story
+
+
+def test_01_owner_sets_up_the_practice(browser: Browser, server, story: Story):
+    browser.new_person(DESKTOP)
+    browser.go(server.setup_link, "setup", re.compile(r"/setup/.+"))
+    form = browser.form("setup", field="practice_name")
+    browser.submit(form, {
+        "practice_name": story.practice_name,
+        "name": story.owner.name,
+        "email": story.owner.email,
+        "password": story.owner.password,
+    }, "setup", "owner two-factor enrolment", "/account/two-factor")
+
+
+def test_02_owner_enrols_two_factor(browser: Browser, story: Story):
+    enrol_totp(browser, story.owner, "owner two-factor enrolment", "practice home", "/practice")
+
+
+def test_03_owner_invites_a_therapist(browser: Browser, story: Story):
+    story.therapist_invitation = invite(browser, "/practice/invitations", story.therapist, "therapist", "practice home")
+
+
+def test_04_therapist_accepts_and_enrols_two_factor(browser: Browser, story: Story):
+    browser.new_person(DESKTOP)
+    browser.go(story.therapist_invitation, "therapist invitation")
+    form = browser.form("therapist invitation", field="password")
+    browser.submit(form, {"password": story.therapist.password,
+                          "password_confirmation": story.therapist.password},
+                   "therapist invitation", "therapist two-factor enrolment", "/account/two-factor")
+    enrol_totp(browser, story.therapist, "therapist two-factor enrolment", "therapist home", "/clients")
+
+
+def test_05_therapist_invites_a_client(browser: Browser, story: Story):
+    story.client_invitation = invite(browser, "/clients/invitations", story.client, "client", "therapist home")
+
+
+def test_06_client_accepts_on_a_phone_signs_out_and_in(browser: Browser, story: Story):
+    browser.new_person(PHONE)
+    browser.go(story.client_invitation, "client invitation")
+    form = browser.form("client invitation", field="password")
+    browser.submit(form, {"password": story.client.password, "password_confirmation": story.client.password},
+                   "client invitation", "client home", "/me")
+    heading = browser.text_of("h1", "client home", "a heading")
+    assert story.client.first_name in heading, (
+        f"On the client home page: expected the h1 to greet {story.client.first_name!r}, it says {heading!r}")
+
+    sign_out = browser.element("#signout-form button", "client home", "the sign-out button")
+    browser.click(sign_out, "client home", "after sign-out")
+    sign_in(browser, story.client, "client home", "/me")
+
+
+def test_07_therapist_signs_in_with_a_new_code(browser: Browser, story: Story):
+    browser.new_person(DESKTOP)
+    sign_in(browser, story.therapist, "two-factor sign-in", "/signin/two-factor")
+    step = usable_totp_step(after=story.therapist.totp_step)  # each 30-s step is accepted once
+    form = browser.form("two-factor sign-in", field="code")
+    browser.submit(form, {"code": totp(story.therapist.totp_secret, step)},
+                   "two-factor sign-in", "therapist home", "/clients")
+    story.therapist.totp_step = step
+
+
+def test_08_therapist_writes_notes(browser: Browser, story: Story):
+    name = story.client.name
+    links = [a for a in browser.driver.find_elements(By.CSS_SELECTOR, "a.client-link") if name in a.text]
+    if not links:
+        browser.fail("therapist home", f"a link a.client-link with the text {name!r}")
+    browser.click(links[0], "therapist home", "client record", re.compile(r"/clients/" + UUID_PATH))
+    story.client_page = browser.page_path
+
+    write_note(browser, "#progress-note-form", f"Progress note {story.progress_marker}: sleeping better.",
+               "client record")
+    browser.wait(lambda _: shows_text(browser, ".note-body", story.progress_marker),
+                 "client record", "the progress note in a .note-body", timeout=5)
+
+    write_note(browser, "#psychotherapy-note-form",
+               f"Psychotherapy note {story.psychotherapy_marker}: transference themes.", "client record")
+    browser.wait(lambda _: shows_text(browser, ".note-body", story.psychotherapy_marker)
+                 or story.psychotherapy_marker in browser.visible_text(),
+                 "client record", "the psychotherapy note to be shown", timeout=5)
+
+
+def test_09_client_sees_neither_note(browser: Browser, story: Story):
+    browser.new_person(PHONE)
+    sign_in(browser, story.client, "client home", "/me")
+    markers = (story.progress_marker, story.psychotherapy_marker)
+    for marker in markers:
+        assert marker not in browser.dom() and marker not in (browser.page.html or ""), (
+            f"On the client home page (/me): a therapist's note ({marker}) is shown to the client")
+
+    # Nor behind the therapist's page for them, whatever the server answers there.
+    browser.go(story.client_page, "client record, opened by the client", allow_error=True)
+    for marker in markers:
+        assert marker not in browser.dom() and marker not in (browser.page.html or ""), (
+            f"On {story.client_page}, opened by the client: a therapist's note ({marker}) is shown to the client")
+
+
+def confidential_strings(story: Story) -> dict[str, str]:
+    needles = {
+        "progress-note marker": story.progress_marker,
+        "psychotherapy-note marker": story.psychotherapy_marker,
+        "client's name": story.client.name,
+        "client's first name": story.client.first_name,
+        "client's surname": story.client.name.split()[-1],
+    }
+    for who, person in (("client", story.client), ("therapist", story.therapist)):
+        needles[f"{who}'s email"] = person.email
+        needles[f"{who}'s email, lowercased"] = person.email.lower()
+    return needles
+
+
+@pytest.mark.final_check
+def test_10_nothing_confidential_is_stored_in_plain_text(server, story: Story):
+    server.stop()
+    if DB_KIND == "postgres":
+        dump = BUILD_DIR / "browser" / "database-postgres.sql"
+        subprocess.run([pg_dump_binary(), "--dbname", server.database_url, "--file", str(dump)],
+                       check=True, stdin=subprocess.DEVNULL)
+        database_files = [dump]
+    else:
+        database_files = files_under(server.data_dir)
+    assert database_files, f"no files in the server's data folder {server.data_dir}"
+
+    if not search_bytes(database_files, {"control": CONTROL_STRING}):
+        pytest.fail(f"the control string {CONTROL_STRING!r} is in none of {[str(p) for p in database_files]}: "
+                    f"the search did not read the database", pytrace=False)
+
+    # Everything the server keeps in its data folder counts, on PostgreSQL as well (keys, caches, logs…).
+    searched = sorted(set(database_files) | set(files_under(server.data_dir)))
+    hits = search_bytes(searched, confidential_strings(story))
+    if hits:
+        pytest.fail("confidential data stored in plain text:\n  " + "\n  ".join(map(str, hits)), pytrace=False)
+
+
+@pytest.mark.final_check
+def test_11_server_output_has_no_client_data(server, story: Story):
+    server.stop()
+    hits = search_bytes([server.log_path], confidential_strings(story))
+    if hits:
+        pytest.fail("the server's output (its log) holds client data:\n  " + "\n  ".join(map(str, hits)),
+                    pytrace=False)
