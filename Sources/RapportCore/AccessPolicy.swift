@@ -120,10 +120,13 @@ public enum AccessPolicy {
             return actor.role == .client ? .allow : .deny(.wrongRole)
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote:
-            guard case .client(let scope) = resource else { return .deny(.wrongRole) }
+            // Decided on the role alone first, so a client learns nothing about which record ids exist.
+            if actor.role == .client { return .deny(.wrongRole) }
+            guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }
             return careTeamDecision(actor, scope)
         case .readPsychotherapyNote:
-            guard case .psychotherapyNote(let scope, let authorID) = resource else { return .deny(.wrongRole) }
+            if actor.role == .client { return .deny(.wrongRole) }
+            guard case .psychotherapyNote(let scope, let authorID) = resource else { return .deny(.notOnCareTeam) }
             let onTeam = careTeamDecision(actor, scope)
             guard onTeam == .allow else { return onTeam }
             return authorID == actor.userID ? .allow : .deny(.notAuthor)
@@ -134,11 +137,8 @@ public enum AccessPolicy {
     /// not read other therapists' clients), not other therapists, never anyone from another practice.
     private static func careTeamDecision(_ actor: Actor, _ scope: ClientScope) -> Decision {
         guard actor.practiceID == scope.practiceID else { return .deny(.otherPractice) }
-        guard actor.role == .therapist else {
-            // A client asking for a staff view of a record, even their own, is in the wrong role; the owner
-            // is refused as not on the care team, which keeps the record's existence hidden from them.
-            return actor.role == .client ? .deny(.wrongRole) : .deny(.notOnCareTeam)
-        }
+        // The owner is refused as not on the care team, which keeps the record's existence hidden from them.
+        guard actor.role == .therapist else { return .deny(.notOnCareTeam) }
         return scope.careTeam.contains(actor.userID) ? .allow : .deny(.notOnCareTeam)
     }
 }

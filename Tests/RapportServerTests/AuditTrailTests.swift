@@ -71,6 +71,15 @@ import VaporTesting
         }
     }
 
+    @Test func deletingTheHeadIsDetected() async throws {
+        try await TestPractice.run { practice in
+            let count = try await trail(practice)
+            try await sql(practice).raw("DELETE FROM audit_head").run()
+            try await sql(practice).raw("DELETE FROM audit_entries WHERE sequence = \(literal: count)").run()
+            #expect(try await brokenAt(practice) == Int64(count))
+        }
+    }
+
     @Test func reorderingEntriesIsDetected() async throws {
         try await TestPractice.run { practice in
             _ = try await trail(practice)

@@ -39,7 +39,6 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 (anonymous, "/setup/\(setupToken)", ["practice_name": "P", "name": "A", "email": cast.owner.email, "password": "long enough password"], "email"),
                 (owner, "/practice/invitations", ["name": "", "email": "t@example.org"], "name"),
                 (owner, "/practice/invitations", ["name": "T", "email": "t@"], "email"),
-                (owner, "/practice/invitations", ["name": "T", "email": cast.own.email], "email"),
                 (therapist, "/clients/invitations", ["name": "C", "email": "c example.org"], "email"),
                 (therapist, "/clients/invitations", ["name": String(repeating: "n", count: 201), "email": "c@example.org"], "name"),
                 (anonymous, "/invitations/\(invitation.token)", ["password": "short", "password_confirmation": "short"], "password"),
@@ -101,6 +100,31 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
             formHeaders.contentType = .plainText
             try await practice.app.testing().test(.POST, "\(notes)/progress-notes", headers: formHeaders, body: ByteBuffer(string: "hello")) { response in
                 #expect(response.status == .badRequest)
+            }
+            #expect(try await rowCounts(practice.app) == before)
+        }
+    }
+
+    /// Inviting an address that already has an account must not tell the inviter so; accepting it refuses,
+    /// in words meant for the address's owner.
+    @Test func invitingAnExistingAccountRevealsNothingAndAcceptingItIsRefused() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let token = try await practice.signIn(cast.otherOwner)
+            let (headers, body) = Browser(sessionToken: token).form(["name": "Someone", "email": cast.client.email])
+            var link = ""
+            try await practice.app.testing().test(.POST, "/practice/invitations", headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                let html = response.body.string
+                if let start = html.range(of: "/invitations/") {
+                    link = String(html[start.lowerBound...].prefix { $0 != "\"" && $0 != "<" })
+                }
+            }
+            let before = try await rowCounts(practice.app)
+            let (acceptHeaders, acceptBody) = Browser().form(["password": "a long enough password", "password_confirmation": "a long enough password"])
+            try await practice.app.testing().test(.POST, link, headers: acceptHeaders, body: acceptBody) { response in
+                #expect(response.status == .unprocessableEntity)
+                #expect(response.body.string.contains("You already have an account with this email address"))
             }
             #expect(try await rowCounts(practice.app) == before)
         }

@@ -182,6 +182,21 @@ struct Cast {
         }
     }
 
+    /// A client gets the same answer for a real record id as for a made-up one.
+    @Test func clientsLearnNothingAboutWhichRecordsExist() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let token = try await practice.signIn(cast.client)
+            var statuses: [UInt] = []
+            for id in [cast.anotherClient.user.clientID!, UUID()] {
+                try await practice.app.testing().test(.GET, "/clients/\(id.uuidString.lowercased())", headers: Browser(sessionToken: token).headers) {
+                    statuses.append($0.status.code)
+                }
+            }
+            #expect(statuses == [403, 403])
+        }
+    }
+
     private func send(_ route: Route, path: String, isAPI: Bool, token: String?, _ practice: TestPractice,
                       _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
         if isAPI {

@@ -75,7 +75,7 @@ import VaporTesting
             let owner = try await practice.newPractice()
             for attempt in 1...5 {
                 try await signIn(practice, email: owner.email, password: "not the password \(attempt)") { response in
-                    #expect(response.status == (attempt < 5 ? .unprocessableEntity : .tooManyRequests))
+                    #expect(response.status == .unprocessableEntity)
                 }
             }
             // Even the right password is refused during the lock-out…
@@ -129,6 +129,59 @@ import VaporTesting
             try await practice.app.testing().test(.POST, "/signin/two-factor", headers: againHeaders, body: againBody) { response in
                 #expect(response.status == .unprocessableEntity)
             }
+        }
+    }
+
+    /// A known password must not reset the count of wrong codes: otherwise the code could be guessed forever.
+    @Test func wrongCodesLockTheAccountEvenWhenThePasswordIsKnown() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let totp = try await enrol(therapist, practice)
+            let wrong = totp.code(at: practice.clock.now()) == "000000" ? "111111" : "000000"
+            var statuses: [UInt] = []
+            for _ in 0..<3 {
+                var partial: String?
+                try await signIn(practice, email: therapist.email, password: therapist.password) { response in
+                    statuses.append(response.status.code)
+                    partial = self.sessionToken(response)
+                }
+                guard let partial else { continue }
+                let (headers, body) = Browser(sessionToken: partial).form(["code": wrong])
+                try await practice.app.testing().test(.POST, "/signin/two-factor", headers: headers, body: body) { statuses.append($0.status.code) }
+            }
+            // password, code, password, code, password (5 attempts) → the sixth attempt is refused.
+            #expect(statuses.prefix(5) == [303, 422, 303, 422, 303], "\(statuses)")
+            #expect(statuses.last == 429, "\(statuses)")
+        }
+    }
+
+    /// Two requests racing with the same code: exactly one signs in.
+    @Test func aCodeRacedTwiceSignsInOnce() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let totp = try await enrol(therapist, practice)
+            var partials: [String] = []
+            for _ in 0..<2 {
+                try await signIn(practice, email: therapist.email, password: therapist.password) { response in
+                    if let token = self.sessionToken(response) { partials.append(token) }
+                }
+            }
+            let code = totp.code(at: practice.clock.now())
+            let app = practice.app
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+                for partial in partials {
+                    group.addTask {
+                        let (headers, body) = Browser(sessionToken: partial).form(["code": code])
+                        var status: UInt = 0
+                        try await app.testing().test(.POST, "/signin/two-factor", headers: headers, body: body) { status = $0.status.code }
+                        return status
+                    }
+                }
+                return try await group.reduce(into: [UInt]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [303, 422], "\(statuses)")
         }
     }
 

@@ -81,9 +81,8 @@ enum DemoPractice {
                     _ = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
                     accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil))
                 }
-                let access = ClientAccess(actor: therapistActor, action: .writeProgressNote,
-                                          scope: ClientScope(clientID: clientID, practiceID: therapist.practiceID, careTeam: [therapistActor.userID]),
-                                          noteID: nil)
+                let access = try PolicyMiddleware.grant(therapistActor, .writeProgressNote,
+                                                        ClientScope(clientID: clientID, practiceID: therapist.practiceID, careTeam: [therapistActor.userID]))
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
                         let written = try await Notes.write(.progress, body: note, access: access, keys: services.keys,

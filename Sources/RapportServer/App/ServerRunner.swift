@@ -47,8 +47,11 @@ public enum ServerRunner {
         return try await Application.make(Environment(name: "production", arguments: ["rapport", "serve"]))
     }
 
+    /// Never below `debug`: at `trace` the PostgreSQL driver logs statements with their bound values
+    /// (envelopes, blind indexes, token hashes), which have no place in a log.
     private static func logLevel(default level: Logger.Level) -> Logger.Level {
-        ProcessInfo.processInfo.environment["RAPPORT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? level
+        let requested = ProcessInfo.processInfo.environment["RAPPORT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? level
+        return max(requested, .debug)
     }
 
     /// stdout unbuffered line by line, so whoever started us sees the setup link at once.

@@ -76,7 +76,10 @@ enum AuditTrailError: Error, CustomStringConvertible {
 enum AuditVerifier {
     static func verify(on db: any Database) async throws -> AuditChain.Verification {
         let rows = try await AuditEntryRow.query(on: db).sort(\.$sequence, .ascending).all()
-        let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db)
+        guard let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db) else {
+            return .broken(sequence: (rows.last?.sequence ?? 0) + 1,
+                           reason: "the head record (audit_head) is missing, so deleted entries at the end could not be detected")
+        }
         let chain = rows.map { row in
             (record: AuditRecord(
                 sequence: row.sequence,
@@ -90,6 +93,6 @@ enum AuditVerifier {
                 outcome: row.outcome
             ), previousHash: row.previousHash, hash: row.hash)
         }
-        return AuditChain.verify(chain, head: head.map { (sequence: $0.sequence, hash: $0.hash) })
+        return AuditChain.verify(chain, head: (sequence: head.sequence, hash: head.hash))
     }
 }

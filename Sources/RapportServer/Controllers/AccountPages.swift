@@ -99,7 +99,7 @@ enum AccountPages {
                 FormParts.field("email", label: "Email", type: .email, value: email, autocomplete: "username", problems: problems),
                 FormParts.field("password", label: "Password", type: .password, autocomplete: "current-password", problems: problems)
             ),
-            .p(.class("muted"), "Forgot your password? Ask your practice to send you a new invitation.")
+            .p(.class("muted"), "Forgotten your password? Please contact your practice.")
         )
     }
 
@@ -190,7 +190,9 @@ enum AccountPages {
         }.joined(separator: " ")
         return Layout.render("Set up two-step sign-in", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
             .h1("Set up two-step sign-in"),
-            .p(.class("lead"), "Because you work with clients' records, signing in takes a password and a code from your phone."),
+            .p(.class("lead"), .text(req.identity.actor?.role == .owner
+                ? "Because you look after the practice, signing in takes a password and a code from your phone."
+                : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
             .ol(.class("steps"),
                 .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
                 .li(.text("Add an account by entering this key by hand:"),

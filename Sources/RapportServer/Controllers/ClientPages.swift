@@ -55,7 +55,7 @@ enum ClientPages {
     static func recordContents(_ req: Request) async throws -> RecordContents {
         let keys = req.rapport.keys
         let people = People(req)
-        return try await req.withClientRecord { db, access in
+        return try await req.withClientRecord(recording: .viewClientRecord) { db, access in
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
             return RecordContents(
                 name: try await people.clientName(client, on: db),

@@ -60,9 +60,16 @@ extension Request {
 
     /// Reads or writes a client's record and appends the audit entry in the same transaction: the access and
     /// its record in the trail are written together, or neither is.
-    func withClientRecord<T: Sendable>(_ body: @escaping @Sendable (any Database, ClientAccess) async throws -> T) async throws -> T {
-        let access = try clientAccess()
-        return try await transaction { db in
+    ///
+    /// `recording` names a different action when the handler does something other than the route's own action
+    /// (showing the record again after a rejected note); the policy is asked again for it.
+    func withClientRecord<T: Sendable>(recording action: Action? = nil,
+                                       _ body: @escaping @Sendable (any Database, ClientAccess) async throws -> T) async throws -> T {
+        var access = try clientAccess()
+        if let action, action != access.action {
+            access = try PolicyMiddleware.grant(access.actor, action, access.scope)
+        }
+        return try await transaction { [access] db in
             let result = try await body(db, access)
             try await AuditWriter.append(PolicyMiddleware.auditEvent(
                 actor: access.actor, role: access.actor.role.rawValue, action: access.action,
@@ -102,9 +109,14 @@ struct PolicyMiddleware: AsyncMiddleware {
             throw error
         }
 
-        // Signed-out and half-signed-in requests are refused before anything is looked up.
-        if case .deny(let reason) = AccessPolicy.decide(identity.requester, action, .none), reason == .notSignedIn || reason == .secondFactorPending {
-            try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
+        // Signed-out, half-signed-in and wrong-role requests are refused before anything is looked up, so the
+        // answer cannot depend on whether the record exists.
+        if case .deny(let reason) = AccessPolicy.decide(identity.requester, action, .none) {
+            switch reason {
+            case .notSignedIn, .secondFactorPending: try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
+            case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
+            case .otherPractice, .notOnCareTeam, .notAuthor: break
+            }
         }
         guard let clientID, noteParameter == nil || noteID != nil,
               let client = try await ClientRow.find(clientID, on: request.db)
@@ -132,6 +144,14 @@ struct PolicyMiddleware: AsyncMiddleware {
             try await refuse("denied:not-signed-in", .denied(.notSignedIn))
         }
         return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID)
+    }
+
+    /// For work done outside a request (the demo): asks the same policy, and refuses the same way.
+    static func grant(_ actor: Actor, _ action: Action, _ scope: ClientScope) throws -> ClientAccess {
+        guard AccessPolicy.decide(.signedIn(actor), action, .client(scope)) == .allow else {
+            throw RapportError.denied(.notOnCareTeam)
+        }
+        return ClientAccess(actor: actor, action: action, scope: scope, noteID: nil)
     }
 
     static func auditEvent(actor: Actor?, role: String, action: Action, clientID: UUID?, noteID: UUID?, outcome: String) -> AuditEvent {

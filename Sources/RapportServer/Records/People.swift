@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import RapportCore
 import RapportVault
+import SQLKit
 import Vapor
 
 /// Practice, people, invitations and sign-in: the operations behind both the pages and the API.
@@ -70,6 +71,9 @@ struct People: Sendable {
         let now = services.now
         return try await services.transactions.run(on: app.db) { [keys] db in
             let setup = try await checkSetupToken(token, on: db)
+            guard try await OneTimeClaim.claim(SetupTokenRow.schema, id: try setup.requireID(), setting: "used_at", to: now,
+                                               unlessAlready: OneTimeClaim.isNull("used_at"), on: db)
+            else { throw RapportError.gone("This setup link has just been used. Sign in instead.") }
             try await ensureEmailFree(emailIndex, on: db)
             let practice = PracticeRow()
             let practiceID = UUID()
@@ -84,8 +88,6 @@ struct People: Sendable {
             let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
                                              email: input.email, emailIndex: emailIndex, passwordHash: passwordHash,
                                              key: .practice(practiceKey), on: db)
-            setup.usedAt = now
-            try await setup.update(on: db)
             return owner
         }
     }
@@ -172,8 +174,9 @@ struct People: Sendable {
         let problems = [InputRules.nameProblem(name, what: "the therapist's name"), InputRules.emailProblem(email)].compactMap { $0 }
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)
+        // No check for an existing account here: the answer would tell the inviter that this person already uses
+        // Rapport, perhaps as someone's client. Acceptance refuses a taken address, to the address's owner only.
         return try await services.transactions.run(on: app.db) { [keys] db in
-            try await ensureEmailFree(emailIndex, on: db)
             let practiceKey = try await keys.practiceKey(practiceID: owner.practiceID, on: db)
             return try await createInvitation(role: .therapist, practiceID: owner.practiceID, invitedBy: owner.userID, clientID: nil,
                                               name: name, email: email, emailIndex: emailIndex, key: .practice(practiceKey), on: db)
@@ -187,7 +190,6 @@ struct People: Sendable {
         let emailIndex = keys.emailIndex(email)
         let now = services.now
         return try await services.transactions.run(on: app.db) { [keys] db in
-            try await ensureEmailFree(emailIndex, on: db)
             let clientID = UUID()
             let client = ClientRow()
             client.id = clientID
@@ -276,7 +278,12 @@ struct People: Sendable {
         let now = services.now
         return try await services.transactions.run(on: app.db) { [keys] db in
             let invitation = try await pendingInvitation(token: token, on: db)
-            try await ensureEmailFree(invitation.row.emailIndex, on: db)
+            guard try await OneTimeClaim.claim(InvitationRow.schema, id: try invitation.row.requireID(), setting: "accepted_at", to: now,
+                                               unlessAlready: OneTimeClaim.isNull("accepted_at"), on: db)
+            else { throw RapportError.gone("This invitation has just been used. If it was you, sign in with the email and password you chose.") }
+            if try await UserRow.query(on: db).filter(\.$emailIndex == invitation.row.emailIndex).count() > 0 {
+                throw RapportError.invalid([FieldProblem(field: "form", message: "You already have an account with this email address. Please sign in with it; if you need a second account, ask for an invitation to another address.")])
+            }
             let key: SubjectKey
             if let clientID = invitation.row.clientID {
                 key = .client(try await keys.clientKey(clientID: clientID, practiceID: invitation.row.practiceID, on: db))
@@ -286,32 +293,27 @@ struct People: Sendable {
             let user = try await createUser(role: invitation.role, practiceID: invitation.row.practiceID, clientID: invitation.row.clientID,
                                             name: invitation.name, email: invitation.email, emailIndex: invitation.row.emailIndex,
                                             passwordHash: passwordHash, key: key, on: db)
-            invitation.row.acceptedAt = now
-            try await invitation.row.update(on: db)
             return user
         }
     }
 
     // MARK: Signing in
 
-    /// Checks email and password. Failures, locks and unknown emails all give the same answer.
+    /// Checks email and password. Failures, locks and unknown emails all give the same answer. For staff the
+    /// attempt stays counted until their code is accepted too, so a known password does not reset the guesses.
     func checkPassword(email: String, password: String) async throws -> (UserRow, SessionStage) {
         let subject = keys.emailIndex(email)
-        if let until = try await SignInThrottle.lockedUntil(subject, services: services, on: app.db) {
-            throw RapportError.tooManyAttempts(until: until)
-        }
+        try await SignInThrottle.claimAttempt(subject, services: services, on: app.db)
         let user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).first()
         let passwordOK = try await Passwords.verify(String(password.prefix(InputRules.maximumPasswordLength)),
                                                     hash: user?.passwordHash ?? services.decoyPasswordHash, on: app)
         guard let user, passwordOK, let role = Role(rawValue: user.role) else {
-            let locked = try await services.transactions.run(on: app.db) { [services] db in
-                try await SignInThrottle.recordFailure(subject, services: services, on: db)
-            }
-            if let locked { throw RapportError.tooManyAttempts(until: locked) }
             throw RapportError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
         }
-        try await SignInThrottle.reset(subject, on: app.db)
         let stage: SessionStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
+        if stage == .full {
+            try await services.transactions.run(on: app.db) { db in try await SignInThrottle.reset(subject, on: db) }
+        }
         return (user, stage)
     }
 
@@ -329,13 +331,11 @@ struct People: Sendable {
         return (secret, uri)
     }
 
-    /// Checks a code against the account's secret; each 30-second step is usable once. Failures count towards
-    /// the same lock-out as wrong passwords.
+    /// Checks a code against the account's secret; each 30-second step is usable once. Attempts count towards the
+    /// same lock-out as passwords, and only an accepted code clears it.
     func checkCode(_ code: String, for user: UserRow, enrolling: Bool) async throws {
         let subject = user.emailIndex
-        if let until = try await SignInThrottle.lockedUntil(subject, services: services, on: app.db) {
-            throw RapportError.tooManyAttempts(until: until)
-        }
+        try await SignInThrottle.claimAttempt(subject, services: services, on: app.db)
         guard let envelope = user.totpSecretEnvelope else {
             throw RapportError.conflict("Two-step sign-in isn't set up yet. Start again from the sign-in page.")
         }
@@ -343,22 +343,22 @@ struct People: Sendable {
         let totp = try await keys.totp(for: user, secretEnvelope: envelope, on: app.db)
         let digits = code.filter { !$0.isWhitespace }
         guard let step = totp.verify(digits, at: services.now, lastUsedStep: user.totpLastStep) else {
-            let locked = try await services.transactions.run(on: app.db) { [services] db in
-                try await SignInThrottle.recordFailure(subject, services: services, on: db)
-            }
-            if let locked { throw RapportError.tooManyAttempts(until: locked) }
             throw RapportError.invalid([FieldProblem(field: "code", message: "That code didn't work. Codes change every 30 seconds, and each one works once. Please enter the newest code from your app.")])
         }
         let now = services.now
+        let userID = try user.requireID()
         try await services.transactions.run(on: app.db) { db in
-            // Only move forward: a concurrent sign-in that used a later step must not be undone.
-            guard let fresh = try await UserRow.find(try user.requireID(), on: db) else { throw RapportError.notFound }
-            if let last = fresh.totpLastStep, last >= step {
-                throw RapportError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")])
+            // Claim the step: of two requests with the same code, only one moves it forward.
+            let stepIsNew = SQLGroupExpression(SQLBinaryExpression(
+                left: OneTimeClaim.isNull("totp_last_step"), op: SQLBinaryOperator.or,
+                right: SQLBinaryExpression(left: SQLIdentifier("totp_last_step"), op: SQLBinaryOperator.lessThan, right: SQLBind(step))))
+            guard try await OneTimeClaim.claim(UserRow.schema, id: userID, setting: "totp_last_step", to: step,
+                                               unlessAlready: stepIsNew, on: db)
+            else { throw RapportError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")]) }
+            if enrolling, let fresh = try await UserRow.find(userID, on: db) {
+                fresh.totpEnabledAt = now
+                try await fresh.update(on: db)
             }
-            fresh.totpLastStep = step
-            if enrolling { fresh.totpEnabledAt = now }
-            try await fresh.update(on: db)
             try await SignInThrottle.reset(subject, on: db)
         }
     }

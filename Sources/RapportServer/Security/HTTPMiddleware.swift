@@ -65,7 +65,7 @@ struct CSRFMiddleware: AsyncMiddleware {
         let response = try await next.respond(to: request)
         if valid == nil {
             response.cookies[CSRF.cookieName] = HTTPCookies.Value(
-                string: token, path: "/", isSecure: configuration.secureCookies, isHTTPOnly: true, sameSite: .strict)
+                string: token, path: "/", isSecure: configuration.secureCookies, isHTTPOnly: true, sameSite: .lax)
         }
         return response
     }

@@ -100,19 +100,19 @@ enum SessionStore {
             return nil
         }
         guard let user = try await UserRow.find(session.userID, on: db), let role = Role(rawValue: user.role) else {
-            try await session.delete(on: db)
+            try await services.transactions.run(on: db) { db in try await session.delete(on: db) }
             return nil
         }
         let now = services.now
         let idleLimit = session.lastSeenAt.addingTimeInterval(idleTimeout(for: role, services.configuration))
         if now >= session.expiresAt || now >= idleLimit {
-            try await session.delete(on: db)
+            try await services.transactions.run(on: db) { db in try await session.delete(on: db) }
             return nil
         }
         // Touch at most once a minute: enough for a 15-minute idle timeout, without a write on every request.
         if now.timeIntervalSince(session.lastSeenAt) > 60 {
             session.lastSeenAt = now
-            try await session.update(on: db)
+            try await services.transactions.run(on: db) { db in try await session.update(on: db) }
         }
         let actor = Actor(userID: try user.requireID(), role: role, practiceID: user.practiceID, clientID: user.clientID)
         let stage = SessionStage(rawValue: session.stage) ?? .twoFactor
