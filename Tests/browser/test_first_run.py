@@ -108,6 +108,15 @@ def shows_text(browser: Browser, css: str, text: str) -> bool:
     return any(text in element.text for element in browser.driver.find_elements(By.CSS_SELECTOR, css))
 
 
+def accept_invitation(browser: Browser, size, link: str, person: Person, page: str, next_page: str, next_path: str):
+    """A new person opens their invitation link on a fresh browser and chooses a password."""
+    browser.new_person(size)
+    browser.go(link, page)
+    form = browser.form(page, field="password")
+    browser.submit(form, {"password": person.password, "password_confirmation": person.password},
+                   page, next_page, next_path)
+
+
 # ----------------------------------------------------------------------------------------------------
 # The story
 
@@ -133,12 +142,8 @@ def test_03_owner_invites_a_therapist(browser: Browser, story: Story):
 
 
 def test_04_therapist_accepts_and_enrols_two_factor(browser: Browser, story: Story):
-    browser.new_person(DESKTOP)
-    browser.go(story.therapist_invitation, "therapist invitation")
-    form = browser.form("therapist invitation", field="password")
-    browser.submit(form, {"password": story.therapist.password,
-                          "password_confirmation": story.therapist.password},
-                   "therapist invitation", "therapist two-factor enrolment", "/account/two-factor")
+    accept_invitation(browser, DESKTOP, story.therapist_invitation, story.therapist, "therapist invitation",
+                      "therapist two-factor enrolment", "/account/two-factor")
     enrol_totp(browser, story.therapist, "therapist two-factor enrolment", "therapist home", "/clients")
 
 
@@ -147,11 +152,7 @@ def test_05_therapist_invites_a_client(browser: Browser, story: Story):
 
 
 def test_06_client_accepts_on_a_phone_signs_out_and_in(browser: Browser, story: Story):
-    browser.new_person(PHONE)
-    browser.go(story.client_invitation, "client invitation")
-    form = browser.form("client invitation", field="password")
-    browser.submit(form, {"password": story.client.password, "password_confirmation": story.client.password},
-                   "client invitation", "client home", "/me")
+    accept_invitation(browser, PHONE, story.client_invitation, story.client, "client invitation", "client home", "/me")
     heading = browser.text_of("h1", "client home", "a heading")
     assert story.client.first_name in heading, (
         f"On the client home page: expected the h1 to greet {story.client.first_name!r}, it says {heading!r}")
