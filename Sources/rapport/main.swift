@@ -78,18 +78,43 @@ struct Demo: AsyncParsableCommand {
 }
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Work with the audit trail.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(abstract: "Work with the audit trail.", subcommands: [Verify.self, Checkpoint.self])
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign the trail's current head and append the checkpoint to a file; keep copies of that file away from the database.")
+        @OptionGroup var data: DataOptions
+        @Option(name: .long, help: "File to append the checkpoint to (default: audit-checkpoints.jsonl beside the keys).")
+        var export: String?
+
+        func run() async throws {
+            let configuration = try data.configuration()
+            let file = export ?? RapportApp.defaultCheckpointFile(configuration)
+            try await ServerRunner.withApp(configuration) { app in
+                let line = try await RapportApp.signAuditCheckpoint(app, exportFile: file)
+                print("Signed checkpoint appended to \(file):")
+                print(line)
+            }
+        }
+    }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recompute the hash chain; exit non-zero at the first entry that does not match.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the hash chain and check every signed checkpoint; exit non-zero at the first entry that does not match.")
         @OptionGroup var data: DataOptions
+        @Option(name: .long, help: "Exported checkpoints to check as well (default: audit-checkpoints.jsonl beside the keys, if present).")
+        var checkpoints: String?
 
         func run() async throws {
             var failure: String?
-            try await ServerRunner.withApp(try data.configuration()) { app in
-                switch try await RapportApp.verifyAuditTrail(app) {
+            let configuration = try data.configuration()
+            let file = checkpoints ?? RapportApp.defaultCheckpointFile(configuration)
+            try await ServerRunner.withApp(configuration) { app in
+                let (result, checkpointCount) = try await RapportApp.verifyAuditTrail(app, checkpointFile: file)
+                switch result {
                 case .ok(let count):
-                    print("OK: \(count) audit \(count == 1 ? "entry" : "entries") verified.")
+                    let pinned = checkpointCount == 0 ? "" : checkpointCount == 1 ? " 1 signed checkpoint matches." : " \(checkpointCount) signed checkpoints match."
+                    print("OK: \(count) audit \(count == 1 ? "entry" : "entries") verified.\(pinned)")
                 case .broken(let sequence, let reason):
                     failure = "FAILED at entry \(sequence): \(reason)"
                 }

@@ -111,8 +111,79 @@ import VaporTesting
         }
     }
 
+    // MARK: Signed checkpoints
+
+    func checkpointFile(_ practice: TestPractice) -> String { RapportApp.defaultCheckpointFile(practice.configuration) }
+
+    @Test func aSignedCheckpointVerifiesAndIsExported() async throws {
+        try await TestPractice.run { practice in
+            let count = try await trail(practice)
+            let line = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: checkpointFile(practice))
+            #expect(line.contains(#""sequence":\#(count)"#))
+            let exported = try String(contentsOfFile: checkpointFile(practice), encoding: .utf8)
+            #expect(exported == line + "\n")
+            let (result, checkpoints) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: checkpointFile(practice))
+            #expect(result == .ok(count: count))
+            #expect(checkpoints == 1)
+        }
+    }
+
+    /// Someone with the database changes an entry and recomputes every hash after it: the chain verifies again,
+    /// but the checkpoint signed earlier with the key outside the database does not.
+    @Test func aRewrittenAndRecomputedTrailFailsItsCheckpoint() async throws {
+        try await TestPractice.run { practice in
+            _ = try await trail(practice)
+            _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: checkpointFile(practice))
+            let db = practice.app.db
+            var previous = AuditChain.genesisHash
+            for row in try await AuditEntryRow.query(on: db).sort(\.$sequence).all() {
+                if row.sequence == 2 { row.action = "tampered" }
+                let record = AuditRecord(sequence: row.sequence, occurredAtMilliseconds: row.occurredAtMilliseconds, actorID: row.actorID,
+                                         actorRole: row.actorRole, action: row.action, clientID: row.clientID,
+                                         resourceType: row.resourceType, resourceID: row.resourceID, outcome: row.outcome)
+                row.previousHash = previous
+                row.hash = AuditChain.hash(previous: previous, record: record)
+                previous = row.hash
+                try await row.update(on: db)
+            }
+            let head = try #require(try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db))
+            head.hash = previous
+            try await head.update(on: db)
+            #expect(try await RapportApp.verifyAuditTrail(practice.app).isOK, "the recomputed chain is self-consistent")
+            // Even with the stored checkpoint deleted, the exported copy catches it.
+            try await AuditCheckpointRow.query(on: db).delete()
+            let (result, _) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: checkpointFile(practice))
+            guard case .broken(_, let reason) = result else { Issue.record("a rewritten trail verified"); return }
+            #expect(reason.contains("rewritten"))
+        }
+    }
+
+    @Test func aCheckpointSignedByAnotherKeyIsRejected() async throws {
+        try await TestPractice.run { practice in
+            _ = try await trail(practice)
+            _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: checkpointFile(practice))
+            let head = try #require(try await AuditHeadRow.find(AuditHeadRow.singletonID, on: practice.app.db))
+            let forger = try CheckpointSigner(rawPrivateKey: Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
+            let forged = AuditCheckpoint(sequence: head.sequence, headHash: head.hash.hexString,
+                                         signature: forger.sign(sequence: head.sequence, headHash: head.hash).base64EncodedString(),
+                                         publicKey: forger.publicKey.base64EncodedString(), signedAt: Date())
+            let line = String(decoding: try AuditCheckpoints.encoder().encode(forged), as: UTF8.self)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: checkpointFile(practice)))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((line + "\n").utf8))
+            try handle.close()
+            let (result, _) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: checkpointFile(practice))
+            guard case .broken(_, let reason) = result else { Issue.record("a forged checkpoint verified"); return }
+            #expect(reason.contains("not signed by this server"))
+        }
+    }
+
     func brokenAt(_ practice: TestPractice) async throws -> Int64? {
         if case .broken(let sequence, _) = try await RapportApp.verifyAuditTrail(practice.app) { return sequence }
         return nil
     }
+}
+
+extension AuditChain.Verification {
+    var isOK: Bool { if case .ok = self { return true } else { return false } }
 }

@@ -26,13 +26,16 @@ enum TestDatabase {
 /// A running test application plus shortcuts for making people and signing them in.
 struct TestPractice {
     let app: Application
+    var configuration: RapportConfiguration { app.rapport.configuration }
     let clock: RapportClock
     var people: People { People(app: app) }
 
     static func run(_ body: (TestPractice) async throws -> Void) async throws {
         let (database, schema) = TestDatabase.choice()
+        let dataDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         let configuration = RapportConfiguration(
-            dataDirectory: NSTemporaryDirectory(), hostname: "127.0.0.1", port: 8080, database: database,
+            dataDirectory: dataDirectory, hostname: "127.0.0.1", port: 8080, database: database,
             passwordHashCost: 4, signInFailureLimit: 5)
         let clock = RapportClock()
         let app = try await Application.make(.testing)

@@ -90,6 +90,38 @@ public enum RapportApp {
     public static func verifyAuditTrail(_ app: Application) async throws -> AuditChain.Verification {
         try await AuditVerifier.verify(on: app.db)
     }
+
+    /// The chain, then every signed checkpoint (stored in the database, and in `exportFile` if it exists).
+    /// Returns the result and how many checkpoints were checked.
+    public static func verifyAuditTrail(_ app: Application, checkpointFile: String) async throws -> (AuditChain.Verification, checkpoints: Int) {
+        let chain = try await AuditVerifier.verify(on: app.db)
+        guard case .ok = chain else { return (chain, 0) }
+        var checkpoints = try await AuditCheckpoints.stored(on: app.db)
+        // The same checkpoint is usually both stored and exported; count it once.
+        for exported in try AuditCheckpoints.read(from: checkpointFile)
+        where !checkpoints.contains(where: { $0.sequence == exported.sequence && $0.signature == exported.signature }) {
+            checkpoints.append(exported)
+        }
+        let keyFile = app.rapport.configuration.checkpointKeyFile
+        let trusted = FileManager.default.fileExists(atPath: keyFile) ? try CheckpointSigner.load(from: keyFile).publicKey : nil
+        if let broken = try await AuditCheckpoints.verify(checkpoints, trustedPublicKey: trusted, on: app.db) {
+            return (broken, checkpoints.count)
+        }
+        return (chain, checkpoints.count)
+    }
+
+    /// Signs the trail's current head with the key beside the master key (created on first use), stores the
+    /// checkpoint and appends it to `exportFile`. Returns the checkpoint as its JSON line.
+    public static func signAuditCheckpoint(_ app: Application, exportFile: String) async throws -> String {
+        let signer = try CheckpointSigner.loadOrCreate(at: app.rapport.configuration.checkpointKeyFile)
+        let checkpoint = try await AuditCheckpoints.create(app, signer: signer, exportFile: exportFile)
+        return String(decoding: try AuditCheckpoints.encoder().encode(checkpoint), as: UTF8.self)
+    }
+
+    /// Where checkpoints are exported unless told otherwise: beside the keys, outside the database.
+    public static func defaultCheckpointFile(_ configuration: RapportConfiguration) -> String {
+        ((configuration.checkpointKeyFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-checkpoints.jsonl")
+    }
 }
 
 /// One line per request: method, route pattern (never the raw path, which can hold a setup or invitation

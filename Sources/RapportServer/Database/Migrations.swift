@@ -12,6 +12,7 @@ enum Migrations {
         M0003Notes(),
         M0004AuditTrail(),
         M0005LookupIndexes(),
+        M0006AuditCheckpoints(),
     ]
 }
 

@@ -1,0 +1,167 @@
+import Fluent
+import Foundation
+import RapportVault
+import Vapor
+
+final class AuditCheckpointRow: Model, @unchecked Sendable {
+    static let schema = "audit_checkpoints"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "sequence") var sequence: Int64
+    @Field(key: "head_hash") var headHash: Data
+    @Field(key: "signature") var signature: Data
+    @Field(key: "public_key") var publicKey: Data
+    @Field(key: "signed_at_ms") var signedAtMilliseconds: Int64
+    init() {}
+}
+
+struct M0006AuditCheckpoints: AsyncMigration {
+    var name: String { "0006-audit-checkpoints" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(AuditCheckpointRow.schema)
+            .id()
+            .field("sequence", .int64, .required)
+            .field("head_hash", .data, .required)
+            .field("signature", .data, .required)
+            .field("public_key", .data, .required)
+            .field("signed_at_ms", .int64, .required)
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(AuditCheckpointRow.schema).delete()
+    }
+}
+
+/// A signed (sequence, head hash) pair. Its JSON form is one line of the export file, meant to be kept away from
+/// the database (another disk, an email to the owner): whoever can rewrite the audit table and recompute its
+/// chain still cannot make it match a checkpoint signed with the key beside the master key.
+struct AuditCheckpoint: Codable, Sendable, Equatable {
+    var sequence: Int64
+    var headHash: String
+    var signature: String
+    var publicKey: String
+    var signedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case sequence
+        case headHash = "head_hash"
+        case signature
+        case publicKey = "public_key"
+        case signedAt = "signed_at"
+    }
+
+    var headHashBytes: Data? { Data(hex: headHash) }
+}
+
+enum AuditCheckpoints {
+    /// Signs the current head, stores the checkpoint, and appends it to `exportFile`.
+    static func create(_ app: Application, signer: CheckpointSigner, exportFile: String) async throws -> AuditCheckpoint {
+        let now = app.rapport.now
+        let checkpoint: AuditCheckpoint = try await app.rapport.transactions.run(on: app.db) { db in
+            guard let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db) else { throw AuditTrailError.headMissing }
+            let signature = signer.sign(sequence: head.sequence, headHash: head.hash)
+            let row = AuditCheckpointRow()
+            row.sequence = head.sequence
+            row.headHash = head.hash
+            row.signature = signature
+            row.publicKey = signer.publicKey
+            row.signedAtMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
+            try await row.create(on: db)
+            return AuditCheckpoint(sequence: head.sequence, headHash: head.hash.hexString, signature: signature.base64EncodedString(),
+                                   publicKey: signer.publicKey.base64EncodedString(), signedAt: now)
+        }
+        try append(checkpoint, to: exportFile)
+        return checkpoint
+    }
+
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    private static func append(_ checkpoint: AuditCheckpoint, to path: String) throws {
+        let line = try encoder().encode(checkpoint) + Data("\n".utf8)
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ConfigurationError(message: "Could not create the checkpoint file at \(path).")
+            }
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+        try handle.synchronize()
+    }
+
+    /// Checkpoints from the export file; a line that cannot be read is reported, never skipped.
+    static func read(from path: String) throws -> [AuditCheckpoint] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try text.split(separator: "\n").enumerated().map { number, line in
+            do {
+                return try decoder.decode(AuditCheckpoint.self, from: Data(line.utf8))
+            } catch {
+                throw ConfigurationError(message: "Line \(number + 1) of \(path) is not a checkpoint.")
+            }
+        }
+    }
+
+    /// Every checkpoint, stored or exported, must carry a valid signature by the key beside the master key, and the
+    /// entry it pins must still have the hash it had when signed.
+    static func verify(_ checkpoints: [AuditCheckpoint], trustedPublicKey: Data?, on db: any Database) async throws -> AuditChain.Verification? {
+        guard !checkpoints.isEmpty else { return nil }
+        guard let trustedPublicKey else {
+            return .broken(sequence: checkpoints[0].sequence,
+                           reason: "there are signed checkpoints but the checkpoint signing key beside the master key is missing")
+        }
+        for checkpoint in checkpoints.sorted(by: { $0.sequence < $1.sequence }) {
+            guard let hash = checkpoint.headHashBytes, let signature = Data(base64Encoded: checkpoint.signature),
+                  CheckpointSigner.isValid(signature: signature, sequence: checkpoint.sequence, headHash: hash, publicKey: trustedPublicKey)
+            else {
+                return .broken(sequence: checkpoint.sequence,
+                               reason: "the checkpoint for entry \(checkpoint.sequence) is not signed by this server's checkpoint key")
+            }
+            if checkpoint.sequence == 0 { continue }
+            guard let entry = try await AuditEntryRow.query(on: db).filter(\.$sequence == checkpoint.sequence).first() else {
+                return .broken(sequence: checkpoint.sequence, reason: "entry \(checkpoint.sequence), pinned by a signed checkpoint, is missing")
+            }
+            guard entry.hash == hash else {
+                return .broken(sequence: checkpoint.sequence,
+                               reason: "entry \(checkpoint.sequence) no longer matches the checkpoint signed at \(checkpoint.signedAt.formatted(.iso8601)): the trail was rewritten")
+            }
+        }
+        return nil
+    }
+
+    static func stored(on db: any Database) async throws -> [AuditCheckpoint] {
+        try await AuditCheckpointRow.query(on: db).sort(\.$sequence).all().map { row in
+            AuditCheckpoint(sequence: row.sequence, headHash: row.headHash.hexString, signature: row.signature.base64EncodedString(),
+                            publicKey: row.publicKey.base64EncodedString(),
+                            signedAt: Date(timeIntervalSince1970: Double(row.signedAtMilliseconds) / 1000))
+        }
+    }
+}
+
+extension Data {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+
+    init?(hex: String) {
+        guard hex.count.isMultiple(of: 2) else { return nil }
+        var bytes = [UInt8]()
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.init(bytes)
+    }
+}
