@@ -22,17 +22,22 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// Where the server listens, or where printed links should point.
+struct AddressOptions: ParsableArguments {
+    @Option(name: .long, help: "Address to listen on, and to use in printed links (env RAPPORT_HOSTNAME; default 127.0.0.1).")
+    var hostname: String?
+    @Option(name: .long, help: "Port to listen on, and to use in printed links (env RAPPORT_PORT; default 8080).")
+    var port: Int?
+}
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the practice (embedded SQLite unless DATABASE_URL is set).")
 
     @OptionGroup var data: DataOptions
-    @Option(name: .long, help: "Address to listen on (env RAPPORT_HOSTNAME; default 127.0.0.1).")
-    var hostname: String?
-    @Option(name: .long, help: "Port to listen on (env RAPPORT_PORT; default 8080).")
-    var port: Int?
+    @OptionGroup var address: AddressOptions
 
     func run() async throws {
-        let configuration = try data.configuration(hostname: hostname, port: port)
+        let configuration = try data.configuration(hostname: address.hostname, port: address.port)
         guard configuration.passwordHashCost >= RapportConfiguration.minimumPasswordHashCost else {
             throw ValidationError("The password hash cost must be at least \(RapportConfiguration.minimumPasswordHashCost).")
         }
@@ -53,11 +58,10 @@ struct SetupLink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "setup-link",
                                                     abstract: "Print a one-time link that sets up one more practice on this server.")
     @OptionGroup var data: DataOptions
-    @Option(name: .long, help: "Host the link should point to (env RAPPORT_HOSTNAME).") var hostname: String?
-    @Option(name: .long, help: "Port the link should point to (env RAPPORT_PORT).") var port: Int?
+    @OptionGroup var address: AddressOptions
 
     func run() async throws {
-        try await ServerRunner.withApp(try data.configuration(hostname: hostname, port: port)) { app in
+        try await ServerRunner.withApp(try data.configuration(hostname: address.hostname, port: address.port)) { app in
             print(try await RapportApp.newSetupLink(app, withdrawingOthers: false))
         }
     }
@@ -67,11 +71,10 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a demo practice (owner, two therapists, clients with notes) and print its accounts as JSON.")
     @OptionGroup var data: DataOptions
-    @Option(name: .long, help: "Host the demo will be served on (for the printed URL).") var hostname: String?
-    @Option(name: .long, help: "Port the demo will be served on (for the printed URL).") var port: Int?
+    @OptionGroup var address: AddressOptions
 
     func run() async throws {
-        try await ServerRunner.withApp(try data.configuration(hostname: hostname, port: port)) { app in
+        try await ServerRunner.withApp(try data.configuration(hostname: address.hostname, port: address.port)) { app in
             print(try await RapportApp.createDemo(app))
         }
     }
