@@ -242,6 +242,26 @@ import VaporTesting
         }
     }
 
+    /// A note typed for longer than the idle timeout is refused, but handed back so it is not lost.
+    @Test func aNoteSentAfterTheSessionEndedIsShownBackNotSaved() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let browser = Browser(sessionToken: try await practice.signIn(cast.own))
+            practice.clock.advance(by: 20 * 60)
+            let before = try await ProgressNoteRow.query(on: practice.app.db).count()
+            let (headers, body) = browser.form(["body": "Long reflection <after> the session"])
+            try await practice.app.testing().test(.POST, "/clients/\(cast.clientID.uuidString.lowercased())/progress-notes",
+                                                  headers: headers, body: body) { response in
+                #expect(response.status == .forbidden)
+                let html = response.body.string
+                let handedBack = html.contains("Long reflection &lt;after&gt; the session")
+                #expect(handedBack, "the typed note is shown back, escaped")
+                #expect(html.contains("Your note was not saved"))
+            }
+            #expect(try await ProgressNoteRow.query(on: practice.app.db).count() == before)
+        }
+    }
+
     @Test func formsWithoutTheCSRFTokenOrFromAnotherSiteChangeNothing() async throws {
         try await TestPractice.run { practice in
             let owner = try await practice.newPractice()

@@ -55,6 +55,7 @@ enum Stylesheet {
       font-size: 1.05rem; background: #fff; border: 1px dashed #b9b2a6; border-radius: 10px; padding: 0.75rem;
       overflow-wrap: anywhere; word-break: break-all; }
     .muted { color: var(--muted); }
+    #unsaved-text textarea { width: 100%; font: inherit; padding: 0.7rem; border: 1px solid #b9b2a6; border-radius: 10px; }
     ol.steps { padding-left: 1.2rem; }
     ol.steps li { margin: 0.3rem 0; }
     @media (min-width: 48rem) {

@@ -50,8 +50,15 @@ struct ClientAccess: Sendable {
 }
 
 private struct ClientAccessKey: StorageKey { typealias Value = ClientAccess }
+private struct UnsavedTextKey: StorageKey { typealias Value = String }
 
 extension Request {
+    /// Text from a form that was refused because the session had ended, shown back on the refusal page.
+    var unsavedText: String? {
+        get { storage[UnsavedTextKey.self] }
+        set { storage[UnsavedTextKey.self] = newValue }
+    }
+
     /// Set by `PolicyMiddleware` for client-scoped routes once the policy has allowed the request.
     func clientAccess() throws -> ClientAccess {
         guard let access = storage[ClientAccessKey.self] else { throw RapportError.denied(.notSignedIn) }
@@ -113,7 +120,14 @@ struct PolicyMiddleware: AsyncMiddleware {
         // answer cannot depend on whether the record exists.
         if case .deny(let reason) = AccessPolicy.decide(identity.requester, action, .none) {
             switch reason {
-            case .notSignedIn, .secondFactorPending: try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
+            case .notSignedIn, .secondFactorPending:
+                // A note typed for longer than the idle timeout arrives after the session ended: hand the text back
+                // so it is not lost. It came from this browser's own form (the CSRF check ran first).
+                if request.method == .POST, !request.url.path.hasPrefix("/api/"),
+                   let text = try? request.content.get(String.self, at: "body"), !text.isEmpty {
+                    request.unsavedText = text
+                }
+                try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
             case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
             case .otherPractice, .notOnCareTeam, .notAuthor: break
             }
