@@ -24,6 +24,7 @@ enum APIController {
         api.get("clients", ":clientID", "psychotherapy-notes", action: .listPsychotherapyNotes, use: listPsychotherapyNotes)
         api.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
         api.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: readPsychotherapyNote)
+        InstrumentsAPI.register(api)
     }
 
     /// Decodes a JSON body, turning a missing or malformed one into a 400 problem that says what was expected.

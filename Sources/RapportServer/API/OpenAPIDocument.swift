@@ -648,6 +648,158 @@ enum OpenAPIDocument {
      }
     ]
    }
+  },
+  "/instruments": {
+   "get": {
+    "operationId": "listInstruments",
+    "summary": "The measures Rapport knows (no sign-in needed)",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "Instruments",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/InstrumentSummary"
+         }
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/instruments/{instrumentID}": {
+   "get": {
+    "operationId": "getInstrument",
+    "summary": "One definition, FHIR Questionnaire-shaped (no sign-in needed)",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/instrumentID"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The definition",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    }
+   }
+  },
+  "/instruments/{instrumentID}/score": {
+   "post": {
+    "operationId": "scoreInstrument",
+    "summary": "Score answers: total, band, flags. Nothing is stored; no sign-in needed.",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/instrumentID"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScoreRequest"
+       },
+       "example": {
+        "answers": [
+         1,
+         2,
+         1,
+         0,
+         1,
+         2,
+         1,
+         0,
+         1
+        ]
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The score",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ScoreResult"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    }
+   }
+  },
+  "/instruments/{instrumentID}/change": {
+   "post": {
+    "operationId": "classifyChange",
+    "summary": "First against latest total: Jacobson-Truax RCI and NHS Talking Therapies episode outcomes. Nothing is stored; no sign-in needed.",
+    "security": [],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/instrumentID"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ChangeRequest"
+       },
+       "example": {
+        "before": 15,
+        "after": 8
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The change",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ChangeResult"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    }
+   }
   }
  },
  "components": {
@@ -683,6 +835,15 @@ enum OpenAPIDocument {
      "type": "string",
      "format": "uuid"
     }
+   },
+   "instrumentID": {
+    "name": "instrumentID",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string"
+    },
+    "example": "phq-9"
    }
   },
   "responses": {
@@ -1083,6 +1244,182 @@ enum OpenAPIDocument {
      },
      "body": {
       "type": "string"
+     }
+    }
+   },
+   "InstrumentSummary": {
+    "type": "object",
+    "required": [
+     "id",
+     "name",
+     "title",
+     "purpose",
+     "enabled_by_default",
+     "validated",
+     "items",
+     "min_total",
+     "max_total",
+     "source",
+     "licence"
+    ],
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "title": {
+      "type": "string"
+     },
+     "purpose": {
+      "enum": [
+       "outcome",
+       "session-feedback"
+      ]
+     },
+     "enabled_by_default": {
+      "type": "boolean"
+     },
+     "validated": {
+      "type": "boolean"
+     },
+     "items": {
+      "type": "integer"
+     },
+     "min_total": {
+      "type": "number"
+     },
+     "max_total": {
+      "type": "number"
+     },
+     "source": {
+      "type": "string"
+     },
+     "licence": {
+      "type": "string"
+     }
+    }
+   },
+   "ScoreRequest": {
+    "type": "object",
+    "required": [
+     "answers"
+    ],
+    "properties": {
+     "answers": {
+      "type": "array",
+      "items": {
+       "type": "number"
+      },
+      "description": "One value per question, in order: the option's value (PHQ-9: 0-3) or the slider position"
+     },
+     "comment": {
+      "type": "string",
+      "description": "Session feedback's optional comment; accepted and not stored"
+     }
+    }
+   },
+   "ScoreResult": {
+    "type": "object",
+    "required": [
+     "instrument",
+     "total",
+     "band",
+     "flags"
+    ],
+    "properties": {
+     "instrument": {
+      "type": "string"
+     },
+     "total": {
+      "type": "number"
+     },
+     "band": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "description": "PHQ-9: minimal, mild, moderate, moderately-severe, severe. GAD-7: minimal, mild, moderate, severe."
+     },
+     "flags": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "risk when a risk item (PHQ-9 item 9) is above 0; alliance-concern for low session feedback"
+     }
+    }
+   },
+   "ChangeRequest": {
+    "type": "object",
+    "required": [
+     "before",
+     "after"
+    ],
+    "properties": {
+     "before": {
+      "type": "number"
+     },
+     "after": {
+      "type": "number"
+     }
+    }
+   },
+   "ChangeResult": {
+    "type": "object",
+    "required": [
+     "instrument",
+     "rci",
+     "reliable_change",
+     "caseness_before",
+     "caseness_after",
+     "recovery",
+     "reliable_recovery"
+    ],
+    "properties": {
+     "instrument": {
+      "type": "string"
+     },
+     "before": {
+      "type": "number"
+     },
+     "after": {
+      "type": "number"
+     },
+     "rci": {
+      "type": [
+       "number",
+       "null"
+      ],
+      "description": "(after - before) / S_diff, two decimals"
+     },
+     "rci_reliable": {
+      "type": [
+       "boolean",
+       "null"
+      ],
+      "description": "|RCI| > 1.96"
+     },
+     "reliable_change": {
+      "enum": [
+       "improvement",
+       "deterioration",
+       "none"
+      ],
+      "description": "NHS Talking Therapies: moved by at least the measure's reliable-change amount"
+     },
+     "caseness_before": {
+      "type": "boolean"
+     },
+     "caseness_after": {
+      "type": "boolean"
+     },
+     "recovery": {
+      "type": "boolean"
+     },
+     "reliable_recovery": {
+      "type": "boolean"
      }
     }
    }

@@ -17,6 +17,8 @@ enum RapportError: Error {
     /// A signed-out (or half-signed-in) request for a client's record. Refused with 403 rather than a redirect,
     /// so every refusal on client-scoped routes is a 403 or 404, whoever asks.
     case signInToSeeRecord
+    /// Not found, with a detail that helps (an unknown instrument names the known ones).
+    case notFoundWithDetail(String)
 
     var status: HTTPResponseStatus {
         switch self {
@@ -35,6 +37,7 @@ enum RapportError: Error {
         case .formExpired: return .forbidden
         case .unavailable: return .serviceUnavailable
         case .signInToSeeRecord: return .forbidden
+        case .notFoundWithDetail: return .notFound
         }
     }
 
@@ -51,6 +54,7 @@ enum RapportError: Error {
         case .formExpired: return "form-expired"
         case .unavailable: return "unavailable"
         case .signInToSeeRecord: return "sign-in-required"
+        case .notFoundWithDetail: return "not-found"
         }
     }
 
@@ -72,6 +76,7 @@ enum RapportError: Error {
         case .formExpired: return "This form has expired"
         case .unavailable: return "Not available yet"
         case .signInToSeeRecord: return "Please sign in"
+        case .notFoundWithDetail: return "We couldn't find that"
         }
     }
 
@@ -87,7 +92,8 @@ enum RapportError: Error {
             }
         case .notFound: return "It may have moved, or it isn't part of your account. Go back to your home page."
         case .invalid(let problems): return problems.map(\.message).joined(separator: " ")
-        case .badRequest(let message), .conflict(let message), .gone(let message), .unavailable(let message): return message
+        case .badRequest(let message), .conflict(let message), .gone(let message), .unavailable(let message),
+             .notFoundWithDetail(let message): return message
         case .tooManyAttempts(let until):
             let minutes = max(1, Int((until.timeIntervalSinceNow / 60).rounded(.up)))
             return "For your safety, signing in to this account is paused for \(minutes) minute\(minutes == 1 ? "" : "s"). Please try again then."

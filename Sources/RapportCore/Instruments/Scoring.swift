@@ -1,0 +1,87 @@
+
+/// A scored submission: the total, its band, and the flags raised (`risk` from a risk item above 0,
+/// plus any rule of the definition such as `alliance-concern`).
+public struct ScoreResult: Sendable, Equatable {
+    public let instrument: String
+    public let total: Double
+    public let band: InstrumentDefinition.Band?
+    public let flags: [String]
+    /// Each item's contribution after reverse scoring, in item order.
+    public let itemScores: [Double]
+
+    public var hasRisk: Bool { flags.contains(ScoreResult.riskFlag) }
+    public static let riskFlag = "risk"
+}
+
+public enum ScoringError: Error, Equatable, Sendable, CustomStringConvertible {
+    case wrongNumberOfAnswers(expected: Int, got: Int)
+    case answerNotAllowed(item: Int, value: Double, allowed: String)
+
+    public var description: String {
+        switch self {
+        case .wrongNumberOfAnswers(let expected, let got):
+            return "This measure has \(expected) questions, so it needs \(expected) answers; \(got) were given."
+        case .answerNotAllowed(let item, let value, let allowed):
+            return "Answer \(item + 1) is \(Scoring.format(value)), but that question takes \(allowed)."
+        }
+    }
+}
+
+public enum Scoring {
+    /// Scores answers given in item order, each as the option's value or the slider position.
+    public static func score(_ definition: InstrumentDefinition, answers: [Double]) throws -> ScoreResult {
+        guard answers.count == definition.item.count else {
+            throw ScoringError.wrongNumberOfAnswers(expected: definition.item.count, got: answers.count)
+        }
+        var itemScores: [Double] = []
+        var risk = false
+        for (index, (item, value)) in zip(definition.item, answers).enumerated() {
+            try check(value, for: item, at: index, in: definition)
+            let range = definition.scoreRange(of: item)
+            itemScores.append(item.reverse == true ? range.upperBound + range.lowerBound - value : value)
+            if item.risk == true, value > 0 { risk = true }
+        }
+        let total = roundToStep(itemScores.reduce(0, +))
+        var flags: [String] = risk ? [ScoreResult.riskFlag] : []
+        for rule in definition.flag ?? [] where applies(rule, total: total, items: itemScores) && !flags.contains(rule.code) {
+            flags.append(rule.code)
+        }
+        return ScoreResult(instrument: definition.id, total: total, band: band(for: total, in: definition), flags: flags, itemScores: itemScores)
+    }
+
+    public static func band(for total: Double, in definition: InstrumentDefinition) -> InstrumentDefinition.Band? {
+        definition.band.first { total >= $0.min - 1e-9 && total <= $0.max + 1e-9 }
+    }
+
+    private static func check(_ value: Double, for item: InstrumentDefinition.Item, at index: Int, in definition: InstrumentDefinition) throws {
+        guard value.isFinite else { throw ScoringError.answerNotAllowed(item: index, value: value, allowed: "a number") }
+        if let range = item.range {
+            let steps = (value - range.min) / range.step
+            guard value >= range.min, value <= range.max, abs(steps - steps.rounded()) < 1e-6 else {
+                throw ScoringError.answerNotAllowed(item: index, value: value,
+                                                    allowed: "a number from \(format(range.min)) to \(format(range.max)) in steps of \(format(range.step))")
+            }
+        } else {
+            let options = definition.options(for: item) ?? []
+            guard options.contains(where: { $0.value == value }) else {
+                throw ScoringError.answerNotAllowed(item: index, value: value, allowed: "one of " + options.map { format($0.value) }.joined(separator: ", "))
+            }
+        }
+    }
+
+    private static func applies(_ rule: InstrumentDefinition.FlagRule, total: Double, items: [Double]) -> Bool {
+        switch rule.when {
+        case .totalBelow: return total < rule.value
+        case .totalAtOrAbove: return total >= rule.value
+        case .anyItemBelow: return items.contains { $0 < rule.value }
+        }
+    }
+
+    /// Sums of tenths drift in binary floating point (0.1 + 0.2); totals are kept to four decimals.
+    static func roundToStep(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+
+    /// 3 rather than 3.0, 7.5 as 7.5.
+    public static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
