@@ -26,6 +26,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case listPsychotherapyNotes = "psychotherapy-notes.list"
     case readPsychotherapyNote = "psychotherapy-notes.read"
     case writePsychotherapyNote = "psychotherapy-notes.write"
+    case listAppointments = "appointments.list"
+    case scheduleAppointment = "appointments.schedule"
+    case recordAttendance = "appointments.attendance"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -34,7 +37,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     public var isClientScoped: Bool {
         switch self {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
-             .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote:
+             .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
+             .listAppointments, .scheduleAppointment, .recordAttendance:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist,
              .viewCaseload, .inviteClient, .viewOwnPortal:
@@ -119,7 +123,7 @@ public enum AccessPolicy {
         case .viewOwnPortal:
             return actor.role == .client ? .allow : .deny(.wrongRole)
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
-             .listPsychotherapyNotes, .writePsychotherapyNote:
+             .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.role == .client { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

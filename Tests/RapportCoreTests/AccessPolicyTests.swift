@@ -92,3 +92,28 @@ import Testing
         #expect(InputRules.firstName(of: "  Sam Lee ") == "Sam")
     }
 }
+
+@Suite struct ICalendarTests {
+    @Test func textIsEscapedAsRFC5545Says() {
+        #expect(ICalendar.escape("Room 2; floor 1, back\\door\nring bell") == "Room 2\\; floor 1\\, back\\\\door\\nring bell")
+    }
+
+    @Test func longLinesFoldAt75OctetsWithoutSplittingACharacter() {
+        let line = "LOCATION:" + String(repeating: "é", count: 60)
+        let folded = ICalendar.fold(line)
+        let physical = folded.components(separatedBy: "\r\n")
+        #expect(physical.count > 1)
+        #expect(physical.allSatisfy { $0.utf8.count <= 75 })
+        #expect(physical.dropFirst().allSatisfy { $0.hasPrefix(" ") })
+        #expect(physical.enumerated().map { $0.offset == 0 ? $0.element : String($0.element.dropFirst()) }.joined() == line)
+    }
+
+    @Test func aFeedHasTheRequiredPropertiesInUTC() {
+        let event = CalendarEvent(uid: "a@rapport", start: Date(timeIntervalSince1970: 1_800_000_000), minutes: 50,
+                                  summary: "Session", location: nil, description: nil, cancelled: true)
+        let feed = ICalendar.feed(name: "Sessions", events: [event], stamp: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(feed.contains("\r\nDTSTART:20270115T080000Z\r\nDTEND:20270115T085000Z\r\n"))
+        #expect(feed.contains("STATUS:CANCELLED") && feed.contains("PRODID:") && feed.hasSuffix("END:VCALENDAR\r\n"))
+        #expect(!feed.contains("\n\n") && !feed.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+    }
+}

@@ -32,6 +32,9 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .listPsychotherapyNotes: [.ownTherapist],
         .readPsychotherapyNote: [.ownTherapist],
         .writePsychotherapyNote: [.ownTherapist],
+        .listAppointments: [.ownTherapist],
+        .scheduleAppointment: [.ownTherapist],
+        .recordAttendance: [.ownTherapist],
         .viewOwnPortal: [.theClient, .anotherClient],
     ]
 }()
@@ -47,6 +50,7 @@ struct Cast {
     let anotherClient: TestPractice.Person
     let progressNoteID: UUID
     let psychotherapyNoteID: UUID
+    let appointmentID: UUID
 
     var clientID: UUID { client.user.clientID! }
 
@@ -64,8 +68,13 @@ struct Cast {
         let keys = practice.app.rapport.keys
         let progress = try await Notes.write(.progress, body: "progress", access: access, keys: keys, at: Date(), on: practice.app.db)
         let psychotherapy = try await Notes.write(.psychotherapy, body: "private", access: access, keys: keys, at: Date(), on: practice.app.db)
+        // A session yesterday, so attendance can be recorded for it.
+        let session = try await Appointments.schedule(
+            .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"),
+            access: access, keys: keys, zone: .current, now: Date(), on: practice.app.db)
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
-                    client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id)
+                    client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
+                    appointmentID: session.id)
     }
 
     func person(_ persona: Persona) -> TestPractice.Person? {
@@ -96,6 +105,7 @@ struct Cast {
                 return route.path.contains(where: { $0.description == "psychotherapy-notes" })
                     ? psychotherapyNoteID.uuidString.lowercased() : progressNoteID.uuidString.lowercased()
             case ":token": return "no-such-token"
+            case ":appointmentID": return appointmentID.uuidString.lowercased()
             default: return component.description
             }
         }.joined(separator: "/")
@@ -141,7 +151,7 @@ struct Cast {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
             let clientScoped = practice.app.routes.all.filter { $0.rapportAction?.isClientScoped == true }
-            #expect(clientScoped.count >= 12)
+            #expect(clientScoped.count >= 17)
             var tokens: [Persona: (browser: String, api: String)] = [:]
             for persona in Persona.allCases {
                 if let person = cast.person(persona) {
@@ -168,6 +178,8 @@ struct Cast {
             let notesAfter = try await ProgressNoteRow.query(on: practice.app.db).count()
                 + PsychotherapyNoteRow.query(on: practice.app.db).count()
             #expect(notesAfter == notesBefore, "a refused request wrote a note")
+            #expect(try await AppointmentRow.query(on: practice.app.db).count() == 1, "a refused request booked a session")
+            #expect(try await AppointmentRow.query(on: practice.app.db).first()?.attendance == nil, "a refused request recorded attendance")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {
@@ -197,17 +209,34 @@ struct Cast {
         }
     }
 
+    /// A valid body for each kind of write, so the one person allowed gets through and everyone else is refused
+    /// for who they are, not for what they sent.
+    private func validBody(_ path: String, isAPI: Bool) -> (json: String, form: [String: String]) {
+        if path.hasSuffix("/attendance") { return (#"{"attendance":"attended"}"#, ["attendance": "attended"]) }
+        if path.hasSuffix("/appointments") {
+            let tomorrow = Date().addingTimeInterval(86400)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = .current
+            let c = calendar.dateComponents([.year, .month, .day], from: tomorrow)
+            let date = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            return (#"{"starts_at":"\#(ISO8601DateFormatter().string(from: tomorrow))","duration_minutes":50}"#,
+                    ["date": date, "time": "10:00", "length": "50", "location": ""])
+        }
+        return (#"{"body":"a note that must not be written"}"#, ["body": "a note that must not be written"])
+    }
+
     private func send(_ route: Route, path: String, isAPI: Bool, token: String?, _ practice: TestPractice,
                       _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
+        let valid = validBody(path, isAPI: isAPI)
         if isAPI {
             var headers = HTTPHeaders.json(bearer: token)
             if token == nil { headers.remove(name: .authorization) }
-            let body = route.method == .POST ? ByteBuffer(string: #"{"body":"a note that must not be written"}"#) : nil
+            let body = route.method == .POST ? ByteBuffer(string: valid.json) : nil
             try await practice.app.testing().test(route.method, path, headers: headers, body: body, afterResponse: check)
         } else {
             let browser = Browser(sessionToken: token)
             if route.method == .POST {
-                let (headers, body) = browser.form(["body": "a note that must not be written"])
+                let (headers, body) = browser.form(valid.form)
                 try await practice.app.testing().test(route.method, path, headers: headers, body: body, afterResponse: check)
             } else {
                 try await practice.app.testing().test(route.method, path, headers: browser.headers, afterResponse: check)

@@ -1,5 +1,3 @@
-public import Foundation
-
 /// A measure as data, shaped after the FHIR R4 Questionnaire resource (`resourceType`, `id`, `item[].linkId`,
 /// `answerOption[].valueCoding`-like options, `code` with LOINC), plus what scoring needs: bands, risk items,
 /// caseness cutoff, reliable-change threshold and the Jacobson–Truax parameters, each with its source.

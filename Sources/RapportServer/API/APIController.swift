@@ -24,6 +24,9 @@ enum APIController {
         api.get("clients", ":clientID", "psychotherapy-notes", action: .listPsychotherapyNotes, use: listPsychotherapyNotes)
         api.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
         api.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: readPsychotherapyNote)
+        api.get("clients", ":clientID", "appointments", action: .listAppointments, use: listAppointments)
+        api.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: scheduleAppointment)
+        api.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: recordAttendance)
         InstrumentsAPI.register(api)
     }
 
@@ -243,6 +246,53 @@ enum APIController {
         let response = Response(status: status, body: .init(data: try encoder.encode(value)))
         response.headers.contentType = .json
         return response
+    }
+
+    // MARK: Appointments
+
+    @Sendable static func listAppointments(_ req: Request) async throws -> Response {
+        let keys = req.rapport.keys
+        return try json(try await req.withClientRecord { db, access in
+            try await Appointments.forClient(access.scope.clientID, practiceID: access.scope.practiceID, keys: keys, on: db)
+        })
+    }
+
+    struct AppointmentBody: Decodable {
+        var starts_at: String
+        var duration_minutes: Int
+        var location: String?
+    }
+
+    @Sendable static func scheduleAppointment(_ req: Request) async throws -> Response {
+        let input = try body(req, AppointmentBody.self)
+        let services = req.rapport
+        let request = Appointments.Request(start: ISO8601DateFormatter().date(from: input.starts_at), startField: "starts_at",
+                                           lengthMinutes: input.duration_minutes, location: input.location ?? "")
+        let session = try await req.withClientRecord { db, access in
+            try await Appointments.schedule(request, access: access, keys: services.keys, zone: services.configuration.timeZone,
+                                            now: services.now, on: db)
+        }
+        return try json(session, status: .created)
+    }
+
+    struct AttendanceBody: Decodable {
+        var attendance: String
+        var late_minutes: Int?
+    }
+
+    @Sendable static func recordAttendance(_ req: Request) async throws -> HTTPStatus {
+        guard let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        let input = try body(req, AttendanceBody.self)
+        guard let attendance = Attendance(rawValue: input.attendance) else {
+            throw RapportError.invalid([FieldProblem(field: "attendance", message: "attendance must be one of "
+                + Attendance.allCases.map(\.rawValue).joined(separator: ", ") + ".")])
+        }
+        let now = req.rapport.now
+        try await req.withClientRecord { db, access in
+            try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: input.late_minutes,
+                                                    access: access, now: now, on: db)
+        }
+        return .noContent
     }
 
     @Sendable static func openAPI(_ req: Request) async throws -> Response {

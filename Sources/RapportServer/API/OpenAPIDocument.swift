@@ -800,6 +800,146 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/clients/{clientID}/appointments": {
+   "get": {
+    "operationId": "listAppointments",
+    "summary": "The client's sessions, oldest first",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Sessions",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Appointment"
+         }
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    }
+   },
+   "post": {
+    "operationId": "scheduleAppointment",
+    "summary": "Book a session",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AppointmentRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "The session",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Appointment"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    }
+   }
+  },
+  "/clients/{clientID}/appointments/{appointmentID}/attendance": {
+   "post": {
+    "operationId": "recordAttendance",
+    "summary": "Record what happened at a session that has started",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     },
+     {
+      "$ref": "#/components/parameters/appointmentID"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AttendanceRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "204": {
+      "description": "Recorded"
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    }
+   }
   }
  },
  "components": {
@@ -844,6 +984,15 @@ enum OpenAPIDocument {
      "type": "string"
     },
     "example": "phq-9"
+   },
+   "appointmentID": {
+    "name": "appointmentID",
+    "in": "path",
+    "required": true,
+    "schema": {
+     "type": "string",
+     "format": "uuid"
+    }
    }
   },
   "responses": {
@@ -1420,6 +1569,101 @@ enum OpenAPIDocument {
      },
      "reliable_recovery": {
       "type": "boolean"
+     }
+    }
+   },
+   "Appointment": {
+    "type": "object",
+    "required": [
+     "id",
+     "client_id",
+     "therapist_id",
+     "starts_at",
+     "duration_minutes",
+     "cancelled"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "client_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "therapist_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "starts_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "duration_minutes": {
+      "type": "integer"
+     },
+     "location": {
+      "type": "string"
+     },
+     "cancelled": {
+      "type": "boolean"
+     },
+     "attendance": {
+      "enum": [
+       "attended",
+       "late",
+       "cancelled-late",
+       "did-not-attend"
+      ]
+     },
+     "late_minutes": {
+      "type": "integer"
+     }
+    }
+   },
+   "AppointmentRequest": {
+    "type": "object",
+    "required": [
+     "starts_at",
+     "duration_minutes"
+    ],
+    "properties": {
+     "starts_at": {
+      "type": "string",
+      "format": "date-time",
+      "example": "2026-12-01T14:00:00Z"
+     },
+     "duration_minutes": {
+      "type": "integer",
+      "minimum": 10,
+      "maximum": 240
+     },
+     "location": {
+      "type": "string",
+      "maxLength": 500,
+      "description": "A room or a video link; the client sees it"
+     }
+    }
+   },
+   "AttendanceRequest": {
+    "type": "object",
+    "required": [
+     "attendance"
+    ],
+    "properties": {
+     "attendance": {
+      "enum": [
+       "attended",
+       "late",
+       "cancelled-late",
+       "did-not-attend"
+      ]
+     },
+     "late_minutes": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 240,
+      "description": "Required when attendance is late"
      }
     }
    }

@@ -15,6 +15,7 @@ enum DemoPractice {
         var email: String
         var password: String
         var totp_secret: String?
+        var calendar_feed: String?
     }
 
     struct Output: Codable {
@@ -42,7 +43,7 @@ enum DemoPractice {
         let owner = try await people.setUpPractice(token: setupToken, .init(
             practiceName: practiceName, ownerName: "Morgan Reyes", email: ownerEmail, password: ownerPassword))
         accounts.append(Account(role: "owner", name: "Morgan Reyes", email: ownerEmail, password: ownerPassword,
-                                totp_secret: try await enableTwoFactor(owner, app)))
+                                totp_secret: try await enableTwoFactor(owner, app), calendar_feed: nil))
         let ownerActor = Actor(userID: try owner.requireID(), role: .owner, practiceID: owner.practiceID)
 
         let caseloads: [(name: String, email: String, clients: [(String, String, [String])])] = [
@@ -68,7 +69,8 @@ enum DemoPractice {
             let therapistPassword = password()
             let therapist = try await people.acceptInvitation(token: invitation.token, password: therapistPassword, confirmation: therapistPassword)
             accounts.append(Account(role: "therapist", name: therapistPlan.name, email: therapistPlan.email, password: therapistPassword,
-                                    totp_secret: try await enableTwoFactor(therapist, app)))
+                                    totp_secret: try await enableTwoFactor(therapist, app),
+                                    calendar_feed: try await calendarFeed(for: therapist, app)))
             let therapistActor = Actor(userID: try therapist.requireID(), role: .therapist, practiceID: therapist.practiceID)
 
             for (clientIndex, clientPlan) in therapistPlan.clients.enumerated() {
@@ -78,11 +80,33 @@ enum DemoPractice {
                 // The last client of the second therapist has been invited but has not joined yet.
                 if !(index == 1 && clientIndex == therapistPlan.clients.count - 1) {
                     let clientPassword = password()
-                    _ = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
-                    accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil))
+                    let clientUser = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
+                    accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil,
+                                            calendar_feed: try await calendarFeed(for: clientUser, app)))
                 }
                 let access = try PolicyMiddleware.grant(therapistActor, .writeProgressNote,
                                                         ClientScope(clientID: clientID, practiceID: therapist.practiceID, careTeam: [therapistActor.userID]))
+                // Weekly sessions: the last two weeks (attended, then late), and the next two.
+                let booking = try PolicyMiddleware.grant(therapistActor, .scheduleAppointment, access.scope)
+                let attendance = try PolicyMiddleware.grant(therapistActor, .recordAttendance, access.scope)
+                let calendar = Calendar(identifier: .gregorian)
+                let thisHour = calendar.dateInterval(of: .hour, for: services.now)?.start ?? services.now
+                for week in [-14, -7, 7, 14] {
+                    let start = thisHour.addingTimeInterval(Double(week) * 86400 + Double(clientIndex * 2 + index) * 3600)
+                    try await services.transactions.run(on: app.db) { db in
+                        let session = try await Appointments.schedule(
+                            .init(start: start, startField: "date", lengthMinutes: 50, location: index == 0 ? "Room 2, Harbour Street" : "Video call"),
+                            access: booking, keys: services.keys, zone: services.configuration.timeZone,
+                            // Booked as if the day before, so past sessions pass the "not long ago" check.
+                            now: start.addingTimeInterval(-86400), on: db)
+                        try await audit(booking, clientID, "appointment", session.id, on: db)
+                        if week < 0 {
+                            try await Appointments.recordAttendance(session.id, attendance: week == -14 ? .attended : .late,
+                                                                    lateMinutes: week == -14 ? nil : 10, access: attendance, now: services.now, on: db)
+                            try await audit(attendance, clientID, "appointment", session.id, on: db)
+                        }
+                    }
+                }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
                         let written = try await Notes.write(.progress, body: note, access: access, keys: services.keys,
@@ -100,6 +124,17 @@ enum DemoPractice {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+
+    private static func audit(_ access: ClientAccess, _ clientID: UUID, _ type: String, _ id: UUID, on db: any Database) async throws {
+        try await AuditWriter.append(AuditEvent(actorID: access.actor.userID, actorRole: access.actor.role.rawValue, action: access.action,
+                                                clientID: clientID, resourceType: type, resourceID: id.uuidString.lowercased(),
+                                                outcome: "allowed"), on: db)
+    }
+
+    private static func calendarFeed(for user: UserRow, _ app: Application) async throws -> String {
+        let token = try await CalendarFeeds.renew(for: try user.requireID(), services: app.rapport, on: app.db)
+        return "\(app.rapport.configuration.baseURL)/calendar/\(token).ics"
     }
 
     /// Demo staff skip the enrolment screen: their secret is set and enabled directly, and printed for an authenticator app.

@@ -35,6 +35,8 @@ public struct RapportConfiguration: Sendable {
     public var signInLockout: TimeInterval
     /// Whether cookies carry `Secure`. On when the public URL is https, or forced with RAPPORT_SECURE_COOKIES.
     public var secureCookies: Bool
+    /// The practice's time zone: session times are entered and shown in it (feeds carry UTC).
+    public var timeZone: TimeZone
 
     public static let minimumPasswordHashCost = 12
 
@@ -53,8 +55,10 @@ public struct RapportConfiguration: Sendable {
         passwordHashCost: Int = 12,
         signInFailureLimit: Int = 5,
         signInLockout: TimeInterval = 15 * 60,
-        secureCookies: Bool? = nil
+        secureCookies: Bool? = nil,
+        timeZone: TimeZone = .current
     ) {
+        self.timeZone = timeZone
         self.dataDirectory = dataDirectory
         self.hostname = hostname
         self.port = port
@@ -115,6 +119,13 @@ public struct RapportConfiguration: Sendable {
             }
             resolvedPort = parsed
         }
+        var timeZone = TimeZone.current
+        if let raw = environment["RAPPORT_TIMEZONE"], !raw.isEmpty {
+            guard let zone = TimeZone(identifier: raw) else {
+                throw ConfigurationError(message: "RAPPORT_TIMEZONE must be a time zone name such as Europe/London, but it is \"\(raw)\".")
+            }
+            timeZone = zone
+        }
         var secure: Bool?
         if let raw = environment["RAPPORT_SECURE_COOKIES"], !raw.isEmpty {
             secure = ["1", "true", "yes"].contains(raw.lowercased())
@@ -130,7 +141,8 @@ public struct RapportConfiguration: Sendable {
             clientIdleTimeout: try number("RAPPORT_CLIENT_IDLE_MINUTES").map { $0 * 60 } ?? 30 * 60,
             sessionLifetime: try number("RAPPORT_SESSION_HOURS").map { $0 * 3600 } ?? 12 * 3600,
             invitationLifetime: try number("RAPPORT_INVITATION_DAYS").map { $0 * 86400 } ?? 7 * 86400,
-            secureCookies: secure
+            secureCookies: secure,
+            timeZone: timeZone
         )
     }
 }

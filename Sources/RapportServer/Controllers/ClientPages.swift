@@ -13,6 +13,8 @@ enum ClientPages {
         routes.get("clients", ":clientID", "progress-notes", ":noteID", action: .readProgressNote, use: progressNote)
         routes.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
         routes.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: psychotherapyNote)
+        routes.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: schedule)
+        routes.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: attendance)
         routes.get("me", action: .viewOwnPortal, use: portal)
     }
 
@@ -50,6 +52,7 @@ enum ClientPages {
         let name: String
         let progressNotes: [NoteView]
         let psychotherapyNotes: [NoteView]
+        let appointments: [AppointmentView]
     }
 
     static func recordContents(_ req: Request) async throws -> RecordContents {
@@ -60,12 +63,20 @@ enum ClientPages {
             return RecordContents(
                 name: try await people.clientName(client, on: db),
                 progressNotes: try await Notes.progressNotes(access: access, keys: keys, on: db),
-                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db))
+                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db),
+                appointments: try await Appointments.forClient(access.scope.clientID, practiceID: access.scope.practiceID, keys: keys, on: db))
         }
     }
 
     @Sendable static func record(_ req: Request) async throws -> Response {
         try await recordPage(req, contents: try await recordContents(req), drafts: [:], problems: [:])
+    }
+
+    /// Practice-local date and time, e.g. "Tue 1 Dec 2026, 14:00".
+    static func when(_ date: Date, _ req: Request) -> String {
+        var style = Date.FormatStyle(date: .abbreviated, time: .shortened)
+        style.timeZone = req.rapport.configuration.timeZone
+        return date.formatted(style)
     }
 
     /// `drafts` and `problems` are keyed by form id, so a rejected note stays in its own box with its message.
@@ -75,6 +86,7 @@ enum ClientPages {
         return Layout.render(contents.name, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.text(contents.name)),
+            sessionsSection(req, base: base, contents: contents, drafts: drafts, problems: problems),
             .h2("Progress notes"),
             .p(.class("muted"), "Part of the client's record."),
             FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", req.page,
@@ -92,6 +104,98 @@ enum ClientPages {
             .if(contents.psychotherapyNotes.isEmpty, .p(.class("muted"), "No psychotherapy notes yet.")),
             .forEach(contents.psychotherapyNotes) { noteNode($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())") }
         )
+    }
+
+    static func sessionsSection(_ req: Request, base: String, contents: RecordContents, drafts: [String: String],
+                                problems: [String: [FieldProblem]]) -> Node<HTML.BodyContext> {
+        let now = req.rapport.now
+        let upcoming = contents.appointments.filter { $0.startsAt > now && !$0.cancelled }
+        let past = contents.appointments.filter { $0.startsAt <= now }.reversed()
+        let scheduleProblems = problems["schedule-form"] ?? []
+        return .section(.id("sessions"),
+            .h2("Sessions"),
+            .if(upcoming.isEmpty, .p(.class("muted"), "No sessions booked.")),
+            .if(!upcoming.isEmpty, .ul(.class("plain card sessions"), .forEach(upcoming) { session in
+                .li(.class("session"), .p(.strong(.text(when(session.startsAt, req))),
+                    .text(" · \(session.durationMinutes) min"), .unwrap(session.location) { .text(" · \($0)") }))
+            })),
+            FormParts.form(id: "schedule-form", action: "\(base)/appointments", req.page, problems: scheduleProblems, submit: "Book session",
+                FormParts.field("date", label: "Date", type: .date, value: drafts["date"] ?? "", problems: scheduleProblems),
+                FormParts.field("time", label: "Time (\(req.rapport.configuration.timeZone.identifier))", type: .time,
+                                value: drafts["time"] ?? "", problems: scheduleProblems),
+                FormParts.field("length", label: "Length in minutes", type: .number, value: drafts["length"] ?? "50", problems: scheduleProblems,
+                                extra: [.attribute(named: "min", value: "10"), .attribute(named: "max", value: "240")]),
+                FormParts.field("location", label: "Place or video link (optional)", value: drafts["location"] ?? "",
+                                hint: "The client sees this, and it appears in their calendar.", problems: scheduleProblems, required: false)
+            ),
+            .if(!past.isEmpty, .h2("Past sessions")),
+            .forEach(past) { session in
+                let formID = "attendance-\(session.id.uuidString.lowercased())"
+                let sessionProblems = problems[formID] ?? []
+                return .div(.class("card session past"),
+                    .p(.strong(.text(when(session.startsAt, req))), .text(" · \(session.durationMinutes) min"),
+                       .unwrap(session.attendance) { attendance in
+                           .text(" · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
+                       }),
+                    .if(session.attendance == nil,
+                        FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
+                                       req.page, problems: sessionProblems, submit: "Record attendance",
+                            .div(.class("field"),
+                                 .label(.for("\(formID)-attendance"), "What happened"),
+                                 .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
+                                 .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
+                                         .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
+                            FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
+                                            required: false, id: "\(formID)-late")
+                        ))
+                )
+            }
+        )
+    }
+
+    struct ScheduleForm: Content {
+        var date: String?
+        var time: String?
+        var length: String?
+        var location: String?
+    }
+
+    @Sendable static func schedule(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(ScheduleForm.self)
+        let services = req.rapport
+        let request = Appointments.Request(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: services.configuration.timeZone),
+                                           startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
+        do {
+            let session = try await req.withClientRecord { db, access in
+                try await Appointments.schedule(request, access: access, keys: services.keys, zone: services.configuration.timeZone,
+                                                now: services.now, on: db)
+            }
+            return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
+        } catch RapportError.invalid(let problems) {
+            let drafts = ["date": form.date ?? "", "time": form.time ?? "", "length": form.length ?? "", "location": form.location ?? ""]
+            return try await recordPage(req, contents: try await recordContents(req), drafts: drafts, problems: ["schedule-form": problems])
+        }
+    }
+
+    struct AttendanceForm: Content {
+        var attendance: String?
+        var late_minutes: String?
+    }
+
+    @Sendable static func attendance(_ req: Request) async throws -> Response {
+        guard let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        let form = try req.content.decode(AttendanceForm.self)
+        let now = req.rapport.now
+        do {
+            try await req.withClientRecord { db, access in
+                try await Appointments.recordAttendance(appointmentID, attendance: form.attendance.flatMap(Attendance.init(rawValue:)),
+                                                        lateMinutes: form.late_minutes.flatMap { Int($0) }, access: access, now: now, on: db)
+            }
+            return req.redirect(to: "/clients/\((try req.clientAccess()).scope.clientID.uuidString.lowercased())#sessions")
+        } catch RapportError.invalid(let problems) {
+            return try await recordPage(req, contents: try await recordContents(req), drafts: [:],
+                                        problems: ["attendance-\(appointmentID.uuidString.lowercased())": problems])
+        }
     }
 
     static func noteNode(_ note: NoteView, href: String) -> Node<HTML.BodyContext> {
@@ -139,9 +243,24 @@ enum ClientPages {
         let people = People(req)
         let name = try await people.name(of: user, on: req.db)
         let practice = try await people.practiceName(user.practiceID, on: req.db)
+        let now = req.rapport.now
+        var upcoming: [AppointmentView] = []
+        if let clientID = user.clientID {
+            upcoming = try await Appointments.forClient(clientID, practiceID: user.practiceID, keys: req.rapport.keys, on: req.db)
+                .filter { $0.startsAt > now && !$0.cancelled }
+        }
         return Layout.render("Your space", req.page,
             .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
             .p(.class("lead"), .text("This is your private space with \(practice).")),
+            .div(.class("card"), .id("upcoming-sessions"),
+                .h2("Your next sessions"),
+                .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
+                .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
+                    .li(.class("session"), .p(.strong(.text(when(session.startsAt, req))), .text(" · \(session.durationMinutes) minutes"),
+                                              .unwrap(session.location) { .text(" · \($0)") }))
+                })),
+                .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))
+            ),
             .div(.class("card"),
                 .h2("What stays in the room"),
                 .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),
@@ -149,7 +268,7 @@ enum ClientPages {
             ),
             .div(.class("card"),
                 .h2("Coming soon"),
-                .p("Your appointments, short check-ins before sessions and a way to tell your therapist how sessions feel will appear here.")
+                .p("Short check-ins before sessions, and a way to tell your therapist how sessions feel, will appear here.")
             )
         )
     }

@@ -13,6 +13,7 @@ enum Migrations {
         M0004AuditTrail(),
         M0005LookupIndexes(),
         M0006AuditCheckpoints(),
+        M0007Appointments(),
     ]
 }
 

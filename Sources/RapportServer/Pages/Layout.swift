@@ -87,24 +87,26 @@ enum FormParts {
         autocomplete: String? = nil,
         hint: String? = nil,
         problems: [FieldProblem] = [],
+        required: Bool = true,
+        id: String? = nil,
         extra: [Attribute<HTML.InputContext>] = []
     ) -> Node<HTML.FormContext> {
         let problem = problems.first { $0.field == name }
-        var attributes: [Attribute<HTML.InputContext>] = [
-            .type(type), .name(name), .id(name), .required(true),
-        ]
+        let id = id ?? name
+        var attributes: [Attribute<HTML.InputContext>] = [.type(type), .name(name), .id(id)]
+        if required { attributes.append(.required(true)) }
         if type != .password { attributes.append(.value(value)) }
         if let autocomplete { attributes.append(.attribute(named: "autocomplete", value: autocomplete)) }
         if problem != nil {
             attributes.append(.attribute(named: "aria-invalid", value: "true"))
-            attributes.append(.attribute(named: "aria-describedby", value: "\(name)-error"))
+            attributes.append(.attribute(named: "aria-describedby", value: "\(id)-error"))
         }
         attributes += extra
         return .div(
             .class(problem == nil ? "field" : "field has-error"),
-            .label(.for(name), .text(label)),
+            .label(.for(id), .text(label)),
             .unwrap(hint) { .p(.class("hint"), .text($0)) },
-            .unwrap(problem) { .p(.class("error"), .id("\(name)-error"), .text($0.message)) },
+            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
             .selfClosedElement(named: "input", attributes: attributes)
         )
     }

@@ -177,6 +177,7 @@ struct PolicyMiddleware: AsyncMiddleware {
         switch action {
         case .listProgressNotes, .readProgressNote, .writeProgressNote: return "progress-note"
         case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return "psychotherapy-note"
+        case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
         default: return "client-record"
         }
     }

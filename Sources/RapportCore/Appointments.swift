@@ -1,0 +1,123 @@
+public import Foundation
+
+/// What the therapist records after a session time (PRODUCT.md: attendance is one of the behavioural markers of
+/// withdrawal, so it is a code, kept in clear for analytics, never free text).
+public enum Attendance: String, Sendable, Codable, CaseIterable {
+    case attended
+    case late
+    case cancelledLate = "cancelled-late"
+    case didNotAttend = "did-not-attend"
+
+    public var display: String {
+        switch self {
+        case .attended: return "Attended"
+        case .late: return "Arrived late"
+        case .cancelledLate: return "Cancelled late"
+        case .didNotAttend: return "Did not attend"
+        }
+    }
+}
+
+public enum AppointmentRules {
+    public static let lengths = 10...240
+    public static let maximumLateMinutes = 240
+    public static let maximumLocationLength = 500
+
+    public static func lengthProblem(_ minutes: Int?) -> FieldProblem? {
+        guard let minutes, lengths.contains(minutes) else {
+            return FieldProblem(field: "length", message: "Please give the length in minutes, from \(lengths.lowerBound) to \(lengths.upperBound).")
+        }
+        return nil
+    }
+
+    public static func attendanceProblem(_ attendance: Attendance?, lateMinutes: Int?) -> FieldProblem? {
+        guard let attendance else {
+            return FieldProblem(field: "attendance", message: "Please choose what happened.")
+        }
+        if attendance == .late {
+            guard let lateMinutes, (1...maximumLateMinutes).contains(lateMinutes) else {
+                return FieldProblem(field: "late_minutes", message: "Please say how many minutes late, from 1 to \(maximumLateMinutes).")
+            }
+        }
+        return nil
+    }
+}
+
+/// One event of an iCalendar feed. Only what a calendar needs: the feed leaves Rapport for a phone or a calendar
+/// service, so it carries no name and nothing clinical (the summary is just "Session").
+public struct CalendarEvent: Sendable, Equatable {
+    public let uid: String
+    public let start: Date
+    public let minutes: Int
+    public let summary: String
+    public let location: String?
+    public let description: String?
+    public let cancelled: Bool
+
+    public init(uid: String, start: Date, minutes: Int, summary: String, location: String?, description: String?, cancelled: Bool) {
+        self.uid = uid
+        self.start = start
+        self.minutes = minutes
+        self.summary = summary
+        self.location = location
+        self.description = description
+        self.cancelled = cancelled
+    }
+}
+
+/// RFC 5545 text: CRLF line ends, lines folded at 75 octets, TEXT values escaped, times in UTC.
+public enum ICalendar {
+    public static func feed(name: String, events: [CalendarEvent], stamp: Date) -> String {
+        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rapport//Appointments//EN", "CALSCALE:GREGORIAN",
+                     "METHOD:PUBLISH", "X-WR-CALNAME:\(escape(name))"]
+        for event in events {
+            lines += ["BEGIN:VEVENT", "UID:\(event.uid)", "DTSTAMP:\(utc(stamp))", "DTSTART:\(utc(event.start))",
+                      "DTEND:\(utc(event.start.addingTimeInterval(Double(event.minutes) * 60)))", "SUMMARY:\(escape(event.summary))"]
+            if let location = event.location, !location.isEmpty { lines.append("LOCATION:\(escape(location))") }
+            if let description = event.description, !description.isEmpty { lines.append("DESCRIPTION:\(escape(description))") }
+            lines.append("STATUS:\(event.cancelled ? "CANCELLED" : "CONFIRMED")")
+            lines.append("END:VEVENT")
+        }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// TEXT escaping (RFC 5545 §3.3.11): backslash, semicolon, comma, and newlines as \n.
+    public static func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case ";": escaped += "\\;"
+            case ",": escaped += "\\,"
+            case "\n", "\r\n": escaped += "\\n"
+            case "\r": continue
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// Lines longer than 75 octets continue on the next line after CRLF and one space, never inside a character.
+    public static func fold(_ line: String) -> String {
+        var result = ""
+        var octets = 0
+        for character in line {
+            let size = String(character).utf8.count
+            if octets + size > 75 {
+                result += "\r\n "
+                octets = 1
+            }
+            result.append(character)
+            octets += size
+        }
+        return result
+    }
+
+    static func utc(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+}

@@ -1,0 +1,232 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import Vapor
+
+final class AppointmentRow: Model, @unchecked Sendable {
+    static let schema = "appointments"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "client_id") var clientID: UUID
+    @Field(key: "therapist_id") var therapistID: UUID
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "duration_minutes") var durationMinutes: Int
+    /// A room or a video link: free text, so an envelope.
+    @OptionalField(key: "location_envelope") var locationEnvelope: Data?
+    @Field(key: "cancelled") var cancelled: Bool
+    @OptionalField(key: "attendance") var attendance: String?
+    @OptionalField(key: "late_minutes") var lateMinutes: Int?
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}
+
+/// A secret, revocable address for one person's calendar. Only the token's hash is stored.
+final class CalendarFeedRow: Model, @unchecked Sendable {
+    static let schema = "calendar_feeds"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "user_id") var userID: UUID
+    @Field(key: "token_hash") var tokenHash: Data
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}
+
+struct M0007Appointments: AsyncMigration {
+    var name: String { "0007-appointments" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(AppointmentRow.schema)
+            .id()
+            .field("practice_id", .uuid, .required, .references("practices", "id"))
+            .field("client_id", .uuid, .required, .references("clients", "id"))
+            .field("therapist_id", .uuid, .required, .references("users", "id"))
+            .field("starts_at", .datetime, .required)
+            .field("duration_minutes", .int, .required)
+            .field("location_envelope", .data)
+            .field("cancelled", .bool, .required)
+            .field("attendance", .string)
+            .field("late_minutes", .int)
+            .field("created_at", .datetime, .required)
+            .create()
+        try await database.schema(CalendarFeedRow.schema)
+            .id()
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("token_hash", .data, .required)
+            .field("created_at", .datetime, .required)
+            .unique(on: "token_hash")
+            .unique(on: "user_id")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(CalendarFeedRow.schema).delete()
+        try await database.schema(AppointmentRow.schema).delete()
+    }
+}
+
+/// A session as pages and the API show it.
+struct AppointmentView: Sendable, Codable {
+    let id: UUID
+    let clientID: UUID
+    let therapistID: UUID
+    let startsAt: Date
+    let durationMinutes: Int
+    let location: String?
+    let cancelled: Bool
+    let attendance: Attendance?
+    let lateMinutes: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, location, cancelled, attendance
+        case clientID = "client_id"
+        case therapistID = "therapist_id"
+        case startsAt = "starts_at"
+        case durationMinutes = "duration_minutes"
+        case lateMinutes = "late_minutes"
+    }
+}
+
+/// Scheduling and attendance. Call inside `withClientRecord`, which has asked the policy and audits the access.
+enum Appointments {
+    struct Request: Sendable {
+        /// Nil when what was typed is not a date and time.
+        var start: Date?
+        /// The field to blame when `start` is missing: `date` on the page, `starts_at` in the API.
+        var startField: String
+        var lengthMinutes: Int?
+        var location: String
+    }
+
+    /// Parses the practice-local date and time a therapist typed.
+    static func start(date: String, time: String, in zone: TimeZone) -> Date? {
+        let dateParts = date.split(separator: "-").compactMap { Int($0) }
+        let timeParts = time.split(separator: ":").compactMap { Int($0) }
+        guard dateParts.count == 3, timeParts.count >= 2, (0...23).contains(timeParts[0]), (0...59).contains(timeParts[1]) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let components = DateComponents(year: dateParts[0], month: dateParts[1], day: dateParts[2], hour: timeParts[0], minute: timeParts[1])
+        guard components.isValidDate(in: calendar) else { return nil }
+        return calendar.date(from: components)
+    }
+
+    static func schedule(_ request: Request, access: ClientAccess, keys: KeyStore, zone: TimeZone, now: Date, on db: any Database) async throws -> AppointmentView {
+        var problems: [FieldProblem] = []
+        let start = request.start
+        if start == nil {
+            problems.append(FieldProblem(field: request.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
+        } else if let start, start < now.addingTimeInterval(-7 * 86400) {
+            problems.append(FieldProblem(field: request.startField, message: "That date is more than a week ago. Please check the year and month."))
+        }
+        if let problem = AppointmentRules.lengthProblem(request.lengthMinutes) { problems.append(problem) }
+        let location = request.location.trimmingCharacters(in: .whitespacesAndNewlines)
+        if location.count > AppointmentRules.maximumLocationLength {
+            problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
+        }
+        guard problems.isEmpty, let start, let minutes = request.lengthMinutes else { throw RapportError.invalid(problems) }
+        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
+        let row = AppointmentRow()
+        let id = UUID()
+        row.id = id
+        row.practiceID = access.scope.practiceID
+        row.clientID = access.scope.clientID
+        row.therapistID = access.actor.userID
+        row.startsAt = start
+        row.durationMinutes = minutes
+        row.locationEnvelope = location.isEmpty ? nil : try keys.seal(location, key: key, AppointmentRow.schema, "location", row: id)
+        row.cancelled = false
+        row.createdAt = now
+        try await row.create(on: db)
+        return try view(row, key: key, keys: keys)
+    }
+
+    static func view(_ row: AppointmentRow, key: ClientDataKey, keys: KeyStore) throws -> AppointmentView {
+        let id = try row.requireID()
+        return AppointmentView(
+            id: id, clientID: row.clientID, therapistID: row.therapistID, startsAt: row.startsAt, durationMinutes: row.durationMinutes,
+            location: try row.locationEnvelope.map { try keys.open($0, key: key, AppointmentRow.schema, "location", row: id) },
+            cancelled: row.cancelled, attendance: row.attendance.flatMap(Attendance.init(rawValue:)), lateMinutes: row.lateMinutes)
+    }
+
+    static func forClient(_ clientID: UUID, practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> [AppointmentView] {
+        let rows = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).sort(\.$startsAt).all()
+        guard !rows.isEmpty else { return [] }
+        let key = try await keys.clientKey(clientID: clientID, practiceID: practiceID, on: db)
+        return try rows.map { try view($0, key: key, keys: keys) }
+    }
+
+    static func recordAttendance(_ appointmentID: UUID, attendance: Attendance?, lateMinutes: Int?, access: ClientAccess,
+                                 now: Date, on db: any Database) async throws {
+        guard let row = try await AppointmentRow.query(on: db).filter(\.$id == appointmentID)
+            .filter(\.$clientID == access.scope.clientID).first()
+        else { throw RapportError.notFound }
+        if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RapportError.invalid([problem]) }
+        guard row.startsAt <= now else {
+            throw RapportError.invalid([FieldProblem(field: "attendance", message: "This session hasn't started yet. Record attendance once it has.")])
+        }
+        row.attendance = attendance?.rawValue
+        row.lateMinutes = attendance == .late ? lateMinutes : nil
+        try await row.update(on: db)
+    }
+}
+
+/// Secret calendar addresses: one per person; making a new one revokes the old.
+enum CalendarFeeds {
+    /// Returns the new token; the previous address stops working at once.
+    static func renew(for userID: UUID, services: RapportServices, on db: any Database) async throws -> String {
+        let token = SecureToken.generate()
+        try await services.transactions.run(on: db) { db in
+            try await CalendarFeedRow.query(on: db).filter(\.$userID == userID).delete()
+            let row = CalendarFeedRow()
+            row.userID = userID
+            row.tokenHash = SecureToken.hash(token)
+            row.createdAt = services.now
+            try await row.create(on: db)
+        }
+        return token
+    }
+
+    static func revoke(for userID: UUID, services: RapportServices, on db: any Database) async throws {
+        try await services.transactions.run(on: db) { db in
+            try await CalendarFeedRow.query(on: db).filter(\.$userID == userID).delete()
+        }
+    }
+
+    static func exists(for userID: UUID, on db: any Database) async throws -> Bool {
+        try await CalendarFeedRow.query(on: db).filter(\.$userID == userID).count() > 0
+    }
+
+    /// The feed behind a token: a therapist's sessions with all their clients, or a client's own sessions.
+    /// Every event is titled "Session": no name, nothing clinical.
+    static func calendar(token: String, services: RapportServices, on db: any Database) async throws -> String? {
+        guard token.count <= 128,
+              let feed = try await CalendarFeedRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
+              let user = try await UserRow.find(feed.userID, on: db)
+        else { return nil }
+        let rows: [AppointmentRow]
+        if let clientID = user.clientID {
+            rows = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).sort(\.$startsAt).all()
+        } else {
+            rows = try await AppointmentRow.query(on: db).filter(\.$therapistID == feed.userID).sort(\.$startsAt).all()
+        }
+        var events: [CalendarEvent] = []
+        var clientKeys: [UUID: ClientDataKey] = [:]
+        for row in rows {
+            let id = try row.requireID()
+            var location: String?
+            if let envelope = row.locationEnvelope {
+                let key: ClientDataKey
+                if let known = clientKeys[row.clientID] {
+                    key = known
+                } else {
+                    key = try await services.keys.clientKey(clientID: row.clientID, practiceID: row.practiceID, on: db)
+                    clientKeys[row.clientID] = key
+                }
+                location = try services.keys.open(envelope, key: key, AppointmentRow.schema, "location", row: id)
+            }
+            events.append(CalendarEvent(uid: "\(id.uuidString.lowercased())@rapport", start: row.startsAt, minutes: row.durationMinutes,
+                                        summary: "Session", location: location, description: "Details are in Rapport.",
+                                        cancelled: row.cancelled))
+        }
+        return ICalendar.feed(name: "Sessions", events: events, stamp: services.now)
+    }
+}
