@@ -165,6 +165,8 @@ func definition(_ id: String) throws -> InstrumentDefinition {
             try ChangeStatistics.change(phq, before: 10, after: 28)
         }
         #expect(throws: ChangeError.self) { try ChangeStatistics.change(phq, before: -1, after: 3) }
+        #expect(throws: ChangeError.self) { try ChangeStatistics.change(phq, before: 9.5, after: 3) }
+        #expect(try ChangeStatistics.change(try definition("ors"), before: 19.9, after: 25.3).reliableChange == .improvement)
         #expect(throws: ChangeError.notSupported(instrument: "Session feedback")) {
             try ChangeStatistics.change(try definition("session-feedback"), before: 30, after: 38)
         }
@@ -230,6 +232,14 @@ func definition(_ id: String) throws -> InstrumentDefinition {
             $0["answerOption"] = [["value": 0, "display": "Not at all"], ["value": 0, "display": "Again"]]
         }?.field == "answerOption[1].value")
         #expect(try rejection { $0.removeValue(forKey: "answerOption") }?.field == "item[0].answerOption")
+        // A misspelt key must not silently drop a rule: "Risk" instead of "risk" on item 9.
+        #expect(try rejection { editItem(&$0, 8) { $0.removeValue(forKey: "risk"); $0["Risk"] = true } }?.field == "item[8].Risk")
+        #expect(try rejection { $0["casenessCutOff"] = 10 }?.field == "casenessCutOff")
+        #expect(try rejection {
+            var rci = $0["rci"] as! [String: Any]
+            rci["sd"] = 5
+            $0["rci"] = rci
+        }?.field == "rci.sd")
     }
 }
 
@@ -262,12 +272,17 @@ func definition(_ id: String) throws -> InstrumentDefinition {
     @Test func bandsAreOrderedByTotal() async throws {
         for d in InstrumentCatalogue.shipped where !d.band.isEmpty {
             let range = d.totalRange
+            let step = InstrumentLoader.smallestStep(d)
             await propertyCheck(count: 200, input: Gen.double(in: range), Gen.double(in: range)) { a, b in
-                let low = (min(a, b) * 10).rounded(.down) / 10
-                let high = (max(a, b) * 10).rounded(.down) / 10
+                // Totals a measure can actually produce: whole multiples of its smallest step.
+                let low = Scoring.roundToStep((min(a, b) / step).rounded(.down) * step)
+                let high = Scoring.roundToStep((max(a, b) / step).rounded(.down) * step)
                 let lowIndex = d.band.firstIndex { $0 == Scoring.band(for: low, in: d) }
                 let highIndex = d.band.firstIndex { $0 == Scoring.band(for: high, in: d) }
-                guard let lowIndex, let highIndex else { return }
+                guard let lowIndex, let highIndex else {
+                    Issue.record("\(d.id): \(low) or \(high) falls in no band")
+                    return
+                }
                 #expect(lowIndex <= highIndex, "\(d.id): \(low) in band \(lowIndex), \(high) in band \(highIndex)")
             }
         }

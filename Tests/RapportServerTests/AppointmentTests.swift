@@ -46,6 +46,8 @@ import VaporTesting
                 (["date": "soon", "time": "10:00", "length": "50"], "date"),
                 (["date": "2020-01-01", "time": "10:00", "length": "50"], "date"),
                 (["date": "2030-01-01", "time": "25:00", "length": "50"], "date"),
+                (["date": "2099-01-01", "time": "10:00", "length": "50"], "date"),
+                (["date": "20266-01-01", "time": "10:00", "length": "50"], "date"),
                 (["date": "2030-01-01", "time": "10:00", "length": "5"], "length"),
                 (["date": "2030-01-01", "time": "10:00", "length": "fifty"], "length"),
                 (["date": "2030-01-01", "time": "10:00", "length": "50", "location": String(repeating: "x", count: 501)], "location"),
@@ -87,6 +89,40 @@ import VaporTesting
             try await attend(past, #"{"attendance":"late","late_minutes":12}"#) { #expect($0.status == .noContent) }
             let row = try #require(try await AppointmentRow.find(cast.appointmentID, on: practice.app.db))
             #expect(row.attendance == "late" && row.lateMinutes == 12)
+            // The trail names the session, not just the client.
+            let entry = try #require(try await AuditEntryRow.query(on: practice.app.db).sort(\.$sequence, .descending).first())
+            #expect(entry.action == Action.recordAttendance.rawValue && entry.resourceID == past.lowercased())
+
+            // A late cancellation can be recorded ahead: the session leaves the client's list and the calendar shows it cancelled.
+            try await attend(futureID, #"{"attendance":"cancelled-late"}"#) { #expect($0.status == .noContent) }
+            let cancelled = try #require(try await AppointmentRow.find(UUID(uuidString: futureID)!, on: practice.app.db))
+            #expect(cancelled.cancelled && cancelled.attendance == "cancelled-late")
+            try await practice.app.testing().test(.GET, "/me", headers: Browser(sessionToken: try await practice.signIn(cast.client)).headers) { response in
+                #expect(!response.body.string.contains("45 minutes"), "a cancelled session is not listed as coming")
+            }
+            let feed = try await CalendarFeeds.renew(for: cast.client.id, services: practice.app.rapport, on: practice.app.db)
+            try await practice.app.testing().test(.GET, "/calendar/\(feed).ics") { response in
+                #expect(response.body.string.contains("STATUS:CANCELLED"))
+            }
+        }
+    }
+
+    /// A therapist's feed holds only sessions of clients still on their care team, and every fetch is audited per client.
+    @Test func theTherapistsFeedFollowsTheCareTeamAndIsAudited() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let token = try await CalendarFeeds.renew(for: cast.own.id, services: practice.app.rapport, on: practice.app.db)
+            let before = try await AuditEntryRow.query(on: practice.app.db).filter(\.$resourceType == "calendar-feed").count()
+            try await practice.app.testing().test(.GET, "/calendar/\(token).ics") { response in
+                #expect(response.body.string.contains("LOCATION:Room 2"))
+            }
+            let audited = try await AuditEntryRow.query(on: practice.app.db).filter(\.$resourceType == "calendar-feed").all()
+            #expect(audited.count == before + 1 && audited.last?.clientID == cast.clientID && audited.last?.actorID == cast.own.id)
+            try await CareTeamMemberRow.query(on: practice.app.db).filter(\.$therapistID == cast.own.id).delete()
+            try await practice.app.testing().test(.GET, "/calendar/\(token).ics") { response in
+                #expect(response.status == .ok)
+                #expect(!response.body.string.contains("BEGIN:VEVENT"), "no sessions once off the care team")
+            }
         }
     }
 

@@ -56,8 +56,13 @@ import VaporTesting
                 #expect(body["reliable_change"] as? String == "improvement")
                 #expect(body["caseness_before"] as? Bool == true && body["caseness_after"] as? Bool == false)
                 #expect(body["recovery"] as? Bool == true && body["reliable_recovery"] as? Bool == true)
-                // (8 − 15) / (√2 · 5.41 · √0.16) = −2.287
-                #expect(body["rci"] as? Double == -2.29)
+                // (8 − 15) / (√2 · 5.41 · √0.16) = −2.2873
+                #expect(body["rci"] as? Double == -2.2873)
+            }
+            // A change of exactly 6 on PHQ-9: RC = −1.9606, shown so that |rci| > 1.96 agrees with rci_reliable.
+            try await post(practice, "phq-9/change", #"{"before":15,"after":9}"#) { response in
+                let body = try object(response)
+                #expect(body["rci"] as? Double == -1.9606 && body["rci_reliable"] as? Bool == true)
             }
             try await post(practice, "gad-7/change", #"{"before":9,"after":12}"#) { response in
                 let body = try object(response)
@@ -80,6 +85,8 @@ import VaporTesting
                 ("phq-9/change", #"{"before":10,"after":30}"#, 422, "after"),
                 ("phq-9/change", #"{"before":10}"#, 400, nil),
                 ("session-feedback/change", #"{"before":30,"after":38}"#, 422, "instrument"),
+                ("phq-9/change", #"{"before":9.5,"after":3}"#, 422, "before"),
+                ("srs/score", #"{"answers":[9,9,9,9]}"#, 404, nil),
             ]
             for (path, json, status, field) in cases {
                 try await post(practice, path, json) { response in
@@ -100,6 +107,10 @@ import VaporTesting
                 #expect(list.map { $0["id"] as? String } == ["phq-9", "gad-7", "session-feedback", "ors", "srs", "core-10"])
                 #expect(list.filter { $0["enabled_by_default"] as? Bool == true }.count == 3)
                 #expect(list.allSatisfy { !(($0["licence"] as? String) ?? "").isEmpty })
+            }
+            try await practice.app.testing().test(.GET, "/api/v1/instruments/ors") { response in
+                #expect(response.status == .notFound, "licensed text is not served while disabled")
+                #expect(!response.body.string.contains("Individually"))
             }
             try await practice.app.testing().test(.GET, "/api/v1/instruments/phq-9") { response in
                 #expect(response.body.string.contains(#""resourceType":"Questionnaire""#))

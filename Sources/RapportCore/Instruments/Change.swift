@@ -33,7 +33,7 @@ public enum ChangeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .scoreOutOfRange(let field, let value, let range):
-            return "\(field) is \(Scoring.format(value)), but totals on this measure run from \(Scoring.format(range.lowerBound)) to \(Scoring.format(range.upperBound))."
+            return "\(field) is \(Scoring.format(value)), but totals on this measure are whole scores from \(Scoring.format(range.lowerBound)) to \(Scoring.format(range.upperBound))."
         case .notSupported(let instrument):
             return "\(instrument) has no caseness cutoff or reliable-change amount, so change cannot be classified."
         }
@@ -43,8 +43,12 @@ public enum ChangeError: Error, Equatable, Sendable, CustomStringConvertible {
 public enum ChangeStatistics {
     public static func change(_ definition: InstrumentDefinition, before: Double, after: Double) throws -> ChangeResult {
         let range = definition.totalRange
-        for (field, value) in [("before", before), ("after", after)] where !(value.isFinite && range.contains(value)) {
-            throw ChangeError.scoreOutOfRange(field: field, value: value, range: range)
+        let step = InstrumentLoader.smallestStep(definition)
+        for (field, value) in [("before", before), ("after", after)] {
+            let steps = (value - range.lowerBound) / step
+            guard value.isFinite, range.contains(value), abs(steps - steps.rounded()) < 1e-6 else {
+                throw ChangeError.scoreOutOfRange(field: field, value: value, range: range)
+            }
         }
         guard let cutoff = definition.casenessCutoff, let threshold = definition.reliableChange else {
             throw ChangeError.notSupported(instrument: definition.name)

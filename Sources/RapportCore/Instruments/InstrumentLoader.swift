@@ -12,6 +12,11 @@ public struct InstrumentDefinitionError: Error, Equatable, Sendable, CustomStrin
 /// a client is answering.
 public enum InstrumentLoader {
     public static func load(json: Data) throws -> InstrumentDefinition {
+        // Decoding ignores keys it does not know, so a misspelt "Risk" on PHQ-9 item 9 would silently drop the
+        // risk rule: every key is checked against the shape first.
+        if let object = try? JSONSerialization.jsonObject(with: json) {
+            try checkKeys(object, shape: .definition, path: "")
+        }
         let definition: InstrumentDefinition
         do {
             definition = try JSONDecoder().decode(InstrumentDefinition.self, from: json)
@@ -20,6 +25,47 @@ public enum InstrumentLoader {
         }
         try validate(definition)
         return definition
+    }
+
+    /// The keys each kind of object in a definition may have.
+    indirect enum Shape {
+        case definition, coding, option, range, item, band, rci, flag
+        case list(Shape)
+
+        var keys: [String: Shape?] {
+            switch self {
+            case .definition:
+                return ["resourceType": nil, "id": nil, "name": nil, "title": nil, "version": nil, "purpose": nil, "direction": nil,
+                        "enabledByDefault": nil, "validated": nil, "code": .list(.coding), "totalCode": .coding, "prompt": nil,
+                        "answerOption": .list(.option), "item": .list(.item), "band": .list(.band), "casenessCutoff": nil,
+                        "reliableChange": nil, "rci": .rci, "flag": .list(.flag), "source": nil, "licence": nil]
+            case .coding: return ["system": nil, "code": nil, "display": nil]
+            case .option: return ["value": nil, "display": nil]
+            case .range: return ["min": nil, "max": nil, "step": nil, "minLabel": nil, "maxLabel": nil]
+            case .item: return ["linkId": nil, "text": nil, "answerOption": .list(.option), "range": .range, "reverse": nil, "risk": nil]
+            case .band: return ["code": nil, "display": nil, "min": nil, "max": nil]
+            case .rci: return ["s1": nil, "r": nil, "source": nil]
+            case .flag: return ["code": nil, "when": nil, "value": nil, "explanation": nil]
+            case .list: return [:]
+            }
+        }
+    }
+
+    static func checkKeys(_ value: Any, shape: Shape, path: String) throws {
+        if case .list(let element) = shape {
+            guard let array = value as? [Any] else { return }
+            for (index, member) in array.enumerated() { try checkKeys(member, shape: element, path: "\(path)[\(index)]") }
+            return
+        }
+        guard let object = value as? [String: Any] else { return }
+        let allowed = shape.keys
+        for key in object.keys.sorted() {
+            let field = path.isEmpty ? key : "\(path).\(key)"
+            guard let child = allowed[key] else {
+                throw InstrumentDefinitionError(field: field, message: "is not a field of a definition (check its spelling)")
+            }
+            if let child, let member = object[key] { try checkKeys(member, shape: child, path: field) }
+        }
     }
 
     static func path(_ codingPath: [any CodingKey]) -> String {

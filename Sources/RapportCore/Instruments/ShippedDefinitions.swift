@@ -345,9 +345,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -356,9 +354,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -367,9 +363,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -378,9 +372,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   }
  ],
@@ -430,9 +422,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -441,9 +431,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -452,9 +440,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   },
   {
@@ -463,9 +449,7 @@ enum ShippedInstrumentDefinitions {
    "range": {
     "min": 0,
     "max": 10,
-    "step": 0.1,
-    "minLabel": "Low",
-    "maxLabel": "High"
+    "step": 0.1
    }
   }
  ],

@@ -3,8 +3,7 @@ import RapportCore
 import Vapor
 
 /// The stateless scoring API: no storage, no sign-in. Useful to any tool, and a way to check the engine against
-/// published cases. Every shipped definition can be scored here; which measures a practice *uses* with its
-/// clients is the owner's choice, made elsewhere.
+/// published cases. The measures enabled by default are served and scored; licensed ones are only listed.
 enum InstrumentsAPI {
     static func register(_ api: any RoutesBuilder) {
         api.get("instruments", action: .usePublicPage, use: list)
@@ -18,6 +17,11 @@ enum InstrumentsAPI {
         guard let definition = InstrumentCatalogue.definition(id: id) else {
             throw RapportError.notFoundWithDetail("There is no instrument \"\(id.prefix(40))\". GET /api/v1/instruments lists them: "
                 + InstrumentCatalogue.shipped.map(\.id).joined(separator: ", ") + ".")
+        }
+        // ORS, SRS and CORE-10 are licensed: listed with their terms, but neither served nor scored here until a
+        // practice that holds the licence enables them.
+        guard definition.enabledByDefault else {
+            throw RapportError.notFoundWithDetail("\(definition.name) ships disabled because of its licence: \(definition.licence)")
         }
         return definition
     }
@@ -125,7 +129,7 @@ enum InstrumentsAPI {
         do {
             let result = try ChangeStatistics.change(definition, before: body.before, after: body.after)
             return ChangeOut(instrument: result.instrument, before: JSONNumber(result.before), after: JSONNumber(result.after),
-                             rci: result.rci.map { ($0 * 100).rounded() / 100 }, rci_reliable: result.rciIsReliable,
+                             rci: result.rci.map { ($0 * 10_000).rounded() / 10_000 }, rci_reliable: result.rciIsReliable,
                              reliable_change: result.reliableChange.rawValue, caseness_before: result.casenessBefore,
                              caseness_after: result.casenessAfter, recovery: result.recovery, reliable_recovery: result.reliableRecovery)
         } catch let error as ChangeError {

@@ -117,7 +117,12 @@ enum ClientPages {
             .if(upcoming.isEmpty, .p(.class("muted"), "No sessions booked.")),
             .if(!upcoming.isEmpty, .ul(.class("plain card sessions"), .forEach(upcoming) { session in
                 .li(.class("session"), .p(.strong(.text(when(session.startsAt, req))),
-                    .text(" · \(session.durationMinutes) min"), .unwrap(session.location) { .text(" · \($0)") }))
+                    .text(" · \(session.durationMinutes) min"), .unwrap(session.location) { .text(" · \($0)") }),
+                    .form(.id("cancel-\(session.id.uuidString.lowercased())"), .method(.post), .class("inline"),
+                          .action("\(base)/appointments/\(session.id.uuidString.lowercased())/attendance"),
+                          .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
+                          .input(.type(.hidden), .name("attendance"), .value(Attendance.cancelledLate.rawValue)),
+                          .button(.type(.submit), .class("link-button"), .text("Mark as cancelled late"))))
             })),
             FormParts.form(id: "schedule-form", action: "\(base)/appointments", req.page, problems: scheduleProblems, submit: "Book session",
                 FormParts.field("date", label: "Date", type: .date, value: drafts["date"] ?? "", problems: scheduleProblems),

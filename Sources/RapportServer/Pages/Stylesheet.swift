@@ -42,7 +42,7 @@ enum Stylesheet {
     button.primary:hover { filter: brightness(1.08); }
     .link-button { font: inherit; background: none; border: 0; color: var(--accent); text-decoration: underline;
       cursor: pointer; padding: 0.5rem; min-height: 44px; }
-    form.signout { margin: 0; }
+    form.signout, form.inline { margin: 0; }
     ul.plain { list-style: none; padding: 0; margin: 0; }
     ul.plain li { border-bottom: 1px solid var(--line); }
     ul.plain li:last-child { border-bottom: 0; }

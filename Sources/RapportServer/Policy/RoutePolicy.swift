@@ -47,6 +47,8 @@ struct ClientAccess: Sendable {
     let scope: ClientScope
     /// The note the route is about, when it names one.
     let noteID: UUID?
+    /// The appointment the route is about, when it names one (checked against the client by the handler).
+    var appointmentID: UUID? = nil
 }
 
 private struct ClientAccessKey: StorageKey { typealias Value = ClientAccess }
@@ -80,7 +82,7 @@ extension Request {
             let result = try await body(db, access)
             try await AuditWriter.append(PolicyMiddleware.auditEvent(
                 actor: access.actor, role: access.actor.role.rawValue, action: access.action,
-                clientID: access.scope.clientID, noteID: access.noteID, outcome: "allowed"), on: db)
+                clientID: access.scope.clientID, noteID: access.noteID ?? access.appointmentID, outcome: "allowed"), on: db)
             return result
         }
     }
@@ -157,7 +159,8 @@ struct PolicyMiddleware: AsyncMiddleware {
             if case .deny(let reason) = decision { try await refuse("denied:\(reason.rawValue)", .denied(reason)) }
             try await refuse("denied:not-signed-in", .denied(.notSignedIn))
         }
-        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID)
+        let appointmentID = request.parameters.get("appointmentID").flatMap(UUID.init(uuidString:))
+        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID, appointmentID: appointmentID)
     }
 
     /// For work done outside a request (the demo): asks the same policy, and refuses the same way.

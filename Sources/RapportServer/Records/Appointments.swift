@@ -116,6 +116,8 @@ enum Appointments {
             problems.append(FieldProblem(field: request.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
         } else if let start, start < now.addingTimeInterval(-7 * 86400) {
             problems.append(FieldProblem(field: request.startField, message: "That date is more than a week ago. Please check the year and month."))
+        } else if let start, start > now.addingTimeInterval(2 * 366 * 86400) {
+            problems.append(FieldProblem(field: request.startField, message: "That date is more than two years ahead. Please check the year."))
         }
         if let problem = AppointmentRules.lengthProblem(request.lengthMinutes) { problems.append(problem) }
         let location = request.location.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -160,11 +162,14 @@ enum Appointments {
             .filter(\.$clientID == access.scope.clientID).first()
         else { throw RapportError.notFound }
         if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RapportError.invalid([problem]) }
-        guard row.startsAt <= now else {
-            throw RapportError.invalid([FieldProblem(field: "attendance", message: "This session hasn't started yet. Record attendance once it has.")])
+        // A late cancellation is known before the session; everything else only once it has started.
+        guard row.startsAt <= now || attendance == .cancelledLate else {
+            throw RapportError.invalid([FieldProblem(field: "attendance", message: "This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")])
         }
         row.attendance = attendance?.rawValue
         row.lateMinutes = attendance == .late ? lateMinutes : nil
+        // Cancelled sessions leave the client's list and show as cancelled in calendars.
+        row.cancelled = attendance == .cancelledLate
         try await row.update(on: db)
     }
 }
@@ -202,11 +207,25 @@ enum CalendarFeeds {
               let feed = try await CalendarFeedRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
               let user = try await UserRow.find(feed.userID, on: db)
         else { return nil }
-        let rows: [AppointmentRow]
+        guard let role = Role(rawValue: user.role) else { return nil }
+        var rows: [AppointmentRow]
         if let clientID = user.clientID {
             rows = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).sort(\.$startsAt).all()
         } else {
+            // Only clients still on this therapist's care team: leaving a care team ends access to its calendar too.
+            let team = Set(try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == feed.userID).all().map(\.clientID))
             rows = try await AppointmentRow.query(on: db).filter(\.$therapistID == feed.userID).sort(\.$startsAt).all()
+                .filter { team.contains($0.clientID) }
+        }
+        // Each fetch opens places from these clients' records: one audit entry per client, as for any read.
+        let actor = Actor(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
+        let clients = Set(rows.map(\.clientID))
+        try await services.transactions.run(on: db) { db in
+            for clientID in clients.sorted(by: { $0.uuidString < $1.uuidString }) {
+                try await AuditWriter.append(AuditEvent(actorID: actor.userID, actorRole: actor.role.rawValue, action: .listAppointments,
+                                                        clientID: clientID, resourceType: "calendar-feed", resourceID: nil,
+                                                        outcome: "allowed"), on: db)
+            }
         }
         var events: [CalendarEvent] = []
         var clientKeys: [UUID: ClientDataKey] = [:]
