@@ -30,15 +30,19 @@ enum APIController {
         InstrumentsAPI.register(api)
     }
 
-    /// Decodes a JSON body, turning a missing or malformed one into a 400 problem that says what was expected.
-    static func body<T: Decodable>(_ req: Request, _ type: T.Type) throws -> T {
+    /// Decodes a JSON body, turning a missing or malformed one into a 400 problem that says what was expected:
+    /// `expected` describes the shape, or the answer points to the OpenAPI document.
+    static func body<T: Decodable>(_ req: Request, _ type: T.Type, expected: String? = nil) throws -> T {
+        let shape = expected.map { ", shaped \($0)" } ?? ""
         guard req.headers.contentType == .json else {
-            throw RapportError.badRequest("Send a JSON body with Content-Type: application/json.")
+            throw RapportError.badRequest("Send a JSON body with Content-Type: application/json\(shape).")
         }
         do {
             return try req.content.decode(T.self)
         } catch {
-            throw RapportError.badRequest("The JSON body could not be read. See /api/v1/openapi.json for the fields this endpoint takes.")
+            throw RapportError.badRequest(expected == nil
+                ? "The JSON body could not be read. See /api/v1/openapi.json for the fields this endpoint takes."
+                : "The JSON body could not be read. It should be shaped \(expected ?? "").")
         }
     }
 

@@ -76,7 +76,7 @@ enum InstrumentsAPI {
 
     @Sendable static func score(_ req: Request) async throws -> ScoreOut {
         let definition = try instrument(req)
-        let body = try decode(req, ScoreBody.self, expected: #"{"answers": [\#(definition.item.count) numbers, one per question, in order]}"#)
+        let body = try APIController.body(req, ScoreBody.self, expected: #"{"answers": [\#(definition.item.count) numbers, one per question, in order]}"#)
         do {
             let result = try Scoring.score(definition, answers: body.answers)
             return ScoreOut(instrument: result.instrument, total: JSONNumber(result.total), band: result.band?.code, flags: result.flags)
@@ -125,7 +125,7 @@ enum InstrumentsAPI {
 
     @Sendable static func change(_ req: Request) async throws -> ChangeOut {
         let definition = try instrument(req)
-        let body = try decode(req, ChangeBody.self, expected: #"{"before": first total, "after": latest total}"#)
+        let body = try APIController.body(req, ChangeBody.self, expected: #"{"before": first total, "after": latest total}"#)
         do {
             let result = try ChangeStatistics.change(definition, before: body.before, after: body.after)
             return ChangeOut(instrument: result.instrument, before: JSONNumber(result.before), after: JSONNumber(result.after),
@@ -142,14 +142,6 @@ enum InstrumentsAPI {
         }
     }
 
-    private static func decode<T: Decodable>(_ req: Request, _ type: T.Type, expected: String) throws -> T {
-        guard req.headers.contentType == .json else { throw RapportError.badRequest("Send a JSON body with Content-Type: application/json, shaped \(expected).") }
-        do {
-            return try req.content.decode(T.self)
-        } catch {
-            throw RapportError.badRequest("The JSON body could not be read. It should be shaped \(expected).")
-        }
-    }
 }
 
 /// A number that prints as 12 when whole and 19.9 when not, as totals are published.
