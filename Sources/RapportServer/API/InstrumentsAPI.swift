@@ -141,7 +141,6 @@ enum InstrumentsAPI {
             }
         }
     }
-
 }
 
 /// A number that prints as 12 when whole and 19.9 when not, as totals are published.
