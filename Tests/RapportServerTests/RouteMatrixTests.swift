@@ -66,12 +66,13 @@ struct Cast {
         let access = ClientAccess(actor: own.actor, action: .writeProgressNote,
                                   scope: ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [own.id]), noteID: nil)
         let keys = practice.app.rapport.keys
-        let progress = try await Notes.write(.progress, body: "progress", access: access, keys: keys, at: Date(), on: practice.app.db)
-        let psychotherapy = try await Notes.write(.psychotherapy, body: "private", access: access, keys: keys, at: Date(), on: practice.app.db)
+        let key = try await keys.clientKey(for: access.scope, on: practice.app.db)
+        let progress = try await Notes.write(.progress, body: "progress", access: access, key: key, keys: keys, at: Date(), on: practice.app.db)
+        let psychotherapy = try await Notes.write(.psychotherapy, body: "private", access: access, key: key, keys: keys, at: Date(), on: practice.app.db)
         // A session yesterday, so attendance can be recorded for it.
         let session = try await Appointments.schedule(
             .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"),
-            access: access, keys: keys, zone: .current, now: Date(), on: practice.app.db)
+            access: access, key: key, keys: keys, zone: .current, now: Date(), on: practice.app.db)
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
                     client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
                     appointmentID: session.id)

@@ -202,7 +202,8 @@ enum APIController {
         return try await req.withClientRecord { db, access in
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
             let joined = try await UserRow.query(on: db).filter(\.$clientID == access.scope.clientID).count() > 0
-            return ClientOut(id: access.scope.clientID, name: try await people.clientName(client, on: db), has_joined: joined)
+            let key = try await people.keys.clientKey(for: access.scope, on: db)
+            return ClientOut(id: access.scope.clientID, name: try people.clientName(client, key: key), has_joined: joined)
         }
     }
 
@@ -210,13 +211,17 @@ enum APIController {
 
     @Sendable static func listProgressNotes(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
-        let notes = try await req.withClientRecord { db, access in try await Notes.progressNotes(access: access, keys: keys, on: db) }
+        let notes = try await req.withClientRecord { db, access in
+            try await Notes.progressNotes(access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+        }
         return try json(notes)
     }
 
     @Sendable static func listPsychotherapyNotes(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
-        let notes = try await req.withClientRecord { db, access in try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db) }
+        let notes = try await req.withClientRecord { db, access in
+            try await Notes.ownPsychotherapyNotes(access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+        }
         return try json(notes)
     }
 
@@ -228,7 +233,8 @@ enum APIController {
         let keys = req.rapport.keys
         let now = req.rapport.now
         let note = try await req.withClientRecord { db, access in
-            try await Notes.write(kind, body: input.body, access: access, keys: keys, at: now, on: db)
+            try await Notes.write(kind, body: input.body, access: access, key: try await keys.clientKey(for: access.scope, on: db),
+                                  keys: keys, at: now, on: db)
         }
         let response = try json(note, status: .created)
         response.headers.replaceOrAdd(name: .location, value: "\(req.url.path)/\(note.id.uuidString.lowercased())")
@@ -240,7 +246,9 @@ enum APIController {
 
     static func read(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let keys = req.rapport.keys
-        return try json(try await req.withClientRecord { db, access in try await Notes.one(kind, access: access, keys: keys, on: db) })
+        return try json(try await req.withClientRecord { db, access in
+            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+        })
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
@@ -257,7 +265,7 @@ enum APIController {
     @Sendable static func listAppointments(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
         return try json(try await req.withClientRecord { db, access in
-            try await Appointments.forClient(access.scope.clientID, practiceID: access.scope.practiceID, keys: keys, on: db)
+            try await Appointments.forClient(key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
         })
     }
 
@@ -273,8 +281,8 @@ enum APIController {
         let request = Appointments.Request(start: ISO8601DateFormatter().date(from: input.starts_at), startField: "starts_at",
                                            lengthMinutes: input.duration_minutes, location: input.location ?? "")
         let session = try await req.withClientRecord { db, access in
-            try await Appointments.schedule(request, access: access, keys: services.keys, zone: services.configuration.timeZone,
-                                            now: services.now, on: db)
+            try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                                            keys: services.keys, zone: services.configuration.timeZone, now: services.now, on: db)
         }
         return try json(session, status: .created)
     }

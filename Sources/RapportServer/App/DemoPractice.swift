@@ -89,6 +89,7 @@ enum DemoPractice {
                 // Weekly sessions: the last two weeks (attended, then late), and the next two.
                 let booking = try PolicyMiddleware.grant(therapistActor, .scheduleAppointment, access.scope)
                 let attendance = try PolicyMiddleware.grant(therapistActor, .recordAttendance, access.scope)
+                let key = try await services.keys.clientKey(for: access.scope, on: app.db)
                 let calendar = Calendar(identifier: .gregorian)
                 let thisHour = calendar.dateInterval(of: .hour, for: services.now)?.start ?? services.now
                 for week in [-14, -7, 7, 14] {
@@ -96,24 +97,22 @@ enum DemoPractice {
                     try await services.transactions.run(on: app.db) { db in
                         let session = try await Appointments.schedule(
                             .init(start: start, startField: "date", lengthMinutes: 50, location: index == 0 ? "Room 2, Harbour Street" : "Video call"),
-                            access: booking, keys: services.keys, zone: services.configuration.timeZone,
+                            access: booking, key: key, keys: services.keys, zone: services.configuration.timeZone,
                             // Booked as if the day before, so past sessions pass the "not long ago" check.
                             now: start.addingTimeInterval(-86400), on: db)
-                        try await audit(booking, clientID, "appointment", session.id, on: db)
+                        try await audit(booking, session.id, on: db)
                         if week < 0 {
                             try await Appointments.recordAttendance(session.id, attendance: week == -14 ? .attended : .late,
                                                                     lateMinutes: week == -14 ? nil : 10, access: attendance, now: services.now, on: db)
-                            try await audit(attendance, clientID, "appointment", session.id, on: db)
+                            try await audit(attendance, session.id, on: db)
                         }
                     }
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
-                        let written = try await Notes.write(.progress, body: note, access: access, keys: services.keys,
+                        let written = try await Notes.write(.progress, body: note, access: access, key: key, keys: services.keys,
                                                             at: services.now.addingTimeInterval(Double(offset - notes.count) * 7 * 86400), on: db)
-                        try await AuditWriter.append(AuditEvent(actorID: therapistActor.userID, actorRole: "therapist", action: .writeProgressNote,
-                                                                clientID: clientID, resourceType: "progress-note",
-                                                                resourceID: written.id.uuidString.lowercased(), outcome: "allowed"), on: db)
+                        try await audit(access, written.id, on: db)
                     }
                 }
             }
@@ -126,10 +125,11 @@ enum DemoPractice {
         return String(decoding: try encoder.encode(output), as: UTF8.self)
     }
 
-    private static func audit(_ access: ClientAccess, _ clientID: UUID, _ type: String, _ id: UUID, on db: any Database) async throws {
-        try await AuditWriter.append(AuditEvent(actorID: access.actor.userID, actorRole: access.actor.role.rawValue, action: access.action,
-                                                clientID: clientID, resourceType: type, resourceID: id.uuidString.lowercased(),
-                                                outcome: "allowed"), on: db)
+    /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.
+    private static func audit(_ access: ClientAccess, _ resourceID: UUID, on db: any Database) async throws {
+        try await AuditWriter.append(PolicyMiddleware.auditEvent(
+            actor: access.actor, role: access.actor.role.rawValue, action: access.action,
+            clientID: access.scope.clientID, noteID: resourceID, outcome: "allowed"), on: db)
     }
 
     private static func calendarFeed(for user: UserRow, _ app: Application) async throws -> String {

@@ -60,11 +60,13 @@ enum ClientPages {
         let people = People(req)
         return try await req.withClientRecord(recording: .viewClientRecord) { db, access in
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
+            // One unwrap of the client's key for the whole page.
+            let key = try await keys.clientKey(for: access.scope, on: db)
             return RecordContents(
-                name: try await people.clientName(client, on: db),
-                progressNotes: try await Notes.progressNotes(access: access, keys: keys, on: db),
-                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, keys: keys, on: db),
-                appointments: try await Appointments.forClient(access.scope.clientID, practiceID: access.scope.practiceID, keys: keys, on: db))
+                name: try people.clientName(client, key: key),
+                progressNotes: try await Notes.progressNotes(access: access, key: key, keys: keys, on: db),
+                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, key: key, keys: keys, on: db),
+                appointments: try await Appointments.forClient(key: key, keys: keys, on: db))
         }
     }
 
@@ -172,7 +174,8 @@ enum ClientPages {
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {
             let session = try await req.withClientRecord { db, access in
-                try await Appointments.schedule(request, access: access, keys: services.keys, zone: services.configuration.timeZone,
+                try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                                                keys: services.keys, zone: services.configuration.timeZone,
                                                 now: services.now, on: db)
             }
             return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
@@ -218,7 +221,8 @@ enum ClientPages {
         let now = req.rapport.now
         do {
             let note = try await req.withClientRecord { db, access in
-                try await Notes.write(kind, body: body, access: access, keys: keys, at: now, on: db)
+                try await Notes.write(kind, body: body, access: access, key: try await keys.clientKey(for: access.scope, on: db),
+                                      keys: keys, at: now, on: db)
             }
             return req.redirect(to: "/clients/\(note.clientID.uuidString.lowercased())#note-\(note.id.uuidString.lowercased())")
         } catch RapportError.invalid(let problems) {
@@ -233,7 +237,9 @@ enum ClientPages {
 
     static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let keys = req.rapport.keys
-        let note = try await req.withClientRecord { db, access in try await Notes.one(kind, access: access, keys: keys, on: db) }
+        let note = try await req.withClientRecord { db, access in
+            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+        }
         let title = kind == .progress ? "Progress note" : "Psychotherapy note"
         return Layout.render(title, req.page,
             .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
@@ -246,12 +252,13 @@ enum ClientPages {
     @Sendable static func portal(_ req: Request) async throws -> Response {
         guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
         let people = People(req)
-        let name = try await people.name(of: user, on: req.db)
+        let key = try await people.keys.userKey(for: user, on: req.db)
+        let name = try people.name(of: user, key: key)
         let practice = try await people.practiceName(user.practiceID, on: req.db)
         let now = req.rapport.now
         var upcoming: [AppointmentView] = []
-        if let clientID = user.clientID {
-            upcoming = try await Appointments.forClient(clientID, practiceID: user.practiceID, keys: req.rapport.keys, on: req.db)
+        if case .client(let clientKey) = key {
+            upcoming = try await Appointments.forClient(key: clientKey, keys: req.rapport.keys, on: req.db)
                 .filter { $0.startsAt > now && !$0.cancelled }
         }
         return Layout.render("Your space", req.page,

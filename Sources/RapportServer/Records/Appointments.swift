@@ -109,7 +109,8 @@ enum Appointments {
         return calendar.date(from: components)
     }
 
-    static func schedule(_ request: Request, access: ClientAccess, keys: KeyStore, zone: TimeZone, now: Date, on db: any Database) async throws -> AppointmentView {
+    static func schedule(_ request: Request, access: ClientAccess, key: ClientDataKey, keys: KeyStore, zone: TimeZone, now: Date,
+                         on db: any Database) async throws -> AppointmentView {
         var problems: [FieldProblem] = []
         let start = request.start
         if start == nil {
@@ -125,7 +126,6 @@ enum Appointments {
             problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
         }
         guard problems.isEmpty, let start, let minutes = request.lengthMinutes else { throw RapportError.invalid(problems) }
-        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
         let row = AppointmentRow()
         let id = UUID()
         row.id = id
@@ -149,10 +149,8 @@ enum Appointments {
             cancelled: row.cancelled, attendance: row.attendance.flatMap(Attendance.init(rawValue:)), lateMinutes: row.lateMinutes)
     }
 
-    static func forClient(_ clientID: UUID, practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> [AppointmentView] {
-        let rows = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).sort(\.$startsAt).all()
-        guard !rows.isEmpty else { return [] }
-        let key = try await keys.clientKey(clientID: clientID, practiceID: practiceID, on: db)
+    static func forClient(key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [AppointmentView] {
+        let rows = try await AppointmentRow.query(on: db).filter(\.$clientID == key.clientID).sort(\.$startsAt).all()
         return try rows.map { try view($0, key: key, keys: keys) }
     }
 
@@ -227,19 +225,14 @@ enum CalendarFeeds {
                                                         outcome: "allowed"), on: db)
             }
         }
+        let clientKeys = try await services.keys.clientKeys(Set(rows.filter { $0.locationEnvelope != nil }.map(\.clientID)),
+                                                            practiceID: user.practiceID, on: db)
         var events: [CalendarEvent] = []
-        var clientKeys: [UUID: ClientDataKey] = [:]
         for row in rows {
             let id = try row.requireID()
             var location: String?
             if let envelope = row.locationEnvelope {
-                let key: ClientDataKey
-                if let known = clientKeys[row.clientID] {
-                    key = known
-                } else {
-                    key = try await services.keys.clientKey(clientID: row.clientID, practiceID: row.practiceID, on: db)
-                    clientKeys[row.clientID] = key
-                }
+                guard let key = clientKeys[row.clientID] else { throw RecordError.missingKey }
                 location = try services.keys.open(envelope, key: key, AppointmentRow.schema, "location", row: id)
             }
             events.append(CalendarEvent(uid: "\(id.uuidString.lowercased())@rapport", start: row.startsAt, minutes: row.durationMinutes,

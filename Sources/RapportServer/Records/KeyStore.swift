@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import RapportCore
 import RapportVault
 
 /// The server's side of the vault: finds wrapped keys in the database and asks `Vault` to unwrap them.
@@ -52,6 +53,24 @@ struct KeyStore: Sendable {
         return try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrappedKey, under: practiceKey)
     }
 
+    /// The key of one client's record, for a request the policy has already allowed.
+    func clientKey(for scope: ClientScope, on db: any Database) async throws -> ClientDataKey {
+        try await clientKey(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
+    }
+
+    /// Several clients' keys of one practice with one query and one practice-key unwrap (caseloads, calendar feeds).
+    func clientKeys(_ clientIDs: Set<UUID>, practiceID: UUID, on db: any Database) async throws -> [UUID: ClientDataKey] {
+        guard !clientIDs.isEmpty else { return [:] }
+        let rows = try await ClientKeyRow.query(on: db).filter(\.$clientID ~~ Array(clientIDs)).all()
+        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
+        var newest: [UUID: ClientKeyRow] = [:]
+        for row in rows where row.version > (newest[row.clientID]?.version ?? Int.min) { newest[row.clientID] = row }
+        guard newest.count == clientIDs.count else { throw RecordError.missingKey }
+        return try newest.mapValues { row in
+            try vault.unwrapClientKey(clientID: row.clientID, version: row.version, wrapped: row.wrappedKey, under: practiceKey)
+        }
+    }
+
     // MARK: Fields
 
     func seal(_ text: String, key: ClientDataKey, _ table: String, _ column: String, row: UUID) throws -> Data {
@@ -76,10 +95,15 @@ struct KeyStore: Sendable {
 
     /// A user's own fields are sealed under their client's key if they are a client, else under the practice key.
     func userKey(for user: UserRow, on db: any Database) async throws -> SubjectKey {
-        if let clientID = user.clientID {
-            return .client(try await clientKey(clientID: clientID, practiceID: user.practiceID, on: db))
+        try await subjectKey(clientID: user.clientID, practiceID: user.practiceID, on: db)
+    }
+
+    /// A client's key when the fields belong to a client (a client user, a client invitation), else the practice key.
+    func subjectKey(clientID: UUID?, practiceID: UUID, on db: any Database) async throws -> SubjectKey {
+        if let clientID {
+            return .client(try await clientKey(clientID: clientID, practiceID: practiceID, on: db))
         }
-        return .practice(try await practiceKey(practiceID: user.practiceID, on: db))
+        return .practice(try await practiceKey(practiceID: practiceID, on: db))
     }
 
     func seal(_ text: String, key: SubjectKey, _ table: String, _ column: String, row: UUID) throws -> Data {

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import RapportCore
+import RapportVault
 
 /// A note as pages and the API show it.
 struct NoteView: Sendable, Codable {
@@ -26,12 +27,12 @@ struct NoteView: Sendable, Codable {
 
 /// Progress notes (part of the record) and psychotherapy notes (the author's private process notes, kept apart
 /// and readable by their author only). Call these inside `withClientRecord`, which has already asked the policy
-/// and appends the audit entry in the same transaction.
+/// and appends the audit entry in the same transaction, and pass the client's key, fetched once per request.
 enum Notes {
-    static func write(_ kind: NoteView.Kind, body: String, access: ClientAccess, keys: KeyStore, at now: Date, on db: any Database) async throws -> NoteView {
+    static func write(_ kind: NoteView.Kind, body: String, access: ClientAccess, key: ClientDataKey, keys: KeyStore, at now: Date,
+                      on db: any Database) async throws -> NoteView {
         if let problem = InputRules.noteProblem(body) { throw RapportError.invalid([problem]) }
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
         let noteID = UUID()
         switch kind {
         case .progress:
@@ -56,8 +57,7 @@ enum Notes {
         return NoteView(id: noteID, kind: kind, clientID: access.scope.clientID, authorID: access.actor.userID, createdAt: now, body: text)
     }
 
-    static func progressNotes(access: ClientAccess, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
+    static func progressNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
         let rows = try await ProgressNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
             .sort(\.$createdAt, .descending).all()
         return try rows.map { row in
@@ -68,8 +68,7 @@ enum Notes {
     }
 
     /// Only the asking therapist's own psychotherapy notes: nobody else's are ever listed.
-    static func ownPsychotherapyNotes(access: ClientAccess, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
+    static func ownPsychotherapyNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
         let rows = try await PsychotherapyNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
             .filter(\.$authorID == access.actor.userID).sort(\.$createdAt, .descending).all()
         return try rows.map { row in
@@ -79,9 +78,8 @@ enum Notes {
         }
     }
 
-    static func one(_ kind: NoteView.Kind, access: ClientAccess, keys: KeyStore, on db: any Database) async throws -> NoteView {
+    static func one(_ kind: NoteView.Kind, access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> NoteView {
         guard let noteID = access.noteID else { throw RapportError.notFound }
-        let key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
         switch kind {
         case .progress:
             guard let row = try await ProgressNoteRow.query(on: db).filter(\.$id == noteID)

@@ -120,8 +120,11 @@ struct People: Sendable {
     // MARK: Reading people
 
     func name(of user: UserRow, on db: any Database) async throws -> String {
-        let key = try await keys.userKey(for: user, on: db)
-        return try keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: try user.requireID())
+        try name(of: user, key: try await keys.userKey(for: user, on: db))
+    }
+
+    func name(of user: UserRow, key: SubjectKey) throws -> String {
+        try keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: try user.requireID())
     }
 
     func email(of user: UserRow, on db: any Database) async throws -> String {
@@ -135,10 +138,8 @@ struct People: Sendable {
         return try keys.open(practice.nameEnvelope, key: key, PracticeRow.schema, "name", row: practiceID)
     }
 
-    func clientName(_ client: ClientRow, on db: any Database) async throws -> String {
-        let clientID = try client.requireID()
-        let key = try await keys.clientKey(clientID: clientID, practiceID: client.practiceID, on: db)
-        return try keys.open(client.nameEnvelope, key: key, ClientRow.schema, "name", row: clientID)
+    func clientName(_ client: ClientRow, key: ClientDataKey) throws -> String {
+        try keys.open(client.nameEnvelope, key: key, ClientRow.schema, "name", row: try client.requireID())
     }
 
     func therapists(practiceID: UUID, on db: any Database) async throws -> [(id: UUID, name: String, twoFactorOn: Bool)] {
@@ -151,12 +152,19 @@ struct People: Sendable {
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
     func caseload(therapistID: UUID, on db: any Database) async throws -> [CaseloadEntry] {
-        let memberships = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).all()
+        // A fixed number of queries, however long the caseload: the therapist's home page is opened all day.
+        let clientIDs = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).all().map(\.clientID)
+        guard !clientIDs.isEmpty else { return [] }
+        let clients = try await ClientRow.query(on: db).filter(\.$id ~~ clientIDs).all()
+        let joined = Set(try await UserRow.query(on: db).filter(\.$clientID ~~ clientIDs).all().compactMap(\.clientID))
         var entries: [CaseloadEntry] = []
-        for membership in memberships {
-            guard let client = try await ClientRow.find(membership.clientID, on: db) else { continue }
-            let joined = try await UserRow.query(on: db).filter(\.$clientID == membership.clientID).count() > 0
-            entries.append(CaseloadEntry(clientID: membership.clientID, name: try await clientName(client, on: db), hasJoined: joined))
+        for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
+            let keys = try await self.keys.clientKeys(Set(try group.map { try $0.requireID() }), practiceID: practiceID, on: db)
+            for client in group {
+                let clientID = try client.requireID()
+                guard let key = keys[clientID] else { throw RecordError.missingKey }
+                entries.append(CaseloadEntry(clientID: clientID, name: try clientName(client, key: key), hasJoined: joined.contains(clientID)))
+            }
         }
         return entries.sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
     }
@@ -238,6 +246,8 @@ struct People: Sendable {
     struct PendingInvitation: Sendable {
         let row: InvitationRow
         let role: Role
+        /// The key the invitation's fields are sealed with; the new account's fields are sealed with it too.
+        let key: SubjectKey
         let name: String
         let email: String
         let practiceName: String
@@ -255,14 +265,9 @@ struct People: Sendable {
             throw RapportError.gone("This invitation has expired. Please ask the person who invited you to send a new one.")
         }
         let rowID = try row.requireID()
-        let key: SubjectKey
-        if let clientID = row.clientID {
-            key = .client(try await keys.clientKey(clientID: clientID, practiceID: row.practiceID, on: db))
-        } else {
-            key = .practice(try await keys.practiceKey(practiceID: row.practiceID, on: db))
-        }
+        let key = try await keys.subjectKey(clientID: row.clientID, practiceID: row.practiceID, on: db)
         return PendingInvitation(
-            row: row, role: role,
+            row: row, role: role, key: key,
             name: try keys.open(row.nameEnvelope, key: key, InvitationRow.schema, "name", row: rowID),
             email: try keys.open(row.emailEnvelope, key: key, InvitationRow.schema, "email", row: rowID),
             practiceName: try await practiceName(row.practiceID, on: db))
@@ -276,7 +281,7 @@ struct People: Sendable {
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
         let passwordHash = try await Passwords.hash(password, cost: services.configuration.passwordHashCost, on: app)
         let now = services.now
-        return try await services.transactions.run(on: app.db) { [keys] db in
+        return try await services.transactions.run(on: app.db) { db in
             let invitation = try await pendingInvitation(token: token, on: db)
             guard try await OneTimeClaim.claim(InvitationRow.schema, id: try invitation.row.requireID(), setting: "accepted_at", to: now,
                                                unlessAlready: OneTimeClaim.isNull("accepted_at"), on: db)
@@ -284,15 +289,9 @@ struct People: Sendable {
             if try await UserRow.query(on: db).filter(\.$emailIndex == invitation.row.emailIndex).count() > 0 {
                 throw RapportError.invalid([FieldProblem(field: "form", message: "You already have an account with this email address. Please sign in with it; if you need a second account, ask for an invitation to another address.")])
             }
-            let key: SubjectKey
-            if let clientID = invitation.row.clientID {
-                key = .client(try await keys.clientKey(clientID: clientID, practiceID: invitation.row.practiceID, on: db))
-            } else {
-                key = .practice(try await keys.practiceKey(practiceID: invitation.row.practiceID, on: db))
-            }
             let user = try await createUser(role: invitation.role, practiceID: invitation.row.practiceID, clientID: invitation.row.clientID,
                                             name: invitation.name, email: invitation.email, emailIndex: invitation.row.emailIndex,
-                                            passwordHash: passwordHash, key: key, on: db)
+                                            passwordHash: passwordHash, key: invitation.key, on: db)
             return user
         }
     }
