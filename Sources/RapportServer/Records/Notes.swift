@@ -29,11 +29,17 @@ struct NoteView: Sendable, Codable {
 /// and readable by their author only). Call these inside `withClientRecord`, which has already asked the policy
 /// and appends the audit entry in the same transaction, and pass the client's key, fetched once per request.
 enum Notes {
+    /// The table a kind of note lives in; part of every note's envelope context, so it is named in one place.
+    static func table(_ kind: NoteView.Kind) -> String {
+        kind == .progress ? ProgressNoteRow.schema : PsychotherapyNoteRow.schema
+    }
+
     static func write(_ kind: NoteView.Kind, body: String, access: ClientAccess, key: ClientDataKey, keys: KeyStore, at now: Date,
                       on db: any Database) async throws -> NoteView {
         if let problem = InputRules.noteProblem(body) { throw RapportError.invalid([problem]) }
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         let noteID = UUID()
+        let envelope = try keys.seal(text, key: key, table(kind), "body", row: noteID)
         switch kind {
         case .progress:
             let row = ProgressNoteRow()
@@ -42,7 +48,7 @@ enum Notes {
             row.clientID = access.scope.clientID
             row.authorID = access.actor.userID
             row.createdAt = now
-            row.bodyEnvelope = try keys.seal(text, key: key, ProgressNoteRow.schema, "body", row: noteID)
+            row.bodyEnvelope = envelope
             try await row.create(on: db)
         case .psychotherapy:
             let row = PsychotherapyNoteRow()
@@ -51,31 +57,40 @@ enum Notes {
             row.clientID = access.scope.clientID
             row.authorID = access.actor.userID
             row.createdAt = now
-            row.bodyEnvelope = try keys.seal(text, key: key, PsychotherapyNoteRow.schema, "body", row: noteID)
+            row.bodyEnvelope = envelope
             try await row.create(on: db)
         }
         return NoteView(id: noteID, kind: kind, clientID: access.scope.clientID, authorID: access.actor.userID, createdAt: now, body: text)
     }
 
+    /// Opens a stored note into what pages and the API show.
+    private static func view(_ kind: NoteView.Kind, id: UUID, clientID: UUID, authorID: UUID, createdAt: Date, envelope: Data,
+                             key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+        NoteView(id: id, kind: kind, clientID: clientID, authorID: authorID, createdAt: createdAt,
+                 body: try keys.open(envelope, key: key, table(kind), "body", row: id))
+    }
+
+    private static func view(_ row: ProgressNoteRow, key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+        try view(.progress, id: try row.requireID(), clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
+                 envelope: row.bodyEnvelope, key: key, keys: keys)
+    }
+
+    private static func view(_ row: PsychotherapyNoteRow, key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+        try view(.psychotherapy, id: try row.requireID(), clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
+                 envelope: row.bodyEnvelope, key: key, keys: keys)
+    }
+
     static func progressNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        let rows = try await ProgressNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
+        try await ProgressNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
             .sort(\.$createdAt, .descending).all()
-        return try rows.map { row in
-            let id = try row.requireID()
-            return NoteView(id: id, kind: .progress, clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                            body: try keys.open(row.bodyEnvelope, key: key, ProgressNoteRow.schema, "body", row: id))
-        }
+            .map { try view($0, key: key, keys: keys) }
     }
 
     /// Only the asking therapist's own psychotherapy notes: nobody else's are ever listed.
     static func ownPsychotherapyNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        let rows = try await PsychotherapyNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
+        try await PsychotherapyNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
             .filter(\.$authorID == access.actor.userID).sort(\.$createdAt, .descending).all()
-        return try rows.map { row in
-            let id = try row.requireID()
-            return NoteView(id: id, kind: .psychotherapy, clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                            body: try keys.open(row.bodyEnvelope, key: key, PsychotherapyNoteRow.schema, "body", row: id))
-        }
+            .map { try view($0, key: key, keys: keys) }
     }
 
     static func one(_ kind: NoteView.Kind, access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> NoteView {
@@ -84,15 +99,13 @@ enum Notes {
         case .progress:
             guard let row = try await ProgressNoteRow.query(on: db).filter(\.$id == noteID)
                 .filter(\.$clientID == access.scope.clientID).first() else { throw RapportError.notFound }
-            return NoteView(id: noteID, kind: .progress, clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                            body: try keys.open(row.bodyEnvelope, key: key, ProgressNoteRow.schema, "body", row: noteID))
+            return try view(row, key: key, keys: keys)
         case .psychotherapy:
             // The policy has checked authorship already; the filter on author is a second lock on the same door.
             guard let row = try await PsychotherapyNoteRow.query(on: db).filter(\.$id == noteID)
                 .filter(\.$clientID == access.scope.clientID).filter(\.$authorID == access.actor.userID).first()
             else { throw RapportError.notFound }
-            return NoteView(id: noteID, kind: .psychotherapy, clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                            body: try keys.open(row.bodyEnvelope, key: key, PsychotherapyNoteRow.schema, "body", row: noteID))
+            return try view(row, key: key, keys: keys)
         }
     }
 }
