@@ -98,10 +98,9 @@ struct RapportErrorMiddleware: AsyncMiddleware {
     func handle(_ error: any Error, _ request: Request) -> Response {
         let isAPI = request.url.path.hasPrefix("/api/")
         let rapportError = Self.classify(error, request)
-        if case .unavailable = rapportError {} else if rapportError == nil || rapportError?.status == .internalServerError {
-            request.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "route": "\(request.route?.description ?? request.url.path)"])
-        }
         guard let rapportError else {
+            // Only unexpected errors are logged: by type and route, never their message, which may quote input.
+            request.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))", "route": "\(request.route?.description ?? request.url.path)"])
             return isAPI
                 ? Self.problemResponse(status: .internalServerError, slug: "server-error", title: "Something went wrong on our side",
                                        detail: "Nothing was changed. Please try again; if it keeps happening, tell your practice and quote \(request.id).",
@@ -166,8 +165,4 @@ struct RapportErrorMiddleware: AsyncMiddleware {
         response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
         return response
     }
-}
-
-extension RapportError: Equatable {
-    static func == (lhs: RapportError, rhs: RapportError) -> Bool { lhs.slug == rhs.slug && lhs.status == rhs.status }
 }
