@@ -118,8 +118,7 @@ enum ClientPages {
             .h2("Sessions"),
             .if(upcoming.isEmpty, .p(.class("muted"), "No sessions booked.")),
             .if(!upcoming.isEmpty, .ul(.class("plain card sessions"), .forEach(upcoming) { session in
-                .li(.class("session"), .p(.strong(.text(when(session.startsAt, req))),
-                    .text(" · \(session.durationMinutes) min"), .unwrap(session.location) { .text(" · \($0)") }),
+                .li(.class("session"), sessionLine(session, req, minutes: "min"),
                     .form(.id("cancel-\(session.id.uuidString.lowercased())"), .method(.post), .class("inline"),
                           .action("\(base)/appointments/\(session.id.uuidString.lowercased())/attendance"),
                           .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
@@ -158,6 +157,12 @@ enum ClientPages {
                 )
             }
         )
+    }
+
+    /// "Tue 1 Dec 2026, 14:00 · 50 min · Room 2": a booked session, as both the therapist and the client see it.
+    static func sessionLine(_ session: AppointmentView, _ req: Request, minutes: String) -> Node<HTML.BodyContext> {
+        .p(.strong(.text(when(session.startsAt, req))), .text(" · \(session.durationMinutes) \(minutes)"),
+           .unwrap(session.location) { .text(" · \($0)") })
     }
 
     struct ScheduleForm: Content {
@@ -268,8 +273,7 @@ enum ClientPages {
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
                 .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
-                    .li(.class("session"), .p(.strong(.text(when(session.startsAt, req))), .text(" · \(session.durationMinutes) minutes"),
-                                              .unwrap(session.location) { .text(" · \($0)") }))
+                    .li(.class("session"), sessionLine(session, req, minutes: "minutes"))
                 })),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))
             ),
