@@ -145,9 +145,9 @@ struct People: Sendable {
     func therapists(practiceID: UUID, on db: any Database) async throws -> [(id: UUID, name: String, twoFactorOn: Bool)] {
         let rows = try await UserRow.query(on: db).filter(\.$practiceID == practiceID)
             .filter(\.$role == Role.therapist.rawValue).sort(\.$createdAt).all()
-        var result: [(id: UUID, name: String, twoFactorOn: Bool)] = []
-        for row in rows { result.append((try row.requireID(), try await name(of: row, on: db), row.totpEnabledAt != nil)) }
-        return result
+        // Staff fields are all sealed with the practice key: unwrap it once for the whole list.
+        let key = SubjectKey.practice(try await keys.practiceKey(practiceID: practiceID, on: db))
+        return try rows.map { (try $0.requireID(), try name(of: $0, key: key), $0.totpEnabledAt != nil) }
     }
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
