@@ -24,7 +24,7 @@ enum Stylesheet {
     p.lead { color: var(--muted); margin-top: 0; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 1rem 1.1rem; margin: 0.75rem 0; }
     .card h2 { margin-top: 0.25rem; }
-    ul.plain.card { padding: 0 1rem; }
+    ul.plain.card { padding: 0 1rem; margin: 0.75rem 0 1.25rem; }
     ol.steps code.secret { margin-top: 0.5rem; }
     .stack { display: flex; flex-direction: column; gap: 1rem; }
     .field label { display: block; font-weight: 600; margin-bottom: 0.3rem; }
