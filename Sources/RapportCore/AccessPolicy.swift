@@ -13,6 +13,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     // Practice administration (owner).
     case viewPractice = "practice.view"
     case inviteTherapist = "practice.invite-therapist"
+    case manageSettings = "practice.settings"
 
     // A therapist's caseload.
     case viewCaseload = "caseload.view"
@@ -29,19 +30,25 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case listAppointments = "appointments.list"
     case scheduleAppointment = "appointments.schedule"
     case recordAttendance = "appointments.attendance"
+    case listCheckIns = "check-ins.list"
+    case enterCheckIn = "check-ins.enter"
+    case chooseMeasures = "check-ins.measures"
+    case acknowledgeRiskAlert = "risk-alerts.acknowledge"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
+    case answerOwnCheckIn = "portal.check-in"
 
     /// Actions that touch one client's record: each attempt, allowed or denied, goes into the audit trail.
     public var isClientScoped: Bool {
         switch self {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
-             .listAppointments, .scheduleAppointment, .recordAttendance:
+             .listAppointments, .scheduleAppointment, .recordAttendance,
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
             return true
-        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist,
-             .viewCaseload, .inviteClient, .viewOwnPortal:
+        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .manageSettings,
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn:
             return false
         }
     }
@@ -116,14 +123,15 @@ public enum AccessPolicy {
         switch action {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
-        case .viewPractice, .inviteTherapist:
+        case .viewPractice, .inviteTherapist, .manageSettings:
             return actor.role == .owner ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.role == .therapist ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal:
+        case .viewOwnPortal, .answerOwnCheckIn:
             return actor.role == .client ? .allow : .deny(.wrongRole)
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
-             .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance:
+             .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.role == .client { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

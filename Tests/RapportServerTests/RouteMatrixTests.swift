@@ -23,6 +23,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .useOwnAccount: signedIn,
         .viewPractice: [.ownerOfPractice, .otherPracticeOwner],
         .inviteTherapist: [.ownerOfPractice, .otherPracticeOwner],
+        .manageSettings: [.ownerOfPractice, .otherPracticeOwner],
         .viewCaseload: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
         .inviteClient: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
         .viewClientRecord: [.ownTherapist],
@@ -35,7 +36,12 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .listAppointments: [.ownTherapist],
         .scheduleAppointment: [.ownTherapist],
         .recordAttendance: [.ownTherapist],
+        .listCheckIns: [.ownTherapist],
+        .enterCheckIn: [.ownTherapist],
+        .chooseMeasures: [.ownTherapist],
+        .acknowledgeRiskAlert: [.ownTherapist],
         .viewOwnPortal: [.theClient, .anotherClient],
+        .answerOwnCheckIn: [.theClient, .anotherClient],
     ]
 }()
 
@@ -107,6 +113,7 @@ struct Cast {
                     ? psychotherapyNoteID.uuidString.lowercased() : progressNoteID.uuidString.lowercased()
             case ":token": return "no-such-token"
             case ":appointmentID": return appointmentID.uuidString.lowercased()
+            case ":instrumentID": return "phq-9"
             default: return component.description
             }
         }.joined(separator: "/")
@@ -152,7 +159,7 @@ struct Cast {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
             let clientScoped = practice.app.routes.all.filter { $0.rapportAction?.isClientScoped == true }
-            #expect(clientScoped.count >= 17)
+            #expect(clientScoped.count >= 23)
             var tokens: [Persona: (browser: String, api: String)] = [:]
             for persona in Persona.allCases {
                 if let person = cast.person(persona) {
@@ -167,7 +174,7 @@ struct Cast {
                 let isAPI = path.hasPrefix("/api/")
                 for persona in Persona.allCases where persona != .ownTherapist {
                     let deniedBefore = try await practice.auditCount("denied")
-                    try await send(route, path: path, isAPI: isAPI, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
+                    try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
                         #expect([403, 404].contains(response.status.code),
                                 "\(persona) on \(route.method) \(path) got \(response.status.code)")
                         #expect(!response.body.string.contains("private") || !path.contains("psychotherapy"))
@@ -181,13 +188,15 @@ struct Cast {
             #expect(notesAfter == notesBefore, "a refused request wrote a note")
             #expect(try await AppointmentRow.query(on: practice.app.db).count() == 1, "a refused request booked a session")
             #expect(try await AppointmentRow.query(on: practice.app.db).first()?.attendance == nil, "a refused request recorded attendance")
+            #expect(try await CheckInRow.query(on: practice.app.db).count() == 0, "a refused request entered a check-in")
+            #expect(try await CheckInPlanRow.query(on: practice.app.db).count() == 0, "a refused request chose measures")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {
                 let path = cast.concretePath(route)
                 let isAPI = path.hasPrefix("/api/")
                 let allowedBefore = try await practice.auditCount("allowed")
-                try await send(route, path: path, isAPI: isAPI, token: isAPI ? tokens[.ownTherapist]!.api : tokens[.ownTherapist]!.browser, practice) { response in
+                try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, token: isAPI ? tokens[.ownTherapist]!.api : tokens[.ownTherapist]!.browser, practice) { response in
                     #expect(response.status.code < 400, "own therapist on \(route.method) \(path) got \(response.status.code)")
                 }
                 #expect(try await practice.auditCount("allowed") == allowedBefore + 1, "\(route.method) \(path) not audited")
@@ -212,8 +221,18 @@ struct Cast {
 
     /// A valid body for each kind of write, so the one person allowed gets through and everyone else is refused
     /// for who they are, not for what they sent.
-    private func validBody(_ path: String, isAPI: Bool) -> (json: String, form: [String: String]) {
+    private func validBody(_ path: String, isAPI: Bool, appointmentID: UUID) -> (json: String, form: [String: String]) {
         if path.hasSuffix("/attendance") { return (#"{"attendance":"attended"}"#, ["attendance": "attended"]) }
+        if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }
+        if path.hasSuffix("/check-ins") {
+            // The API enters GAD-7, so the page's PHQ-9 entry for the same session is still open.
+            return (#"{"appointment_id":"\#(appointmentID.uuidString)","instrument":"gad-7","answers":[0,1,0,1,0,1,0]}"#, [:])
+        }
+        if path.contains("/check-ins/") {
+            var answers: [String: String] = [:]
+            for item in 1...9 { answers["item-\(item)"] = "0" }
+            return ("{}", answers)
+        }
         if path.hasSuffix("/appointments") {
             let tomorrow = Date().addingTimeInterval(86400)
             var calendar = Calendar(identifier: .gregorian)
@@ -226,9 +245,9 @@ struct Cast {
         return (#"{"body":"a note that must not be written"}"#, ["body": "a note that must not be written"])
     }
 
-    private func send(_ route: Route, path: String, isAPI: Bool, token: String?, _ practice: TestPractice,
+    private func send(_ route: Route, path: String, isAPI: Bool, appointmentID: UUID, token: String?, _ practice: TestPractice,
                       _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
-        let valid = validBody(path, isAPI: isAPI)
+        let valid = validBody(path, isAPI: isAPI, appointmentID: appointmentID)
         if isAPI {
             var headers = HTTPHeaders.json(bearer: token)
             if token == nil { headers.remove(name: .authorization) }

@@ -53,7 +53,8 @@ public enum Scoring {
         definition.band.first { total >= $0.min - 1e-9 && total <= $0.max + 1e-9 }
     }
 
-    private static func check(_ value: Double, for item: InstrumentDefinition.Item, at index: Int, in definition: InstrumentDefinition) throws {
+    /// Checks one answer on its own, as a check-in page saves answers one at a time.
+    public static func check(_ value: Double, for item: InstrumentDefinition.Item, at index: Int, in definition: InstrumentDefinition) throws {
         guard value.isFinite else { throw ScoringError.answerNotAllowed(item: index, value: value, allowed: "a number") }
         if let range = item.range {
             let steps = (value - range.min) / range.step

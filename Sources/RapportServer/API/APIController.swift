@@ -27,6 +27,7 @@ enum APIController {
         api.get("clients", ":clientID", "appointments", action: .listAppointments, use: listAppointments)
         api.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: scheduleAppointment)
         api.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: recordAttendance)
+        CheckInsAPI.register(api)
         InstrumentsAPI.register(api)
     }
 
@@ -189,12 +190,14 @@ enum APIController {
         var id: UUID
         var name: String
         var has_joined: Bool
+        /// An open risk alert: answered above 0 on a risk item, not yet marked as seen.
+        var risk_alert: Bool
     }
 
     @Sendable static func caseload(_ req: Request) async throws -> [ClientOut] {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         return try await People(req).caseload(therapistID: actor.userID, on: req.db)
-            .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined) }
+            .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined, risk_alert: $0.hasRiskAlert) }
     }
 
     @Sendable static func client(_ req: Request) async throws -> ClientOut {
@@ -203,7 +206,9 @@ enum APIController {
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
             let joined = try await UserRow.query(on: db).filter(\.$clientID == access.scope.clientID).count() > 0
             let key = try await people.keys.clientKey(for: access.scope, on: db)
-            return ClientOut(id: access.scope.clientID, name: try people.clientName(client, key: key), has_joined: joined)
+            let alerted = try await CheckIns.clientsWithOpenAlerts([access.scope.clientID], on: db)
+            return ClientOut(id: access.scope.clientID, name: try people.clientName(client, key: key), has_joined: joined,
+                             risk_alert: !alerted.isEmpty)
         }
     }
 

@@ -940,6 +940,97 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/clients/{clientID}/check-ins": {
+   "get": {
+    "operationId": "listCheckIns",
+    "summary": "The client's check-ins: measures asked, due / overdue / done per session, scored results with opened answers and comments, open risk alerts, and first-to-latest change per measure",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "Measures, what is due, results, open risk alerts and change",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CheckInListing"
+        }
+       }
+      }
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     }
+    }
+   },
+   "post": {
+    "operationId": "enterCheckIn",
+    "summary": "Enter answers the client gave in the room. Scored at once; a risk item above 0 raises a risk alert and notifies the care team.",
+    "security": [
+     {
+      "bearer": []
+     }
+    ],
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/clientID"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CheckInEntryRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "The scored check-in",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/CheckInResult"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/P400"
+     },
+     "401": {
+      "$ref": "#/components/responses/P401"
+     },
+     "403": {
+      "$ref": "#/components/responses/P403"
+     },
+     "404": {
+      "$ref": "#/components/responses/P404"
+     },
+     "409": {
+      "$ref": "#/components/responses/P409"
+     },
+     "422": {
+      "$ref": "#/components/responses/P422"
+     }
+    }
+   }
   }
  },
  "components": {
@@ -1330,7 +1421,8 @@ enum OpenAPIDocument {
     "required": [
      "id",
      "name",
-     "has_joined"
+     "has_joined",
+     "risk_alert"
     ],
     "properties": {
      "id": {
@@ -1342,6 +1434,10 @@ enum OpenAPIDocument {
      },
      "has_joined": {
       "type": "boolean"
+     },
+     "risk_alert": {
+      "type": "boolean",
+      "description": "An open risk alert: a risk item answered above 0, not yet marked as seen"
      }
     }
    },
@@ -1664,6 +1760,291 @@ enum OpenAPIDocument {
       "minimum": 1,
       "maximum": 240,
       "description": "Required when attendance is late"
+     }
+    }
+   },
+   "CheckInEntryRequest": {
+    "type": "object",
+    "required": [
+     "appointment_id",
+     "instrument",
+     "answers"
+    ],
+    "properties": {
+     "appointment_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "instrument": {
+      "type": "string",
+      "examples": [
+       "phq-9"
+      ]
+     },
+     "answers": {
+      "type": "array",
+      "items": {
+       "type": "number"
+      },
+      "description": "One per item, in item order"
+     },
+     "comment": {
+      "type": "string",
+      "maxLength": 2000,
+      "description": "Session feedback only: the client's words, sealed"
+     }
+    }
+   },
+   "CheckInResult": {
+    "type": "object",
+    "required": [
+     "id",
+     "appointment_id",
+     "instrument",
+     "flags",
+     "answers",
+     "in_room"
+    ],
+    "properties": {
+     "id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "appointment_id": {
+      "type": "string",
+      "format": "uuid"
+     },
+     "instrument": {
+      "type": "string"
+     },
+     "total": {
+      "type": [
+       "number",
+       "null"
+      ]
+     },
+     "band": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "flags": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "enum": [
+        "risk",
+        "alliance-concern"
+       ]
+      }
+     },
+     "answers": {
+      "type": "array",
+      "items": {
+       "type": [
+        "number",
+        "null"
+       ]
+      }
+     },
+     "comment": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "in_room": {
+      "type": "boolean"
+     },
+     "completed_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time"
+     }
+    }
+   },
+   "CheckInListing": {
+    "type": "object",
+    "required": [
+     "measures",
+     "check_ins",
+     "results",
+     "risk_alerts",
+     "change"
+    ],
+    "properties": {
+     "measures": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "check_ins": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "appointment_id",
+        "instrument",
+        "purpose",
+        "state",
+        "opens_at",
+        "due_by"
+       ],
+       "properties": {
+        "appointment_id": {
+         "type": "string",
+         "format": "uuid"
+        },
+        "instrument": {
+         "type": "string"
+        },
+        "purpose": {
+         "type": "string",
+         "enum": [
+          "outcome",
+          "session-feedback"
+         ]
+        },
+        "state": {
+         "type": "string",
+         "enum": [
+          "not-yet-open",
+          "due",
+          "overdue",
+          "done",
+          "missed"
+         ]
+        },
+        "opens_at": {
+         "type": "string",
+         "format": "date-time"
+        },
+        "due_by": {
+         "type": "string",
+         "format": "date-time"
+        }
+       }
+      }
+     },
+     "results": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/CheckInResult"
+      }
+     },
+     "risk_alerts": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "id",
+        "check_in_id",
+        "instrument",
+        "raised_at",
+        "answers"
+       ],
+       "properties": {
+        "id": {
+         "type": "string",
+         "format": "uuid"
+        },
+        "check_in_id": {
+         "type": "string",
+         "format": "uuid"
+        },
+        "instrument": {
+         "type": "string"
+        },
+        "raised_at": {
+         "type": "string",
+         "format": "date-time"
+        },
+        "answers": {
+         "type": "array",
+         "items": {
+          "type": "string"
+         },
+         "description": "Each risk item answered above 0, as \"item text: answer\""
+        }
+       }
+      }
+     },
+     "change": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "instrument",
+        "scores",
+        "first",
+        "latest",
+        "summary"
+       ],
+       "properties": {
+        "instrument": {
+         "type": "string"
+        },
+        "scores": {
+         "type": "integer"
+        },
+        "first": {
+         "type": "number"
+        },
+        "latest": {
+         "type": "number"
+        },
+        "rci": {
+         "type": [
+          "number",
+          "null"
+         ]
+        },
+        "reliable_change": {
+         "type": [
+          "string",
+          "null"
+         ],
+         "enum": [
+          "improvement",
+          "deterioration",
+          "none",
+          null
+         ]
+        },
+        "caseness_before": {
+         "type": [
+          "boolean",
+          "null"
+         ]
+        },
+        "caseness_after": {
+         "type": [
+          "boolean",
+          "null"
+         ]
+        },
+        "recovery": {
+         "type": [
+          "boolean",
+          "null"
+         ]
+        },
+        "reliable_recovery": {
+         "type": [
+          "boolean",
+          "null"
+         ]
+        },
+        "summary": {
+         "type": "string",
+         "description": "The change in plain words"
+        }
+       }
+      }
      }
     }
    }

@@ -57,6 +57,8 @@ public enum RapportApp {
         AccountPages.register(pages)
         PeoplePages.register(pages)
         ClientPages.register(pages)
+        CheckInPages.register(pages)
+        SettingsPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 
         let api = app.grouped("api", "v1").grouped(IdentityMiddleware(), PolicyMiddleware())

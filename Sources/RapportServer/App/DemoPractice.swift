@@ -77,24 +77,27 @@ enum DemoPractice {
                 let (name, email, notes) = clientPlan
                 let clientInvitation = try await people.inviteClient(by: therapistActor, name: name, email: email)
                 guard let clientID = clientInvitation.clientID else { continue }
+                var clientUserID: UUID?
                 // The last client of the second therapist has been invited but has not joined yet.
                 if !(index == 1 && clientIndex == therapistPlan.clients.count - 1) {
                     let clientPassword = password()
                     let clientUser = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
+                    clientUserID = try clientUser.requireID()
                     accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil,
                                             calendar_feed: try await calendarFeed(for: clientUser, app)))
                 }
                 let access = try PolicyMiddleware.grant(therapistActor, .writeProgressNote,
                                                         ClientScope(clientID: clientID, practiceID: therapist.practiceID, careTeam: [therapistActor.userID]))
-                // Weekly sessions: the last two weeks (attended, then late), and the next two.
+                // Weekly sessions: two past (attended, then late), the next in two days, and the one after.
                 let booking = try PolicyMiddleware.grant(therapistActor, .scheduleAppointment, access.scope)
                 let attendance = try PolicyMiddleware.grant(therapistActor, .recordAttendance, access.scope)
                 let key = try await services.keys.clientKey(for: access.scope, on: app.db)
                 let calendar = Calendar(identifier: .gregorian)
                 let thisHour = calendar.dateInterval(of: .hour, for: services.now)?.start ?? services.now
-                for week in [-14, -7, 7, 14] {
+                var sessions: [Int: UUID] = [:]
+                for week in [-12, -5, 2, 9] {
                     let start = thisHour.addingTimeInterval(Double(week) * 86400 + Double(clientIndex * 2 + index) * 3600)
-                    try await services.transactions.run(on: app.db) { db in
+                    sessions[week] = try await services.transactions.run(on: app.db) { db in
                         let session = try await Appointments.schedule(
                             .init(start: start, startField: "date", lengthMinutes: 50, location: index == 0 ? "Room 2, Harbour Street" : "Video call"),
                             access: booking, key: key, keys: services.keys, zone: services.configuration.timeZone,
@@ -102,11 +105,15 @@ enum DemoPractice {
                             now: start.addingTimeInterval(-86400), on: db)
                         try await audit(booking, session.id, on: db)
                         if week < 0 {
-                            try await Appointments.recordAttendance(session.id, attendance: week == -14 ? .attended : .late,
-                                                                    lateMinutes: week == -14 ? nil : 10, access: attendance, now: services.now, on: db)
+                            try await Appointments.recordAttendance(session.id, attendance: week == -12 ? .attended : .late,
+                                                                    lateMinutes: week == -12 ? nil : 10, access: attendance, now: services.now, on: db)
                             try await audit(attendance, session.id, on: db)
                         }
+                        return session.id
                     }
+                }
+                if let clientUserID {
+                    try await answerCheckIns(story: name, sessions: sessions, scope: access.scope, clientUserID: clientUserID, key: key, app)
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
@@ -123,6 +130,68 @@ enum DemoPractice {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+
+    /// Check-ins as each client would have answered them: done for past sessions, some still due, one risk alert.
+    /// Totals are spread over the items; the risk item stays 0 except where the story says otherwise.
+    private static func answerCheckIns(story: String, sessions: [Int: UUID], scope: ClientScope, clientUserID: UUID,
+                                       key: ClientDataKey, _ app: Application) async throws {
+        struct Answered { let week: Int; let instrument: String; let total: Int; var risk = 0; var comment: String?; var hoursAgo: Double? }
+        let plan: [Answered]
+        switch story {
+        case "Sam Lee":
+            // Reliable improvement on PHQ-9, reliable recovery on GAD-7, and one session that felt rushed.
+            plan = [Answered(week: -12, instrument: "phq-9", total: 17), Answered(week: -12, instrument: "gad-7", total: 13),
+                    Answered(week: -12, instrument: "session-feedback", total: 37),
+                    Answered(week: -5, instrument: "phq-9", total: 11), Answered(week: -5, instrument: "gad-7", total: 7),
+                    Answered(week: -5, instrument: "session-feedback", total: 31,
+                             comment: "It felt rushed at the end, and I didn't get to talk about work.")]
+        case "Priya Nair":
+            // Answered this morning, before the session in two days: item 9 above 0 raised a risk alert.
+            plan = [Answered(week: -12, instrument: "phq-9", total: 12), Answered(week: -12, instrument: "gad-7", total: 10),
+                    Answered(week: -5, instrument: "phq-9", total: 14), Answered(week: -5, instrument: "gad-7", total: 11),
+                    Answered(week: 2, instrument: "phq-9", total: 16, risk: 1, hoursAgo: 3)]
+        case "Alex Moreau":
+            plan = [Answered(week: -12, instrument: "phq-9", total: 9), Answered(week: -12, instrument: "session-feedback", total: 28,
+                                                                                 comment: "Last week felt rushed.")]
+        default:
+            plan = []
+        }
+        let services = app.rapport
+        for answered in plan {
+            guard let sessionID = sessions[answered.week], let definition = InstrumentCatalogue.definition(id: answered.instrument),
+                  let session = try await AppointmentRow.find(sessionID, on: app.db)
+            else { continue }
+            let when = answered.hoursAgo.map { services.now.addingTimeInterval(-$0 * 3600) }
+                ?? (definition.purpose == .outcome ? session.startsAt.addingTimeInterval(-86400)
+                    : session.startsAt.addingTimeInterval(Double(session.durationMinutes + 180) * 60))
+            let answers = spread(answered.total, over: definition, risk: answered.risk)
+            try await services.transactions.run(on: app.db) { db in
+                for (index, value) in answers.enumerated() {
+                    _ = try await CheckIns.saveAnswer(value, item: index, definition: definition, appointmentID: sessionID, scope: scope,
+                                                      by: clientUserID, key: key, keys: services.keys, now: when, on: db)
+                }
+                _ = try await CheckIns.finish(appointmentID: sessionID, definition: definition, comment: answered.comment, scope: scope,
+                                              key: key, keys: services.keys, now: when, on: db)
+            }
+        }
+    }
+
+    /// Answers adding up to `total`, as even as the options allow, with the risk item set apart.
+    static func spread(_ total: Int, over definition: InstrumentDefinition, risk: Int) -> [Double] {
+        var remaining = Double(total - risk)
+        var answers = definition.item.map { $0.risk == true ? Double(risk) : 0 }
+        let open = definition.item.indices.filter { definition.item[$0].risk != true }
+        while remaining > 0 {
+            var placed = false
+            for index in open where remaining > 0 && answers[index] < definition.scoreRange(of: definition.item[index]).upperBound {
+                answers[index] += 1
+                remaining -= 1
+                placed = true
+            }
+            if !placed { break }
+        }
+        return answers
     }
 
     /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.

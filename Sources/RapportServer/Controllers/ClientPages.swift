@@ -26,13 +26,16 @@ enum ClientPages {
 
     static func caseloadPage(_ req: Request, form: PeoplePages.InviteForm, problems: [FieldProblem]) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        // Clients with an open risk alert come first.
         let entries = try await People(req).caseload(therapistID: actor.userID, on: req.db)
+            .enumerated().sorted { ($0.element.hasRiskAlert ? 0 : 1, $0.offset) < ($1.element.hasRiskAlert ? 0 : 1, $1.offset) }.map(\.element)
         return Layout.render("Your clients", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
             .h1("Your clients"),
             .if(entries.isEmpty,
                 .p(.class("muted"), "No clients yet. When you invite someone, they'll appear here."),
                 else: .ul(.class("plain card"), .forEach(entries) { entry in
-                    .li(.a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name)),
+                    .li(.a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
+                           .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
                         .if(!entry.hasJoined, .span(.class("muted"), " · invited")))
                 })),
             .h2("Invite a client"),
@@ -53,6 +56,7 @@ enum ClientPages {
         let progressNotes: [NoteView]
         let psychotherapyNotes: [NoteView]
         let appointments: [AppointmentView]
+        let checkIns: CheckInSummary
     }
 
     static func recordContents(_ req: Request) async throws -> RecordContents {
@@ -66,7 +70,8 @@ enum ClientPages {
                 name: try people.clientName(client, key: key),
                 progressNotes: try await Notes.progressNotes(access: access, key: key, keys: keys, on: db),
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, key: key, keys: keys, on: db),
-                appointments: try await Appointments.forClient(key: key, keys: keys, on: db))
+                appointments: try await Appointments.forClient(key: key, keys: keys, on: db),
+                checkIns: try await CheckInSummary.load(scope: access.scope, key: key, keys: keys, now: people.services.now, on: db))
         }
     }
 
@@ -88,6 +93,7 @@ enum ClientPages {
         return Layout.render(contents.name, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.text(contents.name)),
+            checkInSection(req, base: base, summary: contents.checkIns, appointments: contents.appointments, problems: problems),
             sessionsSection(req, base: base, contents: contents, drafts: drafts, problems: problems),
             .h2("Progress notes"),
             .p(.class("muted"), "Part of the client's record."),
@@ -262,13 +268,23 @@ enum ClientPages {
         let practice = try await people.practiceName(user.practiceID, on: req.db)
         let now = req.rapport.now
         var upcoming: [AppointmentView] = []
+        var checkIns: [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)] = []
         if case .client(let clientKey) = key {
             upcoming = try await Appointments.forClient(key: clientKey, keys: req.rapport.keys, on: req.db)
                 .filter { $0.startsAt > now && !$0.cancelled }
+            let team = try await CareTeamMemberRow.query(on: req.db).filter(\.$clientID == clientKey.clientID).all().map(\.therapistID)
+            checkIns = try await CheckInPages.dueForClient(req, scope: ClientScope(clientID: clientKey.clientID, practiceID: user.practiceID,
+                                                                                    careTeam: Set(team)), on: req.db)
         }
+        let support = try await CheckInPages.crisisCard(req, practiceID: user.practiceID,
+                                                        opening: "If things feel like too much, you don't have to wait for your next session.")
         return Layout.render("Your space", req.page,
             .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
             .p(.class("lead"), .text("This is your private space with \(practice).")),
+            .if(!checkIns.isEmpty, .div(.class("card"), .id("check-ins"),
+                .h2("Waiting for you"),
+                .p(.class("muted"), "A few taps each. Your therapist sees your answers before your session."),
+                CheckInPages.checkInList(req, checkIns))),
             .div(.class("card"), .id("upcoming-sessions"),
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
@@ -282,10 +298,8 @@ enum ClientPages {
                 .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),
                 .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
             ),
-            .div(.class("card"),
-                .h2("Coming soon"),
-                .p("Short check-ins before sessions, and a way to tell your therapist how sessions feel, will appear here.")
-            )
+            .h2("Support, any time"),
+            support
         )
     }
 }

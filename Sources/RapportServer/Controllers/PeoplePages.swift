@@ -33,6 +33,7 @@ enum PeoplePages {
         return Layout.render(practiceName, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
             .h1(.text(practiceName)),
             .p(.class("lead"), "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."),
+            .p(.a(.href("/practice/settings"), "Practice settings: measures and crisis resources")),
             .h2("Therapists"),
             .if(therapists.isEmpty,
                 .p(.class("muted"), "No therapists yet. Invite the first one below."),

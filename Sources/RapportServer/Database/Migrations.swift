@@ -14,6 +14,7 @@ enum Migrations {
         M0005LookupIndexes(),
         M0006AuditCheckpoints(),
         M0007Appointments(),
+        M0008CheckIns(),
     ]
 }
 

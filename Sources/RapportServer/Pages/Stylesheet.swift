@@ -58,7 +58,49 @@ enum Stylesheet {
     #unsaved-text textarea { width: 100%; font: inherit; padding: 0.7rem; border: 1px solid #b9b2a6; border-radius: 10px; }
     ol.steps { padding-left: 1.2rem; }
     ol.steps li { margin: 0.3rem 0; }
+    fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
+    progress { width: 100%; height: 0.6rem; accent-color: var(--accent); margin-bottom: 1rem; }
+    .progress-label { color: var(--muted); margin: 0.25rem 0; font-size: 0.95rem; }
+    .prompt { color: var(--muted); margin: 0.5rem 0; }
+    legend.question { font-size: 1.3rem; font-weight: 600; line-height: 1.35; margin: 0.5rem 0 1rem; padding: 0; }
+    .answers { display: flex; flex-direction: column; gap: 0.6rem; }
+    button.answer { font: inherit; min-height: 56px; padding: 0.8rem 1rem; border: 1px solid #b9b2a6; border-radius: 12px;
+      background: var(--card); color: var(--ink); text-align: left; cursor: pointer; }
+    button.answer:hover { border-color: var(--accent); }
+    button.answer.chosen { border: 2px solid var(--accent); background: var(--ok-bg); font-weight: 600; }
+    .scale { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.45rem; }
+    button.answer.point { text-align: center; padding: 0.6rem 0; min-height: 52px; font-weight: 600; }
+    .scale-labels { display: flex; justify-content: space-between; color: var(--muted); font-size: 0.9rem; margin-top: 0.4rem; }
+    .check-in-nav { display: flex; justify-content: space-between; gap: 1rem; margin: 1.5rem 0 0.5rem; }
+    .check-in-nav a { padding: 0.5rem 0; }
+    .support { border-left: 4px solid var(--accent); }
+    .support p { margin: 0.4rem 0; }
+    .alert { border: 2px solid var(--warn); background: var(--warn-bg); }
+    .alert h2 { color: var(--warn); }
+    .alert ul { margin: 0.25rem 0 0.75rem; padding-left: 1.2rem; }
+    .badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 999px; padding: 0.05rem 0.55rem; margin-left: 0.4rem; }
+    .badge.risk { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); }
+    .table-scroll { overflow-x: auto; }
+    table.scores { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 12px; }
+    table.scores th, table.scores td { text-align: left; padding: 0.5rem 0.7rem; border-bottom: 1px solid var(--line); }
+    table.scores td.score { font-weight: 650; font-variant-numeric: tabular-nums; }
+    p.change { margin: 0.5rem 0; }
+    ul.check-in-plan li { padding: 0.7rem 0.2rem; }
+    ul.check-in-plan .state { color: var(--muted); }
+    ul.check-in-plan li.state-overdue .state, ul.check-in-plan li.state-due .state { color: var(--warn); font-weight: 600; }
+    ul.check-in-plan a.room-link { display: block; padding: 0.3rem 0 0; min-height: 0; font-weight: 500; }
+    .feedback.concern { border-left: 4px solid #c0843a; }
+    .feedback .flag { color: #8a5a1d; font-weight: 600; }
+    blockquote.comment { margin: 0.5rem 0 0; padding-left: 0.8rem; border-left: 3px solid var(--line); white-space: pre-wrap; overflow-wrap: anywhere; }
+    .room-item { margin: 0.5rem 0 1rem; }
+    .room-item legend { font-weight: 600; margin-bottom: 0.4rem; }
+    .room-options { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; }
+    label.room-option { display: inline-flex; align-items: center; gap: 0.3rem; min-height: 44px; }
+    .measures label.room-option { display: flex; }
+    .licence p { font-size: 0.9rem; }
+    .field select { font: inherit; padding: 0.6rem; min-height: 48px; border-radius: 10px; }
     @media (min-width: 48rem) {
+      .scale { grid-template-columns: repeat(11, 1fr); }
       main { padding-top: 2.5rem; }
       h1 { font-size: 2rem; }
     }

@@ -181,6 +181,8 @@ struct PolicyMiddleware: AsyncMiddleware {
         case .listProgressNotes, .readProgressNote, .writeProgressNote: return "progress-note"
         case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return "psychotherapy-note"
         case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
+        case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
+        case .acknowledgeRiskAlert: return "risk-alert"
         default: return "client-record"
         }
     }

@@ -157,13 +157,15 @@ struct People: Sendable {
         guard !clientIDs.isEmpty else { return [] }
         let clients = try await ClientRow.query(on: db).filter(\.$id ~~ clientIDs).all()
         let joined = Set(try await UserRow.query(on: db).filter(\.$clientID ~~ clientIDs).all().compactMap(\.clientID))
+        let alerted = try await CheckIns.clientsWithOpenAlerts(clientIDs, on: db)
         var entries: [CaseloadEntry] = []
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
             let keys = try await self.keys.clientKeys(Set(try group.map { try $0.requireID() }), practiceID: practiceID, on: db)
             for client in group {
                 let clientID = try client.requireID()
                 guard let key = keys[clientID] else { throw RecordError.missingKey }
-                entries.append(CaseloadEntry(clientID: clientID, name: try clientName(client, key: key), hasJoined: joined.contains(clientID)))
+                entries.append(CaseloadEntry(clientID: clientID, name: try clientName(client, key: key), hasJoined: joined.contains(clientID),
+                                              hasRiskAlert: alerted.contains(clientID)))
             }
         }
         return entries.sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
@@ -367,4 +369,6 @@ struct CaseloadEntry: Sendable {
     let clientID: UUID
     let name: String
     let hasJoined: Bool
+    /// An open risk alert, shown first thing on the caseload.
+    let hasRiskAlert: Bool
 }

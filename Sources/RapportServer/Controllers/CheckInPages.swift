@@ -1,0 +1,371 @@
+import Fluent
+import Foundation
+import Plot
+import RapportCore
+import RapportVault
+import Vapor
+
+/// The client's check-in pages (one question per screen, one tap per answer, saved as they go) and the
+/// therapist's entry of answers given in the room.
+enum CheckInPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get("me", "check-ins", ":appointmentID", ":instrumentID", action: .answerOwnCheckIn, use: question)
+        routes.post("me", "check-ins", ":appointmentID", ":instrumentID", action: .answerOwnCheckIn, use: answer)
+        routes.get("me", "check-ins", ":appointmentID", ":instrumentID", "done", action: .answerOwnCheckIn, use: done)
+        routes.get("clients", ":clientID", "check-ins", ":appointmentID", ":instrumentID", action: .enterCheckIn, use: roomForm)
+        routes.post("clients", ":clientID", "check-ins", ":appointmentID", ":instrumentID", action: .enterCheckIn, use: enterInRoom)
+        routes.post("clients", ":clientID", "measures", action: .chooseMeasures, use: chooseMeasures)
+        routes.post("clients", ":clientID", "risk-alerts", "acknowledge", action: .acknowledgeRiskAlert, use: acknowledge)
+    }
+
+    // MARK: The client's own check-in
+
+    /// The signed-in client, their key, and the check-in the path names, if their plan calls for it.
+    struct OwnCheckIn: Sendable {
+        let scope: ClientScope
+        let key: ClientDataKey
+        let planned: PlannedCheckIn
+        let definition: InstrumentDefinition
+        let view: CheckInView?
+        let session: AppointmentRow
+
+        var path: String { "/me/check-ins/\(planned.sessionID.uuidString.lowercased())/\(definition.id)" }
+        var answers: [Double?] { view?.answers ?? Array(repeating: nil, count: definition.item.count) }
+        /// Feedback ends with a free-text step; outcome measures end at their last question.
+        var hasCommentStep: Bool { definition.purpose == .sessionFeedback }
+        var stepCount: Int { definition.item.count + (hasCommentStep ? 1 : 0) }
+    }
+
+    static func ownCheckIn(_ req: Request, on db: any Database) async throws -> OwnCheckIn {
+        guard let user = req.identity.user, let clientID = user.clientID,
+              let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)),
+              let instrumentID = req.parameters.get("instrumentID"),
+              let session = try await AppointmentRow.query(on: db).filter(\.$id == appointmentID).filter(\.$clientID == clientID).first(),
+              let (planned, definition) = try await CheckIns.planned(clientID: clientID, practiceID: user.practiceID, appointmentID: appointmentID,
+                                                                      instrumentID: instrumentID, now: req.rapport.now, on: db)
+        else { throw RapportError.notFound }
+        let team = try await CareTeamMemberRow.query(on: db).filter(\.$clientID == clientID).all().map(\.therapistID)
+        let scope = ClientScope(clientID: clientID, practiceID: user.practiceID, careTeam: Set(team))
+        let keys = req.rapport.keys
+        let key = try await keys.clientKey(for: scope, on: db)
+        let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: clientID, on: db)
+            .map { try CheckIns.view($0, key: key, keys: keys) }
+        return OwnCheckIn(scope: scope, key: key, planned: planned, definition: definition, view: view, session: session)
+    }
+
+    /// What the client sees for a check-in: opened one, done, or closed.
+    static func isOpen(_ state: CheckInState) -> Bool { state == .due || state == .overdue }
+
+    @Sendable static func question(_ req: Request) async throws -> Response {
+        let checkIn = try await ownCheckIn(req, on: req.db)
+        if checkIn.view?.isDone == true { return req.redirect(to: checkIn.path + "/done") }
+        guard isOpen(checkIn.planned.state) else { return try closedPage(req, checkIn) }
+        let requested = req.query[Int.self, at: "q"].map { $0 - 1 }
+        let next = checkIn.view?.nextUnanswered ?? (checkIn.view == nil ? 0 : checkIn.definition.item.count)
+        // Going back to an answered question is fine; skipping ahead past an unanswered one is not.
+        let step = min(max(requested ?? next, 0), min(next, checkIn.stepCount - 1))
+        return try await questionPage(req, checkIn, step: step, problems: [])
+    }
+
+    static func questionPage(_ req: Request, _ checkIn: OwnCheckIn, step: Int, problems: [FieldProblem], comment: String = "") async throws -> Response {
+        let definition = checkIn.definition
+        let title = definition.purpose == .outcome ? "Before your session" : "After your session"
+        let crisis = checkIn.view?.riskAnswers.isEmpty == false
+            ? try await crisisCard(req, practiceID: checkIn.scope.practiceID, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
+            : nil
+        let isCommentStep = step >= definition.item.count
+        return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .p(.a(.href("/me"), "← Your space")),
+            .h1(.text(title)),
+            .unwrap(crisis) { $0 },
+            .p(.class("progress-label"), .id("progress-label"),
+               .text(isCommentStep ? "Last step" : "Question \(step + 1) of \(definition.item.count)")),
+            .element(named: "progress", nodes: [.attribute(named: "value", value: String(min(step, definition.item.count))),
+                                                .attribute(named: "max", value: String(definition.item.count)),
+                                                .attribute(named: "aria-labelledby", value: "progress-label")]),
+            .unwrap(problems.first) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0.message))) },
+            isCommentStep ? commentStep(req, checkIn, comment: comment) : itemStep(req, checkIn, step: step),
+            .nav(.class("check-in-nav"),
+                 .if(step > 0, .a(.href("\(checkIn.path)?q=\(step)"), "← Previous question")),
+                 .a(.href("/me"), "Finish later")),
+            .p(.class("muted"), "Your answers are saved as you go, so you can stop and come back.")
+        )
+    }
+
+    static func itemStep(_ req: Request, _ checkIn: OwnCheckIn, step: Int) -> Node<HTML.BodyContext> {
+        let definition = checkIn.definition
+        let item = definition.item[step]
+        let chosen = checkIn.answers[step]
+        func button(_ value: Double, _ label: String, _ extraClass: String) -> Node<HTML.FormContext> {
+            .button(.type(.submit), .name("answer"), .value(Scoring.format(value)),
+                    .class("answer \(extraClass)\(chosen == value ? " chosen" : "")"),
+                    .attribute(named: "aria-pressed", value: chosen == value ? "true" : "false"),
+                    .text(label))
+        }
+        return .form(.method(.post), .action(checkIn.path), .class("check-in"), .id("check-in-form"),
+            .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
+            .input(.type(.hidden), .name("q"), .value(String(step + 1))),
+            .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
+            .fieldset(
+                .element(named: "legend", nodes: [Node<HTML.FormContext>.attribute(named: "class", value: "question"), .text(item.text)]),
+                .unwrap(definition.options(for: item)) { options in
+                    .div(.class("answers"), .forEach(options) { button($0.value, $0.display, "option") })
+                },
+                .unwrap(item.range) { range in
+                    .div(.class("scale-block"),
+                         .div(.class("scale"), .forEach(Array(stride(from: range.min, through: range.max, by: range.step))) {
+                             button($0, Scoring.format($0), "point")
+                         }),
+                         .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))))
+                }
+            )
+        )
+    }
+
+    static func commentStep(_ req: Request, _ checkIn: OwnCheckIn, comment: String) -> Node<HTML.BodyContext> {
+        .form(.method(.post), .action(checkIn.path), .class("check-in stack"), .id("check-in-form"),
+            .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
+            .input(.type(.hidden), .name("finish"), .value("1")),
+            .if(checkIn.hasCommentStep, .div(.class("field"),
+                .label(.for("comment"), "Anything that didn't feel right?"),
+                .p(.class("hint"), "Optional. Your therapist reads this before your next session. Honest answers help, and nothing you say here will be held against you."),
+                .textarea(.name("comment"), .id("comment"), .rows(5), .text(comment)))),
+            .if(!checkIn.hasCommentStep, .p("That's every question.")),
+            .button(.type(.submit), .class("primary"), .text(checkIn.hasCommentStep ? "Send feedback" : "Send answers"))
+        )
+    }
+
+    struct AnswerForm: Content {
+        var q: Int?
+        var answer: String?
+        var finish: String?
+        var comment: String?
+    }
+
+    @Sendable static func answer(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(AnswerForm.self)
+        let services = req.rapport
+        let userID = try req.identity.actor.map(\.userID) ?? { throw RapportError.denied(.notSignedIn) }()
+        do {
+            let path = try await req.transaction { db -> String in
+                let checkIn = try await ownCheckIn(req, on: db)
+                if checkIn.view?.isDone == true { return checkIn.path + "/done" }
+                guard isOpen(checkIn.planned.state) else {
+                    throw RapportError.gone("This check-in has closed. Your therapist will ask how you are at your session.")
+                }
+                if form.finish != nil {
+                    _ = try await CheckIns.finish(appointmentID: checkIn.planned.sessionID, definition: checkIn.definition, comment: form.comment,
+                                                  scope: checkIn.scope, key: checkIn.key, keys: services.keys, now: services.now, on: db)
+                    return checkIn.path + "/done"
+                }
+                guard let step = form.q.map({ $0 - 1 }), let value = form.answer.flatMap(Double.init) else {
+                    throw RapportError.invalid([FieldProblem(field: "answer", message: "Please choose one of the answers.")])
+                }
+                let saved = try await CheckIns.saveAnswer(value, item: step, definition: checkIn.definition, appointmentID: checkIn.planned.sessionID,
+                                                          scope: checkIn.scope, by: userID, key: checkIn.key, keys: services.keys,
+                                                          now: services.now, on: db)
+                guard let next = saved.nextUnanswered else {
+                    // Outcome measures are done with their last tap; feedback goes on to its optional comment.
+                    if checkIn.hasCommentStep { return checkIn.path + "?q=\(checkIn.stepCount)" }
+                    _ = try await CheckIns.finish(appointmentID: checkIn.planned.sessionID, definition: checkIn.definition, comment: nil,
+                                                  scope: checkIn.scope, key: checkIn.key, keys: services.keys, now: services.now, on: db)
+                    return checkIn.path + "/done"
+                }
+                return checkIn.path + "?q=\(next + 1)"
+            }
+            return req.redirect(to: path)
+        } catch RapportError.invalid(let problems) {
+            let checkIn = try await ownCheckIn(req, on: req.db)
+            let step = form.finish != nil ? checkIn.stepCount - 1 : min(max((form.q ?? 1) - 1, 0), checkIn.stepCount - 1)
+            return try await questionPage(req, checkIn, step: step, problems: problems, comment: form.comment ?? "")
+        }
+    }
+
+    @Sendable static func done(_ req: Request) async throws -> Response {
+        let checkIn = try await ownCheckIn(req, on: req.db)
+        guard let view = checkIn.view, view.isDone else { return req.redirect(to: checkIn.path) }
+        let therapist = try await therapistFirstName(req, scope: checkIn.scope)
+        let crisis = view.hasRisk
+            ? try await crisisCard(req, practiceID: checkIn.scope.practiceID,
+                                   opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
+            : nil
+        let others = try await dueForClient(req, scope: checkIn.scope, on: req.db).filter { $0.0.sessionID != checkIn.planned.sessionID || $0.1.id != checkIn.definition.id }
+        return Layout.render("Thank you", req.page,
+            .h1("Thank you"),
+            .unwrap(crisis) { $0 },
+            .p(.class("lead"), .text(checkIn.definition.purpose == .outcome
+                ? "\(therapist) will see your answers before your session."
+                : "\(therapist) will read this before your next session. It helps to know how sessions feel to you.")),
+            .if(!others.isEmpty, .div(.class("card"),
+                .h2("Also waiting"),
+                checkInList(req, others))),
+            .p(.a(.href("/me"), "Back to your space"))
+        )
+    }
+
+    static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) throws -> Response {
+        let message = checkIn.planned.state == .notYetOpen
+            ? "This check-in opens on \(ClientPages.when(checkIn.planned.opens, req))."
+            : "This check-in has closed. Your therapist will ask how you are at your session."
+        return Layout.render("Check-in", req.page, .p(.a(.href("/me"), "← Your space")), .h1("Check-in"), .p(.text(message)))
+    }
+
+    static func therapistFirstName(_ req: Request, scope: ClientScope) async throws -> String {
+        guard let therapistID = scope.careTeam.sorted(by: { $0.uuidString < $1.uuidString }).first,
+              let therapist = try await UserRow.find(therapistID, on: req.db)
+        else { return "Your therapist" }
+        return InputRules.firstName(of: try await People(req).name(of: therapist, on: req.db))
+    }
+
+    /// The practice's crisis resources in calm words, one paragraph per line the owner wrote.
+    static func crisisCard(_ req: Request, practiceID: UUID, opening: String) async throws -> Node<HTML.BodyContext> {
+        let text = try await PracticeSettings.crisisResources(practiceID: practiceID, keys: req.rapport.keys, on: req.db)
+        return .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
+            .p(.text(opening)),
+            .forEach(text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
+    }
+
+    /// Open check-ins for the client's portal, soonest first.
+    static func dueForClient(_ req: Request, scope: ClientScope, on db: any Database) async throws -> [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)] {
+        let measures = try await CheckIns.measures(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
+        let plan = try await CheckIns.plan(clientID: scope.clientID, measures: measures, now: req.rapport.now, on: db).filter { isOpen($0.state) }
+        let sessions = try await AppointmentRow.query(on: db).filter(\.$clientID == scope.clientID).all()
+        return plan.compactMap { entry in
+            guard let definition = measures.first(where: { $0.id == entry.instrumentID }) else { return nil }
+            return (entry, definition, sessions.first { $0.id == entry.sessionID })
+        }
+    }
+
+    static func checkInList(_ req: Request, _ items: [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)]) -> Node<HTML.BodyContext> {
+        .ul(.class("plain check-ins"), .forEach(items) { entry, definition, session in
+            let when = session.map { ClientPages.when($0.startsAt, req) } ?? ""
+            let label = definition.purpose == .outcome
+                ? "Before your session on \(when): \(definition.name), \(definition.item.count) short questions"
+                : "How your session on \(when) felt: \(definition.item.count) quick ratings"
+            return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.sessionID.uuidString.lowercased())/\(definition.id)"),
+                          .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
+        })
+    }
+
+    // MARK: The therapist, in the room
+
+    static func roomContext(_ req: Request, access: ClientAccess, on db: any Database) async throws -> (PlannedCheckIn, InstrumentDefinition, CheckInView?) {
+        guard let appointmentID = access.appointmentID, let instrumentID = req.parameters.get("instrumentID"),
+              let (planned, definition) = try await CheckIns.planned(clientID: access.scope.clientID, practiceID: access.scope.practiceID,
+                                                                      appointmentID: appointmentID, instrumentID: instrumentID,
+                                                                      now: req.rapport.now, on: db)
+        else { throw RapportError.notFound }
+        let keys = req.rapport.keys
+        let key = try await keys.clientKey(for: access.scope, on: db)
+        let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: access.scope.clientID, on: db)
+            .map { try CheckIns.view($0, key: key, keys: keys) }
+        return (planned, definition, view)
+    }
+
+    @Sendable static func roomForm(_ req: Request) async throws -> Response {
+        let (planned, definition, view) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
+        return try roomPage(req, planned: planned, definition: definition, answers: view?.answers, comment: view?.comment ?? "",
+                            done: view?.isDone == true, problems: [])
+    }
+
+    static func roomPage(_ req: Request, planned: PlannedCheckIn, definition: InstrumentDefinition, answers: [Double?]?, comment: String,
+                         done: Bool, problems: [FieldProblem]) throws -> Response {
+        let access = try req.clientAccess()
+        let base = "/clients/\(access.scope.clientID.uuidString.lowercased())"
+        let title = "\(definition.name): answers given in the room"
+        return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+            .p(.a(.href("\(base)#check-ins"), "← Back to the record")),
+            .h1(.text(title)),
+            .if(done, .p(.class("notice"), "This check-in is already finished.")),
+            .if(!done, .group(
+                .p(.class("muted"), .text("For the session on \(ClientPages.when(planned.dueBy, req)). Read each question aloud and record the client's own answer.")),
+                .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.sessionID.uuidString.lowercased())/\(definition.id)"),
+                      .class("stack"),
+                    .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
+                    .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
+                                                .forEach(problems) { .p(.text($0.message)) })),
+                    .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
+                    .forEach(Array(definition.item.enumerated())) { index, item in
+                        roomItem(definition, index: index, item: item, current: answers?[safe: index] ?? nil)
+                    },
+                    .if(definition.purpose == .sessionFeedback, .div(.class("field"),
+                        .label(.for("comment"), "Anything that didn't feel right? (the client's words, optional)"),
+                        .textarea(.name("comment"), .id("comment"), .rows(4), .text(comment)))),
+                    .button(.type(.submit), .class("primary"), .text("Save and score"))
+                )
+            ))
+        )
+    }
+
+    /// One question as a group of radio buttons, with the value beside each answer for the therapist.
+    static func roomItem(_ definition: InstrumentDefinition, index: Int, item: InstrumentDefinition.Item, current: Double?) -> Node<HTML.FormContext> {
+        var choices: [(value: Double, label: String)] = []
+        if let options = definition.options(for: item) {
+            choices = options.map { ($0.value, "\(Scoring.format($0.value)) · \($0.display)") }
+        } else if let range = item.range {
+            choices = stride(from: range.min, through: range.max, by: range.step).map { ($0, Scoring.format($0)) }
+        }
+        let radios: [Node<HTML.FormContext>] = choices.map { choice in
+            .label(.class("room-option"),
+                   .input(.type(.radio), .name("item-\(item.linkId)"), .value(Scoring.format(choice.value)), .checked(current == choice.value)),
+                   .text(" \(choice.label)"))
+        }
+        return .fieldset(.class("room-item"),
+                         .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                         .div(.class("room-options"), .group(radios)))
+    }
+
+    @Sendable static func enterInRoom(_ req: Request) async throws -> Response {
+        let services = req.rapport
+        let comment = try? req.content.get(String.self, at: "comment")
+        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        do {
+            try await req.withClientRecord { db, access in
+                let (planned, definition, _) = try await roomContext(req, access: access, on: db)
+                var answers: [Double] = []
+                var problems: [FieldProblem] = []
+                for (index, item) in definition.item.enumerated() {
+                    if let value = fields["item-\(item.linkId)"].flatMap(Double.init) { answers.append(value) } else {
+                        problems.append(FieldProblem(field: "item-\(item.linkId)", message: "Question \(index + 1) still needs an answer."))
+                    }
+                }
+                guard problems.isEmpty else { throw RapportError.invalid(problems) }
+                _ = try await CheckIns.enterInRoom(answers, comment: comment, definition: definition, appointmentID: planned.sessionID,
+                                                   access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                                                   keys: services.keys, now: services.now, on: db)
+            }
+            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
+        } catch RapportError.invalid(let problems) {
+            let (planned, definition, _) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
+            let given: [Double?] = definition.item.map { fields["item-\($0.linkId)"].flatMap(Double.init) }
+            return try roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
+        }
+    }
+
+    // MARK: Measures and alerts
+
+    @Sendable static func chooseMeasures(_ req: Request) async throws -> Response {
+        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let chosen = InstrumentCatalogue.shipped.map(\.id).filter { fields["measure-\($0)"] != nil }
+        let now = req.rapport.now
+        do {
+            try await req.withClientRecord { db, access in
+                try await CheckIns.setMeasures(chosen, access: access, now: now, on: db)
+            }
+            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
+        } catch RapportError.invalid(let problems) {
+            return try await ClientPages.recordPage(req, contents: try await ClientPages.recordContents(req), drafts: [:],
+                                                    problems: ["measures-form": problems])
+        }
+    }
+
+    @Sendable static func acknowledge(_ req: Request) async throws -> Response {
+        let now = req.rapport.now
+        _ = try await req.withClientRecord { db, access in try await CheckIns.acknowledgeAlerts(access: access, now: now, on: db) }
+        return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

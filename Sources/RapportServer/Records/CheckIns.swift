@@ -1,0 +1,486 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import SQLKit
+import Vapor
+
+/// One measure answered (or being answered) for one session. Answers and comment are envelopes under the
+/// client's key; total, band and flags are numeric results kept in clear for analytics (SECURITY.md).
+final class CheckInRow: Model, @unchecked Sendable {
+    static let schema = "check_ins"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "client_id") var clientID: UUID
+    @Field(key: "appointment_id") var appointmentID: UUID
+    @Field(key: "instrument_id") var instrumentID: String
+    /// JSON array with one entry per item, `null` until answered: a check-in can be finished later.
+    @Field(key: "answers_envelope") var answersEnvelope: Data
+    @OptionalField(key: "comment_envelope") var commentEnvelope: Data?
+    @OptionalField(key: "total") var total: Double?
+    @OptionalField(key: "band") var band: String?
+    /// Comma-separated flag codes (`risk`, `alliance-concern`).
+    @Field(key: "flags") var flags: String
+    /// The therapist who typed in answers given in the room, or the client.
+    @Field(key: "entered_by") var enteredBy: UUID
+    @Field(key: "in_room") var inRoom: Bool
+    @Field(key: "started_at") var startedAt: Date
+    @OptionalField(key: "completed_at") var completedAt: Date?
+    init() {}
+}
+
+/// Which measures one client is asked, chosen by their therapist. No row: the practice's defaults.
+final class CheckInPlanRow: Model, @unchecked Sendable {
+    static let schema = "check_in_plans"
+    /// The client's id.
+    @ID(key: .id) var id: UUID?
+    /// Comma-separated instrument ids, possibly empty (no check-ins for this client).
+    @Field(key: "instruments") var instruments: String
+    @Field(key: "updated_by") var updatedBy: UUID
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+/// Raised the moment a risk item is answered above 0; open until a therapist on the care team marks it seen.
+final class RiskAlertRow: Model, @unchecked Sendable {
+    static let schema = "risk_alerts"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "client_id") var clientID: UUID
+    @Field(key: "check_in_id") var checkInID: UUID
+    @Field(key: "instrument_id") var instrumentID: String
+    @Field(key: "raised_at") var raisedAt: Date
+    @OptionalField(key: "acknowledged_at") var acknowledgedAt: Date?
+    @OptionalField(key: "acknowledged_by") var acknowledgedBy: UUID?
+    init() {}
+}
+
+/// One outbox for every notification. It holds ids and a kind, never content: whatever delivers it (email, later)
+/// says only that there is something to see in Rapport.
+final class NotificationRow: Model, @unchecked Sendable {
+    static let schema = "notification_outbox"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "recipient_id") var recipientID: UUID
+    @Field(key: "kind") var kind: String
+    @OptionalField(key: "client_id") var clientID: UUID?
+    @OptionalField(key: "subject_id") var subjectID: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "delivered_at") var deliveredAt: Date?
+    init() {}
+}
+
+/// The owner's settings: measures the practice holds a licence for, and the crisis resources clients are shown.
+final class PracticeSettingsRow: Model, @unchecked Sendable {
+    static let schema = "practice_settings"
+    /// The practice's id.
+    @ID(key: .id) var id: UUID?
+    /// Comma-separated ids of licensed measures the owner has enabled (ORS, SRS, CORE-10).
+    @Field(key: "enabled_instruments") var enabledInstruments: String
+    @OptionalField(key: "crisis_envelope") var crisisEnvelope: Data?
+    @Field(key: "updated_by") var updatedBy: UUID
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
+
+struct M0008CheckIns: AsyncMigration {
+    var name: String { "0008-check-ins" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema(CheckInRow.schema)
+            .id()
+            .field("practice_id", .uuid, .required, .references("practices", "id"))
+            .field("client_id", .uuid, .required, .references("clients", "id"))
+            .field("appointment_id", .uuid, .required, .references("appointments", "id"))
+            .field("instrument_id", .string, .required)
+            .field("answers_envelope", .data, .required)
+            .field("comment_envelope", .data)
+            .field("total", .double)
+            .field("band", .string)
+            .field("flags", .string, .required)
+            .field("entered_by", .uuid, .required, .references("users", "id"))
+            .field("in_room", .bool, .required)
+            .field("started_at", .datetime, .required)
+            .field("completed_at", .datetime)
+            // One check-in per measure per session, even if two taps race.
+            .unique(on: "appointment_id", "instrument_id")
+            .create()
+        try await database.schema(CheckInPlanRow.schema)
+            .id()
+            .field("instruments", .string, .required)
+            .field("updated_by", .uuid, .required, .references("users", "id"))
+            .field("updated_at", .datetime, .required)
+            .create()
+        try await database.schema(RiskAlertRow.schema)
+            .id()
+            .field("practice_id", .uuid, .required, .references("practices", "id"))
+            .field("client_id", .uuid, .required, .references("clients", "id"))
+            .field("check_in_id", .uuid, .required, .references("check_ins", "id"))
+            .field("instrument_id", .string, .required)
+            .field("raised_at", .datetime, .required)
+            .field("acknowledged_at", .datetime)
+            .field("acknowledged_by", .uuid, .references("users", "id"))
+            .unique(on: "check_in_id")
+            .create()
+        try await database.schema(NotificationRow.schema)
+            .id()
+            .field("practice_id", .uuid, .required, .references("practices", "id"))
+            .field("recipient_id", .uuid, .required, .references("users", "id"))
+            .field("kind", .string, .required)
+            .field("client_id", .uuid)
+            .field("subject_id", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("delivered_at", .datetime)
+            .create()
+        try await database.schema(PracticeSettingsRow.schema)
+            .id()
+            .field("enabled_instruments", .string, .required)
+            .field("crisis_envelope", .data)
+            .field("updated_by", .uuid, .required, .references("users", "id"))
+            .field("updated_at", .datetime, .required)
+            .create()
+        if let sql = database as? any SQLDatabase {
+            try await sql.create(index: "check_ins_by_client").on(CheckInRow.schema).column("client_id").column("completed_at").run()
+            try await sql.create(index: "risk_alerts_by_client").on(RiskAlertRow.schema).column("client_id").column("acknowledged_at").run()
+            try await sql.create(index: "appointments_by_client").on(AppointmentRow.schema).column("client_id").column("starts_at").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        if let sql = database as? any SQLDatabase {
+            for index in ["appointments_by_client", "risk_alerts_by_client", "check_ins_by_client"] { try await sql.drop(index: index).run() }
+        }
+        for schema in [PracticeSettingsRow.schema, NotificationRow.schema, RiskAlertRow.schema, CheckInPlanRow.schema, CheckInRow.schema] {
+            try await database.schema(schema).delete()
+        }
+    }
+}
+
+/// A check-in as pages and the API show it, answers and comment opened.
+struct CheckInView: Sendable {
+    let id: UUID
+    let appointmentID: UUID
+    let definition: InstrumentDefinition
+    let answers: [Double?]
+    let comment: String?
+    let total: Double?
+    let band: InstrumentDefinition.Band?
+    let flags: [String]
+    let inRoom: Bool
+    let startedAt: Date
+    let completedAt: Date?
+
+    var isDone: Bool { completedAt != nil }
+    var hasRisk: Bool { flags.contains(ScoreResult.riskFlag) }
+    /// The first item not yet answered, or nil when all are.
+    var nextUnanswered: Int? { answers.firstIndex { $0 == nil } }
+
+    /// "Thoughts that you would be better off dead…: Several days", for each risk item answered above 0.
+    var riskAnswers: [String] {
+        zip(definition.item, answers).compactMap { item, answer in
+            guard item.risk == true, let answer, answer > 0 else { return nil }
+            let display = definition.options(for: item)?.first { $0.value == answer }?.display ?? Scoring.format(answer)
+            return "\(item.text): \(display)"
+        }
+    }
+}
+
+/// Check-ins before sessions and feedback after them: what is due, saving answers one at a time, scoring at
+/// submission, and raising risk alerts at once. Therapist-side calls run inside `withClientRecord`; the client's own
+/// pages call these with their own client id, checked against the session.
+enum CheckIns {
+    /// Measures a client is asked when their therapist has not chosen: the two enabled by default, and feedback.
+    static let defaultMeasures = ["phq-9", "gad-7", "session-feedback"]
+    static let maximumCommentLength = 2000
+    static let riskAlertKind = "risk-alert"
+
+    // MARK: Which measures
+
+    /// The client's measures, in catalogue order, leaving out any the practice no longer has enabled.
+    static func measures(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> [InstrumentDefinition] {
+        let chosen = try await CheckInPlanRow.find(clientID, on: db).map { ids($0.instruments) } ?? defaultMeasures
+        let available = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
+        return available.filter { chosen.contains($0.id) }
+    }
+
+    static func setMeasures(_ chosen: [String], access: ClientAccess, now: Date, on db: any Database) async throws {
+        let available = try await PracticeSettings.availableMeasures(practiceID: access.scope.practiceID, on: db).map(\.id)
+        if let unknown = chosen.first(where: { !available.contains($0) }) {
+            throw RapportError.invalid([FieldProblem(field: "measures", message: "\(unknown) is not a measure this practice offers.")])
+        }
+        let row = try await CheckInPlanRow.find(access.scope.clientID, on: db) ?? CheckInPlanRow()
+        let isNew = row.id == nil
+        row.id = access.scope.clientID
+        row.instruments = available.filter { chosen.contains($0) }.joined(separator: ",")
+        row.updatedBy = access.actor.userID
+        row.updatedAt = now
+        if isNew { try await row.create(on: db) } else { try await row.update(on: db) }
+    }
+
+    // MARK: What is due
+
+    /// Every check-in the client's sessions call for, with its state now.
+    static func plan(clientID: UUID, measures: [InstrumentDefinition], now: Date, on db: any Database) async throws -> [PlannedCheckIn] {
+        let sessions = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).all().map(slot)
+        let done = try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).all()
+            .map { CheckInKey(sessionID: $0.appointmentID, instrumentID: $0.instrumentID) }
+        return CheckInSchedule.plan(sessions: sessions, measures: measures, completed: Set(done), now: now)
+    }
+
+    static func slot(_ row: AppointmentRow) throws -> SessionSlot {
+        SessionSlot(id: try row.requireID(), start: row.startsAt, minutes: row.durationMinutes, cancelled: row.cancelled,
+                    attendance: row.attendance.flatMap(Attendance.init(rawValue:)))
+    }
+
+    /// The planned check-in for one session and measure, if the client's plan calls for it.
+    static func planned(clientID: UUID, practiceID: UUID, appointmentID: UUID, instrumentID: String, now: Date,
+                        on db: any Database) async throws -> (PlannedCheckIn, InstrumentDefinition)? {
+        let measures = try await measures(clientID: clientID, practiceID: practiceID, on: db)
+        guard let definition = measures.first(where: { $0.id == instrumentID }) else { return nil }
+        let plan = try await plan(clientID: clientID, measures: [definition], now: now, on: db)
+        guard let entry = plan.first(where: { $0.sessionID == appointmentID }) else { return nil }
+        return (entry, definition)
+    }
+
+    // MARK: Answers
+
+    static func find(appointmentID: UUID, instrumentID: String, clientID: UUID, on db: any Database) async throws -> CheckInRow? {
+        try await CheckInRow.query(on: db).filter(\.$appointmentID == appointmentID).filter(\.$instrumentID == instrumentID)
+            .filter(\.$clientID == clientID).first()
+    }
+
+    static func view(_ row: CheckInRow, key: ClientDataKey, keys: KeyStore) throws -> CheckInView {
+        let id = try row.requireID()
+        guard let definition = InstrumentCatalogue.definition(id: row.instrumentID) else { throw RecordError.missingKey }
+        let json = try keys.open(row.answersEnvelope, key: key, CheckInRow.schema, "answers", row: id)
+        let answers = try JSONDecoder().decode([Double?].self, from: Data(json.utf8))
+        return CheckInView(
+            id: id, appointmentID: row.appointmentID, definition: definition, answers: answers,
+            comment: try row.commentEnvelope.map { try keys.open($0, key: key, CheckInRow.schema, "comment", row: id) },
+            total: row.total, band: row.band.flatMap { code in definition.band.first { $0.code == code } },
+            flags: ids(row.flags), inRoom: row.inRoom, startedAt: row.startedAt, completedAt: row.completedAt)
+    }
+
+    /// Saves one answer, creating the check-in on the first. A risk item answered above 0 raises the alert in the
+    /// same transaction, before the rest is answered: someone may close the page right after that question.
+    static func saveAnswer(_ value: Double, item index: Int, definition: InstrumentDefinition, appointmentID: UUID,
+                           scope: ClientScope, by userID: UUID, key: ClientDataKey, keys: KeyStore, now: Date,
+                           on db: any Database) async throws -> CheckInView {
+        guard definition.item.indices.contains(index) else {
+            throw RapportError.invalid([FieldProblem(field: "item", message: "That question isn't part of this check-in.")])
+        }
+        do {
+            try Scoring.check(value, for: definition.item[index], at: index, in: definition)
+        } catch let error as ScoringError {
+            throw RapportError.invalid([FieldProblem(field: "answer", message: error.description)])
+        }
+        let row = try await find(appointmentID: appointmentID, instrumentID: definition.id, clientID: scope.clientID, on: db)
+            ?? newRow(definition: definition, appointmentID: appointmentID, scope: scope, by: userID, inRoom: false, now: now)
+        var answers: [Double?] = row.id == nil ? Array(repeating: nil, count: definition.item.count)
+            : try view(row, key: key, keys: keys).answers
+        guard row.completedAt == nil else { throw RapportError.conflict("This check-in is already finished.") }
+        answers[index] = value
+        try await store(row, answers: answers, key: key, keys: keys, on: db)
+        if definition.item[index].risk == true, value > 0 {
+            try await raiseRiskAlert(for: row, scope: scope, now: now, on: db)
+        }
+        return try view(row, key: key, keys: keys)
+    }
+
+    /// Scores a check-in whose items are all answered and closes it. The comment is optional, and sealed.
+    static func finish(appointmentID: UUID, definition: InstrumentDefinition, comment: String?, scope: ClientScope,
+                       key: ClientDataKey, keys: KeyStore, now: Date, on db: any Database) async throws -> CheckInView {
+        guard let row = try await find(appointmentID: appointmentID, instrumentID: definition.id, clientID: scope.clientID, on: db) else {
+            throw RapportError.invalid([FieldProblem(field: "form", message: "Please answer the questions first.")])
+        }
+        let answers = try view(row, key: key, keys: keys).answers
+        return try await complete(row, answers: answers, definition: definition, comment: comment, scope: scope, key: key, keys: keys,
+                                  now: now, on: db)
+    }
+
+    /// Answers given in the room, typed in by the therapist in one go. Any answers the client had already given
+    /// are replaced by these.
+    static func enterInRoom(_ answers: [Double], comment: String?, definition: InstrumentDefinition, appointmentID: UUID,
+                            access: ClientAccess, key: ClientDataKey, keys: KeyStore, now: Date, on db: any Database) async throws -> CheckInView {
+        let row = try await find(appointmentID: appointmentID, instrumentID: definition.id, clientID: access.scope.clientID, on: db)
+            ?? newRow(definition: definition, appointmentID: appointmentID, scope: access.scope, by: access.actor.userID, inRoom: true, now: now)
+        guard row.completedAt == nil else { throw RapportError.conflict("This check-in is already finished.") }
+        row.enteredBy = access.actor.userID
+        row.inRoom = true
+        return try await complete(row, answers: answers, definition: definition, comment: comment, scope: access.scope, key: key, keys: keys,
+                                  now: now, on: db)
+    }
+
+    private static func complete(_ row: CheckInRow, answers: [Double?], definition: InstrumentDefinition, comment: String?,
+                                 scope: ClientScope, key: ClientDataKey, keys: KeyStore, now: Date, on db: any Database) async throws -> CheckInView {
+        guard row.completedAt == nil else { throw RapportError.conflict("This check-in is already finished.") }
+        guard answers.count == definition.item.count else {
+            throw RapportError.invalid([FieldProblem(field: "answers", message: ScoringError.wrongNumberOfAnswers(
+                expected: definition.item.count, got: answers.count).description)])
+        }
+        if let missing = answers.firstIndex(where: { $0 == nil }) {
+            throw RapportError.invalid([FieldProblem(field: "answers", message: "Question \(missing + 1) still needs an answer.")])
+        }
+        let given = answers.compactMap { $0 }
+        let result: ScoreResult
+        do {
+            result = try Scoring.score(definition, answers: given)
+        } catch let error as ScoringError {
+            throw RapportError.invalid([FieldProblem(field: "answers", message: error.description)])
+        }
+        let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if text.count > maximumCommentLength {
+            throw RapportError.invalid([FieldProblem(field: "comment", message: "Please keep this under \(maximumCommentLength) characters.")])
+        }
+        row.total = result.total
+        row.band = result.band?.code
+        row.flags = result.flags.joined(separator: ",")
+        row.completedAt = now
+        try await store(row, answers: answers, key: key, keys: keys, on: db)
+        if !text.isEmpty {
+            row.commentEnvelope = try keys.seal(text, key: key, CheckInRow.schema, "comment", row: try row.requireID())
+            try await row.update(on: db)
+        }
+        if result.hasRisk { try await raiseRiskAlert(for: row, scope: scope, now: now, on: db) }
+        return try view(row, key: key, keys: keys)
+    }
+
+    private static func newRow(definition: InstrumentDefinition, appointmentID: UUID, scope: ClientScope, by userID: UUID,
+                               inRoom: Bool, now: Date) -> CheckInRow {
+        let row = CheckInRow()
+        row.practiceID = scope.practiceID
+        row.clientID = scope.clientID
+        row.appointmentID = appointmentID
+        row.instrumentID = definition.id
+        row.flags = ""
+        row.enteredBy = userID
+        row.inRoom = inRoom
+        row.startedAt = now
+        return row
+    }
+
+    /// Seals the answers under the row's own id, creating the row when it is new.
+    private static func store(_ row: CheckInRow, answers: [Double?], key: ClientDataKey, keys: KeyStore, on db: any Database) async throws {
+        let isNew = row.id == nil
+        if isNew { row.id = UUID() }
+        let json = String(decoding: try JSONEncoder().encode(answers), as: UTF8.self)
+        row.answersEnvelope = try keys.seal(json, key: key, CheckInRow.schema, "answers", row: try row.requireID())
+        if isNew { try await row.create(on: db) } else { try await row.update(on: db) }
+    }
+
+    // MARK: Risk
+
+    /// One alert per check-in, and one outbox notification per therapist on the care team.
+    private static func raiseRiskAlert(for row: CheckInRow, scope: ClientScope, now: Date, on db: any Database) async throws {
+        let checkInID = try row.requireID()
+        guard try await RiskAlertRow.query(on: db).filter(\.$checkInID == checkInID).count() == 0 else { return }
+        let alert = RiskAlertRow()
+        let alertID = UUID()
+        alert.id = alertID
+        alert.practiceID = scope.practiceID
+        alert.clientID = scope.clientID
+        alert.checkInID = checkInID
+        alert.instrumentID = row.instrumentID
+        alert.raisedAt = now
+        try await alert.create(on: db)
+        for therapistID in scope.careTeam.sorted(by: { $0.uuidString < $1.uuidString }) {
+            let notification = NotificationRow()
+            notification.practiceID = scope.practiceID
+            notification.recipientID = therapistID
+            notification.kind = riskAlertKind
+            notification.clientID = scope.clientID
+            notification.subjectID = alertID
+            notification.createdAt = now
+            try await notification.create(on: db)
+        }
+    }
+
+    /// Open alerts with the check-in that raised each, newest first.
+    static func openAlerts(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [(RiskAlertRow, CheckInView)] {
+        let alerts = try await RiskAlertRow.query(on: db).filter(\.$clientID == clientID).filter(\.$acknowledgedAt == nil)
+            .sort(\.$raisedAt, .descending).all()
+        guard !alerts.isEmpty else { return [] }
+        let checkIns = try await CheckInRow.query(on: db).filter(\.$id ~~ alerts.map(\.checkInID)).all()
+        return try alerts.compactMap { alert in
+            guard let row = checkIns.first(where: { $0.id == alert.checkInID }) else { return nil }
+            return (alert, try view(row, key: key, keys: keys))
+        }
+    }
+
+    static func acknowledgeAlerts(access: ClientAccess, now: Date, on db: any Database) async throws -> Int {
+        let open = try await RiskAlertRow.query(on: db).filter(\.$clientID == access.scope.clientID).filter(\.$acknowledgedAt == nil).all()
+        for alert in open {
+            alert.acknowledgedAt = now
+            alert.acknowledgedBy = access.actor.userID
+            try await alert.update(on: db)
+        }
+        return open.count
+    }
+
+    /// Which of these clients have an open risk alert: for the caseload, in one query.
+    static func clientsWithOpenAlerts(_ clientIDs: [UUID], on db: any Database) async throws -> Set<UUID> {
+        guard !clientIDs.isEmpty else { return [] }
+        return Set(try await RiskAlertRow.query(on: db).filter(\.$clientID ~~ clientIDs).filter(\.$acknowledgedAt == nil).all().map(\.clientID))
+    }
+
+    // MARK: Results
+
+    /// Finished check-ins, oldest first.
+    static func results(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [CheckInView] {
+        try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).sort(\.$completedAt).all()
+            .map { try view($0, key: key, keys: keys) }
+    }
+
+    static func ids(_ list: String) -> [String] {
+        list.split(separator: ",").map(String.init)
+    }
+}
+
+/// The owner's settings for the practice.
+enum PracticeSettings {
+    /// Shown until the owner writes their own: where to turn now, in calm words, without assuming a country.
+    static let defaultCrisisResources = """
+        If you are in danger now, or feel you might act on thoughts of harming yourself, please call your local emergency number or go to the nearest emergency department.
+        You can also talk to someone at any hour: in the UK and Ireland, Samaritans on 116 123; in the US, call or text 988.
+        """
+    static let maximumCrisisLength = 2000
+
+    static func row(practiceID: UUID, on db: any Database) async throws -> PracticeSettingsRow? {
+        try await PracticeSettingsRow.find(practiceID, on: db)
+    }
+
+    /// The measures this practice can use: those enabled by default, and the licensed ones the owner enabled.
+    static func availableMeasures(practiceID: UUID, on db: any Database) async throws -> [InstrumentDefinition] {
+        let enabled = try await row(practiceID: practiceID, on: db).map { CheckIns.ids($0.enabledInstruments) } ?? []
+        return InstrumentCatalogue.shipped.filter { $0.enabledByDefault || enabled.contains($0.id) }
+    }
+
+    static func crisisResources(practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> String {
+        guard let envelope = try await row(practiceID: practiceID, on: db)?.crisisEnvelope else { return defaultCrisisResources }
+        let key = try await keys.practiceKey(practiceID: practiceID, on: db)
+        return try keys.open(envelope, key: key, PracticeSettingsRow.schema, "crisis_resources", row: practiceID)
+    }
+
+    static func save(enabled: [String], crisisResources: String, by owner: Actor, keys: KeyStore, now: Date, on db: any Database) async throws {
+        let licensed = InstrumentCatalogue.shipped.filter { !$0.enabledByDefault }.map(\.id)
+        var problems: [FieldProblem] = []
+        if let unknown = enabled.first(where: { !licensed.contains($0) }) {
+            problems.append(FieldProblem(field: "instruments", message: "\(unknown) is not a measure that needs enabling."))
+        }
+        let text = crisisResources.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.count > maximumCrisisLength {
+            problems.append(FieldProblem(field: "crisis_resources", message: "Please keep this under \(maximumCrisisLength) characters."))
+        }
+        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        let row = try await self.row(practiceID: owner.practiceID, on: db) ?? PracticeSettingsRow()
+        let isNew = row.id == nil
+        row.id = owner.practiceID
+        row.enabledInstruments = licensed.filter { enabled.contains($0) }.joined(separator: ",")
+        // Empty means "use Rapport's wording": clients are never shown a blank where help should be.
+        row.crisisEnvelope = text.isEmpty ? nil : try keys.seal(text, key: try await keys.practiceKey(practiceID: owner.practiceID, on: db),
+                                                                 PracticeSettingsRow.schema, "crisis_resources", row: owner.practiceID)
+        row.updatedBy = owner.userID
+        row.updatedAt = now
+        if isNew { try await row.create(on: db) } else { try await row.update(on: db) }
+    }
+}
