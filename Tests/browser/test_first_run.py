@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -55,6 +56,7 @@ class Story:
         "Marisol Quintanilla-Vey", f"Marisol.QV.{RUN}@Example.net", f"client-long-passphrase-{RUN}"))
     progress_marker: str = field(default_factory=lambda: f"MARKER-{uuid.uuid4().hex}")
     psychotherapy_marker: str = field(default_factory=lambda: f"MARKER-{uuid.uuid4().hex}")
+    feedback_marker: str = field(default_factory=lambda: f"MARKER-{uuid.uuid4().hex}")
     therapist_invitation: Optional[str] = None
     client_invitation: Optional[str] = None
     client_page: Optional[str] = None  # /clients/<uuid>
@@ -207,10 +209,96 @@ def test_09_client_sees_neither_note(browser: Browser, story: Story):
             f"On {story.client_page}, opened by the client: a therapist's note ({marker}) is shown to the client")
 
 
+# PHQ-9 answers for the check-in: item 9 ("thoughts that you would be better off dead…") is "Several days".
+PHQ9_ANSWERS = [2, 2, 1, 1, 1, 1, 1, 0, 1]  # total 10: moderate, with the risk flag
+FEEDBACK_ANSWERS = [7, 8, 6, 9]  # total 30 of 40: below 36, so worth talking about
+
+
+def book_session(browser: Browser, start: datetime, page: str) -> None:
+    """Books a 50-minute session on the client's record. Date and time inputs are set as their values (the
+    browser's own date picker differs by locale); RAPPORT_TIMEZONE is UTC in the test server."""
+    form = browser.form(page, css="form#schedule-form")
+    browser.driver.execute_script(
+        "arguments[0].querySelector('[name=date]').value = arguments[1];"
+        "arguments[0].querySelector('[name=time]').value = arguments[2];",
+        form, start.strftime("%Y-%m-%d"), start.strftime("%H:%M"))
+    browser.submit(form, {"length": "50"}, page, f"{page} after booking", browser.page_path)
+
+
+def test_09a_therapist_books_a_session_just_held_and_the_next_one(browser: Browser, story: Story):
+    browser.new_person(DESKTOP)
+    sign_in(browser, story.therapist, "two-factor sign-in", "/signin/two-factor")
+    step = usable_totp_step(after=story.therapist.totp_step)
+    form = browser.form("two-factor sign-in", field="code")
+    browser.submit(form, {"code": totp(story.therapist.totp_secret, step)}, "two-factor sign-in", "therapist home", "/clients")
+    story.therapist.totp_step = step
+    browser.go(story.client_page, "client record", story.client_page)
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    book_session(browser, now - timedelta(hours=2), "client record")
+    book_session(browser, now + timedelta(days=2), "client record")
+    past = browser.driver.find_elements(By.CSS_SELECTOR, ".session.past")
+    assert past, "On the client record: the session two hours ago is not listed under past sessions"
+
+
+def answer_check_in(browser: Browser, instrument: str, answers: list[int], page: str) -> None:
+    """From the client's home, opens the check-in for `instrument` and taps one answer per question."""
+    links = [a for a in browser.driver.find_elements(By.CSS_SELECTOR, "a.check-in-link")
+             if a.get_attribute("href").endswith("/" + instrument)]
+    if not links:
+        browser.fail("client home", f"a link a.check-in-link to the {instrument} check-in")
+    browser.click(links[0], "client home", page, re.compile(r"/me/check-ins/" + UUID_PATH + "/" + instrument))
+    for number, value in enumerate(answers, start=1):
+        label = browser.text_of("#progress-label", page, "the progress label")
+        assert f"Question {number} of {len(answers)}" in label, (
+            f"On the {page} page: expected 'Question {number} of {len(answers)}', the page says {label!r}")
+        button = browser.element(f"button.answer[value='{value}']", page, f"the answer button with value {value}")
+        browser.click(button, page, page if number < len(answers) else f"{page}, after the last answer")
+
+
+def test_09b_client_completes_phq9_on_a_phone_and_sees_where_to_find_help(browser: Browser, story: Story):
+    browser.new_person(PHONE)
+    sign_in(browser, story.client, "client home", "/me")
+    answer_check_in(browser, "phq-9", PHQ9_ANSWERS, "PHQ-9 check-in")
+    assert browser.page_path.endswith("/done"), f"After the last PHQ-9 answer: expected the thank-you page, got {browser.page_path}"
+    support = browser.element("#crisis-resources", "PHQ-9 thank-you", "the crisis resources (#crisis-resources)")
+    assert "emergency" in support.text and support.is_displayed(), (
+        f"On the PHQ-9 thank-you page: the crisis resources should say where to turn now; they say {support.text!r}")
+
+
+def test_09c_client_gives_session_feedback_with_a_comment(browser: Browser, story: Story):
+    browser.go("/me", "client home", "/me")
+    answer_check_in(browser, "session-feedback", FEEDBACK_ANSWERS, "session feedback")
+    form = browser.form("session feedback comment", field="comment")
+    browser.submit(form, {"comment": f"The ending felt rushed ({story.feedback_marker})."},
+                   "session feedback comment", "feedback thank-you", re.compile(r"/me/check-ins/.+/done"))
+    heading = browser.text_of("h1", "feedback thank-you", "a heading")
+    assert "Thank you" in heading, f"After sending feedback: expected a thank-you, the page says {heading!r}"
+
+
+def test_09d_therapist_sees_scores_feedback_and_the_risk_alert(browser: Browser, story: Story):
+    browser.new_person(DESKTOP)
+    sign_in(browser, story.therapist, "two-factor sign-in", "/signin/two-factor")
+    step = usable_totp_step(after=story.therapist.totp_step)
+    form = browser.form("two-factor sign-in", field="code")
+    browser.submit(form, {"code": totp(story.therapist.totp_secret, step)}, "two-factor sign-in", "therapist home", "/clients")
+    story.therapist.totp_step = step
+    assert shows_text(browser, "a.client-link", "Risk alert"), "On the caseload: the client's link does not show 'Risk alert'"
+    browser.go(story.client_page, "client record", story.client_page)
+    alert = browser.text_of("#risk-alerts", "client record", "the risk alert (#risk-alerts)")
+    assert "PHQ-9" in alert and "Several days" in alert, f"On the client record: the risk alert should name PHQ-9 item 9; it says {alert!r}"
+    scores = browser.text_of("table.scores", "client record", "the scores table")
+    assert "PHQ-9" in scores and "10" in scores and "Moderate" in scores, (
+        f"On the client record: expected PHQ-9 10, Moderate in the scores; the table says {scores!r}")
+    feedback = browser.text_of(".feedback", "client record", "the session feedback")
+    assert "30 of 40" in feedback and story.feedback_marker in feedback, (
+        f"On the client record: expected the feedback (30 of 40, with the comment); it says {feedback!r}")
+
+
 def confidential_strings(story: Story) -> dict[str, str]:
     needles = {
         "progress-note marker": story.progress_marker,
         "psychotherapy-note marker": story.psychotherapy_marker,
+        "feedback comment marker": story.feedback_marker,
         "client's name": story.client.name,
         "client's first name": story.client.first_name,
         "client's surname": story.client.name.split()[-1],
