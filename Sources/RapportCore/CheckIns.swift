@@ -129,27 +129,35 @@ public enum ChangeWords {
               let threshold = definition.reliableChange, let cutoff = definition.casenessCutoff
         else { return "\(name) went from \(scored(first)) to \(scored(latest)) over \(scores.count) check-ins." }
 
-        let moved = Scoring.format(abs(latest - first))
+        let gap = Scoring.roundToStep(abs(latest - first))
+        let better = definition.direction == .lowerIsBetter ? latest < first : latest > first
+        let moved = "\(Scoring.format(gap)) point\(gap == 1 ? "" : "s") \(better ? "better" : "worse")"
         var sentence = "\(name) went from \(scored(first)) to \(scored(latest)) over \(scores.count) check-ins: "
         switch result.reliableChange {
         case .improvement:
-            sentence += "a reliable improvement (a change of \(moved); \(Scoring.format(threshold)) or more counts as reliable)."
+            sentence += "a reliable improvement (\(moved); \(Scoring.format(threshold)) or more counts as reliable)."
         case .deterioration:
-            sentence += "a reliable deterioration (a change of \(moved) for the worse; \(Scoring.format(threshold)) or more counts as reliable)."
+            sentence += "a reliable deterioration (\(moved); \(Scoring.format(threshold)) or more counts as reliable)."
         case .none:
-            sentence += latest == first
+            sentence += gap == 0
                 ? "no change."
-                : "a change of \(moved), less than the \(Scoring.format(threshold)) that counts as reliable."
+                : "\(moved), less than the \(Scoring.format(threshold)) that counts as reliable."
         }
-        let side = definition.direction == .lowerIsBetter ? "at or above" : "below"
+        // Which side of the cutoff counts as clinical depends on the measure's direction.
+        let clinicalSide = definition.direction == .lowerIsBetter ? "at or above" : "below"
+        let otherSide = definition.direction == .lowerIsBetter ? "below" : "at or above"
+        let cut = Scoring.format(cutoff)
+        // Recovery is judged on this measure alone; the NHS paired PHQ-9 + GAD-7 rule is not applied here.
         if result.reliableRecovery {
-            sentence += " Reliable recovery: \(side) the clinical cutoff of \(Scoring.format(cutoff)) at the start, not now, and reliably improved."
+            sentence += " Reliable recovery on this measure: \(clinicalSide) the clinical cutoff of \(cut) at the start, \(otherSide) it now, and reliably improved."
         } else if result.recovery {
-            sentence += " Recovery: \(side) the clinical cutoff of \(Scoring.format(cutoff)) at the start, not now (the change itself is not yet reliable)."
+            sentence += " Recovery on this measure: \(clinicalSide) the clinical cutoff of \(cut) at the start, \(otherSide) it now (the change itself is not yet reliable)."
+        } else if !result.casenessBefore && result.casenessAfter {
+            sentence += " It started \(otherSide) the clinical cutoff of \(cut) and is now \(clinicalSide) it."
         } else if !result.casenessBefore {
-            sentence += " It started short of the clinical cutoff of \(Scoring.format(cutoff)), so recovery does not apply."
+            sentence += " It started \(otherSide) the clinical cutoff of \(cut), so recovery does not apply."
         } else {
-            sentence += " Still \(side) the clinical cutoff of \(Scoring.format(cutoff))."
+            sentence += " Still \(clinicalSide) the clinical cutoff of \(cut)."
         }
         return sentence
     }

@@ -67,15 +67,30 @@ import Testing
         #expect(ChangeWords.summary(phq9, scores: [17]).contains("one score so far, 17 (moderately severe)"))
         let improved = ChangeWords.summary(phq9, scores: [17, 14, 11])
         #expect(improved.contains("from 17 (moderately severe) to 11 (moderate) over 3 check-ins"))
-        #expect(improved.contains("a reliable improvement (a change of 6; 6 or more counts as reliable)"))
+        #expect(improved.contains("a reliable improvement (6 points better; 6 or more counts as reliable)"))
         #expect(improved.contains("Still at or above the clinical cutoff of 10"))
         let recovered = ChangeWords.summary(phq9, scores: [15, 8])
-        #expect(recovered.contains("Reliable recovery"))
+        #expect(recovered.contains("Reliable recovery on this measure: at or above the clinical cutoff of 10 at the start, below it now"))
         let recoveredOnly = ChangeWords.summary(phq9, scores: [11, 8])
-        #expect(recoveredOnly.contains("Recovery:") && recoveredOnly.contains("not yet reliable"))
+        #expect(recoveredOnly.contains("Recovery on this measure:") && recoveredOnly.contains("not yet reliable"))
         let worse = ChangeWords.summary(phq9, scores: [8, 15])
-        #expect(worse.contains("a reliable deterioration") && worse.contains("started short of the clinical cutoff"))
+        #expect(worse.contains("a reliable deterioration (7 points worse") && worse.contains("It started below the clinical cutoff of 10 and is now at or above it."))
         #expect(ChangeWords.summary(phq9, scores: [12, 12]).contains("no change"))
-        #expect(ChangeWords.summary(phq9, scores: [12, 9]).contains("a change of 3, less than the 6 that counts as reliable"))
+        #expect(ChangeWords.summary(phq9, scores: [12, 9]).contains("3 points better, less than the 6 that counts as reliable"))
+        #expect(ChangeWords.summary(phq9, scores: [5, 7]).contains("It started below the clinical cutoff of 10, so recovery does not apply."))
+    }
+
+    /// On ORS a higher total is better and the clinical range is below 25.
+    @Test func changeWordsFollowTheMeasuresDirection() {
+        let ors = InstrumentCatalogue.definition(id: "ors")!
+        let recovered = ChangeWords.summary(ors, scores: [18.5, 26.1])
+        #expect(recovered.contains("7.6 points better"), "\(recovered)")
+        #expect(recovered.contains("Reliable recovery on this measure: below the clinical cutoff of 25 at the start, at or above it now"))
+        let healthy = ChangeWords.summary(ors, scores: [25.1, 31.2])
+        #expect(healthy.contains("6.1 points better"), "\(healthy)")
+        #expect(healthy.contains("It started at or above the clinical cutoff of 25, so recovery does not apply."))
+        let worse = ChangeWords.summary(ors, scores: [30, 20])
+        #expect(worse.contains("10 points worse") && worse.contains("reliable deterioration"))
+        #expect(worse.contains("It started at or above the clinical cutoff of 25 and is now below it."))
     }
 }

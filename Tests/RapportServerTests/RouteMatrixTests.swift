@@ -166,6 +166,13 @@ struct Cast {
                     tokens[persona] = (try await practice.signIn(person), try await practice.signIn(person, kind: .api))
                 }
             }
+            // An open risk alert (item 9 answered by the client), so a refused "mark as seen" would show.
+            let keys = practice.app.rapport.keys
+            let riskCheckIn = try await CheckIns.saveAnswer(1, item: 8, definition: InstrumentCatalogue.definition(id: "phq-9")!,
+                                                            appointmentID: cast.appointmentID, scope: cast.scope, by: cast.client.id,
+                                                            key: try await keys.clientKey(for: cast.scope, on: practice.app.db),
+                                                            keys: keys, now: Date(), on: practice.app.db)
+            let alertID = try #require(try await RiskAlertRow.query(on: practice.app.db).first()?.requireID())
             let notesBefore = try await ProgressNoteRow.query(on: practice.app.db).count()
                 + PsychotherapyNoteRow.query(on: practice.app.db).count()
 
@@ -174,7 +181,7 @@ struct Cast {
                 let isAPI = path.hasPrefix("/api/")
                 for persona in Persona.allCases where persona != .ownTherapist {
                     let deniedBefore = try await practice.auditCount("denied")
-                    try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
+                    try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, alertID: alertID, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
                         #expect([403, 404].contains(response.status.code),
                                 "\(persona) on \(route.method) \(path) got \(response.status.code)")
                         #expect(!response.body.string.contains("private") || !path.contains("psychotherapy"))
@@ -188,7 +195,9 @@ struct Cast {
             #expect(notesAfter == notesBefore, "a refused request wrote a note")
             #expect(try await AppointmentRow.query(on: practice.app.db).count() == 1, "a refused request booked a session")
             #expect(try await AppointmentRow.query(on: practice.app.db).first()?.attendance == nil, "a refused request recorded attendance")
-            #expect(try await CheckInRow.query(on: practice.app.db).count() == 0, "a refused request entered a check-in")
+            #expect(try await CheckInRow.query(on: practice.app.db).all().map(\.id) == [riskCheckIn.id], "a refused request entered a check-in")
+            #expect(try await CheckInRow.query(on: practice.app.db).first()?.completedAt == nil, "a refused request finished a check-in")
+            #expect(try await RiskAlertRow.find(alertID, on: practice.app.db)?.acknowledgedAt == nil, "a refused request marked an alert as seen")
             #expect(try await CheckInPlanRow.query(on: practice.app.db).count() == 0, "a refused request chose measures")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
@@ -196,7 +205,7 @@ struct Cast {
                 let path = cast.concretePath(route)
                 let isAPI = path.hasPrefix("/api/")
                 let allowedBefore = try await practice.auditCount("allowed")
-                try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, token: isAPI ? tokens[.ownTherapist]!.api : tokens[.ownTherapist]!.browser, practice) { response in
+                try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, alertID: alertID, token: isAPI ? tokens[.ownTherapist]!.api : tokens[.ownTherapist]!.browser, practice) { response in
                     #expect(response.status.code < 400, "own therapist on \(route.method) \(path) got \(response.status.code)")
                 }
                 #expect(try await practice.auditCount("allowed") == allowedBefore + 1, "\(route.method) \(path) not audited")
@@ -221,8 +230,9 @@ struct Cast {
 
     /// A valid body for each kind of write, so the one person allowed gets through and everyone else is refused
     /// for who they are, not for what they sent.
-    private func validBody(_ path: String, isAPI: Bool, appointmentID: UUID) -> (json: String, form: [String: String]) {
+    private func validBody(_ path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?) -> (json: String, form: [String: String]) {
         if path.hasSuffix("/attendance") { return (#"{"attendance":"attended"}"#, ["attendance": "attended"]) }
+        if path.hasSuffix("/acknowledge") { return ("{}", ["alert-\(alertID?.uuidString.lowercased() ?? "")": "seen"]) }
         if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }
         if path.hasSuffix("/check-ins") {
             // The API enters GAD-7, so the page's PHQ-9 entry for the same session is still open.
@@ -245,9 +255,9 @@ struct Cast {
         return (#"{"body":"a note that must not be written"}"#, ["body": "a note that must not be written"])
     }
 
-    private func send(_ route: Route, path: String, isAPI: Bool, appointmentID: UUID, token: String?, _ practice: TestPractice,
+    private func send(_ route: Route, path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?, token: String?, _ practice: TestPractice,
                       _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
-        let valid = validBody(path, isAPI: isAPI, appointmentID: appointmentID)
+        let valid = validBody(path, isAPI: isAPI, appointmentID: appointmentID, alertID: alertID)
         if isAPI {
             var headers = HTTPHeaders.json(bearer: token)
             if token == nil { headers.remove(name: .authorization) }

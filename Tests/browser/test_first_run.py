@@ -287,7 +287,8 @@ def test_09d_therapist_sees_scores_feedback_and_the_risk_alert(browser: Browser,
     alert = browser.text_of("#risk-alerts", "client record", "the risk alert (#risk-alerts)")
     assert "PHQ-9" in alert and "Several days" in alert, f"On the client record: the risk alert should name PHQ-9 item 9; it says {alert!r}"
     scores = browser.text_of("table.scores", "client record", "the scores table")
-    assert "PHQ-9" in scores and "10" in scores and "Moderate" in scores, (
+    score = browser.text_of("table.scores td.score", "client record", "the latest score cell")
+    assert "PHQ-9" in scores and score == "10" and "Moderate" in scores, (
         f"On the client record: expected PHQ-9 10, Moderate in the scores; the table says {scores!r}")
     feedback = browser.text_of(".feedback", "client record", "the session feedback")
     assert "30 of 40" in feedback and story.feedback_marker in feedback, (

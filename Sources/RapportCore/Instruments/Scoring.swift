@@ -79,7 +79,7 @@ public enum Scoring {
     }
 
     /// Sums of tenths drift in binary floating point (0.1 + 0.2); totals are kept to four decimals.
-    static func roundToStep(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+    public static func roundToStep(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
 
     /// 3 rather than 3.0, 7.5 as 7.5.
     public static func format(_ value: Double) -> String {

@@ -240,7 +240,7 @@ enum ShippedInstrumentDefinitions {
  "resourceType": "Questionnaire",
  "id": "session-feedback",
  "name": "Session feedback",
- "title": "How today's session felt",
+ "title": "How the session felt",
  "version": "1",
  "purpose": "session-feedback",
  "direction": "higher-is-better",
@@ -253,7 +253,7 @@ enum ShippedInstrumentDefinitions {
    "display": "Rapport session feedback"
   }
  ],
- "prompt": "Thinking about today's session, how true is each of these for you? There are no right answers, and honest ones help most.",
+ "prompt": "Thinking about your last session, how true is each of these for you? There are no right answers, and honest ones help most.",
  "item": [
   {
    "linkId": "heard",
@@ -290,7 +290,7 @@ enum ShippedInstrumentDefinitions {
   },
   {
    "linkId": "overall",
-   "text": "Overall, today's session was right for me.",
+   "text": "Overall, the session was right for me.",
    "range": {
     "min": 0,
     "max": 10,

@@ -78,7 +78,7 @@ enum CheckInsAPI {
             },
             results: summary.results.map(result),
             risk_alerts: summary.openAlerts.map {
-                Alert(id: $0.id, check_in_id: $0.checkIn.id, instrument: $0.checkIn.definition.id, raised_at: $0.raisedAt, answers: $0.checkIn.riskAnswers)
+                Alert(id: $0.id, check_in_id: $0.checkIn.id, instrument: $0.checkIn.definition.id, raised_at: $0.raisedAt, answers: $0.evidence)
             },
             change: summary.outcomeSeries.map { definition, series in
                 let scores = series.compactMap(\.total)
@@ -112,11 +112,14 @@ enum CheckInsAPI {
                                            expected: #"{"appointment_id":"…","instrument":"phq-9","answers":[0,1,…],"comment":"optional"}"#)
         let services = req.rapport
         let view = try await req.withClientRecord { db, access in
-            guard let (_, definition) = try await CheckIns.planned(clientID: access.scope.clientID, practiceID: access.scope.practiceID,
+            guard let (planned, definition) = try await CheckIns.planned(clientID: access.scope.clientID, practiceID: access.scope.practiceID,
                                                                    appointmentID: input.appointment_id, instrumentID: input.instrument,
                                                                    now: services.now, on: db)
             else {
                 throw RapportError.notFoundWithDetail("This client has no \(input.instrument.prefix(40)) check-in for that session. GET …/check-ins lists the ones they do.")
+            }
+            guard planned.state != .notYetOpen else {
+                throw RapportError.conflict("This check-in opens at \(ISO8601DateFormatter().string(from: planned.opens)); answers can be entered from then.")
             }
             return try await CheckIns.enterInRoom(input.answers, comment: input.comment, definition: definition, appointmentID: input.appointment_id,
                                                   access: access, key: try await services.keys.clientKey(for: access.scope, on: db),

@@ -112,11 +112,19 @@ enum CheckInPages {
                     .div(.class("answers"), .forEach(options) { button($0.value, $0.display, "option") })
                 },
                 .unwrap(item.range) { range in
-                    .div(.class("scale-block"),
-                         .div(.class("scale"), .forEach(Array(stride(from: range.min, through: range.max, by: range.step))) {
-                             button($0, Scoring.format($0), "point")
-                         }),
-                         .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))))
+                    // Whole-number scales are a row of buttons; fine ones (ORS and SRS mark to 0.1) are a slider.
+                    range.step >= 1
+                        ? .div(.class("scale-block"),
+                               .div(.class("scale"), .forEach(scaleValues(range)) { button($0, Scoring.format($0), "point") }),
+                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))))
+                        : .div(.class("scale-block"),
+                               .input(.type(.range), .name("answer"), .id("answer"), .class("slider"),
+                                      .attribute(named: "min", value: Scoring.format(range.min)), .attribute(named: "max", value: Scoring.format(range.max)),
+                                      .attribute(named: "step", value: Scoring.format(range.step)),
+                                      .value(Scoring.format(chosen ?? (range.min + range.max) / 2)),
+                                      .attribute(named: "aria-label", value: item.text)),
+                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))),
+                               .button(.type(.submit), .class("primary"), .text("Next")))
                 }
             )
         )
@@ -151,7 +159,8 @@ enum CheckInPages {
                 let checkIn = try await ownCheckIn(req, on: db)
                 if checkIn.view?.isDone == true { return checkIn.path + "/done" }
                 guard isOpen(checkIn.planned.state) else {
-                    throw RapportError.gone("This check-in has closed. Your therapist will ask how you are at your session.")
+                    throw RapportError.gone(checkIn.planned.state == .notYetOpen
+                        ? "This check-in isn't open yet." : "This check-in has closed, so the answer wasn't saved.")
                 }
                 if form.finish != nil {
                     _ = try await CheckIns.finish(appointmentID: checkIn.planned.sessionID, definition: checkIn.definition, comment: form.comment,
@@ -206,7 +215,9 @@ enum CheckInPages {
     static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) throws -> Response {
         let message = checkIn.planned.state == .notYetOpen
             ? "This check-in opens on \(ClientPages.when(checkIn.planned.opens, req))."
-            : "This check-in has closed. Your therapist will ask how you are at your session."
+            : (checkIn.definition.purpose == .outcome
+                ? "This check-in has closed. Your therapist will ask how you are at your session."
+                : "This has closed. If something about that session is still on your mind, you can bring it up next time.")
         return Layout.render("Check-in", req.page, .p(.a(.href("/me"), "← Your space")), .h1("Check-in"), .p(.text(message)))
     }
 
@@ -240,7 +251,7 @@ enum CheckInPages {
         .ul(.class("plain check-ins"), .forEach(items) { entry, definition, session in
             let when = session.map { ClientPages.when($0.startsAt, req) } ?? ""
             let label = definition.purpose == .outcome
-                ? "Before your session on \(when): \(definition.name), \(definition.item.count) short questions"
+                ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
                 : "How your session on \(when) felt: \(definition.item.count) quick ratings"
             return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.sessionID.uuidString.lowercased())/\(definition.id)"),
                           .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
@@ -255,6 +266,10 @@ enum CheckInPages {
                                                                       appointmentID: appointmentID, instrumentID: instrumentID,
                                                                       now: req.rapport.now, on: db)
         else { throw RapportError.notFound }
+        // Feedback on a session that hasn't ended, or a check-in days ahead, would be answers about something else.
+        guard planned.state != .notYetOpen else {
+            throw RapportError.conflict("This check-in opens on \(ClientPages.when(planned.opens, req)); answers can be entered from then.")
+        }
         let keys = req.rapport.keys
         let key = try await keys.clientKey(for: access.scope, on: db)
         let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: access.scope.clientID, on: db)
@@ -264,13 +279,14 @@ enum CheckInPages {
 
     @Sendable static func roomForm(_ req: Request) async throws -> Response {
         let (planned, definition, view) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
-        return try roomPage(req, planned: planned, definition: definition, answers: view?.answers, comment: view?.comment ?? "",
+        return try await roomPage(req, planned: planned, definition: definition, answers: view?.answers, comment: view?.comment ?? "",
                             done: view?.isDone == true, problems: [])
     }
 
     static func roomPage(_ req: Request, planned: PlannedCheckIn, definition: InstrumentDefinition, answers: [Double?]?, comment: String,
-                         done: Bool, problems: [FieldProblem]) throws -> Response {
+                         done: Bool, problems: [FieldProblem]) async throws -> Response {
         let access = try req.clientAccess()
+        let sessionStart = try await AppointmentRow.find(planned.sessionID, on: req.db)?.startsAt ?? planned.dueBy
         let base = "/clients/\(access.scope.clientID.uuidString.lowercased())"
         let title = "\(definition.name): answers given in the room"
         return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
@@ -278,7 +294,7 @@ enum CheckInPages {
             .h1(.text(title)),
             .if(done, .p(.class("notice"), "This check-in is already finished.")),
             .if(!done, .group(
-                .p(.class("muted"), .text("For the session on \(ClientPages.when(planned.dueBy, req)). Read each question aloud and record the client's own answer.")),
+                .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(ClientPages.when(sessionStart, req)). Read each question aloud and record the client's own answer.")),
                 .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.sessionID.uuidString.lowercased())/\(definition.id)"),
                       .class("stack"),
                     .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
@@ -297,13 +313,26 @@ enum CheckInPages {
         )
     }
 
+    /// Every value of a scale, computed from the step count so 0.1 steps don't drift (0.30000000000000004).
+    static func scaleValues(_ range: InstrumentDefinition.Range) -> [Double] {
+        let count = Int(((range.max - range.min) / range.step).rounded())
+        return (0...max(count, 0)).map { Scoring.roundToStep(range.min + Double($0) * range.step) }
+    }
+
     /// One question as a group of radio buttons, with the value beside each answer for the therapist.
     static func roomItem(_ definition: InstrumentDefinition, index: Int, item: InstrumentDefinition.Item, current: Double?) -> Node<HTML.FormContext> {
         var choices: [(value: Double, label: String)] = []
         if let options = definition.options(for: item) {
             choices = options.map { ($0.value, "\(Scoring.format($0.value)) · \($0.display)") }
+        } else if let range = item.range, range.step < 1 {
+            // A mark to one decimal is typed as a number, the way it is read off a paper form.
+            return .fieldset(.class("room-item"),
+                             .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                             .input(.type(.number), .name("item-\(item.linkId)"), .attribute(named: "min", value: Scoring.format(range.min)),
+                                    .attribute(named: "max", value: Scoring.format(range.max)), .attribute(named: "step", value: Scoring.format(range.step)),
+                                    .value(current.map(Scoring.format) ?? ""), .attribute(named: "aria-label", value: item.text)))
         } else if let range = item.range {
-            choices = stride(from: range.min, through: range.max, by: range.step).map { ($0, Scoring.format($0)) }
+            choices = scaleValues(range).map { ($0, Scoring.format($0)) }
         }
         let radios: [Node<HTML.FormContext>] = choices.map { choice in
             .label(.class("room-option"),
@@ -338,7 +367,7 @@ enum CheckInPages {
         } catch RapportError.invalid(let problems) {
             let (planned, definition, _) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
             let given: [Double?] = definition.item.map { fields["item-\($0.linkId)"].flatMap(Double.init) }
-            return try roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
+            return try await roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
         }
     }
 
@@ -361,7 +390,9 @@ enum CheckInPages {
 
     @Sendable static func acknowledge(_ req: Request) async throws -> Response {
         let now = req.rapport.now
-        _ = try await req.withClientRecord { db, access in try await CheckIns.acknowledgeAlerts(access: access, now: now, on: db) }
+        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let shown = fields.keys.compactMap { $0.hasPrefix("alert-") ? UUID(uuidString: String($0.dropFirst(6))) : nil }
+        _ = try await req.withClientRecord { db, access in try await CheckIns.acknowledgeAlerts(shown, access: access, now: now, on: db) }
         return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
     }
 }

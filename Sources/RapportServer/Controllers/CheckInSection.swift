@@ -13,13 +13,7 @@ struct CheckInSummary: Sendable {
     let plan: [PlannedCheckIn]
     /// Finished check-ins, oldest first.
     let results: [CheckInView]
-    let openAlerts: [OpenAlert]
-
-    struct OpenAlert: Sendable {
-        let id: UUID
-        let raisedAt: Date
-        let checkIn: CheckInView
-    }
+    let openAlerts: [CheckIns.OpenAlert]
 
     static func load(scope: ClientScope, key: ClientDataKey, keys: KeyStore, now: Date, on db: any Database) async throws -> CheckInSummary {
         let measures = try await CheckIns.measures(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
@@ -28,8 +22,7 @@ struct CheckInSummary: Sendable {
             available: try await PracticeSettings.availableMeasures(practiceID: scope.practiceID, on: db),
             plan: try await CheckIns.plan(clientID: scope.clientID, measures: measures, now: now, on: db),
             results: try await CheckIns.results(clientID: scope.clientID, key: key, keys: keys, on: db),
-            openAlerts: try await CheckIns.openAlerts(clientID: scope.clientID, key: key, keys: keys, on: db)
-                .map { OpenAlert(id: try $0.0.requireID(), raisedAt: $0.0.raisedAt, checkIn: $0.1) })
+            openAlerts: try await CheckIns.openAlerts(clientID: scope.clientID, key: key, keys: keys, on: db))
     }
 
     /// Outcome measures with at least one score: the scores in order, for the latest score and the change.
@@ -52,6 +45,11 @@ struct CheckInSummary: Sendable {
     }
 }
 
+extension String {
+    /// "Total below 36" → "total below 36", for joining sentences.
+    var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
+}
+
 extension ClientPages {
     static func checkInSection(_ req: Request, base: String, summary: CheckInSummary, appointments: [AppointmentView],
                                problems: [String: [FieldProblem]]) -> Node<HTML.BodyContext> {
@@ -65,11 +63,16 @@ extension ClientPages {
                     .div(.class("alert-entry"),
                          .p(.strong(.text("\(alert.checkIn.definition.name), \(when(alert.raisedAt, req))")),
                             .text(alert.checkIn.isDone ? "" : " (check-in not finished)")),
-                         .ul(.forEach(alert.checkIn.riskAnswers) { .li(.text($0)) }))
+                         .ul(.forEach(alert.evidence) { .li(.text($0)) }),
+                         .p(.class("muted"), .text(alert.checkIn.inRoom
+                             ? "Entered by a therapist from answers given in the room."
+                             : "Raised the moment the client gave the answer; they were shown the practice's crisis resources.")))
                 },
-                .p("Raised the moment the answer was given. The client was shown the practice's crisis resources. Please follow your practice's risk procedure."),
+                .p("Please follow your practice's risk procedure."),
                 .form(.method(.post), .action("\(base)/risk-alerts/acknowledge"), .class("inline"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
+                      // Only the alerts on this page: one raised after it was loaded stays open.
+                      .forEach(summary.openAlerts) { .input(.type(.hidden), .name("alert-\($0.id.uuidString.lowercased())"), .value("seen")) },
                       .button(.type(.submit), .class("primary"), .text("Mark as seen"))))),
             .h2("Scores"),
             .if(summary.outcomeSeries.isEmpty, .p(.class("muted"), "No check-ins answered yet.")),
@@ -100,12 +103,15 @@ extension ClientPages {
                         .a(.class("room-link"), .href(path), "Enter answers given in the room")))
             }),
             .h2("Session feedback"),
-            .p(.class("muted"), "Rapport's own four questions (0–10 each, 40 in all). Not a validated measure: read it as the client's voice, not a score. Below 36, or any answer below 6, is marked for a conversation."),
+            .forEach(summary.measures.filter { $0.purpose == .sessionFeedback }) { definition in
+                .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
+                    + (definition.flag ?? []).map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
+            },
             .if(summary.feedback.isEmpty, .p(.class("muted"), "No feedback yet.")),
             .forEach(summary.feedback) { feedback in
                 .div(.class("card feedback\(feedback.flags.contains("alliance-concern") ? " concern" : "")"),
                      .p(.strong(.text(sessionStart[feedback.appointmentID].map { "Session of \(when($0, req))" } ?? "Session")),
-                        .text(" · \(feedback.total.map(Scoring.format) ?? "?") of 40"),
+                        .text(" · \(feedback.definition.name) \(feedback.total.map(Scoring.format) ?? "?") of \(Scoring.format(feedback.definition.totalRange.upperBound))"),
                         .if(feedback.flags.contains("alliance-concern"), .span(.class("flag"), " · worth talking about"))),
                      .p(.class("muted"), .text(zip(feedback.definition.item, feedback.answers).map { item, answer in
                          "\(item.linkId) \(answer.map(Scoring.format) ?? "–")"

@@ -50,6 +50,9 @@ final class RiskAlertRow: Model, @unchecked Sendable {
     @Field(key: "check_in_id") var checkInID: UUID
     @Field(key: "instrument_id") var instrumentID: String
     @Field(key: "raised_at") var raisedAt: Date
+    /// The risk answers as they were when the alert was raised ("item text: answer", one per line), sealed: the
+    /// evidence stays even if the answer is later changed or replaced by answers entered in the room.
+    @Field(key: "evidence_envelope") var evidenceEnvelope: Data
     @OptionalField(key: "acknowledged_at") var acknowledgedAt: Date?
     @OptionalField(key: "acknowledged_by") var acknowledgedBy: UUID?
     init() {}
@@ -118,6 +121,7 @@ struct M0008CheckIns: AsyncMigration {
             .field("check_in_id", .uuid, .required, .references("check_ins", "id"))
             .field("instrument_id", .string, .required)
             .field("raised_at", .datetime, .required)
+            .field("evidence_envelope", .data, .required)
             .field("acknowledged_at", .datetime)
             .field("acknowledged_by", .uuid, .references("users", "id"))
             .unique(on: "check_in_id")
@@ -281,10 +285,11 @@ enum CheckIns {
         guard row.completedAt == nil else { throw RapportError.conflict("This check-in is already finished.") }
         answers[index] = value
         try await store(row, answers: answers, key: key, keys: keys, on: db)
+        let saved = try view(row, key: key, keys: keys)
         if definition.item[index].risk == true, value > 0 {
-            try await raiseRiskAlert(for: row, scope: scope, now: now, on: db)
+            try await raiseRiskAlert(for: saved, scope: scope, key: key, keys: keys, now: now, on: db)
         }
-        return try view(row, key: key, keys: keys)
+        return saved
     }
 
     /// Scores a check-in whose items are all answered and closes it. The comment is optional, and sealed.
@@ -341,8 +346,9 @@ enum CheckIns {
             row.commentEnvelope = try keys.seal(text, key: key, CheckInRow.schema, "comment", row: try row.requireID())
             try await row.update(on: db)
         }
-        if result.hasRisk { try await raiseRiskAlert(for: row, scope: scope, now: now, on: db) }
-        return try view(row, key: key, keys: keys)
+        let finished = try view(row, key: key, keys: keys)
+        if result.hasRisk { try await raiseRiskAlert(for: finished, scope: scope, key: key, keys: keys, now: now, on: db) }
+        return finished
     }
 
     private static func newRow(definition: InstrumentDefinition, appointmentID: UUID, scope: ClientScope, by userID: UUID,
@@ -371,8 +377,9 @@ enum CheckIns {
     // MARK: Risk
 
     /// One alert per check-in, and one outbox notification per therapist on the care team.
-    private static func raiseRiskAlert(for row: CheckInRow, scope: ClientScope, now: Date, on db: any Database) async throws {
-        let checkInID = try row.requireID()
+    private static func raiseRiskAlert(for checkIn: CheckInView, scope: ClientScope, key: ClientDataKey, keys: KeyStore, now: Date,
+                                       on db: any Database) async throws {
+        let checkInID = checkIn.id
         guard try await RiskAlertRow.query(on: db).filter(\.$checkInID == checkInID).count() == 0 else { return }
         let alert = RiskAlertRow()
         let alertID = UUID()
@@ -380,8 +387,9 @@ enum CheckIns {
         alert.practiceID = scope.practiceID
         alert.clientID = scope.clientID
         alert.checkInID = checkInID
-        alert.instrumentID = row.instrumentID
+        alert.instrumentID = checkIn.definition.id
         alert.raisedAt = now
+        alert.evidenceEnvelope = try keys.seal(checkIn.riskAnswers.joined(separator: "\n"), key: key, RiskAlertRow.schema, "evidence", row: alertID)
         try await alert.create(on: db)
         for therapistID in scope.careTeam.sorted(by: { $0.uuidString < $1.uuidString }) {
             let notification = NotificationRow()
@@ -395,20 +403,34 @@ enum CheckIns {
         }
     }
 
+    /// An open alert as the therapist sees it: the evidence as it was when raised.
+    struct OpenAlert: Sendable {
+        let id: UUID
+        let raisedAt: Date
+        let checkIn: CheckInView
+        let evidence: [String]
+    }
+
     /// Open alerts with the check-in that raised each, newest first.
-    static func openAlerts(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [(RiskAlertRow, CheckInView)] {
+    static func openAlerts(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [OpenAlert] {
         let alerts = try await RiskAlertRow.query(on: db).filter(\.$clientID == clientID).filter(\.$acknowledgedAt == nil)
             .sort(\.$raisedAt, .descending).all()
         guard !alerts.isEmpty else { return [] }
         let checkIns = try await CheckInRow.query(on: db).filter(\.$id ~~ alerts.map(\.checkInID)).all()
         return try alerts.compactMap { alert in
             guard let row = checkIns.first(where: { $0.id == alert.checkInID }) else { return nil }
-            return (alert, try view(row, key: key, keys: keys))
+            let alertID = try alert.requireID()
+            let evidence = try keys.open(alert.evidenceEnvelope, key: key, RiskAlertRow.schema, "evidence", row: alertID)
+            return OpenAlert(id: alertID, raisedAt: alert.raisedAt, checkIn: try view(row, key: key, keys: keys),
+                             evidence: evidence.split(separator: "\n").map(String.init))
         }
     }
 
-    static func acknowledgeAlerts(access: ClientAccess, now: Date, on db: any Database) async throws -> Int {
-        let open = try await RiskAlertRow.query(on: db).filter(\.$clientID == access.scope.clientID).filter(\.$acknowledgedAt == nil).all()
+    /// Marks as seen the alerts the therapist was shown (their ids come from the page), never one raised since.
+    static func acknowledgeAlerts(_ alertIDs: [UUID], access: ClientAccess, now: Date, on db: any Database) async throws -> Int {
+        guard !alertIDs.isEmpty else { return 0 }
+        let open = try await RiskAlertRow.query(on: db).filter(\.$clientID == access.scope.clientID).filter(\.$acknowledgedAt == nil)
+            .filter(\.$id ~~ alertIDs).all()
         for alert in open {
             alert.acknowledgedAt = now
             alert.acknowledgedBy = access.actor.userID
@@ -425,9 +447,13 @@ enum CheckIns {
 
     // MARK: Results
 
-    /// Finished check-ins, oldest first.
+    /// Finished check-ins in the order of their sessions (not of entry: answers typed in later for an earlier
+    /// session still count as earlier), so "first" and "latest" mean what they say.
     static func results(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [CheckInView] {
-        try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).sort(\.$completedAt).all()
+        let starts = Dictionary(uniqueKeysWithValues: try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).all()
+            .map { (try $0.requireID(), $0.startsAt) })
+        return try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).all()
+            .sorted { (starts[$0.appointmentID] ?? .distantPast, $0.completedAt ?? .distantPast) < (starts[$1.appointmentID] ?? .distantPast, $1.completedAt ?? .distantPast) }
             .map { try view($0, key: key, keys: keys) }
     }
 
