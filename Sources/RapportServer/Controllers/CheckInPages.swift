@@ -44,8 +44,7 @@ enum CheckInPages {
               let (planned, definition) = try await CheckIns.planned(clientID: clientID, practiceID: user.practiceID, appointmentID: appointmentID,
                                                                       instrumentID: instrumentID, now: req.rapport.now, on: db)
         else { throw RapportError.notFound }
-        let team = try await CareTeamMemberRow.query(on: db).filter(\.$clientID == clientID).all().map(\.therapistID)
-        let scope = ClientScope(clientID: clientID, practiceID: user.practiceID, careTeam: Set(team))
+        let scope = try await ClientScope.load(clientID: clientID, practiceID: user.practiceID, on: db)
         let keys = req.rapport.keys
         let key = try await keys.clientKey(for: scope, on: db)
         let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: clientID, on: db)
@@ -198,7 +197,7 @@ enum CheckInPages {
             ? try await crisisCard(req, practiceID: checkIn.scope.practiceID,
                                    opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
             : nil
-        let others = try await dueForClient(req, scope: checkIn.scope, on: req.db).filter { $0.0.sessionID != checkIn.planned.sessionID || $0.1.id != checkIn.definition.id }
+        let others = try await dueForClient(req, clientID: checkIn.scope.clientID, practiceID: checkIn.scope.practiceID, on: req.db).filter { $0.0.sessionID != checkIn.planned.sessionID || $0.1.id != checkIn.definition.id }
         return Layout.render("Thank you", req.page,
             .h1("Thank you"),
             .unwrap(crisis) { $0 },
@@ -237,19 +236,20 @@ enum CheckInPages {
     }
 
     /// Open check-ins for the client's portal, soonest first.
-    static func dueForClient(_ req: Request, scope: ClientScope, on db: any Database) async throws -> [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)] {
-        let measures = try await CheckIns.measures(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
-        let plan = try await CheckIns.plan(clientID: scope.clientID, measures: measures, now: req.rapport.now, on: db).filter { isOpen($0.state) }
-        let sessions = try await AppointmentRow.query(on: db).filter(\.$clientID == scope.clientID).all()
+    static func dueForClient(_ req: Request, clientID: UUID, practiceID: UUID, on db: any Database) async throws -> [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)] {
+        let measures = try await CheckIns.measures(clientID: clientID, practiceID: practiceID, on: db)
+        let sessions = try await CheckIns.sessions(clientID: clientID, on: db)
+        let plan = CheckIns.plan(sessions: sessions, checkIns: try await CheckIns.rows(clientID: clientID, on: db), measures: measures,
+                                 now: req.rapport.now).filter { isOpen($0.state) }
         return plan.compactMap { entry in
             guard let definition = measures.first(where: { $0.id == entry.instrumentID }) else { return nil }
             return (entry, definition, sessions.first { $0.id == entry.sessionID })
         }
     }
 
-    static func checkInList(_ req: Request, _ items: [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)]) -> Node<HTML.BodyContext> {
+    static func checkInList(_ req: Request, _ items: [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)]) -> Node<HTML.BodyContext> {
         .ul(.class("plain check-ins"), .forEach(items) { entry, definition, session in
-            let when = session.map { ClientPages.when($0.startsAt, req) } ?? ""
+            let when = session.map { ClientPages.when($0.start, req) } ?? ""
             let label = definition.purpose == .outcome
                 ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
                 : "How your session on \(when) felt: \(definition.item.count) quick ratings"
@@ -347,7 +347,7 @@ enum CheckInPages {
     @Sendable static func enterInRoom(_ req: Request) async throws -> Response {
         let services = req.rapport
         let comment = try? req.content.get(String.self, at: "comment")
-        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let fields = req.formFields()
         do {
             try await req.withClientRecord { db, access in
                 let (planned, definition, _) = try await roomContext(req, access: access, on: db)
@@ -374,7 +374,7 @@ enum CheckInPages {
     // MARK: Measures and alerts
 
     @Sendable static func chooseMeasures(_ req: Request) async throws -> Response {
-        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let fields = req.formFields()
         let chosen = InstrumentCatalogue.shipped.map(\.id).filter { fields["measure-\($0)"] != nil }
         let now = req.rapport.now
         do {
@@ -390,7 +390,7 @@ enum CheckInPages {
 
     @Sendable static func acknowledge(_ req: Request) async throws -> Response {
         let now = req.rapport.now
-        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let fields = req.formFields()
         let shown = fields.keys.compactMap { $0.hasPrefix("alert-") ? UUID(uuidString: String($0.dropFirst(6))) : nil }
         _ = try await req.withClientRecord { db, access in try await CheckIns.acknowledgeAlerts(shown, access: access, now: now, on: db) }
         return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")

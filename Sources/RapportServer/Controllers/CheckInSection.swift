@@ -15,14 +15,21 @@ struct CheckInSummary: Sendable {
     let results: [CheckInView]
     let openAlerts: [CheckIns.OpenAlert]
 
-    static func load(scope: ClientScope, key: ClientDataKey, keys: KeyStore, now: Date, on db: any Database) async throws -> CheckInSummary {
-        let measures = try await CheckIns.measures(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
+    /// `sessions` are the client's sessions when the caller has them (the record page lists them anyway); each
+    /// table is read once.
+    static func load(scope: ClientScope, sessions: [SessionSlot]? = nil, key: ClientDataKey, keys: KeyStore, now: Date,
+                     on db: any Database) async throws -> CheckInSummary {
+        let available = try await PracticeSettings.availableMeasures(practiceID: scope.practiceID, on: db)
+        let measures = try await CheckIns.measures(clientID: scope.clientID, available: available, on: db)
+        let slots: [SessionSlot]
+        if let sessions { slots = sessions } else { slots = try await CheckIns.sessions(clientID: scope.clientID, on: db) }
+        let rows = try await CheckIns.rows(clientID: scope.clientID, on: db)
         return CheckInSummary(
             measures: measures,
-            available: try await PracticeSettings.availableMeasures(practiceID: scope.practiceID, on: db),
-            plan: try await CheckIns.plan(clientID: scope.clientID, measures: measures, now: now, on: db),
-            results: try await CheckIns.results(clientID: scope.clientID, key: key, keys: keys, on: db),
-            openAlerts: try await CheckIns.openAlerts(clientID: scope.clientID, key: key, keys: keys, on: db))
+            available: available,
+            plan: CheckIns.plan(sessions: slots, checkIns: rows, measures: measures, now: now),
+            results: try CheckIns.results(rows, sessions: slots, key: key, keys: keys),
+            openAlerts: try await CheckIns.openAlerts(clientID: scope.clientID, checkIns: rows, key: key, keys: keys, on: db))
     }
 
     /// Outcome measures with at least one score: the scores in order, for the latest score and the change.

@@ -66,12 +66,14 @@ enum ClientPages {
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
             // One unwrap of the client's key for the whole page.
             let key = try await keys.clientKey(for: access.scope, on: db)
+            let appointments = try await Appointments.forClient(key: key, keys: keys, on: db)
             return RecordContents(
                 name: try people.clientName(client, key: key),
                 progressNotes: try await Notes.progressNotes(access: access, key: key, keys: keys, on: db),
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, key: key, keys: keys, on: db),
-                appointments: try await Appointments.forClient(key: key, keys: keys, on: db),
-                checkIns: try await CheckInSummary.load(scope: access.scope, key: key, keys: keys, now: people.services.now, on: db))
+                appointments: appointments,
+                checkIns: try await CheckInSummary.load(scope: access.scope, sessions: appointments.map(\.slot), key: key, keys: keys,
+                                                        now: people.services.now, on: db))
         }
     }
 
@@ -268,13 +270,11 @@ enum ClientPages {
         let practice = try await people.practiceName(user.practiceID, on: req.db)
         let now = req.rapport.now
         var upcoming: [AppointmentView] = []
-        var checkIns: [(PlannedCheckIn, InstrumentDefinition, AppointmentRow?)] = []
+        var checkIns: [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)] = []
         if case .client(let clientKey) = key {
             upcoming = try await Appointments.forClient(key: clientKey, keys: req.rapport.keys, on: req.db)
                 .filter { $0.startsAt > now && !$0.cancelled }
-            let team = try await CareTeamMemberRow.query(on: req.db).filter(\.$clientID == clientKey.clientID).all().map(\.therapistID)
-            checkIns = try await CheckInPages.dueForClient(req, scope: ClientScope(clientID: clientKey.clientID, practiceID: user.practiceID,
-                                                                                    careTeam: Set(team)), on: req.db)
+            checkIns = try await CheckInPages.dueForClient(req, clientID: clientKey.clientID, practiceID: user.practiceID, on: req.db)
         }
         let support = try await CheckInPages.crisisCard(req, practiceID: user.practiceID,
                                                         opening: "If things feel like too much, you don't have to wait for your next session.")

@@ -57,7 +57,7 @@ enum SettingsPages {
 
     @Sendable static func save(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        let fields = req.formFields()
         let enabled = InstrumentCatalogue.shipped.map(\.id).filter { fields["enable-\($0)"] != nil }
         let crisis = fields["crisis_resources"] ?? ""
         let services = req.rapport

@@ -11,6 +11,10 @@ struct PageContext: Sendable {
 
 extension Request {
     var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity) }
+
+    /// A posted form's fields by name, for forms whose field names are built from ids (`measure-phq-9`, `alert-…`):
+    /// a ticked checkbox is present, an unticked one absent.
+    func formFields() -> [String: String] { (try? content.decode([String: String].self)) ?? [:] }
 }
 
 /// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).

@@ -88,6 +88,14 @@ extension Request {
     }
 }
 
+extension ClientScope {
+    /// Whose record this is and who is on its care team: what the policy decides on, read the same way everywhere.
+    static func load(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientScope {
+        let team = try await CareTeamMemberRow.query(on: db).filter(\.$clientID == clientID).all().map(\.therapistID)
+        return ClientScope(clientID: clientID, practiceID: practiceID, careTeam: Set(team))
+    }
+}
+
 struct PolicyMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard let action = request.route?.rapportAction else {
@@ -138,8 +146,7 @@ struct PolicyMiddleware: AsyncMiddleware {
               let client = try await ClientRow.find(clientID, on: request.db)
         else { try await refuse("denied:no-such-record", .notFound) }
 
-        let team = try await CareTeamMemberRow.query(on: request.db).filter(\.$clientID == clientID).all().map(\.therapistID)
-        let scope = ClientScope(clientID: clientID, practiceID: client.practiceID, careTeam: Set(team))
+        let scope = try await ClientScope.load(clientID: clientID, practiceID: client.practiceID, on: request.db)
         var resource = Resource.client(scope)
         if let noteID {
             let author: UUID?

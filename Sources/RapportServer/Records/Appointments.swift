@@ -76,6 +76,11 @@ struct AppointmentView: Sendable, Codable {
     let attendance: Attendance?
     let lateMinutes: Int?
 
+    /// The session as check-ins see it: times and attendance, nothing sealed.
+    var slot: SessionSlot {
+        SessionSlot(id: id, start: startsAt, minutes: durationMinutes, cancelled: cancelled, attendance: attendance)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, location, cancelled, attendance
         case clientID = "client_id"

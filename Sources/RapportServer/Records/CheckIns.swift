@@ -202,8 +202,12 @@ enum CheckIns {
 
     /// The client's measures, in catalogue order, leaving out any the practice no longer has enabled.
     static func measures(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> [InstrumentDefinition] {
+        try await measures(clientID: clientID, available: try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db), on: db)
+    }
+
+    /// The same, when the caller already has the practice's measures.
+    static func measures(clientID: UUID, available: [InstrumentDefinition], on db: any Database) async throws -> [InstrumentDefinition] {
         let chosen = try await CheckInPlanRow.find(clientID, on: db).map { ids($0.instruments) } ?? defaultMeasures
-        let available = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
         return available.filter { chosen.contains($0.id) }
     }
 
@@ -225,15 +229,26 @@ enum CheckIns {
 
     /// Every check-in the client's sessions call for, with its state now.
     static func plan(clientID: UUID, measures: [InstrumentDefinition], now: Date, on db: any Database) async throws -> [PlannedCheckIn] {
-        let sessions = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).all().map(slot)
-        let done = try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).all()
-            .map { CheckInKey(sessionID: $0.appointmentID, instrumentID: $0.instrumentID) }
+        plan(sessions: try await sessions(clientID: clientID, on: db), checkIns: try await rows(clientID: clientID, on: db),
+             measures: measures, now: now)
+    }
+
+    /// The plan from sessions and check-in rows the caller has already read.
+    static func plan(sessions: [SessionSlot], checkIns: [CheckInRow], measures: [InstrumentDefinition], now: Date) -> [PlannedCheckIn] {
+        let done = checkIns.filter { $0.completedAt != nil }.map { CheckInKey(sessionID: $0.appointmentID, instrumentID: $0.instrumentID) }
         return CheckInSchedule.plan(sessions: sessions, measures: measures, completed: Set(done), now: now)
     }
 
-    static func slot(_ row: AppointmentRow) throws -> SessionSlot {
-        SessionSlot(id: try row.requireID(), start: row.startsAt, minutes: row.durationMinutes, cancelled: row.cancelled,
-                    attendance: row.attendance.flatMap(Attendance.init(rawValue:)))
+    static func sessions(clientID: UUID, on db: any Database) async throws -> [SessionSlot] {
+        try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).all().map { row in
+            SessionSlot(id: try row.requireID(), start: row.startsAt, minutes: row.durationMinutes, cancelled: row.cancelled,
+                        attendance: row.attendance.flatMap(Attendance.init(rawValue:)))
+        }
+    }
+
+    /// Every check-in of the client, finished or not.
+    static func rows(clientID: UUID, on db: any Database) async throws -> [CheckInRow] {
+        try await CheckInRow.query(on: db).filter(\.$clientID == clientID).all()
     }
 
     /// The planned check-in for one session and measure, if the client's plan calls for it.
@@ -255,7 +270,7 @@ enum CheckIns {
 
     static func view(_ row: CheckInRow, key: ClientDataKey, keys: KeyStore) throws -> CheckInView {
         let id = try row.requireID()
-        guard let definition = InstrumentCatalogue.definition(id: row.instrumentID) else { throw RecordError.missingKey }
+        guard let definition = InstrumentCatalogue.definition(id: row.instrumentID) else { throw RecordError.unknownInstrument }
         let json = try keys.open(row.answersEnvelope, key: key, CheckInRow.schema, "answers", row: id)
         let answers = try JSONDecoder().decode([Double?].self, from: Data(json.utf8))
         return CheckInView(
@@ -341,11 +356,12 @@ enum CheckIns {
         row.band = result.band?.code
         row.flags = result.flags.joined(separator: ",")
         row.completedAt = now
-        try await store(row, answers: answers, key: key, keys: keys, on: db)
+        // The id is the comment's envelope context, so a new row (entered in the room) gets it before sealing.
+        if row.id == nil { row.id = UUID() }
         if !text.isEmpty {
             row.commentEnvelope = try keys.seal(text, key: key, CheckInRow.schema, "comment", row: try row.requireID())
-            try await row.update(on: db)
         }
+        try await store(row, answers: answers, key: key, keys: keys, on: db)
         let finished = try view(row, key: key, keys: keys)
         if result.hasRisk { try await raiseRiskAlert(for: finished, scope: scope, key: key, keys: keys, now: now, on: db) }
         return finished
@@ -367,8 +383,8 @@ enum CheckIns {
 
     /// Seals the answers under the row's own id, creating the row when it is new.
     private static func store(_ row: CheckInRow, answers: [Double?], key: ClientDataKey, keys: KeyStore, on db: any Database) async throws {
-        let isNew = row.id == nil
-        if isNew { row.id = UUID() }
+        let isNew = !row.$id.exists
+        if row.id == nil { row.id = UUID() }
         let json = String(decoding: try JSONEncoder().encode(answers), as: UTF8.self)
         row.answersEnvelope = try keys.seal(json, key: key, CheckInRow.schema, "answers", row: try row.requireID())
         if isNew { try await row.create(on: db) } else { try await row.update(on: db) }
@@ -412,11 +428,10 @@ enum CheckIns {
     }
 
     /// Open alerts with the check-in that raised each, newest first.
-    static func openAlerts(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [OpenAlert] {
+    /// `checkIns` are the client's check-in rows, already read by the caller.
+    static func openAlerts(clientID: UUID, checkIns: [CheckInRow], key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [OpenAlert] {
         let alerts = try await RiskAlertRow.query(on: db).filter(\.$clientID == clientID).filter(\.$acknowledgedAt == nil)
             .sort(\.$raisedAt, .descending).all()
-        guard !alerts.isEmpty else { return [] }
-        let checkIns = try await CheckInRow.query(on: db).filter(\.$id ~~ alerts.map(\.checkInID)).all()
         return try alerts.compactMap { alert in
             guard let row = checkIns.first(where: { $0.id == alert.checkInID }) else { return nil }
             let alertID = try alert.requireID()
@@ -449,12 +464,10 @@ enum CheckIns {
 
     /// Finished check-ins in the order of their sessions (not of entry: answers typed in later for an earlier
     /// session still count as earlier), so "first" and "latest" mean what they say.
-    static func results(clientID: UUID, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [CheckInView] {
-        let starts = Dictionary(uniqueKeysWithValues: try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).all()
-            .map { (try $0.requireID(), $0.startsAt) })
-        return try await CheckInRow.query(on: db).filter(\.$clientID == clientID).filter(\.$completedAt != nil).all()
-            .sorted { (starts[$0.appointmentID] ?? .distantPast, $0.completedAt ?? .distantPast) < (starts[$1.appointmentID] ?? .distantPast, $1.completedAt ?? .distantPast) }
-            .map { try view($0, key: key, keys: keys) }
+    static func results(_ checkIns: [CheckInRow], sessions: [SessionSlot], key: ClientDataKey, keys: KeyStore) throws -> [CheckInView] {
+        let starts = Dictionary(uniqueKeysWithValues: sessions.map { ($0.id, $0.start) })
+        func order(_ row: CheckInRow) -> (Date, Date) { (starts[row.appointmentID] ?? .distantPast, row.completedAt ?? .distantPast) }
+        return try checkIns.filter { $0.completedAt != nil }.sorted { order($0) < order($1) }.map { try view($0, key: key, keys: keys) }
     }
 
     static func ids(_ list: String) -> [String] {

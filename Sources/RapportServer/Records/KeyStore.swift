@@ -138,4 +138,6 @@ enum SubjectKey: Sendable {
 enum RecordError: Error {
     /// A wrapped key is missing: the database and the key files do not belong together, or a client was erased.
     case missingKey
+    /// A stored check-in names a measure this build doesn't ship: the database is from a newer or altered Rapport.
+    case unknownInstrument
 }
