@@ -17,6 +17,33 @@ public enum InputRules {
     public static let maximumPasswordLength = 128
     public static let maximumNameLength = 200
     public static let maximumNoteLength = 50_000
+    /// The longest email address SMTP allows.
+    public static let maximumEmailLength = 254
+
+    /// Whether `text` is over a limit of `maximum` characters. Characters are counted as people see them, and bytes
+    /// as they are stored: one letter followed by 100,000 combining marks is one character but 200 KB. Any text of
+    /// at most `maximum` Unicode code points passes both counts, which is what the OpenAPI document's `maxLength`
+    /// promises (JSON Schema counts code points).
+    public static func isTooLong(_ text: String, maximum: Int) -> Bool {
+        text.count > maximum || text.utf8.count > maximum * 4
+    }
+
+    /// A whole number from a query string or a form field, or nil when it is not one or lies outside `range`.
+    /// Checked before any arithmetic: `Int.min`, `Int.max` and a hundred thousand digits never reach `q - 1`.
+    public static func integer(_ raw: String?, in range: ClosedRange<Int>) -> Int? {
+        guard let raw else { return nil }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 20, let value = Int(trimmed), range.contains(value) else { return nil }
+        return value
+    }
+
+    /// A finite decimal number from a form field (an answer on a scale), or nil: never NaN, never infinite.
+    public static func decimal(_ raw: String?) -> Double? {
+        guard let raw else { return nil }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 32, let value = Double(trimmed), value.isFinite else { return nil }
+        return value
+    }
 
     /// A deliberately loose check: one "@", something either side, a dot in the domain, no spaces.
     /// Real validation is the invitation reaching the person.
@@ -26,7 +53,7 @@ public enum InputRules {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let looksRight = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
-            && !email.contains(where: { $0.isWhitespace }) && email.count <= 254
+            && !email.contains(where: { $0.isWhitespace }) && !isTooLong(email, maximum: maximumEmailLength)
         return looksRight ? nil : FieldProblem(field: field, message: "That doesn't look like an email address. Please check it, e.g. name@example.org.")
     }
 
@@ -34,7 +61,7 @@ public enum InputRules {
         if password.count < minimumPasswordLength {
             return FieldProblem(field: field, message: "Please choose a password of at least \(minimumPasswordLength) characters. A few unrelated words work well.")
         }
-        if password.count > maximumPasswordLength {
+        if isTooLong(password, maximum: maximumPasswordLength) {
             return FieldProblem(field: field, message: "Please keep your password under \(maximumPasswordLength) characters.")
         }
         return nil
@@ -43,7 +70,7 @@ public enum InputRules {
     public static func nameProblem(_ raw: String, field: String = "name", what: String = "a name") -> FieldProblem? {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty { return FieldProblem(field: field, message: "Please enter \(what).") }
-        if name.count > maximumNameLength {
+        if isTooLong(name, maximum: maximumNameLength) {
             return FieldProblem(field: field, message: "Please keep this under \(maximumNameLength) characters.")
         }
         if name.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
@@ -55,7 +82,7 @@ public enum InputRules {
     public static func noteProblem(_ raw: String, field: String = "body") -> FieldProblem? {
         let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if body.isEmpty { return FieldProblem(field: field, message: "The note is empty. Write something before saving.") }
-        if body.count > maximumNoteLength {
+        if isTooLong(body, maximum: maximumNoteLength) {
             return FieldProblem(field: field, message: "This note is longer than \(maximumNoteLength) characters. Please split it into two notes.")
         }
         return nil

@@ -28,3 +28,20 @@ extension Vault {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+extension Vault {
+    /// The bcrypt salt (16 bytes) for every password of one email address, derived from the address's blind index
+    /// under a key derived from the master key.
+    ///
+    /// Deterministic on purpose: accounts are per invitation, so one address may have accounts in several practices,
+    /// each with its own password. Sign-in computes the one hash an account with this address and password would
+    /// have and looks it up, so it costs exactly one bcrypt however many accounts share the address, and its timing
+    /// cannot tell a practice that the address has an account somewhere else.
+    public func passwordSalt(emailIndex: Data) -> Data {
+        let saltKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: masterKey.symmetricKey,
+            info: Data("rapport password salt v1".utf8),
+            outputByteCount: 32)
+        return Data(HMAC<SHA256>.authenticationCode(for: emailIndex, using: saltKey).prefix(16))
+    }
+}

@@ -91,6 +91,33 @@ import Testing
         #expect(InputRules.noteProblem("Talked about boundaries.") == nil)
         #expect(InputRules.firstName(of: "  Sam Lee ") == "Sam")
     }
+
+    /// Limits count characters and bytes; anything within the limit in code points (JSON Schema's maxLength) passes.
+    @Test func textLimitsCountBytesAsWellAsCharacters() {
+        let marks = "a" + String(repeating: "\u{0301}", count: 100_000)
+        #expect(marks.count == 1)
+        #expect(InputRules.nameProblem(marks) != nil)
+        #expect(InputRules.noteProblem("x" + String(repeating: "\u{0301}", count: 100_000)) != nil)
+        #expect(InputRules.passwordProblem("long enough " + String(repeating: "\u{0301}", count: 1_000)) != nil)
+        // 200 code points of four bytes each: exactly at the limit, accepted.
+        #expect(InputRules.nameProblem(String(repeating: "\u{1F600}", count: 200)) == nil)
+        #expect(InputRules.nameProblem(String(repeating: "\u{1F600}", count: 201)) != nil)
+        #expect(!InputRules.isTooLong(String(repeating: "é", count: 200), maximum: 200))
+    }
+
+    @Test func numbersFromOutsideAreRangeCheckedBeforeUse() {
+        #expect(InputRules.integer("3", in: 1...9) == 3)
+        #expect(InputRules.integer(" 9 ", in: 1...9) == 9)
+        for bad in ["0", "10", "-9223372036854775808", "9223372036854775807", "99999999999999999999", "1e3", "NaN", "", "3.0",
+                    String(repeating: "9", count: 100_000)] {
+            #expect(InputRules.integer(bad, in: 1...9) == nil, "\(bad.prefix(20))")
+        }
+        #expect(InputRules.integer(nil, in: 1...9) == nil)
+        #expect(InputRules.decimal("7.5") == 7.5)
+        for bad in ["NaN", "nan", "inf", "-infinity", "1e309", "", "abc", String(repeating: "9", count: 100_000)] {
+            #expect(InputRules.decimal(bad) == nil, "\(bad.prefix(20))")
+        }
+    }
 }
 
 @Suite struct ICalendarTests {

@@ -30,13 +30,15 @@ struct TestPractice {
     let clock: RapportClock
     var people: People { People(app: app) }
 
-    static func run(_ body: (TestPractice) async throws -> Void) async throws {
+    /// `adjust` changes the test configuration before the app starts (limits, timeouts).
+    static func run(adjust: (inout RapportConfiguration) -> Void = { _ in }, _ body: (TestPractice) async throws -> Void) async throws {
         let (database, schema) = TestDatabase.choice()
         let dataDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
-        let configuration = RapportConfiguration(
+        var configuration = RapportConfiguration(
             dataDirectory: dataDirectory, hostname: "127.0.0.1", port: 8080, database: database,
             passwordHashCost: 4, signInFailureLimit: 5)
+        adjust(&configuration)
         let clock = RapportClock()
         let app = try await Application.make(.testing)
         app.logger.logLevel = .error

@@ -36,11 +36,15 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 (anonymous, "/setup/\(setupToken)", ["practice_name": "", "name": "A", "email": "a@example.org", "password": "long enough password"], "practice_name"),
                 (anonymous, "/setup/\(setupToken)", ["practice_name": "P", "name": "A", "email": "not-an-email", "password": "long enough password"], "email"),
                 (anonymous, "/setup/\(setupToken)", ["practice_name": "P", "name": "A", "email": "a@example.org", "password": "short"], "password"),
-                (anonymous, "/setup/\(setupToken)", ["practice_name": "P", "name": "A", "email": cast.owner.email, "password": "long enough password"], "email"),
+                // The owner's address with the owner's own password: refused, in words only its owner can be told.
+                (anonymous, "/setup/\(setupToken)", ["practice_name": "P", "name": "A", "email": cast.owner.email, "password": TestPractice.password], "password"),
                 (owner, "/practice/invitations", ["name": "", "email": "t@example.org"], "name"),
                 (owner, "/practice/invitations", ["name": "T", "email": "t@"], "email"),
                 (therapist, "/clients/invitations", ["name": "C", "email": "c example.org"], "email"),
                 (therapist, "/clients/invitations", ["name": String(repeating: "n", count: 201), "email": "c@example.org"], "name"),
+                // One letter and 100,000 combining marks: one character on screen, 200 KB on disk.
+                (therapist, "/clients/invitations", ["name": "a" + String(repeating: "\u{0301}", count: 100_000), "email": "c@example.org"], "name"),
+                (therapist, "\(record)/progress-notes", ["body": "x" + String(repeating: "\u{0301}", count: 100_000)], "progress-body"),
                 (anonymous, "/invitations/\(invitation.token)", ["password": "short", "password_confirmation": "short"], "password"),
                 (anonymous, "/invitations/\(invitation.token)", ["password": "long enough password", "password_confirmation": "different password!"], "password_confirmation"),
                 (therapist, "\(record)/progress-notes", ["body": "   \n "], "progress-body"),
@@ -79,6 +83,7 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 (owner, "/api/v1/invitations/therapists", #"{"name":"","email":"t@example.org"}"#, 422),
                 (owner, "/api/v1/invitations/therapists", #"{"name":"T","email":42}"#, 400),
                 (therapist, "/api/v1/clients", #"{"name":"C","email":"bad"}"#, 422),
+                (therapist, "/api/v1/clients", #"{"name":"a\#(String(repeating: "\u{0301}", count: 100_000))","email":"c@example.org"}"#, 422),
                 (nil, "/api/v1/invitations/\(invitation.token)/accept", #"{"password":"short"}"#, 422),
                 (nil, "/api/v1/invitations/unknown-token/accept", #"{"password":"long enough password"}"#, 404),
                 (therapist, "\(notes)/progress-notes", #"{"body":"  "}"#, 422),
@@ -105,26 +110,55 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
         }
     }
 
-    /// Inviting an address that already has an account must not tell the inviter so; accepting it refuses,
-    /// in words meant for the address's owner.
-    @Test func invitingAnExistingAccountRevealsNothingAndAcceptingItIsRefused() async throws {
+    /// Who has an account stays secret, across practices too: practice B invites an address that is a client of
+    /// practice A and one that is new, and both invitations are accepted in exactly the same way. The address then
+    /// has two accounts, each with its own password, practice and keys, and each password signs in to its own.
+    @Test func anAddressWithAnAccountElsewhereIsAcceptedExactlyLikeANewOne() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
-            let token = try await practice.signIn(cast.otherOwner)
-            let (headers, body) = Browser(sessionToken: token).form(["name": "Someone", "email": cast.client.email])
-            var link = ""
-            try await practice.app.testing().test(.POST, "/practice/invitations", headers: headers, body: body) { response in
-                #expect(response.status == .ok)
-                let html = response.body.string
-                if let start = html.range(of: "/invitations/") {
-                    link = String(html[start.lowerBound...].prefix { $0 != "\"" && $0 != "<" })
+            let practiceB = try await practice.signIn(cast.otherTherapist, kind: .api)
+            let fresh = "someone-new@example.org"
+            var answers: [(status: UInt, keys: [String], role: String?, practiceID: String?)] = []
+            for email in [cast.client.email, fresh] {
+                var link = ""
+                try await practice.app.testing().test(.POST, "/api/v1/clients", headers: .json(bearer: practiceB),
+                                                      body: ByteBuffer(string: #"{"name":"Someone","email":"\#(email)"}"#)) { response in
+                    #expect(response.status == .created)
+                    link = (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["invitation_link"] as? String ?? ""
+                }
+                let token = String(link.split(separator: "/").last ?? "")
+                try await practice.app.testing().test(.POST, "/api/v1/invitations/\(token)/accept", headers: .json(),
+                                                      body: ByteBuffer(string: #"{"password":"practice b password"}"#)) { response in
+                    let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+                    answers.append((response.status.code, object.keys.sorted(), object["role"] as? String, object["practice_id"] as? String))
                 }
             }
+            #expect(answers.count == 2)
+            #expect(answers[0].status == 201 && answers[1].status == 201, "\(answers)")
+            #expect(answers[0].keys == answers[1].keys)
+            #expect(answers[0].role == "client" && answers[1].role == "client")
+            #expect(answers[0].practiceID?.lowercased() == cast.otherOwner.user.practiceID.uuidString.lowercased())
+
+            // Each password opens its own account, in its own practice.
+            for (password, practiceID) in [(TestPractice.password, cast.owner.user.practiceID), ("practice b password", cast.otherOwner.user.practiceID)] {
+                try await practice.app.testing().test(.POST, "/api/v1/sessions", headers: .json(),
+                                                      body: ByteBuffer(string: #"{"email":"\#(cast.client.email)","password":"\#(password)"}"#)) { response in
+                    #expect(response.status == .created)
+                    let user = (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["user"] as? [String: Any]
+                    #expect((user?["practice_id"] as? String)?.lowercased() == practiceID.uuidString.lowercased())
+                }
+            }
+            let accounts = try await UserRow.query(on: practice.app.db).filter(\.$emailIndex == cast.client.user.emailIndex).all()
+            #expect(Set(accounts.map(\.practiceID)) == [cast.owner.user.practiceID, cast.otherOwner.user.practiceID])
+
+            // The same address with the same password as an existing account is the one thing refused: only someone
+            // who already knows that account's password learns anything from it.
+            let again = try await practice.people.inviteClient(by: cast.otherTherapist.actor, name: "Someone", email: cast.client.email)
             let before = try await rowCounts(practice.app)
-            let (acceptHeaders, acceptBody) = Browser().form(["password": "a long enough password", "password_confirmation": "a long enough password"])
-            try await practice.app.testing().test(.POST, link, headers: acceptHeaders, body: acceptBody) { response in
+            let (headers, body) = Browser().form(["password": TestPractice.password, "password_confirmation": TestPractice.password])
+            try await practice.app.testing().test(.POST, "/invitations/\(again.token)", headers: headers, body: body) { response in
                 #expect(response.status == .unprocessableEntity)
-                #expect(response.body.string.contains("You already have an account with this email address"))
+                #expect(response.body.string.contains("You already use this password with this email address"))
             }
             #expect(try await rowCounts(practice.app) == before)
         }

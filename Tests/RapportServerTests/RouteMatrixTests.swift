@@ -230,7 +230,7 @@ struct Cast {
 
     /// A valid body for each kind of write, so the one person allowed gets through and everyone else is refused
     /// for who they are, not for what they sent.
-    private func validBody(_ path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?) -> (json: String, form: [String: String]) {
+    static func validBody(_ path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?) -> (json: String, form: [String: String]) {
         if path.hasSuffix("/attendance") { return (#"{"attendance":"attended"}"#, ["attendance": "attended"]) }
         if path.hasSuffix("/acknowledge") { return ("{}", ["alert-\(alertID?.uuidString.lowercased() ?? "")": "seen"]) }
         if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }
@@ -257,7 +257,7 @@ struct Cast {
 
     private func send(_ route: Route, path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?, token: String?, _ practice: TestPractice,
                       _ check: @escaping (TestingHTTPResponse) async throws -> Void) async throws {
-        let valid = validBody(path, isAPI: isAPI, appointmentID: appointmentID, alertID: alertID)
+        let valid = Self.validBody(path, isAPI: isAPI, appointmentID: appointmentID, alertID: alertID)
         if isAPI {
             var headers = HTTPHeaders.json(bearer: token)
             if token == nil { headers.remove(name: .authorization) }

@@ -97,10 +97,11 @@ public struct RapportConfiguration: Sendable {
         hostname: String? = nil,
         port: Int? = nil
     ) throws -> RapportConfiguration {
-        func number(_ key: String) throws -> Double? {
+        // Range-checked here, so that no setting can make a date or a timer overflow later.
+        func number(_ key: String, atMost maximum: Double) throws -> Double? {
             guard let raw = environment[key], !raw.isEmpty else { return nil }
-            guard let value = Double(raw), value > 0 else {
-                throw ConfigurationError(message: "\(key) must be a positive number, but it is \"\(raw)\".")
+            guard let value = Double(raw), value.isFinite, value > 0, value <= maximum else {
+                throw ConfigurationError(message: "\(key) must be a number above 0 and at most \(Int(maximum)), but it is \"\(raw.prefix(40))\".")
             }
             return value
         }
@@ -137,10 +138,10 @@ public struct RapportConfiguration: Sendable {
             database: database,
             masterKeyFile: environment["RAPPORT_MASTER_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 },
             publicBaseURL: environment["RAPPORT_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 },
-            staffIdleTimeout: try number("RAPPORT_STAFF_IDLE_MINUTES").map { $0 * 60 } ?? 15 * 60,
-            clientIdleTimeout: try number("RAPPORT_CLIENT_IDLE_MINUTES").map { $0 * 60 } ?? 30 * 60,
-            sessionLifetime: try number("RAPPORT_SESSION_HOURS").map { $0 * 3600 } ?? 12 * 3600,
-            invitationLifetime: try number("RAPPORT_INVITATION_DAYS").map { $0 * 86400 } ?? 7 * 86400,
+            staffIdleTimeout: try number("RAPPORT_STAFF_IDLE_MINUTES", atMost: 24 * 60).map { $0 * 60 } ?? 15 * 60,
+            clientIdleTimeout: try number("RAPPORT_CLIENT_IDLE_MINUTES", atMost: 24 * 60).map { $0 * 60 } ?? 30 * 60,
+            sessionLifetime: try number("RAPPORT_SESSION_HOURS", atMost: 24 * 30).map { $0 * 3600 } ?? 12 * 3600,
+            invitationLifetime: try number("RAPPORT_INVITATION_DAYS", atMost: 365).map { $0 * 86400 } ?? 7 * 86400,
             secureCookies: secure,
             timeZone: timeZone
         )

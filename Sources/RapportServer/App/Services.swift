@@ -60,6 +60,42 @@ enum Passwords {
         try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
     }
 
+    /// bcrypt with the salt the vault derives from the email's blind index (`Vault.passwordSalt`): the same address
+    /// and password always give the same hash, so sign-in finds the account by it with a single bcrypt.
+    static func keyedHash(_ password: String, salt: Data, cost: Int, on app: Application) async throws -> String {
+        let fullSalt = bcryptSalt(salt, cost: cost)
+        return try await app.threadPool.runIfActive { try Bcrypt.hash(password, salt: fullSalt) }
+    }
+
+    /// What `UserRow.passwordScheme` holds for a keyed hash at this cost. Anything else (nil: a random salt, from
+    /// before accounts were per invitation) is checked the old way once and replaced at that sign-in.
+    static func keyedScheme(cost: Int) -> String { "keyed-bcrypt-\(cost)" }
+
+    /// "$2b$12$" and the 16 salt bytes in bcrypt's own base 64 (OpenBSD `encode_base64`: its alphabet, no padding).
+    static func bcryptSalt(_ salt: Data, cost: Int) -> String {
+        let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let bytes = [UInt8](salt)
+        var encoded = ""
+        var index = 0
+        while index < bytes.count {
+            let first = bytes[index]
+            index += 1
+            encoded.append(alphabet[Int(first >> 2)])
+            var carry = (first & 0x03) << 4
+            guard index < bytes.count else { encoded.append(alphabet[Int(carry)]); break }
+            let second = bytes[index]
+            index += 1
+            encoded.append(alphabet[Int(carry | second >> 4)])
+            carry = (second & 0x0f) << 2
+            guard index < bytes.count else { encoded.append(alphabet[Int(carry)]); break }
+            let third = bytes[index]
+            index += 1
+            encoded.append(alphabet[Int(carry | third >> 6)])
+            encoded.append(alphabet[Int(third & 0x3f)])
+        }
+        return "$2b$" + (cost < 10 ? "0\(cost)" : "\(cost)") + "$" + encoded
+    }
+
     static func verify(_ password: String, hash: String, on app: Application) async throws -> Bool {
         try await app.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }
     }

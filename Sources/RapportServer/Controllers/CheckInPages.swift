@@ -59,21 +59,36 @@ enum CheckInPages {
         let checkIn = try await ownCheckIn(req, on: req.db)
         if checkIn.view?.isDone == true { return req.redirect(to: checkIn.path + "/done") }
         guard isOpen(checkIn.planned.state) else { return try closedPage(req, checkIn) }
-        let requested = req.query[Int.self, at: "q"].map { $0 - 1 }
+        // `q` comes from the address bar: range-checked as text before it becomes a step, so no value can overflow.
+        let raw = req.query[String.self, at: "q"]
+        let requested = requestedStep(raw, checkIn)
         let next = checkIn.view?.nextUnanswered ?? (checkIn.view == nil ? 0 : checkIn.definition.item.count)
         // Going back to an answered question is fine; skipping ahead past an unanswered one is not.
-        let step = min(max(requested ?? next, 0), min(next, checkIn.stepCount - 1))
+        let step = min(requested ?? next, min(next, checkIn.stepCount - 1))
+        guard raw == nil || requested != nil else {
+            return try await questionPage(req, checkIn, step: step, problems: [noSuchQuestion(checkIn)], status: .badRequest)
+        }
         return try await questionPage(req, checkIn, step: step, problems: [])
     }
 
-    static func questionPage(_ req: Request, _ checkIn: OwnCheckIn, step: Int, problems: [FieldProblem], comment: String = "") async throws -> Response {
+    /// The step (0-based) a `q` parameter names, or nil when it is missing or names no step of this check-in.
+    static func requestedStep(_ raw: String?, _ checkIn: OwnCheckIn) -> Int? {
+        InputRules.integer(raw, in: 1...checkIn.stepCount).map { $0 - 1 }
+    }
+
+    static func noSuchQuestion(_ checkIn: OwnCheckIn) -> FieldProblem {
+        FieldProblem(field: "q", message: "This check-in has questions 1 to \(checkIn.definition.item.count). Here is the next one for you.")
+    }
+
+    static func questionPage(_ req: Request, _ checkIn: OwnCheckIn, step: Int, problems: [FieldProblem], comment: String = "",
+                             status: HTTPResponseStatus? = nil) async throws -> Response {
         let definition = checkIn.definition
         let title = definition.purpose == .outcome ? "Before your session" : "After your session"
         let crisis = checkIn.view?.riskAnswers.isEmpty == false
             ? try await crisisCard(req, practiceID: checkIn.scope.practiceID, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
             : nil
         let isCommentStep = step >= definition.item.count
-        return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
+        return Layout.render(title, req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
             .p(.a(.href("/me"), "← Your space")),
             .h1(.text(title)),
             .unwrap(crisis) { $0 },
@@ -143,7 +158,8 @@ enum CheckInPages {
     }
 
     struct AnswerForm: Content {
-        var q: Int?
+        /// Text, not `Int`: it is range-checked against the check-in's questions before any arithmetic.
+        var q: String?
         var answer: String?
         var finish: String?
         var comment: String?
@@ -166,7 +182,10 @@ enum CheckInPages {
                                                   scope: checkIn.scope, key: checkIn.key, keys: services.keys, now: services.now, on: db)
                     return checkIn.path + "/done"
                 }
-                guard let step = form.q.map({ $0 - 1 }), let value = form.answer.flatMap(Double.init) else {
+                guard let step = requestedStep(form.q, checkIn), step < checkIn.definition.item.count else {
+                    throw RapportError.invalid([noSuchQuestion(checkIn)])
+                }
+                guard let value = InputRules.decimal(form.answer) else {
                     throw RapportError.invalid([FieldProblem(field: "answer", message: "Please choose one of the answers.")])
                 }
                 let saved = try await CheckIns.saveAnswer(value, item: step, definition: checkIn.definition, appointmentID: checkIn.planned.sessionID,
@@ -184,7 +203,7 @@ enum CheckInPages {
             return req.redirect(to: path)
         } catch RapportError.invalid(let problems) {
             let checkIn = try await ownCheckIn(req, on: req.db)
-            let step = form.finish != nil ? checkIn.stepCount - 1 : min(max((form.q ?? 1) - 1, 0), checkIn.stepCount - 1)
+            let step = form.finish != nil ? checkIn.stepCount - 1 : (requestedStep(form.q, checkIn) ?? 0)
             return try await questionPage(req, checkIn, step: step, problems: problems, comment: form.comment ?? "")
         }
     }
@@ -354,7 +373,7 @@ enum CheckInPages {
                 var answers: [Double] = []
                 var problems: [FieldProblem] = []
                 for (index, item) in definition.item.enumerated() {
-                    if let value = fields["item-\(item.linkId)"].flatMap(Double.init) { answers.append(value) } else {
+                    if let value = InputRules.decimal(fields["item-\(item.linkId)"]) { answers.append(value) } else {
                         problems.append(FieldProblem(field: "item-\(item.linkId)", message: "Question \(index + 1) still needs an answer."))
                     }
                 }
@@ -366,7 +385,7 @@ enum CheckInPages {
             return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
         } catch RapportError.invalid(let problems) {
             let (planned, definition, _) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
-            let given: [Double?] = definition.item.map { fields["item-\($0.linkId)"].flatMap(Double.init) }
+            let given: [Double?] = definition.item.map { InputRules.decimal(fields["item-\($0.linkId)"]) }
             return try await roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
         }
     }

@@ -15,6 +15,7 @@ enum Migrations {
         M0006AuditCheckpoints(),
         M0007Appointments(),
         M0008CheckIns(),
+        M0009AccountsPerInvitation(),
     ]
 }
 

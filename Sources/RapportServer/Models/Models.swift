@@ -32,6 +32,9 @@ final class UserRow: Model, @unchecked Sendable {
     @Field(key: "email_envelope") var emailEnvelope: Data
     @Field(key: "name_envelope") var nameEnvelope: Data
     @Field(key: "password_hash") var passwordHash: String
+    /// How `password_hash` was made: `keyed-bcrypt-<cost>` (salt derived from the email's blind index, see
+    /// `Passwords.keyedHash`), or nil for a random salt from before accounts were per invitation.
+    @OptionalField(key: "password_scheme") var passwordScheme: String?
     @OptionalField(key: "client_id") var clientID: UUID?
     @OptionalField(key: "totp_secret_envelope") var totpSecretEnvelope: Data?
     @OptionalField(key: "totp_last_step") var totpLastStep: Int64?

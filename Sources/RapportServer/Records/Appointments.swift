@@ -104,12 +104,19 @@ enum Appointments {
 
     /// Parses the practice-local date and time a therapist typed.
     static func start(date: String, time: String, in zone: TimeZone) -> Date? {
-        let dateParts = date.split(separator: "-").compactMap { Int($0) }
-        let timeParts = time.split(separator: ":").compactMap { Int($0) }
-        guard dateParts.count == 3, timeParts.count >= 2, (0...23).contains(timeParts[0]), (0...59).contains(timeParts[1]) else { return nil }
+        // Every part is range-checked before it becomes a date component: a year of Int.max must not reach Calendar.
+        let dateParts = date.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        let timeParts = time.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard dateParts.count == 3, (2...3).contains(timeParts.count),
+              let year = InputRules.integer(dateParts[0], in: 1900...9999),
+              let month = InputRules.integer(dateParts[1], in: 1...12),
+              let day = InputRules.integer(dateParts[2], in: 1...31),
+              let hour = InputRules.integer(timeParts[0], in: 0...23),
+              let minute = InputRules.integer(timeParts[1], in: 0...59)
+        else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let components = DateComponents(year: dateParts[0], month: dateParts[1], day: dateParts[2], hour: timeParts[0], minute: timeParts[1])
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)
         guard components.isValidDate(in: calendar) else { return nil }
         return calendar.date(from: components)
     }
@@ -127,7 +134,7 @@ enum Appointments {
         }
         if let problem = AppointmentRules.lengthProblem(request.lengthMinutes) { problems.append(problem) }
         let location = request.location.trimmingCharacters(in: .whitespacesAndNewlines)
-        if location.count > AppointmentRules.maximumLocationLength {
+        if InputRules.isTooLong(location, maximum: AppointmentRules.maximumLocationLength) {
             problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
         }
         guard problems.isEmpty, let start, let minutes = request.lengthMinutes else { throw RapportError.invalid(problems) }
@@ -206,7 +213,7 @@ enum CalendarFeeds {
     /// The feed behind a token: a therapist's sessions with all their clients, or a client's own sessions.
     /// Every event is titled "Session": no name, nothing clinical.
     static func calendar(token: String, services: RapportServices, on db: any Database) async throws -> String? {
-        guard token.count <= 128,
+        guard token.utf8.count <= 128,
               let feed = try await CalendarFeedRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
               let user = try await UserRow.find(feed.userID, on: db)
         else { return nil }

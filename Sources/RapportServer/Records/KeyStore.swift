@@ -93,6 +93,10 @@ struct KeyStore: Sendable {
         vault.blindIndex(email, purpose: "email")
     }
 
+    func passwordSalt(emailIndex: Data) -> Data {
+        vault.passwordSalt(emailIndex: emailIndex)
+    }
+
     /// A user's own fields are sealed under their client's key if they are a client, else under the practice key.
     func userKey(for user: UserRow, on db: any Database) async throws -> SubjectKey {
         try await subjectKey(clientID: user.clientID, practiceID: user.practiceID, on: db)

@@ -37,7 +37,7 @@ struct People: Sendable {
     }
 
     func checkSetupToken(_ token: String, on db: any Database) async throws -> SetupTokenRow {
-        guard token.count <= 128,
+        guard token.utf8.count <= 128,
               let row = try await SetupTokenRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first()
         else { throw RapportError.notFound }
         if row.usedAt != nil {
@@ -66,15 +66,15 @@ struct People: Sendable {
     func setUpPractice(token: String, _ input: SetupInput) async throws -> UserRow {
         let problems = input.problems
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
-        let passwordHash = try await Passwords.hash(input.password, cost: services.configuration.passwordHashCost, on: app)
         let emailIndex = keys.emailIndex(input.email)
+        let password = try await keyedPassword(input.password, emailIndex: emailIndex)
         let now = services.now
         return try await services.transactions.run(on: app.db) { [keys] db in
             let setup = try await checkSetupToken(token, on: db)
             guard try await OneTimeClaim.claim(SetupTokenRow.schema, id: try setup.requireID(), setting: "used_at", to: now,
                                                unlessAlready: OneTimeClaim.isNull("used_at"), on: db)
             else { throw RapportError.gone("This setup link has just been used. Sign in instead.") }
-            try await ensureEmailFree(emailIndex, on: db)
+            try await ensurePasswordUnused(password.hash, emailIndex: emailIndex, field: "password", on: db)
             let practice = PracticeRow()
             let practiceID = UUID()
             practice.id = practiceID
@@ -86,7 +86,7 @@ struct People: Sendable {
             practice.nameEnvelope = try keys.seal(clean(input.practiceName), key: practiceKey, PracticeRow.schema, "name", row: practiceID)
             try await practice.update(on: db)
             let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
-                                             email: input.email, emailIndex: emailIndex, passwordHash: passwordHash,
+                                             email: input.email, emailIndex: emailIndex, password: password,
                                              key: .practice(practiceKey), on: db)
             return owner
         }
@@ -94,14 +94,25 @@ struct People: Sendable {
 
     private func clean(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    private func ensureEmailFree(_ emailIndex: Data, on db: any Database) async throws {
-        if try await UserRow.query(on: db).filter(\.$emailIndex == emailIndex).count() > 0 {
-            throw RapportError.invalid([FieldProblem(field: "email", message: "There is already an account with this email address. Sign in instead, or use another address.")])
+    /// A password's keyed hash (one bcrypt) and the scheme it was made with.
+    private func keyedPassword(_ password: String, emailIndex: Data) async throws -> (hash: String, scheme: String) {
+        let cost = services.configuration.passwordHashCost
+        return (try await Passwords.keyedHash(password, salt: keys.passwordSalt(emailIndex: emailIndex), cost: cost, on: app),
+                Passwords.keyedScheme(cost: cost))
+    }
+
+    /// Accounts are per invitation: one email address may have accounts in several practices (or several in one),
+    /// and nothing here may say whether it does, because that would tell a practice that someone is in therapy
+    /// elsewhere. Only the same address *and the same password* as another account is refused, since sign-in
+    /// tells accounts apart by their password; only someone who already knows that password learns anything.
+    private func ensurePasswordUnused(_ hash: String, emailIndex: Data, field: String, on db: any Database) async throws {
+        if try await UserRow.query(on: db).filter(\.$emailIndex == emailIndex).filter(\.$passwordHash == hash).count() > 0 {
+            throw RapportError.invalid([FieldProblem(field: field, message: "You already use this password with this email address for another Rapport account. Please choose a different one, so each account has its own.")])
         }
     }
 
     private func createUser(role: Role, practiceID: UUID, clientID: UUID?, name: String, email: String, emailIndex: Data,
-                            passwordHash: String, key: SubjectKey, on db: any Database) async throws -> UserRow {
+                            password: (hash: String, scheme: String), key: SubjectKey, on db: any Database) async throws -> UserRow {
         let user = UserRow()
         let userID = UUID()
         user.id = userID
@@ -111,7 +122,8 @@ struct People: Sendable {
         user.emailIndex = emailIndex
         user.emailEnvelope = try keys.seal(clean(email), key: key, UserRow.schema, "email", row: userID)
         user.nameEnvelope = try keys.seal(clean(name), key: key, UserRow.schema, "name", row: userID)
-        user.passwordHash = passwordHash
+        user.passwordHash = password.hash
+        user.passwordScheme = password.scheme
         user.createdAt = services.now
         try await user.create(on: db)
         return user
@@ -256,7 +268,7 @@ struct People: Sendable {
     }
 
     func pendingInvitation(token: String, on db: any Database) async throws -> PendingInvitation {
-        guard token.count <= 128,
+        guard token.utf8.count <= 128,
               let row = try await InvitationRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
               let role = Role(rawValue: row.role)
         else { throw RapportError.notFound }
@@ -281,19 +293,21 @@ struct People: Sendable {
             problems.append(FieldProblem(field: "password_confirmation", message: "The two passwords are different. Please type the same password twice."))
         }
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
-        let passwordHash = try await Passwords.hash(password, cost: services.configuration.passwordHashCost, on: app)
+        // The invitation's blind index gives the salt; an unknown token still costs the same one bcrypt.
+        let invitationIndex = try await InvitationRow.query(on: app.db).filter(\.$tokenHash == SecureToken.hash(token)).first()?.emailIndex
+        let hashed = try await keyedPassword(password, emailIndex: invitationIndex ?? Data(count: 32))
         let now = services.now
         return try await services.transactions.run(on: app.db) { db in
             let invitation = try await pendingInvitation(token: token, on: db)
             guard try await OneTimeClaim.claim(InvitationRow.schema, id: try invitation.row.requireID(), setting: "accepted_at", to: now,
                                                unlessAlready: OneTimeClaim.isNull("accepted_at"), on: db)
             else { throw RapportError.gone("This invitation has just been used. If it was you, sign in with the email and password you chose.") }
-            if try await UserRow.query(on: db).filter(\.$emailIndex == invitation.row.emailIndex).count() > 0 {
-                throw RapportError.invalid([FieldProblem(field: "form", message: "You already have an account with this email address. Please sign in with it; if you need a second account, ask for an invitation to another address.")])
-            }
+            // The same answer whether or not the address already has an account anywhere on this server.
+            guard invitation.row.emailIndex == invitationIndex else { throw RapportError.notFound }
+            try await ensurePasswordUnused(hashed.hash, emailIndex: invitation.row.emailIndex, field: "password", on: db)
             let user = try await createUser(role: invitation.role, practiceID: invitation.row.practiceID, clientID: invitation.row.clientID,
                                             name: invitation.name, email: invitation.email, emailIndex: invitation.row.emailIndex,
-                                            passwordHash: passwordHash, key: invitation.key, on: db)
+                                            password: hashed, key: invitation.key, on: db)
             return user
         }
     }
@@ -302,13 +316,21 @@ struct People: Sendable {
 
     /// Checks email and password. Failures, locks and unknown emails all give the same answer. For staff the
     /// attempt stays counted until their code is accepted too, so a known password does not reset the guesses.
+    ///
+    /// An address may have several accounts (one per invitation): the password tells them apart. Sign-in computes
+    /// the keyed hash this address and password would have (one bcrypt) and looks it up, so the work done is the
+    /// same whether the address has no account, one, or several.
     func checkPassword(email: String, password: String) async throws -> (UserRow, SessionStage) {
         let subject = keys.emailIndex(email)
         try await SignInThrottle.claimAttempt(subject, services: services, on: app.db)
-        let user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).first()
-        let passwordOK = try await Passwords.verify(String(password.prefix(InputRules.maximumPasswordLength)),
-                                                    hash: user?.passwordHash ?? services.decoyPasswordHash, on: app)
-        guard let user, passwordOK, let role = Role(rawValue: user.role) else {
+        // Over-long input can't be anyone's password; it is hashed as empty so it costs the same and matches nothing.
+        let typed = InputRules.isTooLong(password, maximum: InputRules.maximumPasswordLength) ? "" : password
+        let keyed = try await keyedPassword(typed, emailIndex: subject)
+        var user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).filter(\.$passwordHash == keyed.hash).first()
+        if let older = try await olderPasswordCheck(typed, subject: subject, keyed: keyed), user == nil {
+            user = older
+        }
+        guard let user, let role = Role(rawValue: user.role) else {
             throw RapportError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
         }
         let stage: SessionStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
@@ -316,6 +338,24 @@ struct People: Sendable {
             try await services.transactions.run(on: app.db) { db in try await SignInThrottle.reset(subject, on: db) }
         }
         return (user, stage)
+    }
+
+    /// Accounts whose hash predates the keyed scheme are checked the old way (a second bcrypt, against this
+    /// address's older account or a decoy, so timing says nothing about which) and move to the keyed hash at their
+    /// first sign-in. Once no older hash is left anywhere, sign-in skips this: the check is on the whole table,
+    /// never on one address.
+    private func olderPasswordCheck(_ typed: String, subject: Data, keyed: (hash: String, scheme: String)) async throws -> UserRow? {
+        let older = UserRow.query(on: app.db).group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
+        guard try await older.count() > 0 else { return nil }
+        let candidate = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject)
+            .group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
+            .sort(\.$createdAt, .descending).first()
+        let matches = try await Passwords.verify(typed, hash: candidate?.passwordHash ?? services.decoyPasswordHash, on: app)
+        guard matches, let candidate else { return nil }
+        candidate.passwordHash = keyed.hash
+        candidate.passwordScheme = keyed.scheme
+        try await services.transactions.run(on: app.db) { db in try await candidate.update(on: db) }
+        return candidate
     }
 
     /// Starts (or restarts) two-factor enrolment: a fresh secret, stored sealed until the first code confirms it.

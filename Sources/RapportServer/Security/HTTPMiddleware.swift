@@ -49,7 +49,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let existing = request.cookies[CSRF.cookieName]?.string
-        let valid = existing.flatMap { $0.count >= 32 && $0.count <= 64 ? $0 : nil }
+        let valid = existing.flatMap { (32...64).contains($0.utf8.count) ? $0 : nil }
         let token = valid ?? SecureToken.generate()
         request.storage[CSRFTokenKey.self] = token
 

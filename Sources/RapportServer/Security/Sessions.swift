@@ -95,7 +95,7 @@ enum SessionStore {
 
     /// Finds the live session behind a token, or nil. Expired sessions (idle or past their lifetime) are deleted.
     static func resolve(token: String, services: RapportServices, on db: any Database) async throws -> Identity? {
-        guard !token.isEmpty, token.count <= 128 else { return nil }
+        guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         guard let session = try await SessionRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first() else {
             return nil
         }
