@@ -318,3 +318,46 @@ import VaporTesting
         }
     }
 }
+
+/// Signed-out requests must not write without limit (issue 7, point 3).
+@Suite struct SignedOutTrafficTests {
+    @Test func refusalsToNobodyAreCountedNotAuditedAndEachAddressHasABudget() async throws {
+        try await TestPractice.run(adjust: { $0.signedOutRequestsPerMinute = 40 }) { practice in
+            let cast = try await Cast.assemble(practice)
+            let auditBefore = try await practice.auditCount()
+            let record = "/api/v1/clients/\(cast.clientID.uuidString.lowercased())"
+            var statuses: [UInt: Int] = [:]
+            for index in 0..<200 {
+                let path = index.isMultiple(of: 2) ? record : "/clients/\(cast.clientID.uuidString.lowercased())"
+                try await practice.app.testing().test(.GET, path) { statuses[$0.status.code, default: 0] += 1 }
+            }
+            // 40 at once, plus what refills (40 a minute) while the loop runs.
+            let answered = statuses[403] ?? 0
+            #expect((40...50).contains(answered), "\(statuses)")
+            #expect(answered + (statuses[429] ?? 0) == 200, "\(statuses)")
+            #expect(try await practice.auditCount() == auditBefore, "signed-out refusals wrote audit rows")
+            #expect(practice.app.rapport.signedOutTraffic.totals == (refused: answered, throttled: 200 - answered))
+            // Sign-in attempts from that address wait too, before any password is checked or any row written.
+            let throttleRows = try await SignInThrottleRow.query(on: practice.app.db).count()
+            try await practice.app.testing().test(.POST, "/api/v1/sessions", headers: .json(),
+                                                  body: ByteBuffer(string: #"{"email":"x@example.org","password":"a long enough password"}"#)) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers.first(name: .retryAfter) == "60")
+                #expect(response.headers.first(name: .contentType) == "application/problem+json")
+            }
+            #expect(try await SignInThrottleRow.query(on: practice.app.db).count() == throttleRows)
+            // The budget refills: a minute later the address is answered again.
+            practice.clock.advance(by: 61)
+            try await practice.app.testing().test(.GET, record) { #expect($0.status == .forbidden) }
+            // Someone signed in is never throttled by it, and their refusals stay audited one by one.
+            let browser = Browser(sessionToken: try await practice.signIn(cast.colleague))
+            let deniedBefore = try await practice.auditCount("denied")
+            for _ in 0..<60 {
+                try await practice.app.testing().test(.GET, "/clients/\(cast.clientID.uuidString.lowercased())", headers: browser.headers) {
+                    #expect($0.status == .notFound)
+                }
+            }
+            #expect(try await practice.auditCount("denied") == deniedBefore + 60)
+        }
+    }
+}

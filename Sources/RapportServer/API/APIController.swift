@@ -8,13 +8,14 @@ import Vapor
 enum APIController {
     static func register(_ api: any RoutesBuilder) {
         api.get("openapi.json", action: .usePublicPage, use: openAPI)
-        api.post("setup", action: .usePublicPage, use: setup)
-        api.post("sessions", action: .usePublicPage, use: signIn)
+        let budgeted = api.grouped(SignedOutBudgetMiddleware())
+        budgeted.post("setup", action: .usePublicPage, use: setup)
+        budgeted.post("sessions", action: .usePublicPage, use: signIn)
         api.delete("sessions", "current", action: .completeSignIn, use: signOut)
         api.get("me", action: .useOwnAccount, use: me)
         api.post("invitations", "therapists", action: .inviteTherapist, use: inviteTherapist)
-        api.get("invitations", ":token", action: .usePublicPage, use: invitation)
-        api.post("invitations", ":token", "accept", action: .usePublicPage, use: acceptInvitation)
+        budgeted.get("invitations", ":token", action: .usePublicPage, use: invitation)
+        budgeted.post("invitations", ":token", "accept", action: .usePublicPage, use: acceptInvitation)
         api.get("clients", action: .viewCaseload, use: caseload)
         api.post("clients", action: .inviteClient, use: inviteClient)
         api.get("clients", ":clientID", action: .viewClientRecord, use: client)

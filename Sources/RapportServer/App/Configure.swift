@@ -29,7 +29,8 @@ public enum RapportApp {
             keys: KeyStore(vault: Vault(masterKey: key)),
             transactions: TransactionRunner(queue: configuration.database.isSQLite ? WriteQueue() : nil),
             clock: clock,
-            decoyPasswordHash: decoy)
+            decoyPasswordHash: decoy,
+            signedOutTraffic: SignedOutTraffic(perMinute: configuration.signedOutRequestsPerMinute))
 
         app.http.server.configuration.hostname = configuration.hostname
         app.http.server.configuration.port = configuration.port

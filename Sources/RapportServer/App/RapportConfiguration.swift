@@ -37,6 +37,12 @@ public struct RapportConfiguration: Sendable {
     public var secureCookies: Bool
     /// The practice's time zone: session times are entered and shown in it (feeds carry UTC).
     public var timeZone: TimeZone
+    /// Signed-out requests that make the server work (refusals, sign-in attempts, token look-ups) allowed per
+    /// address and minute before it answers 429.
+    public var signedOutRequestsPerMinute: Int
+    /// Behind a reverse proxy every request comes from the proxy's address: then the client's address is the last
+    /// one in `X-Forwarded-For`, which the proxy appends. Off by default, because anyone can send that header.
+    public var behindProxy: Bool
 
     public static let minimumPasswordHashCost = 12
 
@@ -56,9 +62,13 @@ public struct RapportConfiguration: Sendable {
         signInFailureLimit: Int = 5,
         signInLockout: TimeInterval = 15 * 60,
         secureCookies: Bool? = nil,
-        timeZone: TimeZone = .current
+        timeZone: TimeZone = .current,
+        signedOutRequestsPerMinute: Int = 120,
+        behindProxy: Bool = false
     ) {
         self.timeZone = timeZone
+        self.signedOutRequestsPerMinute = signedOutRequestsPerMinute
+        self.behindProxy = behindProxy
         self.dataDirectory = dataDirectory
         self.hostname = hostname
         self.port = port
@@ -131,6 +141,8 @@ public struct RapportConfiguration: Sendable {
         if let raw = environment["RAPPORT_SECURE_COOKIES"], !raw.isEmpty {
             secure = ["1", "true", "yes"].contains(raw.lowercased())
         }
+        let signedOutBudget = try number("RAPPORT_SIGNED_OUT_REQUESTS_PER_MINUTE", atMost: 1_000_000).map { Int($0) } ?? 120
+        let behindProxy = environment["RAPPORT_BEHIND_PROXY"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         return RapportConfiguration(
             dataDirectory: dataDir,
             hostname: hostname ?? environment["RAPPORT_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
@@ -143,7 +155,9 @@ public struct RapportConfiguration: Sendable {
             sessionLifetime: try number("RAPPORT_SESSION_HOURS", atMost: 24 * 30).map { $0 * 3600 } ?? 12 * 3600,
             invitationLifetime: try number("RAPPORT_INVITATION_DAYS", atMost: 365).map { $0 * 86400 } ?? 7 * 86400,
             secureCookies: secure,
-            timeZone: timeZone
+            timeZone: timeZone,
+            signedOutRequestsPerMinute: signedOutBudget,
+            behindProxy: behindProxy
         )
     }
 }

@@ -13,6 +13,7 @@ struct RapportServices: Sendable {
     /// A hash of a random password, checked when an email has no account so that a wrong email takes as long
     /// as a wrong password and the response time does not reveal who has an account.
     let decoyPasswordHash: String
+    let signedOutTraffic: SignedOutTraffic
 
     var now: Date { clock.now() }
 }
@@ -47,6 +48,25 @@ extension Application {
 
 extension Request {
     var rapport: RapportServices { application.rapport }
+
+    /// Where the request came from, for per-address budgets: the socket's peer, or behind a proxy the address the
+    /// proxy appended last to `X-Forwarded-For`.
+    var clientAddress: String {
+        if rapport.configuration.behindProxy,
+           let forwarded = headers[.xForwardedFor].last?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+           !forwarded.isEmpty {
+            return String(forwarded.prefix(64))
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Spends one request of a signed-out visitor's budget, or refuses with 429 before any work is done.
+    func spendSignedOutBudget() throws {
+        guard identity.actor == nil else { return }
+        if !rapport.signedOutTraffic.admit(clientAddress, now: rapport.now) {
+            throw RapportError.slowDown
+        }
+    }
 
     /// Runs `body` in one transaction (queued on SQLite, see `TransactionRunner`).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {

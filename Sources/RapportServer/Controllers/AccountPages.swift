@@ -9,10 +9,11 @@ import Vapor
 enum AccountPages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get(action: .usePublicPage, use: home)
-        routes.get("setup", ":token", action: .usePublicPage, use: setupForm)
-        routes.post("setup", ":token", action: .usePublicPage, use: setup)
+        let budgeted = routes.grouped(SignedOutBudgetMiddleware())
+        budgeted.get("setup", ":token", action: .usePublicPage, use: setupForm)
+        budgeted.post("setup", ":token", action: .usePublicPage, use: setup)
         routes.get("signin", action: .usePublicPage, use: signInForm)
-        routes.post("signin", action: .usePublicPage, use: signIn)
+        budgeted.post("signin", action: .usePublicPage, use: signIn)
         routes.get("signin", "two-factor", action: .completeSignIn, use: secondFactorForm)
         routes.post("signin", "two-factor", action: .completeSignIn, use: secondFactor)
         routes.get("account", "two-factor", action: .completeSignIn, use: enrolmentForm)

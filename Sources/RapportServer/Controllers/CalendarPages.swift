@@ -10,7 +10,7 @@ enum CalendarPages {
         pages.post("account", "calendar", action: .useOwnAccount, use: renew)
         pages.post("account", "calendar", "revoke", action: .useOwnAccount, use: revoke)
         // Calendar apps fetch this without a session: the secret address is the key, so no cookie is involved.
-        open.get("calendar", ":token", action: .usePublicPage, use: feed)
+        open.grouped(SignedOutBudgetMiddleware()).get("calendar", ":token", action: .usePublicPage, use: feed)
     }
 
     @Sendable static func page(_ req: Request) async throws -> Response {

@@ -10,8 +10,9 @@ enum PeoplePages {
         routes.get("practice", action: .viewPractice, use: practice)
         routes.post("practice", "invitations", action: .inviteTherapist, use: inviteTherapist)
         routes.post("clients", "invitations", action: .inviteClient, use: inviteClient)
-        routes.get("invitations", ":token", action: .usePublicPage, use: invitationForm)
-        routes.post("invitations", ":token", action: .usePublicPage, use: acceptInvitation)
+        let budgeted = routes.grouped(SignedOutBudgetMiddleware())
+        budgeted.get("invitations", ":token", action: .usePublicPage, use: invitationForm)
+        budgeted.post("invitations", ":token", action: .usePublicPage, use: acceptInvitation)
     }
 
     struct InviteForm: Content {

@@ -137,7 +137,14 @@ struct PolicyMiddleware: AsyncMiddleware {
                    let text = try? request.content.get(String.self, at: "body"), !text.isEmpty {
                     request.unsavedText = text
                 }
-                try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord)
+                guard identity.actor == nil else { try await refuse("denied:\(reason.rawValue)", .signInToSeeRecord) }
+                // Nobody is signed in, so nobody accessed anything: counted and budgeted per address, not audited
+                // row by row, so that a flood of them can neither grow the trail nor slow real reads (issue 7).
+                try request.spendSignedOutBudget()
+                if let summary = request.rapport.signedOutTraffic.countRefusal(now: request.rapport.now) {
+                    request.logger.notice("\(summary)")
+                }
+                throw RapportError.signInToSeeRecord
             case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
             case .otherPractice, .notOnCareTeam, .notAuthor: break
             }

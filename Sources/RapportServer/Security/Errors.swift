@@ -19,6 +19,8 @@ enum RapportError: Error {
     case signInToSeeRecord
     /// Not found, with a detail that helps (an unknown instrument names the known ones).
     case notFoundWithDetail(String)
+    /// A signed-out visitor's per-address budget is spent (`SignedOutTraffic`).
+    case slowDown
 
     var status: HTTPResponseStatus {
         switch self {
@@ -38,6 +40,7 @@ enum RapportError: Error {
         case .unavailable: return .serviceUnavailable
         case .signInToSeeRecord: return .forbidden
         case .notFoundWithDetail: return .notFound
+        case .slowDown: return .tooManyRequests
         }
     }
 
@@ -55,6 +58,7 @@ enum RapportError: Error {
         case .unavailable: return "unavailable"
         case .signInToSeeRecord: return "sign-in-required"
         case .notFoundWithDetail: return "not-found"
+        case .slowDown: return "too-many-requests"
         }
     }
 
@@ -77,6 +81,7 @@ enum RapportError: Error {
         case .unavailable: return "Not available yet"
         case .signInToSeeRecord: return "Please sign in"
         case .notFoundWithDetail: return "We couldn't find that"
+        case .slowDown: return "Too many requests"
         }
     }
 
@@ -101,6 +106,8 @@ enum RapportError: Error {
             return "Sign in to see this page. If you were signed in, your session ended after a while without activity."
         case .formExpired:
             return "For your security, forms expire. Please go back, reload the page and try again."
+        case .slowDown:
+            return "Too many requests came from your network in a short time. Please wait a minute and try again."
         }
     }
 }

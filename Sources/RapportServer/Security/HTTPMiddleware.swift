@@ -91,7 +91,11 @@ struct RapportErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            return handle(error, request)
+            let response = handle(error, request)
+            if case .slowDown? = error as? RapportError {
+                response.headers.replaceOrAdd(name: .retryAfter, value: "60")
+            }
+            return response
         }
     }
 
