@@ -187,3 +187,147 @@ import VaporTesting
 extension AuditChain.Verification {
     var isOK: Bool { if case .ok = self { return true } else { return false } }
 }
+
+/// The trail is pinned without anyone remembering to, and verify notices a missing or rolled-back checkpoint file
+/// (issue 7, point 5).
+@Suite struct AutomaticCheckpointTests {
+    @Test func theServerSignsAtStartThenEveryNEntriesAndEveryHourWithNewEntries() async throws {
+        try await TestPractice.run(adjust: { $0.checkpointEveryEntries = 5; $0.checkpointInterval = 3600 }) { practice in
+            let scheduler = try await CheckpointScheduler.prepare(practice.configuration, on: practice.app.db)
+            let file = practice.configuration.checkpointFile
+            #expect(try await scheduler.signIfDue(practice.app, atStart: true))
+            #expect(try AuditCheckpoints.read(from: file).count == 1)
+            #expect(try await !scheduler.signIfDue(practice.app, atStart: false), "nothing new, nothing due")
+
+            func appendEntries(_ count: Int) async throws {
+                try await practice.app.rapport.transactions.run(on: practice.app.db) { db in
+                    for _ in 0..<count {
+                        try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord, clientID: UUID(),
+                                                                resourceType: "client-record", resourceID: nil, outcome: "allowed"), on: db)
+                    }
+                }
+            }
+            try await appendEntries(4)
+            #expect(try await !scheduler.signIfDue(practice.app, atStart: false), "4 of 5 entries")
+            try await appendEntries(1)
+            #expect(try await scheduler.signIfDue(practice.app, atStart: false), "5 entries")
+            try await appendEntries(1)
+            #expect(try await !scheduler.signIfDue(practice.app, atStart: false))
+            practice.clock.advance(by: 3601)
+            #expect(try await scheduler.signIfDue(practice.app, atStart: false), "an hour with a new entry")
+            practice.clock.advance(by: 3601)
+            #expect(try await !scheduler.signIfDue(practice.app, atStart: false), "an hour, but nothing new")
+
+            let exported = try AuditCheckpoints.read(from: file)
+            #expect(exported.map(\.sequence) == [0, 5, 6])
+            let (result, checkpoints) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file)
+            #expect(result == .ok(count: 6))
+            #expect(checkpoints == 3)
+        }
+    }
+
+    @Test func verifyFailsWhenTheCheckpointFileIsMissingOrOlderThanTheDatabase() async throws {
+        try await TestPractice.run { practice in
+            let file = practice.configuration.checkpointFile
+            _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: file)
+            let firstCopy = try Data(contentsOf: URL(fileURLWithPath: file))
+            try await practice.app.rapport.transactions.run(on: practice.app.db) { db in
+                try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord, clientID: UUID(),
+                                                        resourceType: "client-record", resourceID: nil, outcome: "allowed"), on: db)
+            }
+            _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: file)
+            #expect(try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file).0 == .ok(count: 1))
+
+            // Rolled back to the older copy: the database's newest checkpoint is past its end.
+            try firstCopy.write(to: URL(fileURLWithPath: file))
+            guard case .broken(let sequence, let reason) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file).0 else {
+                Issue.record("an older checkpoint file verified"); return
+            }
+            #expect(sequence == 1)
+            #expect(reason.contains("older than the newest checkpoint in the database"))
+
+            // Gone altogether, while the key that signs checkpoints is still there.
+            try FileManager.default.removeItem(atPath: file)
+            guard case .broken(_, let missing) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file).0 else {
+                Issue.record("a missing checkpoint file verified"); return
+            }
+            #expect(missing.contains("is missing"))
+        }
+    }
+
+    @Test func theServerRefusesToStartASecondSeriesWithoutTheCheckpointKey() async throws {
+        try await TestPractice.run { practice in
+            _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: practice.configuration.checkpointFile)
+            let keyFile = practice.configuration.checkpointKeyFile
+            let original = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+            try FileManager.default.removeItem(atPath: keyFile)
+            do {
+                _ = try await CheckpointScheduler.prepare(practice.configuration, on: practice.app.db)
+                Issue.record("started without the checkpoint key")
+            } catch let error as ConfigurationError {
+                #expect(error.message.contains(keyFile))
+            }
+            #expect(!FileManager.default.fileExists(atPath: keyFile), "a new key was made")
+            // Another key is refused too; the original is accepted.
+            _ = try CheckpointSigner.loadOrCreate(at: keyFile)
+            await #expect(throws: ConfigurationError.self) { try await CheckpointScheduler.prepare(practice.configuration, on: practice.app.db) }
+            try FileManager.default.removeItem(atPath: keyFile)
+            _ = FileManager.default.createFile(atPath: keyFile, contents: original, attributes: [.posixPermissions: 0o600])
+            _ = try await CheckpointScheduler.prepare(practice.configuration, on: practice.app.db)
+        }
+    }
+}
+
+/// A database copied without its keys folder must stop the server, not start a new practice silently (point 4).
+@Suite struct MasterKeyCheckTests {
+    @Test func aDatabaseWhoseKeysTheMasterKeyCannotOpenRefusesToStart() async throws {
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-keycheck-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let configuration = RapportConfiguration(dataDirectory: folder, passwordHashCost: 4)
+        func start() async throws {
+            let app = try await Application.make(.testing)
+            app.logger.logLevel = .error
+            do {
+                try await RapportApp.configure(app, configuration)
+                try await app.asyncShutdown()
+            } catch {
+                try? await app.asyncShutdown()
+                throw error
+            }
+        }
+        // First start: a new key, then a practice whose key it wraps.
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .error
+        try await RapportApp.configure(app, configuration)
+        _ = try await RapportApp.setupLinkIfNeeded(app)
+        let token = try await app.rapport.transactions.run(on: app.db) { db in try await People.issueSetupToken(services: app.rapport, on: db) }
+        _ = try await People(app: app).setUpPractice(token: token, .init(practiceName: "P", ownerName: "O", email: "o@example.org",
+                                                                          password: "a long enough password"))
+        try await app.asyncShutdown()
+
+        let keyFile = configuration.masterKeyFile
+        let original = try Data(contentsOf: URL(fileURLWithPath: keyFile))
+        try FileManager.default.removeItem(atPath: keyFile)
+        do {
+            try await start()
+            Issue.record("started without its master key")
+        } catch let error as ConfigurationError {
+            #expect(error.message.contains(keyFile))
+            #expect(error.message.contains("missing"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: keyFile), "a new master key was made")
+
+        // Another installation's key: refused too, naming the file.
+        _ = FileManager.default.createFile(atPath: keyFile, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) }),
+                                       attributes: [.posixPermissions: 0o600])
+        do {
+            try await start()
+            Issue.record("started with a key that opens nothing")
+        } catch let error as ConfigurationError {
+            #expect(error.message.contains("does not open this database's keys"))
+        }
+        // Its own key back: it starts.
+        try original.write(to: URL(fileURLWithPath: keyFile))
+        try await start()
+    }
+}

@@ -16,12 +16,12 @@ public enum RapportApp {
         masterKey: MasterKey? = nil,
         clock: RapportClock = RapportClock()
     ) async throws {
-        let key = try masterKey ?? MasterKey.loadOrCreate(at: configuration.masterKeyFile)
         try DatabaseSetup.register(configuration.database, on: app)
         for migration in Migrations.all { app.migrations.add(migration) }
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
         try await DatabaseSetup.prepareSchema(configuration.database, app.db)
         try await app.autoMigrate()
+        let key = try await KeyCheck.masterKey(masterKey, configuration, on: app.db)
 
         let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app)
         app.rapport = RapportServices(
@@ -42,6 +42,9 @@ public enum RapportApp {
         app.middleware.use(RequestLogMiddleware())
         app.middleware.use(RapportErrorMiddleware())
         registerRoutes(app, configuration)
+        if configuration.automaticCheckpoints {
+            app.lifecycle.use(try await CheckpointScheduler.prepare(configuration, on: app.db))
+        }
     }
 
     static func registerRoutes(_ app: Application, _ configuration: RapportConfiguration) {
@@ -108,6 +111,9 @@ public enum RapportApp {
         }
         let keyFile = app.rapport.configuration.checkpointKeyFile
         let trusted = FileManager.default.fileExists(atPath: keyFile) ? try CheckpointSigner.load(from: keyFile).publicKey : nil
+        if trusted != nil, let missing = try await AuditCheckpoints.exportProblem(checkpointFile, on: app.db) {
+            return (missing, checkpoints.count)
+        }
         if let broken = try await AuditCheckpoints.verify(checkpoints, trustedPublicKey: trusted, on: app.db) {
             return (broken, checkpoints.count)
         }
@@ -122,9 +128,9 @@ public enum RapportApp {
         return String(decoding: try AuditCheckpoints.encoder().encode(checkpoint), as: UTF8.self)
     }
 
-    /// Where checkpoints are exported unless told otherwise: beside the keys, outside the database.
+    /// Where checkpoints are exported unless told otherwise: `RAPPORT_CHECKPOINT_FILE`, or beside the keys.
     public static func defaultCheckpointFile(_ configuration: RapportConfiguration) -> String {
-        ((configuration.checkpointKeyFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-checkpoints.jsonl")
+        configuration.checkpointFile
     }
 }
 

@@ -43,6 +43,14 @@ public struct RapportConfiguration: Sendable {
     /// Behind a reverse proxy every request comes from the proxy's address: then the client's address is the last
     /// one in `X-Forwarded-For`, which the proxy appends. Off by default, because anyone can send that header.
     public var behindProxy: Bool
+    /// Whether the server signs audit checkpoints on its own (`serve` turns this on; one-off commands and tests don't).
+    public var automaticCheckpoints: Bool = false
+    /// Sign a checkpoint once this long has passed with new entries in the trail…
+    public var checkpointInterval: TimeInterval
+    /// …or once the trail has grown by this many entries, whichever comes first.
+    public var checkpointEveryEntries: Int
+    /// Where checkpoints are appended: beside the keys unless set. Keep copies away from the server.
+    public var checkpointFile: String
 
     public static let minimumPasswordHashCost = 12
 
@@ -64,8 +72,13 @@ public struct RapportConfiguration: Sendable {
         secureCookies: Bool? = nil,
         timeZone: TimeZone = .current,
         signedOutRequestsPerMinute: Int = 120,
-        behindProxy: Bool = false
+        behindProxy: Bool = false,
+        checkpointInterval: TimeInterval = 3600,
+        checkpointEveryEntries: Int = 1000,
+        checkpointFile: String? = nil
     ) {
+        self.checkpointInterval = checkpointInterval
+        self.checkpointEveryEntries = checkpointEveryEntries
         self.timeZone = timeZone
         self.signedOutRequestsPerMinute = signedOutRequestsPerMinute
         self.behindProxy = behindProxy
@@ -84,6 +97,8 @@ public struct RapportConfiguration: Sendable {
         self.signInFailureLimit = signInFailureLimit
         self.signInLockout = signInLockout
         self.secureCookies = secureCookies ?? (publicBaseURL?.lowercased().hasPrefix("https://") ?? false)
+        let keysFolder = ((masterKeyFile ?? (dataDirectory as NSString).appendingPathComponent("keys/master.key")) as NSString).deletingLastPathComponent
+        self.checkpointFile = checkpointFile ?? (keysFolder as NSString).appendingPathComponent("audit-checkpoints.jsonl")
     }
 
     /// The base of every link Rapport prints or shows (setup, invitations), without a trailing slash.
@@ -143,6 +158,8 @@ public struct RapportConfiguration: Sendable {
         }
         let signedOutBudget = try number("RAPPORT_SIGNED_OUT_REQUESTS_PER_MINUTE", atMost: 1_000_000).map { Int($0) } ?? 120
         let behindProxy = environment["RAPPORT_BEHIND_PROXY"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        let checkpointMinutes = try number("RAPPORT_CHECKPOINT_MINUTES", atMost: 7 * 24 * 60) ?? 60
+        let checkpointEntries = try number("RAPPORT_CHECKPOINT_ENTRIES", atMost: 1_000_000_000).map { Int($0) } ?? 1000
         return RapportConfiguration(
             dataDirectory: dataDir,
             hostname: hostname ?? environment["RAPPORT_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
@@ -157,7 +174,10 @@ public struct RapportConfiguration: Sendable {
             secureCookies: secure,
             timeZone: timeZone,
             signedOutRequestsPerMinute: signedOutBudget,
-            behindProxy: behindProxy
+            behindProxy: behindProxy,
+            checkpointInterval: checkpointMinutes * 60,
+            checkpointEveryEntries: checkpointEntries,
+            checkpointFile: environment["RAPPORT_CHECKPOINT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }

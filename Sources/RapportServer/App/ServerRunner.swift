@@ -8,6 +8,8 @@ public enum ServerRunner {
     /// setup link for its owner.
     public static func serve(_ configuration: RapportConfiguration) async throws {
         let app = try await makeApplication(logLevel: logLevel(default: .info))
+        var configuration = configuration
+        configuration.automaticCheckpoints = true
         do {
             try await RapportApp.configure(app, configuration)
             try await app.startup()

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import RapportVault
+import NIOConcurrencyHelpers
 import Vapor
 
 final class AuditCheckpointRow: Model, @unchecked Sendable {
@@ -163,5 +164,103 @@ extension Data {
             index = next
         }
         self.init(bytes)
+    }
+}
+
+extension AuditCheckpoints {
+    /// When a checkpoint key exists, its checkpoint file must exist and reach the newest checkpoint stored in the
+    /// database; otherwise whoever rewrote the trail may also have removed or rolled back the file (issue 7).
+    static func exportProblem(_ file: String, on db: any Database) async throws -> AuditChain.Verification? {
+        let newestStored = try await AuditCheckpointRow.query(on: db).sort(\.$sequence, .descending).first()?.sequence
+        guard FileManager.default.fileExists(atPath: file) else {
+            return .broken(sequence: newestStored ?? 0, reason: """
+                a checkpoint signing key exists, but its checkpoint file \(file) is missing: restore it from the copies \
+                kept away from the server (or name it with --checkpoints)
+                """)
+        }
+        let newestExported = try read(from: file).map(\.sequence).max()
+        if let newestStored, (newestExported ?? -1) < newestStored {
+            return .broken(sequence: newestStored, reason: """
+                the checkpoint file \(file) ends \(newestExported.map { "at entry \($0)" } ?? "empty"), older than the newest \
+                checkpoint in the database (entry \(newestStored)): the file was replaced by an older copy
+                """)
+        }
+        return nil
+    }
+}
+
+/// Signs audit checkpoints while the server runs, so the trail is pinned without anyone remembering to (issue 7):
+/// once at start, then whenever the trail has grown by `checkpointEveryEntries` entries, or `checkpointInterval`
+/// has passed with new entries. The head is looked at every few seconds; each checkpoint is appended to the
+/// checkpoint file and stored in the database.
+final class CheckpointScheduler: LifecycleHandler, Sendable {
+    let signer: CheckpointSigner
+    let file: String
+    let interval: TimeInterval
+    let everyEntries: Int64
+    static let pollSeconds = 5
+    private let loop = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    init(signer: CheckpointSigner, file: String, interval: TimeInterval, everyEntries: Int) {
+        self.signer = signer
+        self.file = file
+        self.interval = interval
+        self.everyEntries = Int64(max(everyEntries, 1))
+    }
+
+    /// Refuses to start when the database has checkpoints that this server's key could not have signed: a missing or
+    /// replaced key file would otherwise start a new, unverifiable series.
+    static func prepare(_ configuration: RapportConfiguration, on db: any Database) async throws -> CheckpointScheduler {
+        let keyFile = configuration.checkpointKeyFile
+        let stored = try await AuditCheckpointRow.query(on: db).sort(\.$sequence, .descending).first()
+        if stored != nil, !FileManager.default.fileExists(atPath: keyFile) {
+            throw ConfigurationError(message: """
+                The audit trail has signed checkpoints, but their signing key \(keyFile) is missing. Restore it from your \
+                backup of the keys folder; Rapport will not start a new series of checkpoints that could not be checked \
+                against the old one.
+                """)
+        }
+        let signer = try CheckpointSigner.loadOrCreate(at: keyFile)
+        if let stored, stored.publicKey != signer.publicKey {
+            throw ConfigurationError(message: """
+                The checkpoint key \(keyFile) did not sign this database's checkpoints: it belongs to another \
+                installation. Put back the key made with this database.
+                """)
+        }
+        return CheckpointScheduler(signer: signer, file: configuration.checkpointFile, interval: configuration.checkpointInterval,
+                                   everyEntries: configuration.checkpointEveryEntries)
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        try await signIfDue(application, atStart: true)
+        let task = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.pollSeconds))
+                if Task.isCancelled { break }
+                do {
+                    try await signIfDue(application, atStart: false)
+                } catch {
+                    application.logger.error("automatic audit checkpoint failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+                }
+            }
+        }
+        loop.withLockedValue { $0 = task }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        loop.withLockedValue { $0?.cancel() }
+    }
+
+    /// Signs a checkpoint when one is due; returns whether it did.
+    @discardableResult
+    func signIfDue(_ app: Application, atStart: Bool) async throws -> Bool {
+        guard let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: app.db) else { throw AuditTrailError.headMissing }
+        let last = try await AuditCheckpointRow.query(on: app.db).sort(\.$sequence, .descending).first()
+        let grown = head.sequence - (last?.sequence ?? 0)
+        let age = last.map { app.rapport.now.timeIntervalSince1970 - Double($0.signedAtMilliseconds) / 1000 } ?? .infinity
+        let due = atStart || grown >= everyEntries || (grown > 0 && age >= interval)
+        guard due else { return false }
+        _ = try await AuditCheckpoints.create(app, signer: signer, exportFile: file)
+        return true
     }
 }

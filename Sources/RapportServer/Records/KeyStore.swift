@@ -145,3 +145,41 @@ enum RecordError: Error {
     /// A stored check-in names a measure this build doesn't ship: the database is from a newer or altered Rapport.
     case unknownInstrument
 }
+
+/// The master key a server starts with must open the database it starts on (issue 7): a database copied without
+/// its `keys/` folder must not quietly get a new key (every sign-in would then fail, and nothing could be read).
+enum KeyCheck {
+    /// `given` (tests), or the key file: created only while the database holds no wrapped key at all.
+    static func masterKey(_ given: MasterKey?, _ configuration: RapportConfiguration, on db: any Database) async throws -> MasterKey {
+        let wrapped = try await PracticeKeyRow.query(on: db).sort(\.$createdAt).first()
+        let path = configuration.masterKeyFile
+        let key: MasterKey
+        if let given {
+            key = given
+        } else if wrapped == nil {
+            key = try MasterKey.loadOrCreate(at: path)
+        } else {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ConfigurationError(message: """
+                    The database holds encrypted keys, but the master key file \(path) is missing. Rapport will not \
+                    start with a new key, which could open none of them. Restore that file from your backup (it was \
+                    made beside the database as keys/master.key), or set RAPPORT_MASTER_KEY_FILE to where it is.
+                    """)
+            }
+            key = try MasterKey.load(from: path)
+        }
+        if let wrapped {
+            do {
+                _ = try Vault(masterKey: key).unwrapPracticeKey(practiceID: wrapped.practiceID, version: wrapped.version, wrapped: wrapped.wrappedKey)
+            } catch {
+                throw ConfigurationError(message: """
+                    The master key \(given == nil ? "in \(path) " : "")does not open this database's keys: it belongs to \
+                    another installation, or the database was restored next to the wrong keys folder. Rapport did not \
+                    start, and nothing was changed. Put the master key made with this database at \(path) \
+                    (or set RAPPORT_MASTER_KEY_FILE to it).
+                    """)
+            }
+        }
+        return key
+    }
+}
