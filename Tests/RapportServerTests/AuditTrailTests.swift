@@ -331,3 +331,38 @@ extension AuditChain.Verification {
         try await start()
     }
 }
+
+/// Write transactions that queue up together are committed together on SQLite (one fsync), but each is still its
+/// own all-or-nothing unit: one that fails is rolled back alone, and the others are saved and audited.
+@Suite struct TransactionBatchTests {
+    @Test func concurrentTransactionsCommitTogetherButFailAlone() async throws {
+        try await TestPractice.run { practice in
+            let app = practice.app
+            let before = try await practice.auditCount()
+            let runner = app.rapport.transactions
+            let saved = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<120 {
+                    group.addTask {
+                        do {
+                            try await runner.run(on: app.db) { db in
+                                try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord,
+                                                                        clientID: UUID(), resourceType: "client-record", resourceID: nil,
+                                                                        outcome: "allowed"), on: db)
+                                if index.isMultiple(of: 7) { throw RapportError.conflict("fails after its write") }
+                            }
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                }
+                var count = 0
+                for await ok in group where ok { count += 1 }
+                return count
+            }
+            #expect(saved == 120 - 18)
+            #expect(try await practice.auditCount() == before + saved)
+            #expect(try await RapportApp.verifyAuditTrail(app) == .ok(count: before + saved))
+        }
+    }
+}

@@ -27,7 +27,7 @@ public enum RapportApp {
         app.rapport = RapportServices(
             configuration: configuration,
             keys: KeyStore(vault: Vault(masterKey: key)),
-            transactions: TransactionRunner(queue: configuration.database.isSQLite ? WriteQueue() : nil),
+            transactions: TransactionRunner(batcher: configuration.database.isSQLite ? CommitBatcher() : nil),
             clock: clock,
             decoyPasswordHash: decoy,
             signedOutTraffic: SignedOutTraffic(perMinute: configuration.signedOutRequestsPerMinute))

@@ -37,44 +37,92 @@ enum DatabaseSetup {
     }
 }
 
-/// SQLite allows one writer at a time, and a transaction that reads before it writes can fail instead of waiting
-/// when another connection writes first. Rapport's write transactions therefore queue in-process on SQLite;
-/// PostgreSQL needs no queue (row locks on the audit head serialise what must be serial).
-actor WriteQueue {
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async {
-        if !busy {
-            busy = true
-            return
-        }
-        await withCheckedContinuation { waiting.append($0) }
+/// SQLite allows one writer at a time, a transaction that reads before it writes can fail instead of waiting when
+/// another connection writes first, and every commit costs an fsync (`synchronous = FULL`). So on SQLite, write
+/// transactions queue in-process, and those that queued while a commit was under way are committed together: each
+/// runs in its own savepoint of one SQLite transaction, so it is still all-or-nothing on its own (a failure rolls back
+/// that one alone, and its caller gets the error), and the batch is acknowledged after one COMMIT and one fsync.
+/// Nothing is acknowledged before it is durable; an idle server commits each transaction at once, alone.
+/// PostgreSQL needs no queue: row locks on the audit head serialise what must be serial, and it groups commits itself.
+actor CommitBatcher {
+    private struct Job {
+        let body: @Sendable (any Database) async throws -> any Sendable
+        let done: CheckedContinuation<any Sendable, any Error>
     }
 
-    func release() {
-        if waiting.isEmpty {
-            busy = false
-        } else {
-            waiting.removeFirst().resume()
+    /// Enough to amortise the fsync; small enough that one batch never holds the write lock for long.
+    static let maximumBatch = 32
+    private var waiting: [Job] = []
+    private var committing = false
+
+    func run<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            waiting.append(Job(body: { try await body($0) }, done: continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain(database) }
+            }
+        }
+        guard let typed = result as? T else { throw CommitBatcherError.unexpectedResult }
+        return typed
+    }
+
+    private func drain(_ database: any Database) async {
+        while !waiting.isEmpty {
+            let batch = Array(waiting.prefix(Self.maximumBatch))
+            waiting.removeFirst(batch.count)
+            // Runs off the actor, so that new transactions can queue up for the next batch meanwhile.
+            let outcomes = await Self.commit(batch.map(\.body), on: database)
+            for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
+        }
+        committing = false
+    }
+
+    private nonisolated static func commit(_ bodies: [@Sendable (any Database) async throws -> any Sendable],
+                                           on database: any Database) async -> [Result<any Sendable, any Error>] {
+        do {
+            return try await database.withConnection { connection in
+                guard let sql = connection as? any SQLDatabase else { throw CommitBatcherError.notSQL }
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    var outcomes: [Result<any Sendable, any Error>] = []
+                    for body in bodies {
+                        try await sql.raw("SAVEPOINT rapport_job").run()
+                        do {
+                            let value = try await body(connection)
+                            try await sql.raw("RELEASE rapport_job").run()
+                            outcomes.append(.success(value))
+                        } catch {
+                            try await sql.raw("ROLLBACK TO rapport_job").run()
+                            try await sql.raw("RELEASE rapport_job").run()
+                            outcomes.append(.failure(error))
+                        }
+                    }
+                    try await sql.raw("COMMIT").run()
+                    return outcomes
+                } catch {
+                    // Nothing of this batch was committed: every caller hears so, none is told it was saved.
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        } catch {
+            return bodies.map { _ in .failure(error) }
         }
     }
 }
 
+enum CommitBatcherError: Error {
+    case notSQL
+    case unexpectedResult
+}
+
 struct TransactionRunner: Sendable {
-    let queue: WriteQueue?
+    let batcher: CommitBatcher?
 
     /// Runs `body` in one database transaction: everything in it is written, or nothing is.
     func run<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let queue else { return try await database.transaction(body) }
-        await queue.acquire()
-        do {
-            let result = try await database.transaction(body)
-            await queue.release()
-            return result
-        } catch {
-            await queue.release()
-            throw error
-        }
+        guard let batcher else { return try await database.transaction(body) }
+        return try await batcher.run(on: database, body)
     }
 }
