@@ -29,16 +29,18 @@ enum AuditWriter {
     static func append(_ event: AuditEvent, on db: any Database, at date: Date = Date()) async throws {
         // Claim the next sequence number first: the UPDATE takes the write lock (SQLite) or the row lock
         // (PostgreSQL), so two requests can never chain onto the same previous entry.
+        // One statement claims the number and reads the previous hash (RETURNING, on SQLite and PostgreSQL alike).
         guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
-        try await sql.update(AuditHeadRow.schema)
+        guard let claimed = try await sql.update(AuditHeadRow.schema)
             .set(SQLIdentifier("sequence"), to: SQLRaw("sequence + 1"))
             .where(SQLIdentifier("id"), .equal, SQLBind(AuditHeadRow.singletonID))
-            .run()
-        guard let head = try await AuditHeadRow.find(AuditHeadRow.singletonID, on: db) else {
-            throw AuditTrailError.headMissing
-        }
+            .returning(SQLIdentifier("sequence"), SQLIdentifier("hash"))
+            .first()
+        else { throw AuditTrailError.headMissing }
+        let sequence = try claimed.decode(column: "sequence", as: Int64.self)
+        let previousHash = try claimed.decode(column: "hash", as: Data.self)
         let record = AuditRecord(
-            sequence: head.sequence,
+            sequence: sequence,
             occurredAtMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)),
             actorID: event.actorID,
             actorRole: event.actorRole,
@@ -48,7 +50,7 @@ enum AuditWriter {
             resourceID: event.resourceID,
             outcome: event.outcome
         )
-        let hash = AuditChain.hash(previous: head.hash, record: record)
+        let hash = AuditChain.hash(previous: previousHash, record: record)
         let row = AuditEntryRow()
         row.sequence = record.sequence
         row.occurredAtMilliseconds = record.occurredAtMilliseconds
@@ -59,11 +61,13 @@ enum AuditWriter {
         row.resourceType = record.resourceType
         row.resourceID = record.resourceID
         row.outcome = record.outcome
-        row.previousHash = head.hash
+        row.previousHash = previousHash
         row.hash = hash
         try await row.create(on: db)
-        head.hash = hash
-        try await head.update(on: db)
+        try await sql.update(AuditHeadRow.schema)
+            .set(SQLIdentifier("hash"), to: SQLBind(hash))
+            .where(SQLIdentifier("id"), .equal, SQLBind(AuditHeadRow.singletonID))
+            .run()
     }
 }
 
