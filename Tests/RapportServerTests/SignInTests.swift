@@ -361,3 +361,42 @@ import VaporTesting
         }
     }
 }
+
+/// Accounts from before accounts were per invitation carry a random-salt hash: they still sign in, and move to the
+/// keyed hash at that sign-in.
+@Suite struct OlderPasswordHashTests {
+    @Test func anAccountWithAnOlderHashSignsInAndIsUpgraded() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let user = try #require(try await UserRow.find(cast.client.id, on: practice.app.db))
+            user.passwordHash = try Bcrypt.hash(TestPractice.password, cost: 4)
+            user.passwordScheme = nil
+            try await user.update(on: practice.app.db)
+            func signIn(_ password: String) async throws -> UInt {
+                var status: UInt = 0
+                try await practice.app.testing().test(.POST, "/api/v1/sessions", headers: .json(),
+                                                      body: ByteBuffer(string: #"{"email":"\#(cast.client.email)","password":"\#(password)"}"#)) {
+                    status = $0.status.code
+                }
+                return status
+            }
+            #expect(try await signIn("not the password at all") == 422)
+            #expect(try await UserRow.find(cast.client.id, on: practice.app.db)?.passwordScheme == nil)
+            #expect(try await signIn(TestPractice.password) == 201)
+            let upgraded = try #require(try await UserRow.find(cast.client.id, on: practice.app.db))
+            #expect(upgraded.passwordScheme == Passwords.keyedScheme(cost: 4))
+            #expect(upgraded.passwordHash != user.passwordHash)
+            #expect(try await signIn(TestPractice.password) == 201)
+        }
+    }
+
+    @Test func theKeyedSaltIsBcryptsOwnBase64() throws {
+        // 16 zero bytes encode as 22 '.' (bcrypt's alphabet starts with "./"), and the hash verifies like any bcrypt.
+        #expect(Passwords.bcryptSalt(Data(count: 16), cost: 4) == "$2b$04$" + String(repeating: ".", count: 22))
+        let salt = Passwords.bcryptSalt(Data((0..<16).map { UInt8($0 * 17) }), cost: 4)
+        let hash = try Bcrypt.hash("a long enough password", salt: salt)
+        #expect(hash.hasPrefix(salt))
+        #expect(try Bcrypt.verify("a long enough password", created: hash))
+        #expect(try !Bcrypt.verify("another password here", created: hash))
+    }
+}

@@ -327,7 +327,7 @@ struct People: Sendable {
         let typed = InputRules.isTooLong(password, maximum: InputRules.maximumPasswordLength) ? "" : password
         let keyed = try await keyedPassword(typed, emailIndex: subject)
         var user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).filter(\.$passwordHash == keyed.hash).first()
-        if let older = try await olderPasswordCheck(typed, subject: subject, keyed: keyed), user == nil {
+        if let older = try await olderPasswordCheck(typed, subject: subject, keyed: keyed, upgrade: user == nil) {
             user = older
         }
         guard let user, let role = Role(rawValue: user.role) else {
@@ -344,14 +344,15 @@ struct People: Sendable {
     /// address's older account or a decoy, so timing says nothing about which) and move to the keyed hash at their
     /// first sign-in. Once no older hash is left anywhere, sign-in skips this: the check is on the whole table,
     /// never on one address.
-    private func olderPasswordCheck(_ typed: String, subject: Data, keyed: (hash: String, scheme: String)) async throws -> UserRow? {
+    /// `upgrade` is false when a keyed account already matched: the check still runs, so timing is the same.
+    private func olderPasswordCheck(_ typed: String, subject: Data, keyed: (hash: String, scheme: String), upgrade: Bool) async throws -> UserRow? {
         let older = UserRow.query(on: app.db).group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
         guard try await older.count() > 0 else { return nil }
         let candidate = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject)
             .group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
             .sort(\.$createdAt, .descending).first()
         let matches = try await Passwords.verify(typed, hash: candidate?.passwordHash ?? services.decoyPasswordHash, on: app)
-        guard matches, let candidate else { return nil }
+        guard matches, upgrade, let candidate else { return nil }
         candidate.passwordHash = keyed.hash
         candidate.passwordScheme = keyed.scheme
         try await services.transactions.run(on: app.db) { db in try await candidate.update(on: db) }
