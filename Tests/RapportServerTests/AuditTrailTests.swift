@@ -340,8 +340,11 @@ extension AuditChain.Verification {
             let app = practice.app
             let before = try await practice.auditCount()
             let runner = app.rapport.transactions
+            // PostgreSQL serialises these on the audit head's row lock over a pool of two connections: fewer at once,
+            // so none waits past the pool's timeout on a busy machine.
+            let total = practice.configuration.database.isSQLite ? 120 : 28
             let saved = await withTaskGroup(of: Bool.self) { group in
-                for index in 0..<120 {
+                for index in 0..<total {
                     group.addTask {
                         do {
                             try await runner.run(on: app.db) { db in
@@ -360,7 +363,7 @@ extension AuditChain.Verification {
                 for await ok in group where ok { count += 1 }
                 return count
             }
-            #expect(saved == 120 - 18)
+            #expect(saved == total - (0..<total).filter { $0.isMultiple(of: 7) }.count)
             #expect(try await practice.auditCount() == before + saved)
             #expect(try await RapportApp.verifyAuditTrail(app) == .ok(count: before + saved))
         }
