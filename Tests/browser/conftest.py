@@ -11,7 +11,12 @@ Environment:
   RAPPORT_KEEP_DATA=1           keep the server's data folder (its path is printed)
 
 Outputs (under build/ in the repository): browser/server-<sqlite|postgres>.log, the server's output;
-screenshots/<sqlite|postgres>/NN-<page>-phone.png and -desktop.png.
+screenshots/<sqlite|postgres>/NN-<page>-phone.png and -desktop.png; axe/<sqlite|postgres>.json, every
+axe-core result (all impacts) of every page at both sizes.
+
+Accessibility: a test during which a page showed a serious or critical axe-core violation fails with the
+list of them (rule, impact, help, node targets), after it has run to its end; the story goes on (an
+inaccessible page does not make the next steps meaningless), so one run reports every page.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rapport_helpers import (  # noqa: E402
-    BUILD_DIR, DATABASE_URL, DB_KIND, REPO_ROOT, Browser, psql_binary, start_chrome)
+    BUILD_DIR, DATABASE_URL, DB_KIND, REPO_ROOT, AxeReport, Browser, axe_source, psql_binary, start_chrome)
 
 SETUP_LINK = re.compile(r"http://\S+/setup/\S+")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -215,15 +220,24 @@ def driver():
     driver.quit()
 
 
+@pytest.fixture(scope="session")
+def axe_report() -> AxeReport:
+    try:
+        axe_source()  # missing or not 4.x: say so before any server starts
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    return AxeReport(BUILD_DIR / "axe" / f"{DB_KIND}.json")
+
+
 @pytest.fixture(scope="module")
-def browser(driver, server):
+def browser(driver, server, axe_report):
     shots = BUILD_DIR / "screenshots" / DB_KIND
     shutil.rmtree(shots, ignore_errors=True)
     origin = server.origin
     link = urlparse(server.setup_link)
     if link.port == server.port and link.hostname in ("127.0.0.1", "localhost"):
         origin = f"{link.scheme}://{link.netloc}"  # the origin the server itself hands out
-    return Browser(driver=driver, origin=origin, screenshot_dir=shots)
+    return Browser(driver=driver, origin=origin, screenshot_dir=shots, axe_report=axe_report)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -236,12 +250,31 @@ def pytest_configure(config):
 
 
 _failed_step: dict[str, str] = {}
+_axe_failed = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fails a test that passed if a page it visited showed serious or critical axe-core violations."""
+    browser = item.funcargs.get("browser")
+    if browser is not None:
+        browser.axe_failures.clear()
+    result = yield
+    if browser is not None and browser.axe_failures:
+        failures, browser.axe_failures = browser.axe_failures, []
+        item.stash[_axe_failed] = True
+        report = browser.axe_report.path if browser.axe_report else "build/axe/"
+        pytest.fail(f"axe-core found serious or critical accessibility violations (all results: {report}):\n  "
+                    + "\n  ".join(failures), pytrace=False)
+    return result
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call" and item.stash.get(_axe_failed, False):
+        return  # the story goes on; the pages are in the screenshots already
     if report.failed and item.get_closest_marker("story") and not item.get_closest_marker("final_check"):
         _failed_step.setdefault(item.module.__name__, item.name)
     if report.failed and report.when == "call":
@@ -254,6 +287,9 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append(("failure screenshot", str(path)))
             except Exception:  # noqa: BLE001 — a screenshot is a nicety; the failure is reported anyway
                 pass
+            if browser.axe_failures:  # pages this test reached before it failed
+                report.sections.append(("axe-core: serious or critical violations",
+                                        "\n".join(browser.axe_failures)))
         server = item.funcargs.get("server")
         if server is not None:
             report.sections.append(("server output (tail)", server.tail()))

@@ -83,7 +83,12 @@ extension ClientPages {
                       .button(.type(.submit), .class("primary"), .text("Mark as seen"))))),
             .h2("Scores"),
             .if(summary.outcomeSeries.isEmpty, .p(.class("muted"), "No check-ins answered yet.")),
-            .if(!summary.outcomeSeries.isEmpty, .div(.class("table-scroll"), .table(.class("scores"),
+            // Scrolls sideways on a phone: focusable and named, so that it can be scrolled from the keyboard
+            // (axe-core: scrollable-region-focusable).
+            .if(!summary.outcomeSeries.isEmpty, .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"),
+                                                     .attribute(named: "role", value: "region"),
+                                                     .attribute(named: "aria-label", value: "Scores"),
+                                                     .table(.class("scores"),
                 .thead(.tr(.th("Measure"), .th("Latest"), .th("Band"), .th("When"))),
                 .tbody(.forEach(summary.outcomeSeries) { definition, series in
                     let latest = series[series.count - 1]

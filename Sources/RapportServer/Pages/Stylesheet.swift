@@ -12,7 +12,7 @@ enum Stylesheet {
     body { margin: 0; background: var(--paper); color: var(--ink);
       font: 17px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
     a { color: var(--accent); }
-    a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible {
+    a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, .table-scroll:focus-visible {
       outline: 3px solid #8cc1bb; outline-offset: 2px; }
     header.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem;
       padding: 0.75rem 1rem; border-bottom: 1px solid var(--line); background: var(--card); }
