@@ -204,12 +204,10 @@ enum APIController {
     @Sendable static func client(_ req: Request) async throws -> ClientOut {
         let people = People(req)
         return try await req.withClientRecord { db, access in
-            guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
-            let joined = try await UserRow.query(on: db).filter(\.$clientID == access.scope.clientID).count() > 0
+            guard let client = try await HotPaths.clientSummary(clientID: access.scope.clientID, on: db) else { throw RapportError.notFound }
             let key = try await people.keys.clientKey(for: access.scope, on: db)
-            let alerted = try await CheckIns.clientsWithOpenAlerts([access.scope.clientID], on: db)
-            return ClientOut(id: access.scope.clientID, name: try people.clientName(client, key: key), has_joined: joined,
-                             risk_alert: !alerted.isEmpty)
+            let name = try people.keys.open(client.name, key: key, ClientRow.schema, "name", row: access.scope.clientID)
+            return ClientOut(id: access.scope.clientID, name: name, has_joined: client.joined, risk_alert: client.alerted)
         }
     }
 

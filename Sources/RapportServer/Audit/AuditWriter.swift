@@ -31,11 +31,9 @@ enum AuditWriter {
         // (PostgreSQL), so two requests can never chain onto the same previous entry.
         // One statement claims the number and reads the previous hash (RETURNING, on SQLite and PostgreSQL alike).
         guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
-        guard let claimed = try await sql.update(AuditHeadRow.schema)
-            .set(SQLIdentifier("sequence"), to: SQLRaw("sequence + 1"))
-            .where(SQLIdentifier("id"), .equal, SQLBind(AuditHeadRow.singletonID))
-            .returning(SQLIdentifier("sequence"), SQLIdentifier("hash"))
-            .first()
+        guard let claimed = try await sql.raw("""
+            UPDATE "audit_head" SET "sequence" = "sequence" + 1 WHERE "id" = \(bind: AuditHeadRow.singletonID) RETURNING "sequence", "hash"
+            """).first()
         else { throw AuditTrailError.headMissing }
         let sequence = try claimed.decode(column: "sequence", as: Int64.self)
         let previousHash = try claimed.decode(column: "hash", as: Data.self)
@@ -51,23 +49,15 @@ enum AuditWriter {
             outcome: event.outcome
         )
         let hash = AuditChain.hash(previous: previousHash, record: record)
-        let row = AuditEntryRow()
-        row.sequence = record.sequence
-        row.occurredAtMilliseconds = record.occurredAtMilliseconds
-        row.actorID = record.actorID
-        row.actorRole = record.actorRole
-        row.action = record.action
-        row.clientID = record.clientID
-        row.resourceType = record.resourceType
-        row.resourceID = record.resourceID
-        row.outcome = record.outcome
-        row.previousHash = previousHash
-        row.hash = hash
-        try await row.create(on: db)
-        try await sql.update(AuditHeadRow.schema)
-            .set(SQLIdentifier("hash"), to: SQLBind(hash))
-            .where(SQLIdentifier("id"), .equal, SQLBind(AuditHeadRow.singletonID))
-            .run()
+        // Plain SQL, not a Fluent model: this runs on every access (see HotPaths for why).
+        try await sql.raw("""
+            INSERT INTO "audit_entries" ("id", "sequence", "occurred_at_ms", "actor_id", "actor_role", "action", "client_id",
+                                         "resource_type", "resource_id", "outcome", "previous_hash", "hash")
+            VALUES (\(bind: UUID()), \(bind: record.sequence), \(bind: record.occurredAtMilliseconds), \(bind: record.actorID),
+                    \(bind: record.actorRole), \(bind: record.action), \(bind: record.clientID), \(bind: record.resourceType),
+                    \(bind: record.resourceID), \(bind: record.outcome), \(bind: previousHash), \(bind: hash))
+            """).run()
+        try await sql.raw(#"UPDATE "audit_head" SET "hash" = \#(bind: hash) WHERE "id" = \#(bind: AuditHeadRow.singletonID)"#).run()
     }
 }
 

@@ -150,10 +150,10 @@ struct PolicyMiddleware: AsyncMiddleware {
             }
         }
         guard let clientID, noteParameter == nil || noteID != nil,
-              let client = try await ClientRow.find(clientID, on: request.db)
+              let found = try await HotPaths.clientScope(clientID: clientID, on: request.db)
         else { try await refuse("denied:no-such-record", .notFound) }
 
-        let scope = try await ClientScope.load(clientID: clientID, practiceID: client.practiceID, on: request.db)
+        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam)
         var resource = Resource.client(scope)
         if let noteID {
             let author: UUID?

@@ -22,12 +22,8 @@ struct KeyStore: Sendable {
     }
 
     func practiceKey(practiceID: UUID, on db: any Database) async throws -> PracticeKey {
-        guard let row = try await PracticeKeyRow.query(on: db)
-            .filter(\.$practiceID == practiceID)
-            .sort(\.$version, .descending)
-            .first()
-        else { throw RecordError.missingKey }
-        return try vault.unwrapPracticeKey(practiceID: practiceID, version: row.version, wrapped: row.wrappedKey)
+        guard let row = try await HotPaths.practiceKey(practiceID: practiceID, on: db) else { throw RecordError.missingKey }
+        return try vault.unwrapPracticeKey(practiceID: practiceID, version: row.version, wrapped: row.wrapped)
     }
 
     func createClientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
@@ -44,13 +40,9 @@ struct KeyStore: Sendable {
     }
 
     func clientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
-        guard let row = try await ClientKeyRow.query(on: db)
-            .filter(\.$clientID == clientID)
-            .sort(\.$version, .descending)
-            .first()
-        else { throw RecordError.missingKey }
+        guard let row = try await HotPaths.clientKeys([clientID], on: db)[clientID] else { throw RecordError.missingKey }
         let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
-        return try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrappedKey, under: practiceKey)
+        return try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrapped, under: practiceKey)
     }
 
     /// The key of one client's record, for a request the policy has already allowed.
@@ -61,14 +53,14 @@ struct KeyStore: Sendable {
     /// Several clients' keys of one practice with one query and one practice-key unwrap (caseloads, calendar feeds).
     func clientKeys(_ clientIDs: Set<UUID>, practiceID: UUID, on db: any Database) async throws -> [UUID: ClientDataKey] {
         guard !clientIDs.isEmpty else { return [:] }
-        let rows = try await ClientKeyRow.query(on: db).filter(\.$clientID ~~ Array(clientIDs)).all()
+        let newest = try await HotPaths.clientKeys(Array(clientIDs), on: db)
         let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
-        var newest: [UUID: ClientKeyRow] = [:]
-        for row in rows where row.version > (newest[row.clientID]?.version ?? Int.min) { newest[row.clientID] = row }
         guard newest.count == clientIDs.count else { throw RecordError.missingKey }
-        return try newest.mapValues { row in
-            try vault.unwrapClientKey(clientID: row.clientID, version: row.version, wrapped: row.wrappedKey, under: practiceKey)
+        var keys: [UUID: ClientDataKey] = [:]
+        for (clientID, row) in newest {
+            keys[clientID] = try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrapped, under: practiceKey)
         }
+        return keys
     }
 
     // MARK: Fields

@@ -164,23 +164,32 @@ struct People: Sendable {
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
     func caseload(therapistID: UUID, on db: any Database) async throws -> [CaseloadEntry] {
-        // A fixed number of queries, however long the caseload: the therapist's home page is opened all day.
-        let clientIDs = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).all().map(\.clientID)
-        guard !clientIDs.isEmpty else { return [] }
-        let clients = try await ClientRow.query(on: db).filter(\.$id ~~ clientIDs).all()
-        let joined = Set(try await UserRow.query(on: db).filter(\.$clientID ~~ clientIDs).all().compactMap(\.clientID))
-        let alerted = try await CheckIns.clientsWithOpenAlerts(clientIDs, on: db)
-        var entries: [CaseloadEntry] = []
+        // Three statements however long the caseload (the clients with their flags, their keys, the practice key):
+        // the therapist's home page is opened all day. Plain SQL, see HotPaths for why.
+        let rows = try await HotPaths.sql(db).raw("""
+            SELECT "clients"."id" AS "id", "clients"."practice_id" AS "practice_id", "clients"."name_envelope" AS "name_envelope",
+                   CASE WHEN EXISTS (SELECT 1 FROM "users" WHERE "users"."client_id" = "clients"."id") THEN 1 ELSE 0 END AS "joined",
+                   CASE WHEN EXISTS (SELECT 1 FROM "risk_alerts" WHERE "risk_alerts"."client_id" = "clients"."id"
+                                     AND "risk_alerts"."acknowledged_at" IS NULL) THEN 1 ELSE 0 END AS "alerted"
+            FROM "care_team_members" JOIN "clients" ON "clients"."id" = "care_team_members"."client_id"
+            WHERE "care_team_members"."therapist_id" = \(bind: therapistID)
+            """).all()
+        let clients = try rows.map { row in
+            (id: try row.decode(column: "id", as: UUID.self), practiceID: try row.decode(column: "practice_id", as: UUID.self),
+             name: try row.decode(column: "name_envelope", as: Data.self),
+             joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1)
+        }
+        var entries: [(sortKey: String, entry: CaseloadEntry)] = []
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
-            let keys = try await self.keys.clientKeys(Set(try group.map { try $0.requireID() }), practiceID: practiceID, on: db)
+            let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
             for client in group {
-                let clientID = try client.requireID()
-                guard let key = keys[clientID] else { throw RecordError.missingKey }
-                entries.append(CaseloadEntry(clientID: clientID, name: try clientName(client, key: key), hasJoined: joined.contains(clientID),
-                                              hasRiskAlert: alerted.contains(clientID)))
+                guard let key = keys[client.id] else { throw RecordError.missingKey }
+                let name = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
+                entries.append((name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil),
+                                CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted)))
             }
         }
-        return entries.sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
+        return entries.sorted { ($0.sortKey, $0.entry.clientID.uuidString) < ($1.sortKey, $1.entry.clientID.uuidString) }.map(\.entry)
     }
 
     // MARK: Invitations

@@ -96,10 +96,11 @@ enum SessionStore {
     /// Finds the live session behind a token, or nil. Expired sessions (idle or past their lifetime) are deleted.
     static func resolve(token: String, services: RapportServices, on db: any Database) async throws -> Identity? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
-        guard let session = try await SessionRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first() else {
+        // Session and user in one statement (HotPaths): every signed-in request starts here.
+        guard let (session, user) = try await HotPaths.sessionAndUser(tokenHash: SecureToken.hash(token), on: db) else {
             return nil
         }
-        guard let user = try await UserRow.find(session.userID, on: db), let role = Role(rawValue: user.role) else {
+        guard let role = Role(rawValue: user.role) else {
             try await services.transactions.run(on: db) { db in try await session.delete(on: db) }
             return nil
         }

@@ -1,0 +1,135 @@
+import Fluent
+import Foundation
+import SQLKit
+
+// The queries every request makes, written in SQL (SQLKit, bound parameters only) instead of Fluent's query builder.
+//
+// Why (issue 7, profiled with `perf record -g` on a release build under wrk): Fluent walks a model's properties with
+// `Mirror` each time it builds a query, decodes a row or checks for soft-delete timestamps, and SQLKit escapes every
+// identifier anew. On an authenticated record read that was a third of the CPU, before any of Rapport's own work.
+// These few statements are prepared once as text, bind their values, and decode the columns they name.
+// Everything else keeps using Fluent.
+
+extension UserRow {
+    /// The columns `init(sqlRow:prefix:)` reads, for SELECT lists.
+    static let sqlColumns = ["id", "practice_id", "role", "email_index", "email_envelope", "name_envelope", "password_hash",
+                             "password_scheme", "client_id", "totp_secret_envelope", "totp_last_step", "totp_enabled_at", "created_at"]
+
+    /// A user read by one of the statements below, as if Fluent had loaded it (it can be updated and saved).
+    convenience init(sqlRow row: any SQLRow, prefix: String = "") throws {
+        self.init()
+        id = try row.decode(column: prefix + "id", as: UUID.self)
+        practiceID = try row.decode(column: prefix + "practice_id", as: UUID.self)
+        role = try row.decode(column: prefix + "role", as: String.self)
+        emailIndex = try row.decode(column: prefix + "email_index", as: Data.self)
+        emailEnvelope = try row.decode(column: prefix + "email_envelope", as: Data.self)
+        nameEnvelope = try row.decode(column: prefix + "name_envelope", as: Data.self)
+        passwordHash = try row.decode(column: prefix + "password_hash", as: String.self)
+        passwordScheme = try row.decode(column: prefix + "password_scheme", as: String?.self)
+        clientID = try row.decode(column: prefix + "client_id", as: UUID?.self)
+        totpSecretEnvelope = try row.decode(column: prefix + "totp_secret_envelope", as: Data?.self)
+        totpLastStep = try row.decode(column: prefix + "totp_last_step", as: Int64?.self)
+        totpEnabledAt = try row.decode(column: prefix + "totp_enabled_at", as: Date?.self)
+        createdAt = try row.decode(column: prefix + "created_at", as: Date.self)
+        $id.exists = true
+    }
+}
+
+extension SessionRow {
+    static let sqlColumns = ["id", "token_hash", "user_id", "stage", "kind", "created_at", "last_seen_at", "expires_at"]
+
+    convenience init(sqlRow row: any SQLRow, prefix: String = "") throws {
+        self.init()
+        id = try row.decode(column: prefix + "id", as: UUID.self)
+        tokenHash = try row.decode(column: prefix + "token_hash", as: Data.self)
+        userID = try row.decode(column: prefix + "user_id", as: UUID.self)
+        stage = try row.decode(column: prefix + "stage", as: String.self)
+        kind = try row.decode(column: prefix + "kind", as: String.self)
+        createdAt = try row.decode(column: prefix + "created_at", as: Date.self)
+        lastSeenAt = try row.decode(column: prefix + "last_seen_at", as: Date.self)
+        expiresAt = try row.decode(column: prefix + "expires_at", as: Date.self)
+        $id.exists = true
+    }
+}
+
+enum HotPaths {
+    static func sql(_ db: any Database) throws -> any SQLDatabase {
+        guard let sql = db as? any SQLDatabase else { throw HotPathError.notSQL }
+        return sql
+    }
+
+    /// `"t"."a" AS "p_a", …` for a SELECT list.
+    static func columns(_ names: [String], of table: String, as prefix: String) -> String {
+        names.map { "\"\(table)\".\"\($0)\" AS \"\(prefix)\($0)\"" }.joined(separator: ", ")
+    }
+
+    private static let sessionAndUserSQL = "SELECT " + columns(SessionRow.sqlColumns, of: "sessions", as: "s_") + ", "
+        + columns(UserRow.sqlColumns, of: "users", as: "u_")
+        + " FROM \"sessions\" JOIN \"users\" ON \"users\".\"id\" = \"sessions\".\"user_id\" WHERE \"sessions\".\"token_hash\" = "
+
+    /// The session behind a token hash and its user, in one statement.
+    static func sessionAndUser(tokenHash: Data, on db: any Database) async throws -> (SessionRow, UserRow)? {
+        let query = SQLQueryString(sessionAndUserSQL) + "\(bind: tokenHash)"
+        guard let row = try await sql(db).raw(query).first() else { return nil }
+        return (try SessionRow(sqlRow: row, prefix: "s_"), try UserRow(sqlRow: row, prefix: "u_"))
+    }
+
+    /// A client's practice and care team, in one statement: nil when there is no such client.
+    static func clientScope(clientID: UUID, on db: any Database) async throws -> (practiceID: UUID, careTeam: Set<UUID>)? {
+        let rows = try await sql(db).raw("""
+            SELECT "clients"."practice_id" AS "practice_id", "care_team_members"."therapist_id" AS "therapist_id"
+            FROM "clients" LEFT JOIN "care_team_members" ON "care_team_members"."client_id" = "clients"."id"
+            WHERE "clients"."id" = \(bind: clientID)
+            """).all()
+        guard let first = rows.first else { return nil }
+        let practiceID = try first.decode(column: "practice_id", as: UUID.self)
+        return (practiceID, Set(try rows.compactMap { try $0.decode(column: "therapist_id", as: UUID?.self) }))
+    }
+
+    /// The newest wrapped key of a practice: (version, wrapped bytes).
+    static func practiceKey(practiceID: UUID, on db: any Database) async throws -> (version: Int, wrapped: Data)? {
+        let row = try await sql(db).raw("""
+            SELECT "version", "wrapped_key" FROM "practice_keys" WHERE "practice_id" = \(bind: practiceID)
+            ORDER BY "version" DESC LIMIT 1
+            """).first()
+        return try row.map { (try $0.decode(column: "version", as: Int.self), try $0.decode(column: "wrapped_key", as: Data.self)) }
+    }
+
+    /// The newest wrapped key of each of these clients: [client: (version, wrapped bytes)].
+    static func clientKeys(_ clientIDs: [UUID], on db: any Database) async throws -> [UUID: (version: Int, wrapped: Data)] {
+        guard !clientIDs.isEmpty else { return [:] }
+        let rows = try await sql(db).raw("""
+            SELECT "client_id", "version", "wrapped_key" FROM "client_keys" WHERE "client_id" IN (\(binds: clientIDs))
+            """).all()
+        var newest: [UUID: (version: Int, wrapped: Data)] = [:]
+        for row in rows {
+            let clientID = try row.decode(column: "client_id", as: UUID.self)
+            let version = try row.decode(column: "version", as: Int.self)
+            if version > (newest[clientID]?.version ?? Int.min) {
+                newest[clientID] = (version, try row.decode(column: "wrapped_key", as: Data.self))
+            }
+        }
+        return newest
+    }
+}
+
+extension HotPaths {
+    /// What the API says of one client: their sealed name, whether they have joined, whether a risk alert is open.
+    static func clientSummary(clientID: UUID, on db: any Database) async throws -> (name: Data, joined: Bool, alerted: Bool)? {
+        let row = try await sql(db).raw("""
+            SELECT "name_envelope",
+                   CASE WHEN EXISTS (SELECT 1 FROM "users" WHERE "users"."client_id" = "clients"."id") THEN 1 ELSE 0 END AS "joined",
+                   CASE WHEN EXISTS (SELECT 1 FROM "risk_alerts" WHERE "risk_alerts"."client_id" = "clients"."id"
+                                     AND "risk_alerts"."acknowledged_at" IS NULL) THEN 1 ELSE 0 END AS "alerted"
+            FROM "clients" WHERE "id" = \(bind: clientID)
+            """).first()
+        return try row.map {
+            (try $0.decode(column: "name_envelope", as: Data.self), try $0.decode(column: "joined", as: Int.self) == 1,
+             try $0.decode(column: "alerted", as: Int.self) == 1)
+        }
+    }
+}
+
+enum HotPathError: Error {
+    case notSQL
+}
