@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Builds byte strings that can be parsed back in exactly one way, for hashing, MACs and additional
 /// authenticated data.
@@ -7,6 +7,29 @@ import Foundation
 /// let two different records share one hash or one AAD. Here every variable-length field carries a 4-byte
 /// big-endian length, integers have a fixed width, and an optional field starts with a presence byte so that
 /// `nil` and `""` differ.
+extension UUID {
+    /// Exactly `uuidString.lowercased()`, built from the 16 bytes without `printf`: every sealed field's authenticated
+    /// data holds two UUIDs, so on a caseload of 100 the formatting alone was a tenth of the request's CPU (perf).
+    public var lowercasedText: String {
+        var text = Data(capacity: 36)
+        appendLowercasedText(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    func appendLowercasedText(to data: inout Data) {
+        let digits: StaticString = "0123456789abcdef"
+        withUnsafeBytes(of: uuid) { raw in
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { data.append(UInt8(ascii: "-")) }
+                digits.withUTF8Buffer { hex in
+                    data.append(hex[Int(byte >> 4)])
+                    data.append(hex[Int(byte & 0x0f)])
+                }
+            }
+        }
+    }
+}
+
 struct CanonicalWriter {
     private(set) var bytes = Data()
 
@@ -27,7 +50,8 @@ struct CanonicalWriter {
 
     mutating func append(_ uuid: UUID) {
         // Lowercase text, because databases and JSON disagree on UUID case but never on lowercased text.
-        append(uuid.uuidString.lowercased())
+        appendFixedWidth(UInt32(36))
+        uuid.appendLowercasedText(to: &bytes)
     }
 
     mutating func append(_ integer: Int64) {

@@ -210,6 +210,14 @@ struct AuditChainTests {
         #expect(encoding.range(of: Data("6f1c2a4e-0000-4000-8000-0000000000aa".utf8)) != nil)
         #expect(encoding.range(of: Data("6F1C2A4E".utf8)) == nil)
     }
+
+    @Test("The fast UUID text is exactly Foundation's, lowercased")
+    func fastUUIDText() {
+        for uuid in (0..<2_000).map({ _ in UUID() }) + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                                                        UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))] {
+            #expect(uuid.lowercasedText == uuid.uuidString.lowercased())
+        }
+    }
 }
 
 /// The sequence a broken verification names, or nil if the chain verified.

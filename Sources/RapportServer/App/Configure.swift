@@ -27,7 +27,8 @@ public enum RapportApp {
         app.rapport = RapportServices(
             configuration: configuration,
             keys: KeyStore(vault: Vault(masterKey: key)),
-            transactions: TransactionRunner(batcher: configuration.database.isSQLite ? CommitBatcher() : nil),
+            transactions: TransactionRunner(batcher: configuration.database.isSQLite
+                ? CommitBatcher(writer: DatabaseSetup.writer(configuration.database, app)) : nil),
             clock: clock,
             decoyPasswordHash: decoy,
             signedOutTraffic: SignedOutTraffic(perMinute: configuration.signedOutRequestsPerMinute))

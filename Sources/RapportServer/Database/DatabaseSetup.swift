@@ -5,7 +5,18 @@ import Foundation
 import SQLKit
 import Vapor
 
+extension DatabaseID {
+    /// The SQLite file again, through a pool used only by `CommitBatcher`.
+    static let sqliteWriter = DatabaseID(string: "sqlite-writer")
+}
+
 enum DatabaseSetup {
+    /// The database write transactions run on: on an SQLite file its own pool, otherwise the default one.
+    static func writer(_ choice: RapportConfiguration.DatabaseChoice, _ app: Application) -> (@Sendable () -> (any Database))? {
+        guard case .sqliteFile = choice else { return nil }
+        return { [app] in app.databases.database(.sqliteWriter, logger: app.logger, on: app.eventLoopGroup.any()) ?? app.db }
+    }
+
     static func register(_ choice: RapportConfiguration.DatabaseChoice, on app: Application) throws {
         switch choice {
         case .sqliteFile(let path):
@@ -13,6 +24,9 @@ enum DatabaseSetup {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // SQL logging off: queries carry envelopes and blind indexes, which have no place in a log either.
             app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            // Fluent keeps one SQLite connection per event loop. Write transactions get connections of their own, so
+            // that while a batch holds the write lock, reads (sign-in checks, policy look-ups) go on beside it (WAL).
+            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqliteWriter, isDefault: false)
         case .sqliteMemory:
             app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url, let searchPath):
@@ -54,6 +68,12 @@ actor CommitBatcher {
     static let maximumBatch = 32
     private var waiting: [Job] = []
     private var committing = false
+    /// Where batches run; nil: the database each caller passes (in-memory SQLite, whose connections share one cache).
+    private let writer: (@Sendable () -> (any Database))?
+
+    init(writer: (@Sendable () -> (any Database))? = nil) {
+        self.writer = writer
+    }
 
     func run<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
@@ -72,7 +92,7 @@ actor CommitBatcher {
             let batch = Array(waiting.prefix(Self.maximumBatch))
             waiting.removeFirst(batch.count)
             // Runs off the actor, so that new transactions can queue up for the next batch meanwhile.
-            let outcomes = await Self.commit(batch.map(\.body), on: database)
+            let outcomes = await Self.commit(batch.map(\.body), on: writer?() ?? database)
             for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
         }
         committing = false
