@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rapport", targets: ["rapport"]),
+        // Only for scripts/bench: the same framework with nothing of Rapport, measured in the same run.
+        .executable(name: "rapport-bare", targets: ["RapportBare"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
@@ -52,6 +54,11 @@ let package = Package(
                 "RapportServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "RapportBare",
+            dependencies: [.product(name: "Vapor", package: "vapor")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -205,7 +205,7 @@ enum APIController {
         let people = People(req)
         return try await req.withClientRecord { db, access in
             guard let client = try await HotPaths.clientSummary(clientID: access.scope.clientID, on: db) else { throw RapportError.notFound }
-            let key = try await people.keys.clientKey(for: access.scope, on: db)
+            let key = try await people.keys.clientKey(for: access, on: db)
             let name = try people.keys.open(client.name, key: key, ClientRow.schema, "name", row: access.scope.clientID)
             return ClientOut(id: access.scope.clientID, name: name, has_joined: client.joined, risk_alert: client.alerted)
         }
@@ -216,7 +216,7 @@ enum APIController {
     @Sendable static func listProgressNotes(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
         let notes = try await req.withClientRecord { db, access in
-            try await Notes.progressNotes(access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+            try await Notes.progressNotes(access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
         }
         return try json(notes)
     }
@@ -224,7 +224,7 @@ enum APIController {
     @Sendable static func listPsychotherapyNotes(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
         let notes = try await req.withClientRecord { db, access in
-            try await Notes.ownPsychotherapyNotes(access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+            try await Notes.ownPsychotherapyNotes(access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
         }
         return try json(notes)
     }
@@ -237,7 +237,7 @@ enum APIController {
         let keys = req.rapport.keys
         let now = req.rapport.now
         let note = try await req.withClientRecord { db, access in
-            try await Notes.write(kind, body: input.body, access: access, key: try await keys.clientKey(for: access.scope, on: db),
+            try await Notes.write(kind, body: input.body, access: access, key: try await keys.clientKey(for: access, on: db),
                                   keys: keys, at: now, on: db)
         }
         let response = try json(note, status: .created)
@@ -251,7 +251,7 @@ enum APIController {
     static func read(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let keys = req.rapport.keys
         return try json(try await req.withClientRecord { db, access in
-            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
         })
     }
 
@@ -269,7 +269,7 @@ enum APIController {
     @Sendable static func listAppointments(_ req: Request) async throws -> Response {
         let keys = req.rapport.keys
         return try json(try await req.withClientRecord { db, access in
-            try await Appointments.forClient(key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+            try await Appointments.forClient(key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
         })
     }
 
@@ -285,7 +285,7 @@ enum APIController {
         let request = Appointments.Request(start: ISO8601DateFormatter().date(from: input.starts_at), startField: "starts_at",
                                            lengthMinutes: input.duration_minutes, location: input.location ?? "")
         let session = try await req.withClientRecord { db, access in
-            try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+            try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access, on: db),
                                             keys: services.keys, zone: services.configuration.timeZone, now: services.now, on: db)
         }
         return try json(session, status: .created)

@@ -94,7 +94,7 @@ enum CheckInsAPI {
     @Sendable static func list(_ req: Request) async throws -> Response {
         let services = req.rapport
         let summary = try await req.withClientRecord { db, access in
-            try await CheckInSummary.load(scope: access.scope, key: try await services.keys.clientKey(for: access.scope, on: db),
+            try await CheckInSummary.load(scope: access.scope, key: try await services.keys.clientKey(for: access, on: db),
                                           keys: services.keys, now: services.now, on: db)
         }
         return try APIController.json(listing(summary))
@@ -122,7 +122,7 @@ enum CheckInsAPI {
                 throw RapportError.conflict("This check-in opens at \(ISO8601DateFormatter().string(from: planned.opens)); answers can be entered from then.")
             }
             return try await CheckIns.enterInRoom(input.answers, comment: input.comment, definition: definition, appointmentID: input.appointment_id,
-                                                  access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                                                  access: access, key: try await services.keys.clientKey(for: access, on: db),
                                                   keys: services.keys, now: services.now, on: db)
         }
         return try APIController.json(result(view), status: .created)

@@ -290,7 +290,7 @@ enum CheckInPages {
             throw RapportError.conflict("This check-in opens on \(ClientPages.when(planned.opens, req)); answers can be entered from then.")
         }
         let keys = req.rapport.keys
-        let key = try await keys.clientKey(for: access.scope, on: db)
+        let key = try await keys.clientKey(for: access, on: db)
         let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: access.scope.clientID, on: db)
             .map { try CheckIns.view($0, key: key, keys: keys) }
         return (planned, definition, view)
@@ -379,7 +379,7 @@ enum CheckInPages {
                 }
                 guard problems.isEmpty else { throw RapportError.invalid(problems) }
                 _ = try await CheckIns.enterInRoom(answers, comment: comment, definition: definition, appointmentID: planned.sessionID,
-                                                   access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                                                   access: access, key: try await services.keys.clientKey(for: access, on: db),
                                                    keys: services.keys, now: services.now, on: db)
             }
             return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")

@@ -65,7 +65,7 @@ enum ClientPages {
         return try await req.withClientRecord(recording: .viewClientRecord) { db, access in
             guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
             // One unwrap of the client's key for the whole page.
-            let key = try await keys.clientKey(for: access.scope, on: db)
+            let key = try await keys.clientKey(for: access, on: db)
             let appointments = try await Appointments.forClient(key: key, keys: keys, on: db)
             return RecordContents(
                 name: try people.clientName(client, key: key),
@@ -187,7 +187,7 @@ enum ClientPages {
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {
             let session = try await req.withClientRecord { db, access in
-                try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access.scope, on: db),
+                try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access, on: db),
                                                 keys: services.keys, zone: services.configuration.timeZone,
                                                 now: services.now, on: db)
             }
@@ -234,7 +234,7 @@ enum ClientPages {
         let now = req.rapport.now
         do {
             let note = try await req.withClientRecord { db, access in
-                try await Notes.write(kind, body: body, access: access, key: try await keys.clientKey(for: access.scope, on: db),
+                try await Notes.write(kind, body: body, access: access, key: try await keys.clientKey(for: access, on: db),
                                       keys: keys, at: now, on: db)
             }
             return req.redirect(to: "/clients/\(note.clientID.uuidString.lowercased())#note-\(note.id.uuidString.lowercased())")
@@ -251,7 +251,7 @@ enum ClientPages {
     static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let keys = req.rapport.keys
         let note = try await req.withClientRecord { db, access in
-            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access.scope, on: db), keys: keys, on: db)
+            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
         }
         let title = kind == .progress ? "Progress note" : "Psychotherapy note"
         return Layout.render(title, req.page,

@@ -74,16 +74,35 @@ enum HotPaths {
         return (try SessionRow(sqlRow: row, prefix: "s_"), try UserRow(sqlRow: row, prefix: "u_"))
     }
 
-    /// A client's practice and care team, in one statement: nil when there is no such client.
-    static func clientScope(clientID: UUID, on db: any Database) async throws -> (practiceID: UUID, careTeam: Set<UUID>)? {
+    /// The newest wrapped keys of a client and of their practice, as stored (still wrapped).
+    struct WrappedKeys: Sendable {
+        let client: (version: Int, wrapped: Data)
+        let practice: (version: Int, wrapped: Data)
+    }
+
+    /// A client's practice, care team and wrapped keys, in one statement: nil when there is no such client. The
+    /// policy decides on the first two; the keys are unwrapped only if it allows (`PolicyMiddleware`), outside the
+    /// write transaction, so that the serialised part of a request does as little as it can.
+    static func clientScope(clientID: UUID, on db: any Database) async throws -> (practiceID: UUID, careTeam: Set<UUID>, keys: WrappedKeys?)? {
         let rows = try await sql(db).raw("""
-            SELECT "clients"."practice_id" AS "practice_id", "care_team_members"."therapist_id" AS "therapist_id"
+            SELECT "clients"."practice_id" AS "practice_id", "care_team_members"."therapist_id" AS "therapist_id",
+                   (SELECT "version" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_version",
+                   (SELECT "wrapped_key" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_wrapped",
+                   (SELECT "version" FROM "practice_keys" WHERE "practice_id" = "clients"."practice_id" ORDER BY "version" DESC LIMIT 1) AS "pk_version",
+                   (SELECT "wrapped_key" FROM "practice_keys" WHERE "practice_id" = "clients"."practice_id" ORDER BY "version" DESC LIMIT 1) AS "pk_wrapped"
             FROM "clients" LEFT JOIN "care_team_members" ON "care_team_members"."client_id" = "clients"."id"
             WHERE "clients"."id" = \(bind: clientID)
             """).all()
         guard let first = rows.first else { return nil }
         let practiceID = try first.decode(column: "practice_id", as: UUID.self)
-        return (practiceID, Set(try rows.compactMap { try $0.decode(column: "therapist_id", as: UUID?.self) }))
+        var keys: WrappedKeys?
+        if let clientVersion = try first.decode(column: "ck_version", as: Int?.self),
+           let clientWrapped = try first.decode(column: "ck_wrapped", as: Data?.self),
+           let practiceVersion = try first.decode(column: "pk_version", as: Int?.self),
+           let practiceWrapped = try first.decode(column: "pk_wrapped", as: Data?.self) {
+            keys = WrappedKeys(client: (clientVersion, clientWrapped), practice: (practiceVersion, practiceWrapped))
+        }
+        return (practiceID, Set(try rows.compactMap { try $0.decode(column: "therapist_id", as: UUID?.self) }), keys)
     }
 
     /// The newest wrapped key of a practice: (version, wrapped bytes).

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import RapportCore
+import RapportVault
 import Vapor
 
 /// Every route names its action when it is registered; `PolicyMiddleware` asks `AccessPolicy` before the
@@ -49,6 +50,8 @@ struct ClientAccess: Sendable {
     let noteID: UUID?
     /// The appointment the route is about, when it names one (checked against the client by the handler).
     var appointmentID: UUID? = nil
+    /// The client's data key, unwrapped once by the policy middleware after it allowed the request.
+    var key: ClientDataKey? = nil
 }
 
 private struct ClientAccessKey: StorageKey { typealias Value = ClientAccess }
@@ -76,7 +79,9 @@ extension Request {
                                        _ body: @escaping @Sendable (any Database, ClientAccess) async throws -> T) async throws -> T {
         var access = try clientAccess()
         if let action, action != access.action {
+            let key = access.key
             access = try PolicyMiddleware.grant(access.actor, action, access.scope)
+            access.key = key
         }
         return try await transaction { [access] db in
             let result = try await body(db, access)
@@ -174,7 +179,8 @@ struct PolicyMiddleware: AsyncMiddleware {
             try await refuse("denied:not-signed-in", .denied(.notSignedIn))
         }
         let appointmentID = request.parameters.get("appointmentID").flatMap(UUID.init(uuidString:))
-        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID, appointmentID: appointmentID)
+        let key = try found.keys.map { try request.rapport.keys.clientKey(clientID: clientID, practiceID: scope.practiceID, wrapped: $0) }
+        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID, appointmentID: appointmentID, key: key)
     }
 
     /// For work done outside a request (the demo): asks the same policy, and refuses the same way.

@@ -50,6 +50,18 @@ struct KeyStore: Sendable {
         try await clientKey(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
     }
 
+    /// The key the policy middleware unwrapped for this request, or else read now.
+    func clientKey(for access: ClientAccess, on db: any Database) async throws -> ClientDataKey {
+        if let key = access.key { return key }
+        return try await clientKey(for: access.scope, on: db)
+    }
+
+    /// Unwraps key material read with the client's scope (`HotPaths.clientScope`).
+    func clientKey(clientID: UUID, practiceID: UUID, wrapped: HotPaths.WrappedKeys) throws -> ClientDataKey {
+        let practiceKey = try vault.unwrapPracticeKey(practiceID: practiceID, version: wrapped.practice.version, wrapped: wrapped.practice.wrapped)
+        return try vault.unwrapClientKey(clientID: clientID, version: wrapped.client.version, wrapped: wrapped.client.wrapped, under: practiceKey)
+    }
+
     /// Several clients' keys of one practice with one query and one practice-key unwrap (caseloads, calendar feeds).
     func clientKeys(_ clientIDs: Set<UUID>, practiceID: UUID, on db: any Database) async throws -> [UUID: ClientDataKey] {
         guard !clientIDs.isEmpty else { return [:] }
