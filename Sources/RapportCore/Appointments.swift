@@ -34,7 +34,8 @@ public enum AppointmentRules {
         guard let attendance else {
             return FieldProblem(field: "attendance", message: "Please choose what happened.")
         }
-        if attendance == .late {
+        // Minutes late are needed for "late" and, when sent with anything else, still have to make sense.
+        if attendance == .late || lateMinutes != nil {
             guard let lateMinutes, (1...maximumLateMinutes).contains(lateMinutes) else {
                 return FieldProblem(field: "late_minutes", message: "Please say how many minutes late, from 1 to \(maximumLateMinutes).")
             }

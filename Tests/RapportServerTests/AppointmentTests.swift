@@ -81,7 +81,7 @@ import VaporTesting
                 try await practice.app.testing().test(.POST, "\(base)/\(id.lowercased())/attendance", headers: .json(bearer: token),
                                                       body: ByteBuffer(string: json), afterResponse: check)
             }
-            try await attend(futureID, #"{"attendance":"attended"}"#) { #expect($0.status == .unprocessableEntity) }
+            try await attend(futureID, #"{"attendance":"attended"}"#) { #expect($0.status == .conflict) }
             let past = cast.appointmentID.uuidString
             try await attend(past, #"{"attendance":"late"}"#) { #expect($0.status == .unprocessableEntity) }
             try await attend(past, #"{"attendance":"asleep"}"#) { #expect($0.status == .unprocessableEntity) }

@@ -79,7 +79,7 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 (nil, "/api/v1/setup", #"{"token":"nope"}"#, 400),
                 (nil, "/api/v1/sessions", #"{"email":"x@example.org"}"#, 400),
                 (nil, "/api/v1/sessions", #"not json"#, 400),
-                (nil, "/api/v1/sessions", #"{"email":"\#(cast.owner.email)","password":"wrong password"}"#, 422),
+                (nil, "/api/v1/sessions", #"{"email":"\#(cast.owner.email)","password":"wrong password"}"#, 401),
                 (owner, "/api/v1/invitations/therapists", #"{"name":"","email":"t@example.org"}"#, 422),
                 (owner, "/api/v1/invitations/therapists", #"{"name":"T","email":42}"#, 400),
                 (therapist, "/api/v1/clients", #"{"name":"C","email":"bad"}"#, 422),
@@ -207,7 +207,17 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 }
                 return "\(route.method.rawValue) /\(rest.joined(separator: "/"))"
             })
-            #expect(documented == routed, "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
+            // A measure's score and change are documented once per measure (each takes its own answers), at paths that
+            // are the routed `{instrumentID}` paths with the id filled in.
+            let instrumentIDs = InstrumentCatalogue.shipped.map(\.id)
+            var matched = Set<String>()
+            for operation in documented {
+                let candidates = instrumentIDs.map { operation.replacingOccurrences(of: "/instruments/\($0)/", with: "/instruments/{instrumentID}/") }
+                let route = routed.contains(operation) ? operation : candidates.first(where: routed.contains)
+                #expect(route != nil, "documented but not routed: \(operation)")
+                if let route { matched.insert(route) }
+            }
+            #expect(matched == routed, "routed but not documented: \(routed.subtracting(matched))")
         }
     }
 

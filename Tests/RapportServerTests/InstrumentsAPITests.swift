@@ -119,3 +119,23 @@ import VaporTesting
         }
     }
 }
+
+/// A path the API has, asked with a method it doesn't answer: 405 with the methods it does, not 404.
+@Suite struct MethodNotAllowedTests {
+    @Test func undeclaredMethodsAnswer405WithAllow() async throws {
+        try await TestPractice.run { practice in
+            for (method, path, allow) in [(HTTPMethod.DELETE, "/api/v1/instruments", "GET"), (.PUT, "/api/v1/instruments/phq-9/score", "POST"),
+                                          (.PATCH, "/api/v1/clients", "GET, POST"), (.DELETE, "/signin", "GET, POST")] {
+                try await practice.app.testing().test(method, path) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers.first(name: .allow) == allow, "\(method) \(path)")
+                    if path.hasPrefix("/api/") {
+                        #expect(response.headers.first(name: .contentType) == "application/problem+json")
+                    }
+                }
+            }
+            try await practice.app.testing().test(.GET, "/api/v1/no-such-thing") { #expect($0.status == .notFound) }
+            try await practice.app.testing().test(.DELETE, "/api/v1/no-such-thing") { #expect($0.status == .notFound) }
+        }
+    }
+}

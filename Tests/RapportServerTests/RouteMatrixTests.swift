@@ -154,7 +154,8 @@ struct Cast {
     }
 
     /// Real requests: on every client-scoped route, page and API alike, everyone but the client's own therapist
-    /// gets 403 or 404, nothing is written, and each refusal is in the audit trail.
+    /// gets 403 or 404 (nobody signed in: 401 from the API, 403 from a page), nothing is written, and each refusal by
+    /// someone signed in is in the audit trail.
     @Test func everyClientScopedRouteRefusesEveryoneElseAndRecordsIt() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
@@ -183,7 +184,9 @@ struct Cast {
                     let deniedBefore = try await practice.auditCount("denied")
                     let countedBefore = practice.app.rapport.signedOutTraffic.totals.refused
                     try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, alertID: alertID, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
-                        #expect([403, 404].contains(response.status.code),
+                        // Nobody signed in: the API asks for a token (401), a page offers sign-in (403).
+                        let expected: Set<UInt> = persona == .signedOut ? (isAPI ? [401] : [403]) : [403, 404]
+                        #expect(expected.contains(response.status.code),
                                 "\(persona) on \(route.method) \(path) got \(response.status.code)")
                         #expect(!response.body.string.contains("private") || !path.contains("psychotherapy"))
                     }

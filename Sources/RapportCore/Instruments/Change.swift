@@ -41,6 +41,13 @@ public enum ChangeError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 public enum ChangeStatistics {
+    /// Whether a total sent from outside is one this measure can give: in range, on its grid as written
+    /// (`Scoring.isWholeSteps`). `change` itself also takes the server's own sums, which carry binary rounding.
+    public static func isPossibleTotal(_ value: Double, of definition: InstrumentDefinition) -> Bool {
+        let range = definition.totalRange
+        return range.contains(value) && Scoring.isWholeSteps(value, from: range.lowerBound, step: InstrumentLoader.smallestStep(definition))
+    }
+
     public static func change(_ definition: InstrumentDefinition, before: Double, after: Double) throws -> ChangeResult {
         let range = definition.totalRange
         let step = InstrumentLoader.smallestStep(definition)

@@ -1,3 +1,4 @@
+import Foundation
 
 /// A scored submission: the total, its band, and the flags raised (`risk` from a risk item above 0,
 /// plus any rule of the definition such as `alliance-concern`).
@@ -57,8 +58,7 @@ public enum Scoring {
     public static func check(_ value: Double, for item: InstrumentDefinition.Item, at index: Int, in definition: InstrumentDefinition) throws {
         guard value.isFinite else { throw ScoringError.answerNotAllowed(item: index, value: value, allowed: "a number") }
         if let range = item.range {
-            let steps = (value - range.min) / range.step
-            guard value >= range.min, value <= range.max, abs(steps - steps.rounded()) < 1e-6 else {
+            guard value >= range.min, value <= range.max, isWholeSteps(value, from: range.min, step: range.step) else {
                 throw ScoringError.answerNotAllowed(item: index, value: value,
                                                     allowed: "a number from \(format(range.min)) to \(format(range.max)) in steps of \(format(range.step))")
             }
@@ -68,6 +68,20 @@ public enum Scoring {
                 throw ScoringError.answerNotAllowed(item: index, value: value, allowed: "one of " + options.map { format($0.value) }.joined(separator: ", "))
             }
         }
+    }
+
+    /// Whether `value` lies a whole number of `step`s from `origin`, reading each number as the decimal it was
+    /// written as (its shortest spelling): 7.3 is on a 0.1 grid, 0.30000000000000004 and 2.5e-42 are not, 3 is on a
+    /// grid of 1 and 3.0000001 is not. This is JSON Schema's `multipleOf` as validators apply it, so an answer the
+    /// OpenAPI document allows is exactly an answer the server takes. Only for values from outside: totals the
+    /// server adds up itself carry binary rounding and are checked with a tolerance instead.
+    public static func isWholeSteps(_ value: Double, from origin: Double, step: Double) -> Bool {
+        guard value.isFinite, step > 0, let written = Decimal(string: "\(value)"), let start = Decimal(string: "\(origin)"),
+              let size = Decimal(string: "\(step)") else { return false }
+        var quotient = (written - start) / size
+        var whole = Decimal()
+        NSDecimalRound(&whole, &quotient, 0, .plain)
+        return whole == quotient
     }
 
     private static func applies(_ rule: InstrumentDefinition.FlagRule, total: Double, items: [Double]) -> Bool {

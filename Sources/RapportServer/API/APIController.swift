@@ -101,17 +101,24 @@ enum APIController {
     @Sendable static func signIn(_ req: Request) async throws -> Response {
         let input = try body(req, SignInBody.self)
         let people = People(req)
-        let (user, stage) = try await people.checkPassword(email: input.email, password: input.password)
-        switch stage {
-        case .enrolTwoFactor:
-            throw RapportError.conflict("Two-step sign-in isn't set up for this account yet. Sign in once in the browser to set it up, then use the API.")
-        case .twoFactor:
-            guard let code = input.code, !code.isEmpty else {
-                throw RapportError.invalid([FieldProblem(field: "code", message: "This account uses two-step sign-in: add the 6-digit code from the authenticator app as \"code\".")])
+        let user: UserRow
+        // A wrong email, password or code is a refused sign-in (401), not a malformed request (422).
+        do {
+            let stage: SessionStage
+            (user, stage) = try await people.checkPassword(email: input.email, password: input.password)
+            switch stage {
+            case .enrolTwoFactor:
+                throw RapportError.conflict("Two-step sign-in isn't set up for this account yet. Sign in once in the browser to set it up, then use the API.")
+            case .twoFactor:
+                guard let code = input.code, !code.isEmpty else {
+                    throw RapportError.signInRefused("This account uses two-step sign-in: add the 6-digit code from the authenticator app as \"code\".")
+                }
+                try await people.checkCode(code, for: user, enrolling: false)
+            case .full:
+                break
             }
-            try await people.checkCode(code, for: user, enrolling: false)
-        case .full:
-            break
+        } catch RapportError.invalid(let problems) {
+            throw RapportError.signInRefused(problems.map(\.message).joined(separator: " "))
         }
         let services = req.rapport
         let token = try await req.transaction { db in
@@ -282,13 +289,24 @@ enum APIController {
     @Sendable static func scheduleAppointment(_ req: Request) async throws -> Response {
         let input = try body(req, AppointmentBody.self)
         let services = req.rapport
-        let request = Appointments.Request(start: ISO8601DateFormatter().date(from: input.starts_at), startField: "starts_at",
+        let request = Appointments.Request(start: timestamp(input.starts_at), startField: "starts_at",
                                            lengthMinutes: input.duration_minutes, location: input.location ?? "")
         let session = try await req.withClientRecord { db, access in
             try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access, on: db),
                                             keys: services.keys, zone: services.configuration.timeZone, now: services.now, on: db)
         }
         return try json(session, status: .created)
+    }
+
+    /// An RFC 3339 date-time (what the document's `format: date-time` means), with or without fractions of a second.
+    static func timestamp(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
     }
 
     struct AttendanceBody: Decodable {
@@ -312,7 +330,8 @@ enum APIController {
     }
 
     @Sendable static func openAPI(_ req: Request) async throws -> Response {
-        let response = Response(status: .ok, body: .init(string: OpenAPIDocument.json))
+        guard let document = OpenAPIDocument.json else { throw RapportError.unavailable("The API description is missing from this build.") }
+        let response = Response(status: .ok, body: .init(string: document))
         response.headers.contentType = .json
         return response
     }

@@ -126,6 +126,9 @@ enum InstrumentsAPI {
     @Sendable static func change(_ req: Request) async throws -> ChangeOut {
         let definition = try instrument(req)
         let body = try APIController.body(req, ChangeBody.self, expected: #"{"before": first total, "after": latest total}"#)
+        for (field, value) in [("before", body.before), ("after", body.after)] where !ChangeStatistics.isPossibleTotal(value, of: definition) {
+            throw RapportError.invalid([FieldProblem(field: field, message: ChangeError.scoreOutOfRange(field: field, value: value, range: definition.totalRange).description)])
+        }
         do {
             let result = try ChangeStatistics.change(definition, before: body.before, after: body.after)
             return ChangeOut(instrument: result.instrument, before: JSONNumber(result.before), after: JSONNumber(result.after),

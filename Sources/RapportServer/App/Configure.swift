@@ -16,6 +16,9 @@ public enum RapportApp {
         masterKey: MasterKey? = nil,
         clock: RapportClock = RapportClock()
     ) async throws {
+        guard OpenAPIDocument.json != nil else {
+            throw ConfigurationError(message: "This build of Rapport is incomplete: its resource openapi.json is missing. Build it again.")
+        }
         try DatabaseSetup.register(configuration.database, on: app)
         for migration in Migrations.all { app.migrations.add(migration) }
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }

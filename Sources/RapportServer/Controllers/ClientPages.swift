@@ -207,16 +207,23 @@ enum ClientPages {
         guard let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
         let form = try req.content.decode(AttendanceForm.self)
         let now = req.rapport.now
+        let attendance = form.attendance.flatMap(Attendance.init(rawValue:))
+        // The minutes box stays on the form whatever is chosen; it only counts for "late".
+        let lateMinutes = attendance == .late ? form.late_minutes.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } : nil
+        var problems: [FieldProblem]
         do {
             try await req.withClientRecord { db, access in
-                try await Appointments.recordAttendance(appointmentID, attendance: form.attendance.flatMap(Attendance.init(rawValue:)),
-                                                        lateMinutes: form.late_minutes.flatMap { Int($0) }, access: access, now: now, on: db)
+                try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: lateMinutes,
+                                                        access: access, now: now, on: db)
             }
             return req.redirect(to: "/clients/\((try req.clientAccess()).scope.clientID.uuidString.lowercased())#sessions")
-        } catch RapportError.invalid(let problems) {
-            return try await recordPage(req, contents: try await recordContents(req), drafts: [:],
-                                        problems: ["attendance-\(appointmentID.uuidString.lowercased())": problems])
+        } catch RapportError.invalid(let found) {
+            problems = found
+        } catch RapportError.conflict(let message) {
+            problems = [FieldProblem(field: "attendance", message: message)]
         }
+        return try await recordPage(req, contents: try await recordContents(req), drafts: [:],
+                                    problems: ["attendance-\(appointmentID.uuidString.lowercased())": problems])
     }
 
     static func noteNode(_ note: NoteView, href: String) -> Node<HTML.BodyContext> {

@@ -149,7 +149,8 @@ struct PolicyMiddleware: AsyncMiddleware {
                 if let summary = request.rapport.signedOutTraffic.countRefusal(now: request.rapport.now) {
                     request.logger.notice("\(summary)")
                 }
-                throw RapportError.signInToSeeRecord
+                // The API says so with 401 (send a bearer token); pages with 403 and a sign-in link.
+                throw request.url.path.hasPrefix("/api/") ? RapportError.denied(.notSignedIn) : RapportError.signInToSeeRecord
             case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
             case .otherPractice, .notOnCareTeam, .notAuthor: break
             }

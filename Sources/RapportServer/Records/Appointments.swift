@@ -134,7 +134,7 @@ enum Appointments {
         }
         if let problem = AppointmentRules.lengthProblem(request.lengthMinutes) { problems.append(problem) }
         let location = request.location.trimmingCharacters(in: .whitespacesAndNewlines)
-        if InputRules.isTooLong(location, maximum: AppointmentRules.maximumLocationLength) {
+        if InputRules.isTooLong(request.location, maximum: AppointmentRules.maximumLocationLength) {
             problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
         }
         guard problems.isEmpty, let start, let minutes = request.lengthMinutes else { throw RapportError.invalid(problems) }
@@ -174,7 +174,7 @@ enum Appointments {
         if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RapportError.invalid([problem]) }
         // A late cancellation is known before the session; everything else only once it has started.
         guard row.startsAt <= now || attendance == .cancelledLate else {
-            throw RapportError.invalid([FieldProblem(field: "attendance", message: "This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")])
+            throw RapportError.conflict("This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")
         }
         row.attendance = attendance?.rawValue
         row.lateMinutes = attendance == .late ? lateMinutes : nil

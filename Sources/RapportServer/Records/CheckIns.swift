@@ -349,7 +349,7 @@ enum CheckIns {
             throw RapportError.invalid([FieldProblem(field: "answers", message: error.description)])
         }
         let text = comment?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if InputRules.isTooLong(text, maximum: maximumCommentLength) {
+        if InputRules.isTooLong(comment ?? "", maximum: maximumCommentLength) {
             throw RapportError.invalid([FieldProblem(field: "comment", message: "Please keep this under \(maximumCommentLength) characters.")])
         }
         row.total = result.total
@@ -507,7 +507,7 @@ enum PracticeSettings {
             problems.append(FieldProblem(field: "instruments", message: "\(unknown) is not a measure that needs enabling."))
         }
         let text = crisisResources.trimmingCharacters(in: .whitespacesAndNewlines)
-        if InputRules.isTooLong(text, maximum: maximumCrisisLength) {
+        if InputRules.isTooLong(crisisResources, maximum: maximumCrisisLength) {
             problems.append(FieldProblem(field: "crisis_resources", message: "Please keep this under \(maximumCrisisLength) characters."))
         }
         guard problems.isEmpty else { throw RapportError.invalid(problems) }

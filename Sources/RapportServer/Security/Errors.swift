@@ -21,6 +21,11 @@ enum RapportError: Error {
     case notFoundWithDetail(String)
     /// A signed-out visitor's per-address budget is spent (`SignedOutTraffic`).
     case slowDown
+    /// The path exists, but not with this method: the methods it has, for the `Allow` header.
+    case methodNotAllowed([String])
+    /// The API's sign-in was refused (wrong email, password or code): 401, since nothing about the request's
+    /// shape was wrong. The pages show the same words inline instead.
+    case signInRefused(String)
 
     var status: HTTPResponseStatus {
         switch self {
@@ -41,6 +46,8 @@ enum RapportError: Error {
         case .signInToSeeRecord: return .forbidden
         case .notFoundWithDetail: return .notFound
         case .slowDown: return .tooManyRequests
+        case .methodNotAllowed: return .methodNotAllowed
+        case .signInRefused: return .unauthorized
         }
     }
 
@@ -59,6 +66,8 @@ enum RapportError: Error {
         case .signInToSeeRecord: return "sign-in-required"
         case .notFoundWithDetail: return "not-found"
         case .slowDown: return "too-many-requests"
+        case .methodNotAllowed: return "method-not-allowed"
+        case .signInRefused: return "sign-in-refused"
         }
     }
 
@@ -82,6 +91,8 @@ enum RapportError: Error {
         case .signInToSeeRecord: return "Please sign in"
         case .notFoundWithDetail: return "We couldn't find that"
         case .slowDown: return "Too many requests"
+        case .methodNotAllowed: return "Not available this way"
+        case .signInRefused: return "Not signed in"
         }
     }
 
@@ -108,6 +119,10 @@ enum RapportError: Error {
             return "For your security, forms expire. Please go back, reload the page and try again."
         case .slowDown:
             return "Too many requests came from your network in a short time. Please wait a minute and try again."
+        case .methodNotAllowed(let allowed):
+            return "This address answers \(allowed.joined(separator: ", ")) only."
+        case .signInRefused(let message):
+            return message
         }
     }
 }

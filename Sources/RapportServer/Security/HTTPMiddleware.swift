@@ -91,9 +91,11 @@ struct RapportErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let response = handle(error, request)
-            if case .slowDown? = error as? RapportError {
-                response.headers.replaceOrAdd(name: .retryAfter, value: "60")
+            let response = handle(Self.methodNotAllowed(error, request) ?? error, request)
+            switch Self.methodNotAllowed(error, request) ?? (error as? RapportError) {
+            case .slowDown?: response.headers.replaceOrAdd(name: .retryAfter, value: "60")
+            case .methodNotAllowed(let allowed)?: response.headers.replaceOrAdd(name: .allow, value: allowed.joined(separator: ", "))
+            default: break
             }
             return response
         }
@@ -135,6 +137,25 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             }
         }
         return ErrorPage.render(status: rapportError.status, title: rapportError.title, detail: rapportError.detail, request)
+    }
+
+    /// When no route matched but the path is one Vapor has with other methods: 405 with those methods, not 404.
+    static func methodNotAllowed(_ error: any Error, _ request: Request) -> RapportError? {
+        guard request.route == nil, let abort = error as? any AbortError, abort.status == .notFound else { return nil }
+        let segments = request.url.path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: Set<String> = []
+        for route in request.application.routes.all where route.path.count == segments.count {
+            let matches = zip(route.path, segments).allSatisfy { component, segment in
+                switch component {
+                case .constant(let constant): return constant == segment
+                case .parameter: return true
+                case .anything, .catchall: return true
+                }
+            }
+            if matches { methods.insert(route.method.rawValue) }
+        }
+        guard !methods.isEmpty, !methods.contains(request.method.rawValue) else { return nil }
+        return .methodNotAllowed(methods.sorted())
     }
 
     /// Maps framework errors (unknown route, unreadable body) onto our own kinds.
