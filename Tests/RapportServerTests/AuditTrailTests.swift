@@ -369,3 +369,78 @@ extension AuditChain.Verification {
         }
     }
 }
+
+/// Write transactions that queue together on SQLite commit together, and each is still all-or-nothing on its own:
+/// one that fails leaves the others written and its own writes gone, and the audit chain (whose head a batch keeps in
+/// memory and writes once) verifies after every mix of successes and failures, with checkpoints taken in the middle.
+@Suite struct CommitBatchTests {
+    struct Refused: Error, Equatable { let index: Int }
+
+    static func audit(_ marker: Int) -> AuditEvent {
+        AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord, clientID: UUID(),
+                   resourceType: "client-record", resourceID: "job-\(marker)", outcome: "allowed")
+    }
+
+    @Test(arguments: [false, true]) func aFailingTransactionInABatchTakesOnlyItselfBack(onFile: Bool) async throws {
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-batch-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await TestPractice.run(adjust: { configuration in
+            if onFile, case .sqliteMemory = configuration.database {
+                configuration.database = .sqliteFile(path: (folder as NSString).appendingPathComponent("rapport.sqlite"))
+            }
+        }) { practice in
+            let app = practice.app
+            let signer = try CheckpointSigner.loadOrCreate(at: practice.configuration.checkpointKeyFile)
+            let before = try await AuditEntryRow.query(on: app.db).count()
+            // Forty transactions at once, so they queue into batches: every fifth fails after writing, a few take a
+            // checkpoint, the rest append one or two entries.
+            let outcomes = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            let value = try await app.rapport.transactions.run(on: app.db) { db -> Int in
+                                try await AuditWriter.append(Self.audit(index), on: db)
+                                if index % 5 == 3 { throw Refused(index: index) }
+                                if index % 7 == 0 { try await AuditWriter.append(Self.audit(index), on: db) }
+                                return index
+                            }
+                            return (index, .success(value))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                for index in [11, 22, 33] {
+                    group.addTask {
+                        do {
+                            _ = try await AuditCheckpoints.create(app, signer: signer, exportFile: practice.configuration.checkpointFile)
+                            return (1000 + index, .success(0))
+                        } catch { return (1000 + index, .failure(error)) }
+                    }
+                }
+                var all: [Int: Result<Int, any Error>] = [:]
+                for await (index, outcome) in group { all[index] = outcome }
+                return all
+            }
+            for index in 0..<40 {
+                switch outcomes[index] {
+                case .success(let value)?: #expect(index % 5 != 3 && value == index, "job \(index)")
+                case .failure(let error)?: #expect(index % 5 == 3 && (error as? Refused) == Refused(index: index), "job \(index): \(error)")
+                case nil: Issue.record("job \(index) has no outcome")
+                }
+            }
+            for index in [1011, 1022, 1033] {
+                if case .failure(let error)? = outcomes[index] { Issue.record("checkpoint failed: \(error)") }
+            }
+            let kept = (0..<40).filter { $0 % 5 != 3 }
+            let expected = kept.count + kept.filter { $0 % 7 == 0 }.count
+            let rows = try await AuditEntryRow.query(on: app.db).filter(\.$resourceID ~~ "job-").all()
+            #expect(rows.count == expected)
+            #expect(Set(rows.compactMap(\.resourceID)) == Set(kept.map { "job-\($0)" }), "a failed transaction's entry was kept")
+            #expect(try await RapportApp.verifyAuditTrail(app) == .ok(count: before + expected))
+            let (result, checkpoints) = try await RapportApp.verifyAuditTrail(app, checkpointFile: practice.configuration.checkpointFile)
+            #expect(result == .ok(count: before + expected))
+            #expect(checkpoints >= 3)
+        }
+    }
+}

@@ -53,14 +53,20 @@ enum DatabaseSetup {
 
 /// SQLite allows one writer at a time, a transaction that reads before it writes can fail instead of waiting when
 /// another connection writes first, and every commit costs an fsync (`synchronous = FULL`). So on SQLite, write
-/// transactions queue in-process, and those that queued while a commit was under way are committed together: each
-/// runs in its own savepoint of one SQLite transaction, so it is still all-or-nothing on its own (a failure rolls back
-/// that one alone, and its caller gets the error), and the batch is acknowledged after one COMMIT and one fsync.
-/// Nothing is acknowledged before it is durable; an idle server commits each transaction at once, alone.
+/// transactions queue in-process, and those that queued while a commit was under way are committed together, in one
+/// SQLite transaction, acknowledged after its one COMMIT and one fsync. Nothing is acknowledged before it is durable;
+/// an idle server commits each transaction at once, alone.
+///
+/// Each transaction stays all-or-nothing on its own: if one of a batch fails, the batch is rolled back and run again
+/// in parts, the ones before it together, the failing one alone (its caller gets its error), the ones after it
+/// together. Failures are rare (bad input is refused before any write), so the common case pays no savepoints; and
+/// the audit head is read and written once per batch (`AuditBatch`), not per access.
 /// PostgreSQL needs no queue: row locks on the audit head serialise what must be serial, and it groups commits itself.
 actor CommitBatcher {
+    typealias Body = @Sendable (any Database) async throws -> any Sendable
+
     private struct Job {
-        let body: @Sendable (any Database) async throws -> any Sendable
+        let body: Body
         let done: CheckedContinuation<any Sendable, any Error>
     }
 
@@ -98,36 +104,50 @@ actor CommitBatcher {
         committing = false
     }
 
-    private nonisolated static func commit(_ bodies: [@Sendable (any Database) async throws -> any Sendable],
-                                           on database: any Database) async -> [Result<any Sendable, any Error>] {
+    /// A job of the batch threw: which one, and what.
+    private struct JobFailed: Error {
+        let index: Int
+        let error: any Error
+    }
+
+    private nonisolated static func commit(_ bodies: [Body], on database: any Database) async -> [Result<any Sendable, any Error>] {
+        guard !bodies.isEmpty else { return [] }
         do {
-            return try await database.withConnection { connection in
-                guard let sql = connection as? any SQLDatabase else { throw CommitBatcherError.notSQL }
-                try await sql.raw("BEGIN IMMEDIATE").run()
-                do {
-                    var outcomes: [Result<any Sendable, any Error>] = []
-                    for body in bodies {
-                        try await sql.raw("SAVEPOINT rapport_job").run()
-                        do {
-                            let value = try await body(connection)
-                            try await sql.raw("RELEASE rapport_job").run()
-                            outcomes.append(.success(value))
-                        } catch {
-                            try await sql.raw("ROLLBACK TO rapport_job").run()
-                            try await sql.raw("RELEASE rapport_job").run()
-                            outcomes.append(.failure(error))
-                        }
-                    }
-                    try await sql.raw("COMMIT").run()
-                    return outcomes
-                } catch {
-                    // Nothing of this batch was committed: every caller hears so, none is told it was saved.
-                    try? await sql.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+            return try await together(bodies, on: database).map { .success($0) }
+        } catch let failed as JobFailed {
+            if bodies.count == 1 { return [.failure(failed.error)] }
+            // Nothing of the batch was kept. Its parts again: before the failure, the failure alone, after it.
+            return await commit(Array(bodies[..<failed.index]), on: database)
+                + commit([bodies[failed.index]], on: database)
+                + commit(Array(bodies[(failed.index + 1)...]), on: database)
         } catch {
+            // BEGIN or COMMIT failed: nothing of this batch was committed, and every caller hears so.
             return bodies.map { _ in .failure(error) }
+        }
+    }
+
+    /// Runs every body in one transaction, or throws having kept none of them.
+    private nonisolated static func together(_ bodies: [Body], on database: any Database) async throws -> [any Sendable] {
+        try await database.withConnection { connection in
+            guard let sql = connection as? any SQLDatabase else { throw CommitBatcherError.notSQL }
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let audit = AuditBatch()
+                var values: [any Sendable] = []
+                for (index, body) in bodies.enumerated() {
+                    do {
+                        values.append(try await AuditBatch.$current.withValue(audit) { try await body(connection) })
+                    } catch {
+                        throw JobFailed(index: index, error: error)
+                    }
+                }
+                try await AuditWriter.closeBatch(audit, on: sql)
+                try await sql.raw("COMMIT").run()
+                return values
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
         }
     }
 }
