@@ -41,10 +41,10 @@ public enum RapportApp {
         app.routes.defaultMaxBodySize = "1mb"
 
         // Outermost first: headers go on every response, errors included; then the request log, then errors.
+        // One chain, one task (`MiddlewareChain`).
         app.middleware = Middlewares()
-        app.middleware.use(SecurityHeadersMiddleware(secure: configuration.secureCookies))
-        app.middleware.use(RequestLogMiddleware())
-        app.middleware.use(RapportErrorMiddleware())
+        app.middleware.use(MiddlewareChain(SecurityHeadersMiddleware(secure: configuration.secureCookies), RequestLogMiddleware(),
+                                           RapportErrorMiddleware()))
         registerRoutes(app, configuration)
         if configuration.automaticCheckpoints {
             app.lifecycle.use(try await CheckpointScheduler.prepare(configuration, on: app.db))
@@ -61,7 +61,7 @@ public enum RapportApp {
             return response
         }
 
-        let pages = app.grouped(IdentityMiddleware(), CSRFMiddleware(configuration: configuration), PolicyMiddleware())
+        let pages = app.grouped(MiddlewareChain(IdentityMiddleware(), CSRFMiddleware(configuration: configuration), PolicyMiddleware()))
         AccountPages.register(pages)
         PeoplePages.register(pages)
         ClientPages.register(pages)
@@ -69,7 +69,7 @@ public enum RapportApp {
         SettingsPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 
-        let api = app.grouped("api", "v1").grouped(IdentityMiddleware(), PolicyMiddleware())
+        let api = app.grouped("api", "v1").grouped(MiddlewareChain(IdentityMiddleware(), PolicyMiddleware()))
         APIController.register(api)
     }
 
