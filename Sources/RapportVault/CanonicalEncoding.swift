@@ -17,16 +17,62 @@ extension UUID {
     }
 
     func appendLowercasedText(to data: inout Data) {
-        let digits: StaticString = "0123456789abcdef"
-        withUnsafeBytes(of: uuid) { raw in
-            for (index, byte) in raw.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { data.append(UInt8(ascii: "-")) }
-                digits.withUTF8Buffer { hex in
-                    data.append(hex[Int(byte >> 4)])
-                    data.append(hex[Int(byte & 0x0f)])
+        // Into 36 bytes on the stack, then one append: appending byte by byte to `Data` showed up in profiles too.
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt32) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &text) { out in
+            withUnsafeBytes(of: uuid) { raw in
+                var position = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    out[position] = Self.hexDigit(byte >> 4)
+                    out[position + 1] = Self.hexDigit(byte & 0x0f)
+                    position += 2
                 }
             }
+            data.append(contentsOf: out.prefix(36))
         }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// Parses the 36-character form (either case) without `sscanf`, which Foundation's `UUID(uuidString:)` uses and
+    /// which showed up in a caseload's profile (SQLite hands ids back as text). Anything else: nil.
+    public init?(canonicalText text: String) {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed: Bool = withUnsafeMutableBytes(of: &bytes) { out in
+            var byteIndex = 0
+            var high: UInt8?
+            for (position, character) in utf8.enumerated() {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard character == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                let value: UInt8
+                switch character {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
+                default: return false
+                }
+                if let first = high {
+                    out[byteIndex] = first << 4 | value
+                    byteIndex += 1
+                    high = nil
+                } else {
+                    high = value
+                }
+            }
+            return byteIndex == 16
+        }
+        guard parsed else { return nil }
+        self.init(uuid: bytes)
     }
 }
 

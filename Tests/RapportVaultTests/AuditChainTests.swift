@@ -216,6 +216,19 @@ struct AuditChainTests {
         for uuid in (0..<2_000).map({ _ in UUID() }) + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
                                                         UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))] {
             #expect(uuid.lowercasedText == uuid.uuidString.lowercased())
+            #expect(UUID(canonicalText: uuid.uuidString) == uuid)
+            #expect(UUID(canonicalText: uuid.lowercasedText) == uuid)
+        }
+    }
+
+    @Test("The fast UUID parser refuses what Foundation refuses")
+    func fastUUIDParserRefusals() {
+        let good = "6f1c2a4e-0000-4000-8000-0000000000aa"
+        for text in ["", good.dropLast().description, good + "0", good.replacingOccurrences(of: "-", with: "x"),
+                     "6f1c2a4e00004000800000000000000000aa", "6f1c2a4e-0000-4000-8000-0000000000ag", "6f1c2a4e-0000-4000-8000-0000000000a\u{00E9}",
+                     "6f1c2a4e-0000-4000-8000+0000000000aa"] {
+            #expect(UUID(canonicalText: text) == nil, "\(text)")
+            #expect(UUID(uuidString: text) == nil, "\(text)")
         }
     }
 }

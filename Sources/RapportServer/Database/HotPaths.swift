@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import RapportVault
 import SQLKit
 
 // The queries every request makes, written in SQL (SQLKit, bound parameters only) instead of Fluent's query builder.
@@ -53,6 +54,13 @@ extension SessionRow {
 }
 
 enum HotPaths {
+    /// A UUID column: SQLite hands ids back as text, and Foundation parses that with `sscanf`; read the text and
+    /// parse it directly when it is in the usual form, else decode as usual (PostgreSQL's native uuid).
+    static func uuid(_ row: any SQLRow, _ column: String) throws -> UUID {
+        if let text = try? row.decode(column: column, as: String.self), let id = UUID(canonicalText: text) { return id }
+        return try row.decode(column: column, as: UUID.self)
+    }
+
     static func sql(_ db: any Database) throws -> any SQLDatabase {
         guard let sql = db as? any SQLDatabase else { throw HotPathError.notSQL }
         return sql
@@ -122,7 +130,7 @@ enum HotPaths {
             """).all()
         var newest: [UUID: (version: Int, wrapped: Data)] = [:]
         for row in rows {
-            let clientID = try row.decode(column: "client_id", as: UUID.self)
+            let clientID = try uuid(row, "client_id")
             let version = try row.decode(column: "version", as: Int.self)
             if version > (newest[clientID]?.version ?? Int.min) {
                 newest[clientID] = (version, try row.decode(column: "wrapped_key", as: Data.self))

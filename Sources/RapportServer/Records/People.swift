@@ -175,21 +175,22 @@ struct People: Sendable {
             WHERE "care_team_members"."therapist_id" = \(bind: therapistID)
             """).all()
         let clients = try rows.map { row in
-            (id: try row.decode(column: "id", as: UUID.self), practiceID: try row.decode(column: "practice_id", as: UUID.self),
+            (id: try HotPaths.uuid(row, "id"), practiceID: try HotPaths.uuid(row, "practice_id"),
              name: try row.decode(column: "name_envelope", as: Data.self),
              joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1)
         }
-        var entries: [(sortKey: String, entry: CaseloadEntry)] = []
+        var entries: [(sortKey: String, idText: String, entry: CaseloadEntry)] = []
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
             let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
             for client in group {
                 guard let key = keys[client.id] else { throw RecordError.missingKey }
                 let name = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
-                entries.append((name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil),
+                entries.append((name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), client.id.lowercasedText,
                                 CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted)))
             }
         }
-        return entries.sorted { ($0.sortKey, $0.entry.clientID.uuidString) < ($1.sortKey, $1.entry.clientID.uuidString) }.map(\.entry)
+        // The id breaks ties between equal names; its text is made once per client, not once per comparison.
+        return entries.sorted { ($0.sortKey, $0.idText) < ($1.sortKey, $1.idText) }.map(\.entry)
     }
 
     // MARK: Invitations
