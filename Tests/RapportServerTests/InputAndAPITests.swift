@@ -309,7 +309,7 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
 }
 
 @Suite struct AtRestTests {
-    /// Reads every column of every table back as raw bytes and text: no name, email or note may be there in clear.
+    /// Reads every column of every table back as raw bytes and text: no name, email, note or place may be there in clear.
     @Test func namesEmailsAndNotesAreOnlyStoredAsEnvelopes() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
@@ -319,10 +319,24 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                                                   headers: .json(bearer: token), body: ByteBuffer(string: #"{"body":"\#(marker)"}"#)) {
                 #expect($0.status == .created)
             }
+            let place = "PLACE-\(UUID().uuidString)"
+            let start = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86400))
+            try await practice.app.testing().test(.POST, "/api/v1/clients/\(cast.clientID.uuidString.lowercased())/appointments",
+                                                  headers: .json(bearer: token),
+                                                  body: ByteBuffer(string: #"{"starts_at":"\#(start)","duration_minutes":50,"location":"\#(place)"}"#)) {
+                #expect($0.status == .created)
+            }
             let sql = practice.app.db as! any SQLDatabase
+            // Every table there is, read from the database itself: a table added later is covered the day it is made.
+            let listing: SQLQueryString = practice.configuration.database.isSQLite
+                ? "SELECT name AS table_name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                : "SELECT table_name::text AS table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            let tables = try await sql.raw(listing).all().map { try $0.decode(column: "table_name", as: String.self) }
+            #expect(Set(tables).isSuperset(of: ["practices", "practice_keys", "users", "clients", "client_keys", "care_team_members",
+                                                "invitations", "setup_tokens", "sessions", "progress_notes", "psychotherapy_notes",
+                                                "audit_entries", "audit_head", "appointments", "check_ins", "risk_alerts"]), "\(tables)")
             var haystack = Data()
-            for table in ["practices", "practice_keys", "users", "clients", "client_keys", "care_team_members", "invitations",
-                          "setup_tokens", "sessions", "sign_in_throttles", "progress_notes", "psychotherapy_notes", "audit_entries", "audit_head"] {
+            for table in tables {
                 for row in try await sql.raw("SELECT * FROM \(ident: table)").all() {
                     for column in row.allColumns {
                         if let data = try? row.decode(column: column, as: Data.self) { haystack.append(data) }
@@ -331,7 +345,7 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 }
             }
             #expect(haystack.count > 1000)
-            for secret in [marker, "Cleo Client", "Cleo", cast.client.email, cast.own.email, cast.owner.email, "Practice A", "Theo Therapist"] {
+            for secret in [marker, place, "Cleo Client", "Cleo", cast.client.email, cast.own.email, cast.owner.email, "Practice A", "Theo Therapist"] {
                 #expect(haystack.range(of: Data(secret.utf8)) == nil, "\(secret) is stored in clear")
                 #expect(haystack.range(of: Data(secret.lowercased().utf8)) == nil, "\(secret) is stored in clear")
             }
