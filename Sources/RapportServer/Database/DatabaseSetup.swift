@@ -23,6 +23,7 @@ enum DatabaseSetup {
             let directory = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // SQL logging off: queries carry envelopes and blind indexes, which have no place in a log either.
+            // (The PostgreSQL driver cannot turn it off; it logs at `trace`, which `ServerRunner` never allows.)
             app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
             // Fluent keeps one SQLite connection per event loop. Write transactions get connections of their own, so
             // that while a batch holds the write lock, reads (sign-in checks, policy look-ups) go on beside it (WAL).

@@ -3,8 +3,8 @@ import Foundation
 import RapportCore
 import RapportVault
 
-/// The server's side of the vault: finds wrapped keys in the database and asks `Vault` to unwrap them.
-/// Controllers never see a key; they call `sealClientField` / `openClientField` and friends.
+/// The server's side of the vault: finds wrapped keys in the database and asks `Vault` to unwrap them, and seals and
+/// opens fields (`seal(_:key:_:_:row:)`, `open(_:key:_:_:row:)`) bound to their table, column and row.
 struct KeyStore: Sendable {
     let vault: Vault
 
