@@ -44,6 +44,21 @@ import VaporTesting
         }
     }
 
+    /// Entries carry the clock service's time, like everything else the server stamps, so a test that moves the clock
+    /// (and an operator reading the trail) sees one timeline.
+    @Test func entriesAreStampedWithTheClockServicesTime() async throws {
+        try await TestPractice.run { practice in
+            practice.clock.advance(by: 40 * 86400)
+            _ = try await trail(practice)
+            let clockNow = Int64(practice.clock.now().timeIntervalSince1970 * 1000)
+            let entries = try await AuditEntryRow.query(on: practice.app.db).all()
+            #expect(!entries.isEmpty)
+            for entry in entries {
+                #expect(abs(entry.occurredAtMilliseconds - clockNow) < 60_000, "entry \(entry.sequence) is stamped with another time")
+            }
+        }
+    }
+
     @Test func changingAnEntryIsDetectedAndNamed() async throws {
         try await TestPractice.run { practice in
             _ = try await trail(practice)
@@ -203,7 +218,7 @@ extension AuditChain.Verification {
                 try await practice.app.rapport.transactions.run(on: practice.app.db) { db in
                     for _ in 0..<count {
                         try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord, clientID: UUID(),
-                                                                resourceType: "client-record", resourceID: nil, outcome: "allowed"), on: db)
+                                                                resourceType: "client-record", resourceID: nil, outcome: "allowed"), at: Date(), on: db)
                     }
                 }
             }
@@ -233,7 +248,7 @@ extension AuditChain.Verification {
             let firstCopy = try Data(contentsOf: URL(fileURLWithPath: file))
             try await practice.app.rapport.transactions.run(on: practice.app.db) { db in
                 try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord, clientID: UUID(),
-                                                        resourceType: "client-record", resourceID: nil, outcome: "allowed"), on: db)
+                                                        resourceType: "client-record", resourceID: nil, outcome: "allowed"), at: Date(), on: db)
             }
             _ = try await RapportApp.signAuditCheckpoint(practice.app, exportFile: file)
             #expect(try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file).0 == .ok(count: 1))
@@ -350,7 +365,7 @@ extension AuditChain.Verification {
                             try await runner.run(on: app.db) { db in
                                 try await AuditWriter.append(AuditEvent(actorID: UUID(), actorRole: "therapist", action: .viewClientRecord,
                                                                         clientID: UUID(), resourceType: "client-record", resourceID: nil,
-                                                                        outcome: "allowed"), on: db)
+                                                                        outcome: "allowed"), at: Date(), on: db)
                                 if index.isMultiple(of: 7) { throw RapportError.conflict("fails after its write") }
                             }
                             return true
@@ -399,9 +414,9 @@ extension AuditChain.Verification {
                     group.addTask {
                         do {
                             let value = try await app.rapport.transactions.run(on: app.db) { db -> Int in
-                                try await AuditWriter.append(Self.audit(index), on: db)
+                                try await AuditWriter.append(Self.audit(index), at: Date(), on: db)
                                 if index % 5 == 3 { throw Refused(index: index) }
-                                if index % 7 == 0 { try await AuditWriter.append(Self.audit(index), on: db) }
+                                if index % 7 == 0 { try await AuditWriter.append(Self.audit(index), at: Date(), on: db) }
                                 return index
                             }
                             return (index, .success(value))

@@ -103,11 +103,11 @@ enum DemoPractice {
                             access: booking, key: key, keys: services.keys, zone: services.configuration.timeZone,
                             // Booked as if the day before, so past sessions pass the "not long ago" check.
                             now: start.addingTimeInterval(-86400), on: db)
-                        try await audit(booking, session.id, on: db)
+                        try await audit(booking, session.id, at: services.now, on: db)
                         if week < 0 {
                             try await Appointments.recordAttendance(session.id, attendance: week == -12 ? .attended : .late,
                                                                     lateMinutes: week == -12 ? nil : 10, access: attendance, now: services.now, on: db)
-                            try await audit(attendance, session.id, on: db)
+                            try await audit(attendance, session.id, at: services.now, on: db)
                         }
                         return session.id
                     }
@@ -119,7 +119,7 @@ enum DemoPractice {
                     try await services.transactions.run(on: app.db) { db in
                         let written = try await Notes.write(.progress, body: note, access: access, key: key, keys: services.keys,
                                                             at: services.now.addingTimeInterval(Double(offset - notes.count) * 7 * 86400), on: db)
-                        try await audit(access, written.id, on: db)
+                        try await audit(access, written.id, at: services.now, on: db)
                     }
                 }
             }
@@ -195,10 +195,9 @@ enum DemoPractice {
     }
 
     /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.
-    private static func audit(_ access: ClientAccess, _ resourceID: UUID, on db: any Database) async throws {
-        try await AuditWriter.append(PolicyMiddleware.auditEvent(
-            actor: access.actor, role: access.actor.role.rawValue, action: access.action,
-            clientID: access.scope.clientID, noteID: resourceID, outcome: "allowed"), on: db)
+    private static func audit(_ access: ClientAccess, _ resourceID: UUID, at now: Date, on db: any Database) async throws {
+        try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID, resource: resourceID),
+                                     at: now, on: db)
     }
 
     private static func calendarFeed(for user: UserRow, _ app: Application) async throws -> String {

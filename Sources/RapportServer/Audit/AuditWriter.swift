@@ -22,6 +22,26 @@ struct AuditEvent: Sendable {
         case .deny(let reason): return "denied:\(reason.rawValue)"
         }
     }
+
+    /// The one way entries are made: who (and in which role; "anonymous" for nobody) did what to which client's
+    /// record, which resource in it (`resource`, nil for none), and with what outcome. The resource's type follows
+    /// from the action unless given.
+    static func access(by actor: Actor?, as role: String? = nil, _ action: Action, clientID: UUID?, resource: UUID?,
+                       resourceType: String? = nil, outcome: String = "allowed") -> AuditEvent {
+        AuditEvent(actorID: actor?.userID, actorRole: role ?? actor?.role.rawValue ?? "anonymous", action: action, clientID: clientID,
+                   resourceType: resourceType ?? Self.resourceType(action), resourceID: resource?.lowercasedText, outcome: outcome)
+    }
+
+    static func resourceType(_ action: Action) -> String {
+        switch action {
+        case .listProgressNotes, .readProgressNote, .writeProgressNote: return "progress-note"
+        case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return "psychotherapy-note"
+        case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
+        case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
+        case .acknowledgeRiskAlert: return "risk-alert"
+        default: return "client-record"
+        }
+    }
 }
 
 /// The head of the chain while one SQLite batch of transactions runs (`CommitBatcher`). The batch holds the write
@@ -39,7 +59,8 @@ final class AuditBatch: @unchecked Sendable {
 
 /// The only code that writes audit rows (SECURITY.md). Call it inside the transaction of the access it records.
 enum AuditWriter {
-    static func append(_ event: AuditEvent, on db: any Database, at date: Date = Date()) async throws {
+    /// `date` is the clock service's time (`RapportServices.now`), so that tests that move the clock see it here too.
+    static func append(_ event: AuditEvent, at date: Date, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
         let sequence: Int64
         let previousHash: Data

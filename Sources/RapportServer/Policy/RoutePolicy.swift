@@ -83,11 +83,11 @@ extension Request {
             access = try PolicyMiddleware.grant(access.actor, action, access.scope)
             access.key = key
         }
+        let now = rapport.now
         return try await transaction { [access] db in
             let result = try await body(db, access)
-            try await AuditWriter.append(PolicyMiddleware.auditEvent(
-                actor: access.actor, role: access.actor.role.rawValue, action: access.action,
-                clientID: access.scope.clientID, noteID: access.noteID ?? access.appointmentID, outcome: "allowed"), on: db)
+            try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID,
+                                                 resource: access.noteID ?? access.appointmentID ?? access.scope.clientID), at: now, on: db)
             return result
         }
     }
@@ -123,9 +123,10 @@ struct PolicyMiddleware: AsyncMiddleware {
         let noteID = noteParameter.flatMap(UUID.init(uuidString:))
 
         func refuse(_ outcome: String, _ error: RapportError) async throws -> Never {
+            let now = request.rapport.now
             try await request.transaction { db in
-                try await AuditWriter.append(Self.auditEvent(actor: identity.actor, role: identity.auditRole, action: action,
-                                                             clientID: clientID, noteID: noteID, outcome: outcome), on: db)
+                try await AuditWriter.append(.access(by: identity.actor, as: identity.auditRole, action, clientID: clientID,
+                                                     resource: noteID ?? clientID, outcome: outcome), at: now, on: db)
             }
             request.logger.notice("access denied", metadata: ["action": "\(action.rawValue)", "outcome": "\(outcome)"])
             throw error
@@ -192,19 +193,4 @@ struct PolicyMiddleware: AsyncMiddleware {
         return ClientAccess(actor: actor, action: action, scope: scope, noteID: nil)
     }
 
-    static func auditEvent(actor: Actor?, role: String, action: Action, clientID: UUID?, noteID: UUID?, outcome: String) -> AuditEvent {
-        AuditEvent(actorID: actor?.userID, actorRole: role, action: action, clientID: clientID,
-                   resourceType: resourceType(action), resourceID: (noteID ?? clientID)?.uuidString.lowercased(), outcome: outcome)
-    }
-
-    static func resourceType(_ action: Action) -> String {
-        switch action {
-        case .listProgressNotes, .readProgressNote, .writeProgressNote: return "progress-note"
-        case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return "psychotherapy-note"
-        case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
-        case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
-        case .acknowledgeRiskAlert: return "risk-alert"
-        default: return "client-record"
-        }
-    }
 }

@@ -232,9 +232,8 @@ enum CalendarFeeds {
         let clients = Set(rows.map(\.clientID))
         try await services.transactions.run(on: db) { db in
             for clientID in clients.sorted(by: { $0.uuidString < $1.uuidString }) {
-                try await AuditWriter.append(AuditEvent(actorID: actor.userID, actorRole: actor.role.rawValue, action: .listAppointments,
-                                                        clientID: clientID, resourceType: "calendar-feed", resourceID: nil,
-                                                        outcome: "allowed"), on: db)
+                try await AuditWriter.append(.access(by: actor, .listAppointments, clientID: clientID, resource: nil,
+                                                     resourceType: "calendar-feed"), at: services.now, on: db)
             }
         }
         let clientKeys = try await services.keys.clientKeys(Set(rows.filter { $0.locationEnvelope != nil }.map(\.clientID)),

@@ -10,13 +10,13 @@ struct KeyStore: Sendable {
 
     // MARK: Keys
 
-    func createPracticeKey(practiceID: UUID, on db: any Database) async throws -> PracticeKey {
+    func createPracticeKey(practiceID: UUID, now: Date, on db: any Database) async throws -> PracticeKey {
         let (key, wrapped) = try vault.newPracticeKey(practiceID: practiceID, version: 1)
         let row = PracticeKeyRow()
         row.practiceID = practiceID
         row.version = 1
         row.wrappedKey = wrapped
-        row.createdAt = Date()
+        row.createdAt = now
         try await row.create(on: db)
         return key
     }
@@ -26,7 +26,7 @@ struct KeyStore: Sendable {
         return try vault.unwrapPracticeKey(practiceID: practiceID, version: row.version, wrapped: row.wrapped)
     }
 
-    func createClientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
+    func createClientKey(clientID: UUID, practiceID: UUID, now: Date, on db: any Database) async throws -> ClientDataKey {
         let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
         let (key, wrapped) = try vault.newClientKey(clientID: clientID, version: 1, under: practiceKey)
         let row = ClientKeyRow()
@@ -34,7 +34,7 @@ struct KeyStore: Sendable {
         row.version = 1
         row.practiceKeyVersion = practiceKey.version
         row.wrappedKey = wrapped
-        row.createdAt = Date()
+        row.createdAt = now
         try await row.create(on: db)
         return key
     }

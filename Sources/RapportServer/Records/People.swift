@@ -82,7 +82,7 @@ struct People: Sendable {
             // The key row references the practice, and the name is sealed with that key: practice, key, then name.
             practice.nameEnvelope = Data()
             try await practice.create(on: db)
-            let practiceKey = try await keys.createPracticeKey(practiceID: practiceID, on: db)
+            let practiceKey = try await keys.createPracticeKey(practiceID: practiceID, now: now, on: db)
             practice.nameEnvelope = try keys.seal(clean(input.practiceName), key: practiceKey, PracticeRow.schema, "name", row: practiceID)
             try await practice.update(on: db)
             let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
@@ -229,7 +229,7 @@ struct People: Sendable {
             client.createdAt = now
             client.nameEnvelope = Data()
             try await client.create(on: db)
-            let clientKey = try await keys.createClientKey(clientID: clientID, practiceID: therapist.practiceID, on: db)
+            let clientKey = try await keys.createClientKey(clientID: clientID, practiceID: therapist.practiceID, now: now, on: db)
             client.nameEnvelope = try keys.seal(clean(name), key: clientKey, ClientRow.schema, "name", row: clientID)
             try await client.update(on: db)
             let member = CareTeamMemberRow()
@@ -240,9 +240,7 @@ struct People: Sendable {
             let invitation = try await createInvitation(role: .client, practiceID: therapist.practiceID, invitedBy: therapist.userID,
                                                         clientID: clientID, name: name, email: email, emailIndex: emailIndex,
                                                         key: .client(clientKey), on: db)
-            try await AuditWriter.append(AuditEvent(actorID: therapist.userID, actorRole: therapist.role.rawValue, action: .inviteClient,
-                                                    clientID: clientID, resourceType: "client-record",
-                                                    resourceID: clientID.uuidString.lowercased(), outcome: "allowed"), on: db)
+            try await AuditWriter.append(.access(by: therapist, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
             return invitation
         }
     }
