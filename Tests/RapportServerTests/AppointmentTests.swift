@@ -65,6 +65,33 @@ import VaporTesting
         }
     }
 
+    /// On the record page the same refusal is a message beside the session, not an error page, and nothing is written.
+    @Test func attendanceBeforeTheSessionIsRefusedInlineOnThePage() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let session = AppointmentRow()
+            let sessionID = UUID()
+            session.id = sessionID
+            session.practiceID = cast.owner.user.practiceID
+            session.clientID = cast.clientID
+            session.therapistID = cast.own.id
+            session.startsAt = Date().addingTimeInterval(2 * 86400)
+            session.durationMinutes = 50
+            session.cancelled = false
+            session.createdAt = Date()
+            try await session.create(on: practice.app.db)
+            let therapist = Browser(sessionToken: try await practice.signIn(cast.own))
+            let (headers, body) = therapist.form(["attendance": "attended", "late_minutes": ""])
+            try await practice.app.testing().test(.POST, "/clients/\(cast.clientID.uuidString.lowercased())/appointments/\(sessionID.uuidString.lowercased())/attendance",
+                                                  headers: headers, body: body) { response in
+                #expect(response.status == .unprocessableEntity)
+                let page = response.body.string
+                #expect(page.contains("started yet"), "\(page.components(separatedBy: "attendance").count) mentions of attendance")
+            }
+            #expect(try await AppointmentRow.find(sessionID, on: practice.app.db)?.attendance == nil)
+        }
+    }
+
     @Test func attendanceIsRecordedOnlyOnceASessionHasStarted() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)

@@ -127,6 +127,8 @@ enum ClientPages {
             .if(upcoming.isEmpty, .p(.class("muted"), "No sessions booked.")),
             .if(!upcoming.isEmpty, .ul(.class("plain card sessions"), .forEach(upcoming) { session in
                 .li(.class("session"), sessionLine(session, req, minutes: "min"),
+                    // A refusal for this session (attendance sent before it started) shows beside it.
+                    .unwrap((problems["attendance-\(session.id.uuidString.lowercased())"] ?? []).first) { .p(.class("error"), .text($0.message)) },
                     .form(.id("cancel-\(session.id.uuidString.lowercased())"), .method(.post), .class("inline"),
                           .action("\(base)/appointments/\(session.id.uuidString.lowercased())/attendance"),
                           .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
