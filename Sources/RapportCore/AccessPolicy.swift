@@ -94,8 +94,8 @@ public enum Decision: Sendable, Equatable {
 public enum Requester: Sendable, Equatable {
     case signedOut
     /// Password accepted, second factor (or its enrolment) still to do.
-    case partiallySignedIn(Actor)
-    case signedIn(Actor)
+    case partiallySignedIn(Principal)
+    case signedIn(Principal)
 }
 
 /// The access policy: one pure function, used by every route. Nothing else decides who may see what.
@@ -113,7 +113,7 @@ public enum AccessPolicy {
             break
         }
 
-        let actor: Actor
+        let actor: Principal
         switch requester {
         case .signedOut: return .deny(.notSignedIn)
         case .partiallySignedIn: return .deny(.secondFactorPending)
@@ -147,7 +147,7 @@ public enum AccessPolicy {
 
     /// Clinical content is for the therapists on the client's care team: not the owner (who administers but does
     /// not read other therapists' clients), not other therapists, never anyone from another practice.
-    private static func careTeamDecision(_ actor: Actor, _ scope: ClientScope) -> Decision {
+    private static func careTeamDecision(_ actor: Principal, _ scope: ClientScope) -> Decision {
         guard actor.practiceID == scope.practiceID else { return .deny(.otherPractice) }
         // The owner is refused as not on the care team, which keeps the record's existence hidden from them.
         guard actor.role == .therapist else { return .deny(.notOnCareTeam) }

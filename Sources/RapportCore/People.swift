@@ -13,8 +13,9 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     public var isStaff: Bool { self != .client }
 }
 
-/// Someone signed in, as the policy sees them: who, in which practice, in which role.
-public struct Actor: Sendable, Equatable {
+/// Someone signed in, as the policy sees them: who, in which practice, in which role. (Not "Actor": that is Swift's
+/// protocol for actors, and the word should mean one thing here.)
+public struct Principal: Sendable, Equatable {
     public let userID: UUID
     public let role: Role
     public let practiceID: UUID

@@ -11,7 +11,7 @@ import Testing
 
     var scope: ClientScope { ClientScope(clientID: clientID, practiceID: practice, careTeam: [therapist]) }
     func actor(_ id: UUID, _ role: Role, in practiceID: UUID? = nil, client: UUID? = nil) -> Requester {
-        .signedIn(Actor(userID: id, role: role, practiceID: practiceID ?? practice, clientID: client))
+        .signedIn(Principal(userID: id, role: role, practiceID: practiceID ?? practice, clientID: client))
     }
 
     @Test func therapistOnCareTeamMayReadAndWriteNotes() {
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func signedOutAndHalfSignedInVisitorsOnlyReachPublicPagesAndTheSecondStep() {
-        let half = Requester.partiallySignedIn(Actor(userID: therapist, role: .therapist, practiceID: practice))
+        let half = Requester.partiallySignedIn(Principal(userID: therapist, role: .therapist, practiceID: practice))
         for action in Action.allCases {
             let signedOut = AccessPolicy.decide(.signedOut, action, .client(scope))
             #expect(signedOut == (action == .usePublicPage ? .allow : .deny(.notSignedIn)), "\(action)")

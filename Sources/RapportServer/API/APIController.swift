@@ -289,10 +289,10 @@ enum APIController {
     @Sendable static func scheduleAppointment(_ req: Request) async throws -> Response {
         let input = try body(req, AppointmentBody.self)
         let services = req.rapport
-        let request = Appointments.Request(start: timestamp(input.starts_at), startField: "starts_at",
+        let booking = Appointments.Booking(start: timestamp(input.starts_at), startField: "starts_at",
                                            lengthMinutes: input.duration_minutes, location: input.location ?? "")
         let session = try await req.withClientRecord { db, access in
-            try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access, on: db),
+            try await Appointments.schedule(booking, access: access, key: try await services.keys.clientKey(for: access, on: db),
                                             keys: services.keys, zone: services.configuration.timeZone, now: services.now, on: db)
         }
         return try json(session, status: .created)

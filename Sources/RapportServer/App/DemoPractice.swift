@@ -44,7 +44,7 @@ enum DemoPractice {
             practiceName: practiceName, ownerName: "Morgan Reyes", email: ownerEmail, password: ownerPassword))
         accounts.append(Account(role: "owner", name: "Morgan Reyes", email: ownerEmail, password: ownerPassword,
                                 totp_secret: try await enableTwoFactor(owner, app), calendar_feed: nil))
-        let ownerActor = Actor(userID: try owner.requireID(), role: .owner, practiceID: owner.practiceID)
+        let ownerActor = Principal(userID: try owner.requireID(), role: .owner, practiceID: owner.practiceID)
 
         let caseloads: [(name: String, email: String, clients: [(String, String, [String])])] = [
             ("Dana Okafor", "dana@demo.rapport.invalid", [
@@ -71,7 +71,7 @@ enum DemoPractice {
             accounts.append(Account(role: "therapist", name: therapistPlan.name, email: therapistPlan.email, password: therapistPassword,
                                     totp_secret: try await enableTwoFactor(therapist, app),
                                     calendar_feed: try await calendarFeed(for: therapist, app)))
-            let therapistActor = Actor(userID: try therapist.requireID(), role: .therapist, practiceID: therapist.practiceID)
+            let therapistActor = Principal(userID: try therapist.requireID(), role: .therapist, practiceID: therapist.practiceID)
 
             for (clientIndex, clientPlan) in therapistPlan.clients.enumerated() {
                 let (name, email, notes) = clientPlan

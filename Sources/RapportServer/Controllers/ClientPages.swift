@@ -185,11 +185,11 @@ enum ClientPages {
     @Sendable static func schedule(_ req: Request) async throws -> Response {
         let form = try req.content.decode(ScheduleForm.self)
         let services = req.rapport
-        let request = Appointments.Request(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: services.configuration.timeZone),
+        let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: services.configuration.timeZone),
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {
             let session = try await req.withClientRecord { db, access in
-                try await Appointments.schedule(request, access: access, key: try await services.keys.clientKey(for: access, on: db),
+                try await Appointments.schedule(booking, access: access, key: try await services.keys.clientKey(for: access, on: db),
                                                 keys: services.keys, zone: services.configuration.timeZone,
                                                 now: services.now, on: db)
             }

@@ -43,7 +43,7 @@ extension RoutesBuilder {
 
 /// What the policy allowed, handed to the handler of a client-scoped route.
 struct ClientAccess: Sendable {
-    let actor: Actor
+    let actor: Principal
     let action: Action
     let scope: ClientScope
     /// The note the route is about, when it names one.
@@ -186,7 +186,7 @@ struct PolicyMiddleware: AsyncMiddleware {
     }
 
     /// For work done outside a request (the demo): asks the same policy, and refuses the same way.
-    static func grant(_ actor: Actor, _ action: Action, _ scope: ClientScope) throws -> ClientAccess {
+    static func grant(_ actor: Principal, _ action: Action, _ scope: ClientScope) throws -> ClientAccess {
         guard AccessPolicy.decide(.signedIn(actor), action, .client(scope)) == .allow else {
             throw RapportError.denied(.notOnCareTeam)
         }

@@ -93,7 +93,8 @@ struct AppointmentView: Sendable, Codable {
 
 /// Scheduling and attendance. Call inside `withClientRecord`, which has asked the policy and audits the access.
 enum Appointments {
-    struct Request: Sendable {
+    /// A session as asked for, before it is checked. (Not "Request": that is Vapor's HTTP request.)
+    struct Booking: Sendable {
         /// Nil when what was typed is not a date and time.
         var start: Date?
         /// The field to blame when `start` is missing: `date` on the page, `starts_at` in the API.
@@ -121,23 +122,23 @@ enum Appointments {
         return calendar.date(from: components)
     }
 
-    static func schedule(_ request: Request, access: ClientAccess, key: ClientDataKey, keys: KeyStore, zone: TimeZone, now: Date,
+    static func schedule(_ booking: Booking, access: ClientAccess, key: ClientDataKey, keys: KeyStore, zone: TimeZone, now: Date,
                          on db: any Database) async throws -> AppointmentView {
         var problems: [FieldProblem] = []
-        let start = request.start
+        let start = booking.start
         if start == nil {
-            problems.append(FieldProblem(field: request.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
+            problems.append(FieldProblem(field: booking.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
         } else if let start, start < now.addingTimeInterval(-7 * 86400) {
-            problems.append(FieldProblem(field: request.startField, message: "That date is more than a week ago. Please check the year and month."))
+            problems.append(FieldProblem(field: booking.startField, message: "That date is more than a week ago. Please check the year and month."))
         } else if let start, start > now.addingTimeInterval(2 * 366 * 86400) {
-            problems.append(FieldProblem(field: request.startField, message: "That date is more than two years ahead. Please check the year."))
+            problems.append(FieldProblem(field: booking.startField, message: "That date is more than two years ahead. Please check the year."))
         }
-        if let problem = AppointmentRules.lengthProblem(request.lengthMinutes) { problems.append(problem) }
-        let location = request.location.trimmingCharacters(in: .whitespacesAndNewlines)
-        if InputRules.isTooLong(request.location, maximum: AppointmentRules.maximumLocationLength) {
+        if let problem = AppointmentRules.lengthProblem(booking.lengthMinutes) { problems.append(problem) }
+        let location = booking.location.trimmingCharacters(in: .whitespacesAndNewlines)
+        if InputRules.isTooLong(booking.location, maximum: AppointmentRules.maximumLocationLength) {
             problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
         }
-        guard problems.isEmpty, let start, let minutes = request.lengthMinutes else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty, let start, let minutes = booking.lengthMinutes else { throw RapportError.invalid(problems) }
         let row = AppointmentRow()
         let id = UUID()
         row.id = id
@@ -228,7 +229,7 @@ enum CalendarFeeds {
                 .filter { team.contains($0.clientID) }
         }
         // Each fetch opens places from these clients' records: one audit entry per client, as for any read.
-        let actor = Actor(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
+        let actor = Principal(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
         let clients = Set(rows.map(\.clientID))
         try await services.transactions.run(on: db) { db in
             for clientID in clients.sorted(by: { $0.uuidString < $1.uuidString }) {

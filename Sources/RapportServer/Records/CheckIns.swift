@@ -500,7 +500,7 @@ enum PracticeSettings {
         return try keys.open(envelope, key: key, PracticeSettingsRow.schema, "crisis_resources", row: practiceID)
     }
 
-    static func save(enabled: [String], crisisResources: String, by owner: Actor, keys: KeyStore, now: Date, on db: any Database) async throws {
+    static func save(enabled: [String], crisisResources: String, by owner: Principal, keys: KeyStore, now: Date, on db: any Database) async throws {
         let licensed = InstrumentCatalogue.shipped.filter { !$0.enabledByDefault }.map(\.id)
         var problems: [FieldProblem] = []
         if let unknown = enabled.first(where: { !licensed.contains($0) }) {

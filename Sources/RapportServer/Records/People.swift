@@ -202,7 +202,7 @@ struct People: Sendable {
         let clientID: UUID?
     }
 
-    func inviteTherapist(by owner: Actor, name: String, email: String) async throws -> Invitation {
+    func inviteTherapist(by owner: Principal, name: String, email: String) async throws -> Invitation {
         let problems = [InputRules.nameProblem(name, what: "the therapist's name"), InputRules.emailProblem(email)].compactMap { $0 }
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)
@@ -216,7 +216,7 @@ struct People: Sendable {
     }
 
     /// Creates the client's record (with its own data key), puts them on the therapist's care team, and invites them.
-    func inviteClient(by therapist: Actor, name: String, email: String) async throws -> Invitation {
+    func inviteClient(by therapist: Principal, name: String, email: String) async throws -> Invitation {
         let problems = [InputRules.nameProblem(name, what: "your client's name"), InputRules.emailProblem(email)].compactMap { $0 }
         guard problems.isEmpty else { throw RapportError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)

@@ -26,7 +26,7 @@ struct Identity: Sendable {
 
     static let signedOut = Identity(requester: .signedOut, user: nil, session: nil)
 
-    var actor: Actor? {
+    var actor: Principal? {
         switch requester {
         case .signedIn(let actor), .partiallySignedIn(let actor): return actor
         case .signedOut: return nil
@@ -115,7 +115,7 @@ enum SessionStore {
             session.lastSeenAt = now
             try await services.transactions.run(on: db) { db in try await session.update(on: db) }
         }
-        let actor = Actor(userID: try user.requireID(), role: role, practiceID: user.practiceID, clientID: user.clientID)
+        let actor = Principal(userID: try user.requireID(), role: role, practiceID: user.practiceID, clientID: user.clientID)
         let stage = SessionStage(rawValue: session.stage) ?? .twoFactor
         return Identity(requester: stage == .full ? .signedIn(actor) : .partiallySignedIn(actor), user: user, session: session)
     }
