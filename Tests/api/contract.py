@@ -91,6 +91,13 @@ parameters = {{ clientID = "{client}" }}
 # state. The document says so in words and lists 422 for it.
 include-operation-id = "scheduleAppointment"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# In-room entry names a session in its body: its 404 says that session has no such check-in, not that the client
+# in the path is missing, which is what the stateful phase's "created resource not found" check reads it as when it
+# chains a new client (POST /clients) into this operation with a made-up session.
+include-operation-id = "enterCheckIn"
+checks.ensure_resource_availability.enabled = false
 """)
         # `st`, started through this Python so that a `pip install --user` without ~/.local/bin on PATH still works.
         st = [sys.executable, "-c", "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'st'; schemathesis()"]
