@@ -383,12 +383,7 @@ extension AuditChain.Verification {
             #expect(try await RapportApp.verifyAuditTrail(app) == .ok(count: before + saved))
         }
     }
-}
 
-/// Write transactions that queue together on SQLite commit together, and each is still all-or-nothing on its own:
-/// one that fails leaves the others written and its own writes gone, and the audit chain (whose head a batch keeps in
-/// memory and writes once) verifies after every mix of successes and failures, with checkpoints taken in the middle.
-@Suite struct CommitBatchTests {
     struct Refused: Error, Equatable { let index: Int }
 
     static func audit(_ marker: Int) -> AuditEvent {
@@ -396,6 +391,9 @@ extension AuditChain.Verification {
                    resourceType: "client-record", resourceID: "job-\(marker)", outcome: "allowed")
     }
 
+    /// Each caller gets its own outcome, on the in-memory database and on a file (where batches have a writer
+    /// connection of their own): a failing transaction's entries are gone, the others' kept, and the audit chain (whose
+    /// head a batch keeps in memory and writes once) verifies, with checkpoints taken in the middle.
     @Test(arguments: [false, true]) func aFailingTransactionInABatchTakesOnlyItselfBack(onFile: Bool) async throws {
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: folder) }

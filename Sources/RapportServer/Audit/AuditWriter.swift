@@ -110,9 +110,7 @@ enum AuditWriter {
     static func head(on db: any Database) async throws -> (sequence: Int64, hash: Data) {
         guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
         if let batch = AuditBatch.current { return try await batchHead(batch, on: sql) }
-        guard let row = try await sql.raw(#"SELECT "sequence", "hash" FROM "audit_head" WHERE "id" = \#(bind: AuditHeadRow.singletonID)"#).first()
-        else { throw AuditTrailError.headMissing }
-        return (try row.decode(column: "sequence", as: Int64.self), try row.decode(column: "hash", as: Data.self))
+        return try await storedHead(on: sql)
     }
 
     /// Writes a batch's head back, once, inside the batch's transaction, before its COMMIT.
@@ -125,11 +123,15 @@ enum AuditWriter {
 
     private static func batchHead(_ batch: AuditBatch, on sql: any SQLDatabase) async throws -> (sequence: Int64, hash: Data) {
         if let head = batch.head { return head }
-        guard let row = try await sql.raw(#"SELECT "sequence", "hash" FROM "audit_head" WHERE "id" = \#(bind: AuditHeadRow.singletonID)"#).first()
-        else { throw AuditTrailError.headMissing }
-        let head = (sequence: try row.decode(column: "sequence", as: Int64.self), hash: try row.decode(column: "hash", as: Data.self))
+        let head = try await storedHead(on: sql)
         batch.head = head
         return head
+    }
+
+    private static func storedHead(on sql: any SQLDatabase) async throws -> (sequence: Int64, hash: Data) {
+        guard let row = try await sql.raw(#"SELECT "sequence", "hash" FROM "audit_head" WHERE "id" = \#(bind: AuditHeadRow.singletonID)"#).first()
+        else { throw AuditTrailError.headMissing }
+        return (try row.decode(column: "sequence", as: Int64.self), try row.decode(column: "hash", as: Data.self))
     }
 }
 

@@ -91,8 +91,10 @@ struct RapportErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let response = handle(Self.methodNotAllowed(error, request) ?? error, request)
-            switch Self.methodNotAllowed(error, request) ?? (error as? RapportError) {
+            // Walks the route table only for a 404 with no route, and only once.
+            let wrongMethod = Self.methodNotAllowed(error, request)
+            let response = handle(wrongMethod ?? error, request)
+            switch wrongMethod ?? (error as? RapportError) {
             case .slowDown?: response.headers.replaceOrAdd(name: .retryAfter, value: "60")
             case .methodNotAllowed(let allowed)?: response.headers.replaceOrAdd(name: .allow, value: allowed.joined(separator: ", "))
             default: break
