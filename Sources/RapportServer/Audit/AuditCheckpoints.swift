@@ -4,36 +4,6 @@ import RapportVault
 import NIOConcurrencyHelpers
 import Vapor
 
-final class AuditCheckpointRow: Model, @unchecked Sendable {
-    static let schema = "audit_checkpoints"
-    @ID(key: .id) var id: UUID?
-    @Field(key: "sequence") var sequence: Int64
-    @Field(key: "head_hash") var headHash: Data
-    @Field(key: "signature") var signature: Data
-    @Field(key: "public_key") var publicKey: Data
-    @Field(key: "signed_at_ms") var signedAtMilliseconds: Int64
-    init() {}
-}
-
-struct M0006AuditCheckpoints: AsyncMigration {
-    var name: String { "0006-audit-checkpoints" }
-
-    func prepare(on database: any Database) async throws {
-        try await database.schema(AuditCheckpointRow.schema)
-            .id()
-            .field("sequence", .int64, .required)
-            .field("head_hash", .data, .required)
-            .field("signature", .data, .required)
-            .field("public_key", .data, .required)
-            .field("signed_at_ms", .int64, .required)
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(AuditCheckpointRow.schema).delete()
-    }
-}
-
 /// A signed (sequence, head hash) pair. Its JSON form is one line of the export file, meant to be kept away from
 /// the database (another disk, an email to the owner): whoever can rewrite the audit table and recompute its
 /// chain still cannot make it match a checkpoint signed with the key beside the master key.

@@ -4,66 +4,6 @@ import RapportCore
 import RapportVault
 import Vapor
 
-final class AppointmentRow: Model, @unchecked Sendable {
-    static let schema = "appointments"
-    @ID(key: .id) var id: UUID?
-    @Field(key: "practice_id") var practiceID: UUID
-    @Field(key: "client_id") var clientID: UUID
-    @Field(key: "therapist_id") var therapistID: UUID
-    @Field(key: "starts_at") var startsAt: Date
-    @Field(key: "duration_minutes") var durationMinutes: Int
-    /// A room or a video link: free text, so an envelope.
-    @OptionalField(key: "location_envelope") var locationEnvelope: Data?
-    @Field(key: "cancelled") var cancelled: Bool
-    @OptionalField(key: "attendance") var attendance: String?
-    @OptionalField(key: "late_minutes") var lateMinutes: Int?
-    @Field(key: "created_at") var createdAt: Date
-    init() {}
-}
-
-/// A secret, revocable address for one person's calendar. Only the token's hash is stored.
-final class CalendarFeedRow: Model, @unchecked Sendable {
-    static let schema = "calendar_feeds"
-    @ID(key: .id) var id: UUID?
-    @Field(key: "user_id") var userID: UUID
-    @Field(key: "token_hash") var tokenHash: Data
-    @Field(key: "created_at") var createdAt: Date
-    init() {}
-}
-
-struct M0007Appointments: AsyncMigration {
-    var name: String { "0007-appointments" }
-
-    func prepare(on database: any Database) async throws {
-        try await database.schema(AppointmentRow.schema)
-            .id()
-            .field("practice_id", .uuid, .required, .references("practices", "id"))
-            .field("client_id", .uuid, .required, .references("clients", "id"))
-            .field("therapist_id", .uuid, .required, .references("users", "id"))
-            .field("starts_at", .datetime, .required)
-            .field("duration_minutes", .int, .required)
-            .field("location_envelope", .data)
-            .field("cancelled", .bool, .required)
-            .field("attendance", .string)
-            .field("late_minutes", .int)
-            .field("created_at", .datetime, .required)
-            .create()
-        try await database.schema(CalendarFeedRow.schema)
-            .id()
-            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
-            .field("token_hash", .data, .required)
-            .field("created_at", .datetime, .required)
-            .unique(on: "token_hash")
-            .unique(on: "user_id")
-            .create()
-    }
-
-    func revert(on database: any Database) async throws {
-        try await database.schema(CalendarFeedRow.schema).delete()
-        try await database.schema(AppointmentRow.schema).delete()
-    }
-}
-
 /// A session as pages and the API show it.
 struct AppointmentView: Sendable, Codable {
     let id: UUID

@@ -1,0 +1,20 @@
+import Fluent
+
+// Numbered, revertible, and the same on SQLite and PostgreSQL (ARCHITECTURE.md). One migration per file, in a
+// folder named by its number; each names its tables and columns literally, so renaming a model never changes
+// what an old migration does. A migration that has run on a practice is never edited: changes are new migrations.
+
+enum Migrations {
+    static let all: [any AsyncMigration] = [
+        M0001PracticesAndPeople(),
+        M0002SignIn(),
+        M0003Notes(),
+        M0004AuditTrail(),
+        M0005LookupIndexes(),
+        M0006AuditCheckpoints(),
+        M0007Appointments(),
+        M0008CheckIns(),
+        M0009AccountsPerInvitation(),
+    ]
+}
+

@@ -1,0 +1,19 @@
+import Fluent
+import Foundation
+
+final class AppointmentRow: Model, @unchecked Sendable {
+    static let schema = "appointments"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "client_id") var clientID: UUID
+    @Field(key: "therapist_id") var therapistID: UUID
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "duration_minutes") var durationMinutes: Int
+    /// A room or a video link: free text, so an envelope.
+    @OptionalField(key: "location_envelope") var locationEnvelope: Data?
+    @Field(key: "cancelled") var cancelled: Bool
+    @OptionalField(key: "attendance") var attendance: String?
+    @OptionalField(key: "late_minutes") var lateMinutes: Int?
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}

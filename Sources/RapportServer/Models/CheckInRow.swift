@@ -1,0 +1,26 @@
+import Fluent
+import Foundation
+
+/// One measure answered (or being answered) for one session. Answers and comment are envelopes under the
+/// client's key; total, band and flags are numeric results kept in clear for analytics (SECURITY.md).
+final class CheckInRow: Model, @unchecked Sendable {
+    static let schema = "check_ins"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "client_id") var clientID: UUID
+    @Field(key: "appointment_id") var appointmentID: UUID
+    @Field(key: "instrument_id") var instrumentID: String
+    /// JSON array with one entry per item, `null` until answered: a check-in can be finished later.
+    @Field(key: "answers_envelope") var answersEnvelope: Data
+    @OptionalField(key: "comment_envelope") var commentEnvelope: Data?
+    @OptionalField(key: "total") var total: Double?
+    @OptionalField(key: "band") var band: String?
+    /// Comma-separated flag codes (`risk`, `alliance-concern`).
+    @Field(key: "flags") var flags: String
+    /// The therapist who typed in answers given in the room, or the client.
+    @Field(key: "entered_by") var enteredBy: UUID
+    @Field(key: "in_room") var inRoom: Bool
+    @Field(key: "started_at") var startedAt: Date
+    @OptionalField(key: "completed_at") var completedAt: Date?
+    init() {}
+}

@@ -1,0 +1,11 @@
+import Fluent
+import Foundation
+
+final class ClientRow: Model, @unchecked Sendable {
+    static let schema = "clients"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "practice_id") var practiceID: UUID
+    @Field(key: "name_envelope") var nameEnvelope: Data
+    @Field(key: "created_at") var createdAt: Date
+    init() {}
+}

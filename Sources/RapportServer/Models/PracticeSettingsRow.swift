@@ -1,0 +1,15 @@
+import Fluent
+import Foundation
+
+/// The owner's settings: measures the practice holds a licence for, and the crisis resources clients are shown.
+final class PracticeSettingsRow: Model, @unchecked Sendable {
+    static let schema = "practice_settings"
+    /// The practice's id.
+    @ID(key: .id) var id: UUID?
+    /// Comma-separated ids of licensed measures the owner has enabled (ORS, SRS, CORE-10).
+    @Field(key: "enabled_instruments") var enabledInstruments: String
+    @OptionalField(key: "crisis_envelope") var crisisEnvelope: Data?
+    @Field(key: "updated_by") var updatedBy: UUID
+    @Field(key: "updated_at") var updatedAt: Date
+    init() {}
+}
