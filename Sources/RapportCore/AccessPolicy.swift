@@ -72,12 +72,14 @@ public enum DenialReason: String, Sendable, Equatable, CaseIterable {
     case otherPractice = "other-practice"
     case notOnCareTeam = "not-on-care-team"
     case notAuthor = "not-author"
+    /// A client asking for another client's record.
+    case notOwnRecord = "not-own-record"
 
     /// Whether the refusal should look like "there is nothing here". Records of other practices, other
     /// therapists' clients and other people's private notes must not even be confirmed to exist.
     public var hidesExistence: Bool {
         switch self {
-        case .otherPractice, .notOnCareTeam, .notAuthor: return true
+        case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return true
         case .notSignedIn, .secondFactorPending, .wrongRole: return false
         }
     }
@@ -128,7 +130,14 @@ public enum AccessPolicy {
         case .viewCaseload, .inviteClient:
             return actor.role == .therapist ? .allow : .deny(.wrongRole)
         case .viewOwnPortal, .answerOwnCheckIn:
-            return actor.role == .client ? .allow : .deny(.wrongRole)
+            guard actor.role == .client else { return .deny(.wrongRole) }
+            switch resource {
+            case .none: return .allow
+            // A client's own record (their sessions, their check-ins): theirs alone, and never confirmed to exist
+            // for anyone else's.
+            case .client(let scope): return ownRecordDecision(actor, scope)
+            case .psychotherapyNote: return .deny(.wrongRole)
+            }
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
@@ -143,6 +152,11 @@ public enum AccessPolicy {
             guard onTeam == .allow else { return onTeam }
             return authorID == actor.userID ? .allow : .deny(.notAuthor)
         }
+    }
+
+    private static func ownRecordDecision(_ actor: Principal, _ scope: ClientScope) -> Decision {
+        guard actor.practiceID == scope.practiceID else { return .deny(.otherPractice) }
+        return actor.clientID == scope.clientID ? .allow : .deny(.notOwnRecord)
     }
 
     /// Clinical content is for the therapists on the client's care team: not the owner (who administers but does

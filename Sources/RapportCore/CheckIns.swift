@@ -10,10 +10,13 @@ public enum CheckInState: String, Sendable, Codable, CaseIterable {
     case done
     /// Closed without an answer: too old, superseded by the next session's check-in, or the session did not happen.
     case missed
+
+    /// Whether the client can still answer it: due, or past its time but not closed.
+    public var isOpen: Bool { self == .due || self == .overdue }
 }
 
 /// A booked session, as far as check-ins care.
-public struct SessionSlot: Sendable, Equatable {
+public struct AppointmentSlot: Sendable, Equatable {
     public let id: UUID
     public let start: Date
     public let minutes: Int
@@ -33,7 +36,7 @@ public struct SessionSlot: Sendable, Equatable {
 
 /// One measure to be answered for one session.
 public struct PlannedCheckIn: Sendable, Equatable {
-    public let sessionID: UUID
+    public let appointmentID: UUID
     public let instrumentID: String
     public let purpose: InstrumentDefinition.Purpose
     public let opens: Date
@@ -51,7 +54,7 @@ public enum CheckInSchedule {
     /// After this long past its session, a check-in closes unanswered.
     public static let closesAfter: TimeInterval = 7 * 86400
 
-    public static func window(_ purpose: InstrumentDefinition.Purpose, for session: SessionSlot) -> (opens: Date, dueBy: Date, closes: Date) {
+    public static func window(_ purpose: InstrumentDefinition.Purpose, for session: AppointmentSlot) -> (opens: Date, dueBy: Date, closes: Date) {
         switch purpose {
         case .outcome:
             return (session.start.addingTimeInterval(-outcomeOpensBefore), session.start, session.start.addingTimeInterval(closesAfter))
@@ -62,7 +65,7 @@ public enum CheckInSchedule {
 
     /// Whether a session calls for this kind of check-in at all: none for a cancelled session, and no feedback on
     /// a session that did not take place.
-    public static func applies(_ purpose: InstrumentDefinition.Purpose, to session: SessionSlot) -> Bool {
+    public static func applies(_ purpose: InstrumentDefinition.Purpose, to session: AppointmentSlot) -> Bool {
         if session.cancelled || session.attendance == .cancelledLate { return false }
         if purpose == .sessionFeedback && session.attendance == .didNotAttend { return false }
         return true
@@ -72,13 +75,13 @@ public enum CheckInSchedule {
     ///
     /// Once its session has passed, an unanswered outcome check-in closes as `missed` when the next session's one
     /// opens (or is answered): the client is asked how they are now, never to fill in last week.
-    public static func plan(sessions: [SessionSlot], measures: [InstrumentDefinition], completed: Set<CheckInKey>, now: Date) -> [PlannedCheckIn] {
+    public static func plan(appointments: [AppointmentSlot], measures: [InstrumentDefinition], completed: Set<CheckInKey>, now: Date) -> [PlannedCheckIn] {
         var planned: [PlannedCheckIn] = []
-        let ordered = sessions.sorted { $0.start < $1.start }
+        let ordered = appointments.sorted { $0.start < $1.start }
         for measure in measures {
             let relevant = ordered.filter { applies(measure.purpose, to: $0) }
             for (index, session) in relevant.enumerated() {
-                let key = CheckInKey(sessionID: session.id, instrumentID: measure.id)
+                let key = CheckInKey(appointmentID: session.id, instrumentID: measure.id)
                 let window = window(measure.purpose, for: session)
                 var state: CheckInState
                 if completed.contains(key) {
@@ -94,10 +97,10 @@ public enum CheckInSchedule {
                 }
                 if measure.purpose == .outcome, state == .overdue, index + 1 < relevant.count {
                     let next = relevant[index + 1]
-                    let nextKey = CheckInKey(sessionID: next.id, instrumentID: measure.id)
+                    let nextKey = CheckInKey(appointmentID: next.id, instrumentID: measure.id)
                     if completed.contains(nextKey) || now >= self.window(.outcome, for: next).opens { state = .missed }
                 }
-                planned.append(PlannedCheckIn(sessionID: session.id, instrumentID: measure.id, purpose: measure.purpose,
+                planned.append(PlannedCheckIn(appointmentID: session.id, instrumentID: measure.id, purpose: measure.purpose,
                                               opens: window.opens, dueBy: window.dueBy, state: state))
             }
         }
@@ -106,11 +109,11 @@ public enum CheckInSchedule {
 }
 
 public struct CheckInKey: Hashable, Sendable {
-    public let sessionID: UUID
+    public let appointmentID: UUID
     public let instrumentID: String
 
-    public init(sessionID: UUID, instrumentID: String) {
-        self.sessionID = sessionID
+    public init(appointmentID: UUID, instrumentID: String) {
+        self.appointmentID = appointmentID
         self.instrumentID = instrumentID
     }
 }

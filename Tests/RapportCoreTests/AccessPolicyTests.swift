@@ -50,6 +50,21 @@ import Testing
         #expect(AccessPolicy.decide(client, .viewCaseload) == .deny(.wrongRole))
     }
 
+    @Test func aClientsOwnRecordIsTheirsAloneAndOthersAreNotConfirmedToExist() {
+        let client = actor(UUID(), .client, client: clientID)
+        for action in [Action.viewOwnPortal, .answerOwnCheckIn] {
+            #expect(AccessPolicy.decide(client, action, .client(scope)) == .allow, "\(action)")
+            let someoneElse = ClientScope(clientID: UUID(), practiceID: practice, careTeam: [therapist])
+            #expect(AccessPolicy.decide(client, action, .client(someoneElse)) == .deny(.notOwnRecord), "\(action)")
+            // The same client id in another practice is another person's record.
+            let elsewhere = ClientScope(clientID: clientID, practiceID: otherPractice, careTeam: [])
+            #expect(AccessPolicy.decide(client, action, .client(elsewhere)) == .deny(.otherPractice), "\(action)")
+            // Staff have no "own record", whatever the scope says, and the therapist on the care team included.
+            #expect(AccessPolicy.decide(actor(therapist, .therapist), action, .client(scope)) == .deny(.wrongRole), "\(action)")
+        }
+        #expect(DenialReason.notOwnRecord.hidesExistence)
+    }
+
     @Test func signedOutAndHalfSignedInVisitorsOnlyReachPublicPagesAndTheSecondStep() {
         let half = Requester.partiallySignedIn(Principal(userID: therapist, role: .therapist, practiceID: practice))
         for action in Action.allCases {

@@ -7,13 +7,13 @@ import Testing
     let feedback = InstrumentCatalogue.definition(id: "session-feedback")!
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func session(_ start: Date, attendance: Attendance? = nil, cancelled: Bool = false) -> SessionSlot {
-        SessionSlot(id: UUID(), start: start, minutes: 50, cancelled: cancelled, attendance: attendance)
+    func session(_ start: Date, attendance: Attendance? = nil, cancelled: Bool = false) -> AppointmentSlot {
+        AppointmentSlot(id: UUID(), start: start, minutes: 50, cancelled: cancelled, attendance: attendance)
     }
 
-    func state(_ measure: InstrumentDefinition, _ slot: SessionSlot, at now: Date, done: Bool = false) -> CheckInState? {
-        let completed: Set<CheckInKey> = done ? [CheckInKey(sessionID: slot.id, instrumentID: measure.id)] : []
-        return CheckInSchedule.plan(sessions: [slot], measures: [measure], completed: completed, now: now).first?.state
+    func state(_ measure: InstrumentDefinition, _ slot: AppointmentSlot, at now: Date, done: Bool = false) -> CheckInState? {
+        let completed: Set<CheckInKey> = done ? [CheckInKey(appointmentID: slot.id, instrumentID: measure.id)] : []
+        return CheckInSchedule.plan(appointments: [slot], measures: [measure], completed: completed, now: now).first?.state
     }
 
     @Test func anOutcomeCheckInOpensThreeDaysBeforeAndIsOverdueFromTheStart() {
@@ -51,14 +51,14 @@ import Testing
         let first = session(start)
         let next = session(start.addingTimeInterval(7 * 86400))
         func states(at now: Date) -> [CheckInState] {
-            CheckInSchedule.plan(sessions: [next, first], measures: [phq9], completed: [], now: now).map(\.state)
+            CheckInSchedule.plan(appointments: [next, first], measures: [phq9], completed: [], now: now).map(\.state)
         }
         #expect(states(at: start.addingTimeInterval(86400)) == [.overdue, .notYetOpen])
         // Four days after the first session, the next one's check-in opens: only that one is asked.
         #expect(states(at: start.addingTimeInterval(4 * 86400)) == [.missed, .due])
         // Twice-weekly sessions: both before-session check-ins stay due until each session starts.
         let soon = session(start.addingTimeInterval(2 * 86400))
-        let both = CheckInSchedule.plan(sessions: [first, soon], measures: [phq9], completed: [], now: start.addingTimeInterval(-3600))
+        let both = CheckInSchedule.plan(appointments: [first, soon], measures: [phq9], completed: [], now: start.addingTimeInterval(-3600))
         #expect(both.map(\.state) == [.due, .due])
     }
 

@@ -70,8 +70,8 @@ import VaporTesting
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)
             let session = AppointmentRow()
-            let sessionID = UUID()
-            session.id = sessionID
+            let appointmentID = UUID()
+            session.id = appointmentID
             session.practiceID = cast.owner.user.practiceID
             session.clientID = cast.clientID
             session.therapistID = cast.own.id
@@ -82,13 +82,13 @@ import VaporTesting
             try await session.create(on: practice.app.db)
             let therapist = Browser(sessionToken: try await practice.signIn(cast.own))
             let (headers, body) = therapist.form(["attendance": "attended", "late_minutes": ""])
-            try await practice.app.testing().test(.POST, "/clients/\(cast.clientID.uuidString.lowercased())/appointments/\(sessionID.uuidString.lowercased())/attendance",
+            try await practice.app.testing().test(.POST, "/clients/\(cast.clientID.uuidString.lowercased())/appointments/\(appointmentID.uuidString.lowercased())/attendance",
                                                   headers: headers, body: body) { response in
                 #expect(response.status == .unprocessableEntity)
                 let page = response.body.string
                 #expect(page.contains("started yet"), "\(page.components(separatedBy: "attendance").count) mentions of attendance")
             }
-            #expect(try await AppointmentRow.find(sessionID, on: practice.app.db)?.attendance == nil)
+            #expect(try await AppointmentRow.find(appointmentID, on: practice.app.db)?.attendance == nil)
         }
     }
 

@@ -11,11 +11,9 @@ import VaporTesting
 @Suite struct CheckInTests {
     /// A session two days ahead (its outcome check-in is due) beside the cast's session yesterday (feedback due).
     func bookSoon(_ practice: TestPractice, _ cast: Cast) async throws -> UUID {
-        let keys = practice.app.rapport.keys
-        let access = ClientAccess(actor: cast.own.actor, action: .scheduleAppointment, scope: cast.scope, noteID: nil)
-        let key = try await keys.clientKey(for: cast.scope, on: practice.app.db)
+        let record = try await practice.record(cast.own.actor, .scheduleAppointment, cast.scope)
         return try await Appointments.schedule(.init(start: Date().addingTimeInterval(2 * 86400), startField: "date", lengthMinutes: 50, location: ""),
-                                               access: access, key: key, keys: keys, zone: .current, now: Date(), on: practice.app.db).id
+                                               in: record).id
     }
 
     func answer(_ practice: TestPractice, _ client: Browser, _ path: String, q: Int, _ value: Int,
@@ -123,9 +121,8 @@ import VaporTesting
             }
             // The page names the alerts it showed; a second one, raised after it was loaded, is not marked as seen with them.
             let later = try await CheckIns.saveAnswer(2, item: 8, definition: InstrumentCatalogue.definition(id: "phq-9")!,
-                                                      appointmentID: cast.appointmentID, scope: cast.scope, by: cast.client.id,
-                                                      key: try await practice.app.rapport.keys.clientKey(for: cast.scope, on: practice.app.db),
-                                                      keys: practice.app.rapport.keys, now: Date(), on: practice.app.db)
+                                                      appointmentID: cast.appointmentID, to: nil,
+                                                      in: try await practice.record(cast.client.actor, .answerOwnCheckIn, cast.scope)).view
             let (ackHeaders, ackBody) = therapist.form(["alert-\(try alert.requireID().uuidString.lowercased())": "seen"])
             try await practice.app.testing().test(.POST, "\(record)/risk-alerts/acknowledge", headers: ackHeaders, body: ackBody) {
                 #expect($0.status == .seeOther)
@@ -222,11 +219,8 @@ import VaporTesting
             #expect(row.total == 16 && row.band == "moderately-severe" && row.inRoom && row.enteredBy == cast.own.id)
 
             // A second score through the API, for a session a week later: the change is worked out and said in words.
-            let keys = practice.app.rapport.keys
-            let access = ClientAccess(actor: cast.own.actor, action: .scheduleAppointment, scope: cast.scope, noteID: nil)
-            let key = try await keys.clientKey(for: cast.scope, on: practice.app.db)
             let later = try await Appointments.schedule(.init(start: Date().addingTimeInterval(6 * 86400), startField: "date", lengthMinutes: 50, location: ""),
-                                                       access: access, key: key, keys: keys, zone: .current, now: Date(), on: practice.app.db)
+                                                       in: try await practice.record(cast.own.actor, .scheduleAppointment, cast.scope))
             practice.clock.advance(by: 4 * 86400)
             let api = try await practice.signIn(cast.own, kind: .api)
             let entry = #"{"appointment_id":"\#(later.id.uuidString)","instrument":"phq-9","answers":[1,1,1,1,1,1,1,0,0]}"#
@@ -289,7 +283,7 @@ import VaporTesting
 
             let (chooseHeaders, chooseBody) = therapist.form(["measure-core-10": "on", "measure-session-feedback": "on"])
             try await practice.app.testing().test(.POST, "\(record)/measures", headers: chooseHeaders, body: chooseBody) { #expect($0.status == .seeOther) }
-            let plan = try await CheckIns.measures(clientID: cast.clientID, practiceID: cast.scope.practiceID, on: practice.app.db)
+            let plan = try await CheckIns.measures(in: try await practice.record(cast.own.actor, .listCheckIns, cast.scope))
             #expect(plan.map(\.id) == ["session-feedback", "core-10"])
             // The therapist of another practice's settings don't leak: the other owner still can't enable for this one.
             let practiceB = try await PracticeSettings.availableMeasures(practiceID: cast.otherOwner.user.practiceID, on: practice.app.db)

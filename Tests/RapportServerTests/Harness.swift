@@ -30,6 +30,12 @@ struct TestPractice {
     let clock: RapportClock
     var people: People { People(app: app) }
 
+    /// A client's record opened outside a request, the way `withClientRecord` opens it (tests set up through it).
+    func record(_ actor: Principal, _ action: Action, _ scope: ClientScope, now: Date = Date()) async throws -> ClientRecord {
+        try await ClientRecord.open(ClientAccess(actor: actor, action: action, scope: scope, noteID: nil), keys: app.rapport.keys,
+                                    now: now, on: app.db)
+    }
+
     /// `adjust` changes the test configuration before the app starts (limits, timeouts).
     static func run(adjust: (inout RapportConfiguration) -> Void = { _ in }, _ body: (TestPractice) async throws -> Void) async throws {
         let (database, schema) = TestDatabase.choice()

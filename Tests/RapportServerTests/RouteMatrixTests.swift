@@ -71,14 +71,12 @@ struct Cast {
         // One note of each kind, written by the client's own therapist, for the routes that name a note.
         let access = ClientAccess(actor: own.actor, action: .writeProgressNote,
                                   scope: ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [own.id]), noteID: nil)
-        let keys = practice.app.rapport.keys
-        let key = try await keys.clientKey(for: access.scope, on: practice.app.db)
-        let progress = try await Notes.write(.progress, body: "progress", access: access, key: key, keys: keys, at: Date(), on: practice.app.db)
-        let psychotherapy = try await Notes.write(.psychotherapy, body: "private", access: access, key: key, keys: keys, at: Date(), on: practice.app.db)
+        let record = try await ClientRecord.open(access, keys: practice.app.rapport.keys, now: Date(), on: practice.app.db)
+        let progress = try await Notes.write(.progress, body: "progress", in: record)
+        let psychotherapy = try await Notes.write(.psychotherapy, body: "private", in: record)
         // A session yesterday, so attendance can be recorded for it.
         let session = try await Appointments.schedule(
-            .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"),
-            access: access, key: key, keys: keys, zone: .current, now: Date(), on: practice.app.db)
+            .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"), in: record)
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
                     client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
                     appointmentID: session.id)
@@ -168,11 +166,9 @@ struct Cast {
                 }
             }
             // An open risk alert (item 9 answered by the client), so a refused "mark as seen" would show.
-            let keys = practice.app.rapport.keys
             let riskCheckIn = try await CheckIns.saveAnswer(1, item: 8, definition: InstrumentCatalogue.definition(id: "phq-9")!,
-                                                            appointmentID: cast.appointmentID, scope: cast.scope, by: cast.client.id,
-                                                            key: try await keys.clientKey(for: cast.scope, on: practice.app.db),
-                                                            keys: keys, now: Date(), on: practice.app.db)
+                                                            appointmentID: cast.appointmentID, to: nil,
+                                                            in: try await practice.record(cast.client.actor, .answerOwnCheckIn, cast.scope)).view
             let alertID = try #require(try await RiskAlertRow.query(on: practice.app.db).first()?.requireID())
             let notesBefore = try await ProgressNoteRow.query(on: practice.app.db).count()
                 + PsychotherapyNoteRow.query(on: practice.app.db).count()

@@ -117,7 +117,7 @@ enum APIController {
             case .full:
                 break
             }
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             throw RapportError.signInRefused(problems.map(\.message).joined(separator: " "))
         }
         let services = req.rapport
@@ -209,30 +209,22 @@ enum APIController {
     }
 
     @Sendable static func client(_ req: Request) async throws -> ClientOut {
-        let people = People(req)
-        return try await req.withClientRecord { db, access in
-            guard let client = try await HotPaths.clientSummary(clientID: access.scope.clientID, on: db) else { throw RapportError.notFound }
-            let key = try await people.keys.clientKey(for: access, on: db)
-            let name = try people.keys.open(client.name, key: key, ClientRow.schema, "name", row: access.scope.clientID)
-            return ClientOut(id: access.scope.clientID, name: name, has_joined: client.joined, risk_alert: client.alerted)
+        try await req.withClientRecord { record in
+            guard let client = try await HotPaths.clientSummary(clientID: record.clientID, on: record.db) else { throw RecordError.notFound }
+            let name = try record.open(client.name, ClientRow.schema, "name", row: record.clientID)
+            return ClientOut(id: record.clientID, name: name, has_joined: client.joined, risk_alert: client.alerted)
         }
     }
 
     struct NoteBody: Content { var body: String }
 
     @Sendable static func listProgressNotes(_ req: Request) async throws -> Response {
-        let keys = req.rapport.keys
-        let notes = try await req.withClientRecord { db, access in
-            try await Notes.progressNotes(access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
-        }
+        let notes = try await req.withClientRecord { record in try await Notes.progressNotes(in: record) }
         return try json(notes)
     }
 
     @Sendable static func listPsychotherapyNotes(_ req: Request) async throws -> Response {
-        let keys = req.rapport.keys
-        let notes = try await req.withClientRecord { db, access in
-            try await Notes.ownPsychotherapyNotes(access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
-        }
+        let notes = try await req.withClientRecord { record in try await Notes.ownPsychotherapyNotes(in: record) }
         return try json(notes)
     }
 
@@ -241,12 +233,7 @@ enum APIController {
 
     static func write(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let input = try body(req, NoteBody.self)
-        let keys = req.rapport.keys
-        let now = req.rapport.now
-        let note = try await req.withClientRecord { db, access in
-            try await Notes.write(kind, body: input.body, access: access, key: try await keys.clientKey(for: access, on: db),
-                                  keys: keys, at: now, on: db)
-        }
+        let note = try await req.withClientRecord { record in try await Notes.write(kind, body: input.body, in: record) }
         let response = try json(note, status: .created)
         response.headers.replaceOrAdd(name: .location, value: "\(req.url.path)/\(note.id.uuidString.lowercased())")
         return response
@@ -256,10 +243,7 @@ enum APIController {
     @Sendable static func readPsychotherapyNote(_ req: Request) async throws -> Response { try await read(req, .psychotherapy) }
 
     static func read(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
-        let keys = req.rapport.keys
-        return try json(try await req.withClientRecord { db, access in
-            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
-        })
+        try json(try await req.withClientRecord { record in try await Notes.one(kind, in: record) })
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) throws -> Response {
@@ -274,10 +258,7 @@ enum APIController {
     // MARK: Appointments
 
     @Sendable static func listAppointments(_ req: Request) async throws -> Response {
-        let keys = req.rapport.keys
-        return try json(try await req.withClientRecord { db, access in
-            try await Appointments.forClient(key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
-        })
+        try json(try await req.withClientRecord { record in try await Appointments.all(in: record) })
     }
 
     struct AppointmentBody: Decodable {
@@ -288,13 +269,9 @@ enum APIController {
 
     @Sendable static func scheduleAppointment(_ req: Request) async throws -> Response {
         let input = try body(req, AppointmentBody.self)
-        let services = req.rapport
         let booking = Appointments.Booking(start: timestamp(input.starts_at), startField: "starts_at",
                                            lengthMinutes: input.duration_minutes, location: input.location ?? "")
-        let session = try await req.withClientRecord { db, access in
-            try await Appointments.schedule(booking, access: access, key: try await services.keys.clientKey(for: access, on: db),
-                                            keys: services.keys, zone: services.configuration.timeZone, now: services.now, on: db)
-        }
+        let session = try await req.withClientRecord { record in try await Appointments.schedule(booking, in: record) }
         return try json(session, status: .created)
     }
 
@@ -321,10 +298,8 @@ enum APIController {
             throw RapportError.invalid([FieldProblem(field: "attendance", message: "attendance must be one of "
                 + Attendance.allCases.map(\.rawValue).joined(separator: ", ") + ".")])
         }
-        let now = req.rapport.now
-        try await req.withClientRecord { db, access in
-            try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: input.late_minutes,
-                                                    access: access, now: now, on: db)
+        try await req.withClientRecord { record in
+            try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: input.late_minutes, in: record)
         }
         return .noContent
     }

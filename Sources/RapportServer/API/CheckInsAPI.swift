@@ -73,7 +73,7 @@ enum CheckInsAPI {
         Listing(
             measures: summary.measures.map(\.id),
             check_ins: summary.plan.map {
-                Planned(appointment_id: $0.sessionID, instrument: $0.instrumentID, purpose: $0.purpose.rawValue, state: $0.state.rawValue,
+                Planned(appointment_id: $0.appointmentID, instrument: $0.instrumentID, purpose: $0.purpose.rawValue, state: $0.state.rawValue,
                         opens_at: $0.opens, due_by: $0.dueBy)
             },
             results: summary.results.map(result),
@@ -92,11 +92,7 @@ enum CheckInsAPI {
     }
 
     @Sendable static func list(_ req: Request) async throws -> Response {
-        let services = req.rapport
-        let summary = try await req.withClientRecord { db, access in
-            try await CheckInSummary.load(scope: access.scope, key: try await services.keys.clientKey(for: access, on: db),
-                                          keys: services.keys, now: services.now, on: db)
-        }
+        let summary = try await req.withClientRecord { record in try await CheckInSummary.load(in: record) }
         return try APIController.json(listing(summary))
     }
 
@@ -110,11 +106,9 @@ enum CheckInsAPI {
     @Sendable static func enter(_ req: Request) async throws -> Response {
         let input = try APIController.body(req, EntryBody.self,
                                            expected: #"{"appointment_id":"…","instrument":"phq-9","answers":[0,1,…],"comment":"optional"}"#)
-        let services = req.rapport
-        let view = try await req.withClientRecord { db, access in
-            guard let (planned, definition) = try await CheckIns.planned(clientID: access.scope.clientID, practiceID: access.scope.practiceID,
-                                                                   appointmentID: input.appointment_id, instrumentID: input.instrument,
-                                                                   now: services.now, on: db)
+        let view = try await req.withClientRecord { record in
+            guard let (planned, definition) = try await CheckIns.planned(appointmentID: input.appointment_id, instrumentID: input.instrument,
+                                                                         in: record)
             else {
                 throw RapportError.notFoundWithDetail("This client has no \(input.instrument.prefix(40)) check-in for that session. GET …/check-ins lists the ones they do.")
             }
@@ -122,8 +116,7 @@ enum CheckInsAPI {
                 throw RapportError.conflict("This check-in opens at \(ISO8601DateFormatter().string(from: planned.opens)); answers can be entered from then.")
             }
             return try await CheckIns.enterInRoom(input.answers, comment: input.comment, definition: definition, appointmentID: input.appointment_id,
-                                                  access: access, key: try await services.keys.clientKey(for: access, on: db),
-                                                  keys: services.keys, now: services.now, on: db)
+                                                  in: record)
         }
         return try APIController.json(result(view), status: .created)
     }

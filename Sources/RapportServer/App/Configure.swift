@@ -26,7 +26,7 @@ public enum RapportApp {
         try await app.autoMigrate()
         let key = try await KeyCheck.masterKey(masterKey, configuration, on: app.db)
 
-        let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app)
+        let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app.threadPool)
         app.rapport = RapportServices(
             configuration: configuration,
             keys: KeyStore(vault: Vault(masterKey: key)),

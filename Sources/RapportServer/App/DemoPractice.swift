@@ -91,34 +91,35 @@ enum DemoPractice {
                 // Weekly sessions: two past (attended, then late), the next in two days, and the one after.
                 let booking = try PolicyMiddleware.grant(therapistActor, .scheduleAppointment, access.scope)
                 let attendance = try PolicyMiddleware.grant(therapistActor, .recordAttendance, access.scope)
-                let key = try await services.keys.clientKey(for: access.scope, on: app.db)
                 let calendar = Calendar(identifier: .gregorian)
                 let thisHour = calendar.dateInterval(of: .hour, for: services.now)?.start ?? services.now
                 var sessions: [Int: UUID] = [:]
                 for week in [-12, -5, 2, 9] {
                     let start = thisHour.addingTimeInterval(Double(week) * 86400 + Double(clientIndex * 2 + index) * 3600)
                     sessions[week] = try await services.transactions.run(on: app.db) { db in
+                        // Booked as if the day before, so past sessions pass the "not long ago" check.
+                        let bookingRecord = try await ClientRecord.open(booking, keys: services.keys, now: start.addingTimeInterval(-86400), on: db)
                         let session = try await Appointments.schedule(
                             .init(start: start, startField: "date", lengthMinutes: 50, location: index == 0 ? "Room 2, Harbour Street" : "Video call"),
-                            access: booking, key: key, keys: services.keys, zone: services.configuration.timeZone,
-                            // Booked as if the day before, so past sessions pass the "not long ago" check.
-                            now: start.addingTimeInterval(-86400), on: db)
+                            in: bookingRecord)
                         try await audit(booking, session.id, at: services.now, on: db)
                         if week < 0 {
+                            let attendanceRecord = try await ClientRecord.open(attendance, keys: services.keys, now: services.now, on: db)
                             try await Appointments.recordAttendance(session.id, attendance: week == -12 ? .attended : .late,
-                                                                    lateMinutes: week == -12 ? nil : 10, access: attendance, now: services.now, on: db)
+                                                                    lateMinutes: week == -12 ? nil : 10, in: attendanceRecord)
                             try await audit(attendance, session.id, at: services.now, on: db)
                         }
                         return session.id
                     }
                 }
                 if let clientUserID {
-                    try await answerCheckIns(story: name, sessions: sessions, scope: access.scope, clientUserID: clientUserID, key: key, app)
+                    try await answerCheckIns(story: name, sessions: sessions, scope: access.scope, clientUserID: clientUserID, app)
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
-                        let written = try await Notes.write(.progress, body: note, access: access, key: key, keys: services.keys,
-                                                            at: services.now.addingTimeInterval(Double(offset - notes.count) * 7 * 86400), on: db)
+                        let record = try await ClientRecord.open(access, keys: services.keys,
+                                                                 now: services.now.addingTimeInterval(Double(offset - notes.count) * 7 * 86400), on: db)
+                        let written = try await Notes.write(.progress, body: note, in: record)
                         try await audit(access, written.id, at: services.now, on: db)
                     }
                 }
@@ -135,7 +136,7 @@ enum DemoPractice {
     /// Check-ins as each client would have answered them: done for past sessions, some still due, one risk alert.
     /// Totals are spread over the items; the risk item stays 0 except where the story says otherwise.
     private static func answerCheckIns(story: String, sessions: [Int: UUID], scope: ClientScope, clientUserID: UUID,
-                                       key: ClientDataKey, _ app: Application) async throws {
+                                       _ app: Application) async throws {
         struct Answered { let week: Int; let instrument: String; let total: Int; var risk = 0; var comment: String?; var hoursAgo: Double? }
         let plan: [Answered]
         switch story {
@@ -158,21 +159,24 @@ enum DemoPractice {
             plan = []
         }
         let services = app.rapport
+        let client = Principal(userID: clientUserID, role: .client, practiceID: scope.practiceID, clientID: scope.clientID)
+        let own = try PolicyMiddleware.grant(client, .answerOwnCheckIn, scope)
         for answered in plan {
-            guard let sessionID = sessions[answered.week], let definition = InstrumentCatalogue.definition(id: answered.instrument),
-                  let session = try await AppointmentRow.find(sessionID, on: app.db)
+            guard let appointmentID = sessions[answered.week], let definition = InstrumentCatalogue.definition(id: answered.instrument),
+                  let session = try await AppointmentRow.find(appointmentID, on: app.db)
             else { continue }
             let when = answered.hoursAgo.map { services.now.addingTimeInterval(-$0 * 3600) }
                 ?? (definition.purpose == .outcome ? session.startsAt.addingTimeInterval(-86400)
                     : session.startsAt.addingTimeInterval(Double(session.durationMinutes + 180) * 60))
             let answers = spread(answered.total, over: definition, risk: answered.risk)
             try await services.transactions.run(on: app.db) { db in
+                let record = try await ClientRecord.open(own, keys: services.keys, now: when, on: db)
+                var checkIn: OpenedCheckIn?
                 for (index, value) in answers.enumerated() {
-                    _ = try await CheckIns.saveAnswer(value, item: index, definition: definition, appointmentID: sessionID, scope: scope,
-                                                      by: clientUserID, key: key, keys: services.keys, now: when, on: db)
+                    checkIn = try await CheckIns.saveAnswer(value, item: index, definition: definition, appointmentID: appointmentID,
+                                                            to: checkIn, in: record)
                 }
-                _ = try await CheckIns.finish(appointmentID: sessionID, definition: definition, comment: answered.comment, scope: scope,
-                                              key: key, keys: services.keys, now: when, on: db)
+                _ = try await CheckIns.finish(checkIn, definition: definition, comment: answered.comment, in: record)
             }
         }
     }

@@ -76,15 +76,15 @@ extension Request {
 
 /// bcrypt, off the event loop: a cost-12 hash takes a few hundred milliseconds.
 enum Passwords {
-    static func hash(_ password: String, cost: Int, on app: Application) async throws -> String {
-        try await app.threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    static func hash(_ password: String, cost: Int, on threadPool: NIOThreadPool) async throws -> String {
+        try await threadPool.runIfActive { try Bcrypt.hash(password, cost: cost) }
     }
 
     /// bcrypt with the salt the vault derives from the email's blind index (`Vault.passwordSalt`): the same address
     /// and password always give the same hash, so sign-in finds the account by it with a single bcrypt.
-    static func keyedHash(_ password: String, salt: Data, cost: Int, on app: Application) async throws -> String {
+    static func keyedHash(_ password: String, salt: Data, cost: Int, on threadPool: NIOThreadPool) async throws -> String {
         let fullSalt = bcryptSalt(salt, cost: cost)
-        return try await app.threadPool.runIfActive { try Bcrypt.hash(password, salt: fullSalt) }
+        return try await threadPool.runIfActive { try Bcrypt.hash(password, salt: fullSalt) }
     }
 
     /// What `UserRow.passwordScheme` holds for a keyed hash at this cost. Anything else (nil: a random salt, from
@@ -116,7 +116,19 @@ enum Passwords {
         return "$2b$" + (cost < 10 ? "0\(cost)" : "\(cost)") + "$" + encoded
     }
 
-    static func verify(_ password: String, hash: String, on app: Application) async throws -> Bool {
-        try await app.threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }
+    static func verify(_ password: String, hash: String, on threadPool: NIOThreadPool) async throws -> Bool {
+        try await threadPool.runIfActive { try Bcrypt.verify(password, created: hash) }
+    }
+}
+
+extension People {
+    /// People for one request: the request's database, the application's thread pool for bcrypt.
+    init(_ request: Request) {
+        self.init(services: request.rapport, db: request.db, threadPool: request.application.threadPool)
+    }
+
+    /// People outside a request (the demo, tests).
+    init(app: Application) {
+        self.init(services: app.rapport, db: app.db, threadPool: app.threadPool)
     }
 }

@@ -75,7 +75,7 @@ enum AccountPages {
             let owner = try await People(req).setUpPractice(token: token, .init(
                 practiceName: form.practice_name ?? "", ownerName: form.name ?? "", email: form.email ?? "", password: form.password ?? ""))
             return try await startSession(req, user: owner, stage: .enrolTwoFactor)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return setupPage(req, token: token, form: form, problems: problems)
         }
     }
@@ -110,9 +110,9 @@ enum AccountPages {
         do {
             let (user, stage) = try await People(req).checkPassword(email: email, password: form.password ?? "")
             return try await startSession(req, user: user, stage: stage)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return signInPage(req, email: email, problems: problems)
-        } catch RapportError.tooManyAttempts(let until) {
+        } catch RecordError.tooManyAttempts(let until) {
             return signInPage(req, email: email, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
                               status: .tooManyRequests)
         }
@@ -166,9 +166,9 @@ enum AccountPages {
         do {
             try await People(req).checkCode(form.code ?? "", for: user, enrolling: false)
             return try await startSession(req, user: user, stage: .full)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return secondFactorPage(req, problems: problems)
-        } catch RapportError.tooManyAttempts(let until) {
+        } catch RecordError.tooManyAttempts(let until) {
             return secondFactorPage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
                                     status: .tooManyRequests)
         }
@@ -220,7 +220,7 @@ enum AccountPages {
         do {
             try await people.checkCode(form.code ?? "", for: user, enrolling: true)
             return try await startSession(req, user: user, stage: .full)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             guard let envelope = user.totpSecretEnvelope else { return req.redirect(to: "/account/two-factor") }
             let totp = try await req.rapport.keys.totp(for: user, secretEnvelope: envelope, on: req.db)
             let email = try await people.email(of: user, on: req.db)

@@ -20,45 +20,46 @@ enum CheckInPages {
 
     // MARK: The client's own check-in
 
-    /// The signed-in client, their key, and the check-in the path names, if their plan calls for it.
+    /// The signed-in client's record, and the check-in the path names, if their plan calls for it.
     struct OwnCheckIn: Sendable {
-        let scope: ClientScope
-        let key: ClientDataKey
+        let record: ClientRecord
         let planned: PlannedCheckIn
         let definition: InstrumentDefinition
-        let view: CheckInView?
-        let session: AppointmentRow
+        /// The check-in as stored, opened once for the request; nil before the first answer.
+        let opened: OpenedCheckIn?
 
-        var path: String { "/me/check-ins/\(planned.sessionID.uuidString.lowercased())/\(definition.id)" }
+        var scope: ClientScope { record.scope }
+        var view: CheckInView? { opened?.view }
+        var path: String { "/me/check-ins/\(planned.appointmentID.uuidString.lowercased())/\(definition.id)" }
         var answers: [Double?] { view?.answers ?? Array(repeating: nil, count: definition.item.count) }
         /// Feedback ends with a free-text step; outcome measures end at their last question.
         var hasCommentStep: Bool { definition.purpose == .sessionFeedback }
         var stepCount: Int { definition.item.count + (hasCommentStep ? 1 : 0) }
     }
 
+    /// Whose session the path names is the policy's decision (`AccessPolicy`, a client's own record): any other
+    /// client's session, like one that doesn't exist, is "not found".
     static func ownCheckIn(_ req: Request, on db: any Database) async throws -> OwnCheckIn {
-        guard let user = req.identity.user, let clientID = user.clientID,
-              let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)),
+        guard let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)),
               let instrumentID = req.parameters.get("instrumentID"),
-              let session = try await AppointmentRow.query(on: db).filter(\.$id == appointmentID).filter(\.$clientID == clientID).first(),
-              let (planned, definition) = try await CheckIns.planned(clientID: clientID, practiceID: user.practiceID, appointmentID: appointmentID,
-                                                                      instrumentID: instrumentID, now: req.rapport.now, on: db)
+              let session = try await AppointmentRow.find(appointmentID, on: db)
         else { throw RapportError.notFound }
-        let scope = try await ClientScope.load(clientID: clientID, practiceID: user.practiceID, on: db)
-        let keys = req.rapport.keys
-        let key = try await keys.clientKey(for: scope, on: db)
-        let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: clientID, on: db)
-            .map { try CheckIns.view($0, key: key, keys: keys) }
-        return OwnCheckIn(scope: scope, key: key, planned: planned, definition: definition, view: view, session: session)
+        let record: ClientRecord
+        do {
+            record = try await req.ownRecord(.answerOwnCheckIn, clientID: session.clientID, on: db)
+        } catch RapportError.denied(let reason) where reason.hidesExistence {
+            throw RapportError.notFound
+        }
+        guard let (planned, definition) = try await CheckIns.planned(appointmentID: appointmentID, instrumentID: instrumentID, in: record)
+        else { throw RapportError.notFound }
+        let opened = try await CheckIns.opened(appointmentID: appointmentID, instrumentID: instrumentID, in: record)
+        return OwnCheckIn(record: record, planned: planned, definition: definition, opened: opened)
     }
-
-    /// What the client sees for a check-in: opened one, done, or closed.
-    static func isOpen(_ state: CheckInState) -> Bool { state == .due || state == .overdue }
 
     @Sendable static func question(_ req: Request) async throws -> Response {
         let checkIn = try await ownCheckIn(req, on: req.db)
         if checkIn.view?.isDone == true { return req.redirect(to: checkIn.path + "/done") }
-        guard isOpen(checkIn.planned.state) else { return try closedPage(req, checkIn) }
+        guard checkIn.planned.state.isOpen else { return try closedPage(req, checkIn) }
         // `q` comes from the address bar: range-checked as text before it becomes a step, so no value can overflow.
         let raw = req.query[String.self, at: "q"]
         let requested = requestedStep(raw, checkIn)
@@ -167,41 +168,37 @@ enum CheckInPages {
 
     @Sendable static func answer(_ req: Request) async throws -> Response {
         let form = try req.content.decode(AnswerForm.self)
-        let services = req.rapport
-        let userID = try req.identity.actor.map(\.userID) ?? { throw RapportError.denied(.notSignedIn) }()
         do {
             let path = try await req.transaction { db -> String in
                 let checkIn = try await ownCheckIn(req, on: db)
+                let record = checkIn.record
                 if checkIn.view?.isDone == true { return checkIn.path + "/done" }
-                guard isOpen(checkIn.planned.state) else {
+                guard checkIn.planned.state.isOpen else {
                     throw RapportError.gone(checkIn.planned.state == .notYetOpen
                         ? "This check-in isn't open yet." : "This check-in has closed, so the answer wasn't saved.")
                 }
                 if form.finish != nil {
-                    _ = try await CheckIns.finish(appointmentID: checkIn.planned.sessionID, definition: checkIn.definition, comment: form.comment,
-                                                  scope: checkIn.scope, key: checkIn.key, keys: services.keys, now: services.now, on: db)
+                    _ = try await CheckIns.finish(checkIn.opened, definition: checkIn.definition, comment: form.comment, in: record)
                     return checkIn.path + "/done"
                 }
                 guard let step = requestedStep(form.q, checkIn), step < checkIn.definition.item.count else {
-                    throw RapportError.invalid([noSuchQuestion(checkIn)])
+                    throw RecordError.invalid([noSuchQuestion(checkIn)])
                 }
                 guard let value = InputRules.decimal(form.answer) else {
-                    throw RapportError.invalid([FieldProblem(field: "answer", message: "Please choose one of the answers.")])
+                    throw RecordError.invalid([FieldProblem(field: "answer", message: "Please choose one of the answers.")])
                 }
-                let saved = try await CheckIns.saveAnswer(value, item: step, definition: checkIn.definition, appointmentID: checkIn.planned.sessionID,
-                                                          scope: checkIn.scope, by: userID, key: checkIn.key, keys: services.keys,
-                                                          now: services.now, on: db)
-                guard let next = saved.nextUnanswered else {
+                let saved = try await CheckIns.saveAnswer(value, item: step, definition: checkIn.definition,
+                                                          appointmentID: checkIn.planned.appointmentID, to: checkIn.opened, in: record)
+                guard let next = saved.view.nextUnanswered else {
                     // Outcome measures are done with their last tap; feedback goes on to its optional comment.
                     if checkIn.hasCommentStep { return checkIn.path + "?q=\(checkIn.stepCount)" }
-                    _ = try await CheckIns.finish(appointmentID: checkIn.planned.sessionID, definition: checkIn.definition, comment: nil,
-                                                  scope: checkIn.scope, key: checkIn.key, keys: services.keys, now: services.now, on: db)
+                    _ = try await CheckIns.finish(saved, definition: checkIn.definition, comment: nil, in: record)
                     return checkIn.path + "/done"
                 }
                 return checkIn.path + "?q=\(next + 1)"
             }
             return req.redirect(to: path)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             let checkIn = try await ownCheckIn(req, on: req.db)
             let step = form.finish != nil ? checkIn.stepCount - 1 : (requestedStep(form.q, checkIn) ?? 0)
             return try await questionPage(req, checkIn, step: step, problems: problems, comment: form.comment ?? "")
@@ -216,7 +213,8 @@ enum CheckInPages {
             ? try await crisisCard(req, practiceID: checkIn.scope.practiceID,
                                    opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
             : nil
-        let others = try await dueForClient(req, clientID: checkIn.scope.clientID, practiceID: checkIn.scope.practiceID, on: req.db).filter { $0.0.sessionID != checkIn.planned.sessionID || $0.1.id != checkIn.definition.id }
+        let others = try await CheckIns.open(in: checkIn.record)
+            .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id }
         return Layout.render("Thank you", req.page,
             .h1("Thank you"),
             .unwrap(crisis) { $0 },
@@ -254,50 +252,34 @@ enum CheckInPages {
             .forEach(text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
     }
 
-    /// Open check-ins for the client's portal, soonest first.
-    static func dueForClient(_ req: Request, clientID: UUID, practiceID: UUID, on db: any Database) async throws -> [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)] {
-        let measures = try await CheckIns.measures(clientID: clientID, practiceID: practiceID, on: db)
-        let sessions = try await CheckIns.sessions(clientID: clientID, on: db)
-        let plan = CheckIns.plan(sessions: sessions, checkIns: try await CheckIns.rows(clientID: clientID, on: db), measures: measures,
-                                 now: req.rapport.now).filter { isOpen($0.state) }
-        return plan.compactMap { entry in
-            guard let definition = measures.first(where: { $0.id == entry.instrumentID }) else { return nil }
-            return (entry, definition, sessions.first { $0.id == entry.sessionID })
-        }
-    }
-
-    static func checkInList(_ req: Request, _ items: [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)]) -> Node<HTML.BodyContext> {
-        .ul(.class("plain check-ins"), .forEach(items) { entry, definition, session in
+    static func checkInList(_ req: Request, _ items: [DueCheckIn]) -> Node<HTML.BodyContext> {
+        .ul(.class("plain check-ins"), .forEach(items) { item in
+            let (entry, definition, session) = (item.planned, item.definition, item.session)
             let when = session.map { ClientPages.when($0.start, req) } ?? ""
             let label = definition.purpose == .outcome
                 ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
                 : "How your session on \(when) felt: \(definition.item.count) quick ratings"
-            return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.sessionID.uuidString.lowercased())/\(definition.id)"),
+            return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(definition.id)"),
                           .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
         })
     }
 
     // MARK: The therapist, in the room
 
-    static func roomContext(_ req: Request, access: ClientAccess, on db: any Database) async throws -> (PlannedCheckIn, InstrumentDefinition, CheckInView?) {
-        guard let appointmentID = access.appointmentID, let instrumentID = req.parameters.get("instrumentID"),
-              let (planned, definition) = try await CheckIns.planned(clientID: access.scope.clientID, practiceID: access.scope.practiceID,
-                                                                      appointmentID: appointmentID, instrumentID: instrumentID,
-                                                                      now: req.rapport.now, on: db)
+    static func roomContext(_ req: Request, _ record: ClientRecord) async throws -> (PlannedCheckIn, InstrumentDefinition, CheckInView?) {
+        guard let appointmentID = record.access.appointmentID, let instrumentID = req.parameters.get("instrumentID"),
+              let (planned, definition) = try await CheckIns.planned(appointmentID: appointmentID, instrumentID: instrumentID, in: record)
         else { throw RapportError.notFound }
         // Feedback on a session that hasn't ended, or a check-in days ahead, would be answers about something else.
         guard planned.state != .notYetOpen else {
             throw RapportError.conflict("This check-in opens on \(ClientPages.when(planned.opens, req)); answers can be entered from then.")
         }
-        let keys = req.rapport.keys
-        let key = try await keys.clientKey(for: access, on: db)
-        let view = try await CheckIns.find(appointmentID: appointmentID, instrumentID: instrumentID, clientID: access.scope.clientID, on: db)
-            .map { try CheckIns.view($0, key: key, keys: keys) }
+        let view = try await CheckIns.opened(appointmentID: appointmentID, instrumentID: instrumentID, in: record)?.view
         return (planned, definition, view)
     }
 
     @Sendable static func roomForm(_ req: Request) async throws -> Response {
-        let (planned, definition, view) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
+        let (planned, definition, view) = try await req.withClientRecord { record in try await roomContext(req, record) }
         return try await roomPage(req, planned: planned, definition: definition, answers: view?.answers, comment: view?.comment ?? "",
                             done: view?.isDone == true, problems: [])
     }
@@ -305,7 +287,7 @@ enum CheckInPages {
     static func roomPage(_ req: Request, planned: PlannedCheckIn, definition: InstrumentDefinition, answers: [Double?]?, comment: String,
                          done: Bool, problems: [FieldProblem]) async throws -> Response {
         let access = try req.clientAccess()
-        let sessionStart = try await AppointmentRow.find(planned.sessionID, on: req.db)?.startsAt ?? planned.dueBy
+        let sessionStart = try await AppointmentRow.find(planned.appointmentID, on: req.db)?.startsAt ?? planned.dueBy
         let base = "/clients/\(access.scope.clientID.uuidString.lowercased())"
         let title = "\(definition.name): answers given in the room"
         return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
@@ -314,7 +296,7 @@ enum CheckInPages {
             .if(done, .p(.class("notice"), "This check-in is already finished.")),
             .if(!done, .group(
                 .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(ClientPages.when(sessionStart, req)). Read each question aloud and record the client's own answer.")),
-                .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.sessionID.uuidString.lowercased())/\(definition.id)"),
+                .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.appointmentID.uuidString.lowercased())/\(definition.id)"),
                       .class("stack"),
                     .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
                     .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
@@ -364,12 +346,11 @@ enum CheckInPages {
     }
 
     @Sendable static func enterInRoom(_ req: Request) async throws -> Response {
-        let services = req.rapport
         let comment = try? req.content.get(String.self, at: "comment")
         let fields = req.formFields()
         do {
-            try await req.withClientRecord { db, access in
-                let (planned, definition, _) = try await roomContext(req, access: access, on: db)
+            try await req.withClientRecord { record in
+                let (planned, definition, _) = try await roomContext(req, record)
                 var answers: [Double] = []
                 var problems: [FieldProblem] = []
                 for (index, item) in definition.item.enumerated() {
@@ -377,14 +358,13 @@ enum CheckInPages {
                         problems.append(FieldProblem(field: "item-\(item.linkId)", message: "Question \(index + 1) still needs an answer."))
                     }
                 }
-                guard problems.isEmpty else { throw RapportError.invalid(problems) }
-                _ = try await CheckIns.enterInRoom(answers, comment: comment, definition: definition, appointmentID: planned.sessionID,
-                                                   access: access, key: try await services.keys.clientKey(for: access, on: db),
-                                                   keys: services.keys, now: services.now, on: db)
+                guard problems.isEmpty else { throw RecordError.invalid(problems) }
+                _ = try await CheckIns.enterInRoom(answers, comment: comment, definition: definition, appointmentID: planned.appointmentID,
+                                                   in: record)
             }
             return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
-        } catch RapportError.invalid(let problems) {
-            let (planned, definition, _) = try await req.withClientRecord { db, access in try await roomContext(req, access: access, on: db) }
+        } catch RecordError.invalid(let problems) {
+            let (planned, definition, _) = try await req.withClientRecord { record in try await roomContext(req, record) }
             let given: [Double?] = definition.item.map { InputRules.decimal(fields["item-\($0.linkId)"]) }
             return try await roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
         }
@@ -395,23 +375,19 @@ enum CheckInPages {
     @Sendable static func chooseMeasures(_ req: Request) async throws -> Response {
         let fields = req.formFields()
         let chosen = InstrumentCatalogue.shipped.map(\.id).filter { fields["measure-\($0)"] != nil }
-        let now = req.rapport.now
         do {
-            try await req.withClientRecord { db, access in
-                try await CheckIns.setMeasures(chosen, access: access, now: now, on: db)
-            }
+            try await req.withClientRecord { record in try await CheckIns.setMeasures(chosen, in: record) }
             return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return try await ClientPages.recordPage(req, contents: try await ClientPages.recordContents(req), drafts: [:],
                                                     problems: ["measures-form": problems])
         }
     }
 
     @Sendable static func acknowledge(_ req: Request) async throws -> Response {
-        let now = req.rapport.now
         let fields = req.formFields()
         let shown = fields.keys.compactMap { $0.hasPrefix("alert-") ? UUID(uuidString: String($0.dropFirst(6))) : nil }
-        _ = try await req.withClientRecord { db, access in try await CheckIns.acknowledgeAlerts(shown, access: access, now: now, on: db) }
+        _ = try await req.withClientRecord { record in try await RiskAlerts.acknowledge(shown, in: record) }
         return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
     }
 }

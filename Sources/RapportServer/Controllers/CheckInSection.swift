@@ -5,53 +5,6 @@ import RapportCore
 import RapportVault
 import Vapor
 
-/// What the therapist sees of a client's check-ins, loaded once for the record page and the API.
-struct CheckInSummary: Sendable {
-    /// Measures the client is asked, and all the practice offers (for the choice).
-    let measures: [InstrumentDefinition]
-    let available: [InstrumentDefinition]
-    let plan: [PlannedCheckIn]
-    /// Finished check-ins, oldest first.
-    let results: [CheckInView]
-    let openAlerts: [CheckIns.OpenAlert]
-
-    /// `sessions` are the client's sessions when the caller has them (the record page lists them anyway); each
-    /// table is read once.
-    static func load(scope: ClientScope, sessions: [SessionSlot]? = nil, key: ClientDataKey, keys: KeyStore, now: Date,
-                     on db: any Database) async throws -> CheckInSummary {
-        let available = try await PracticeSettings.availableMeasures(practiceID: scope.practiceID, on: db)
-        let measures = try await CheckIns.measures(clientID: scope.clientID, available: available, on: db)
-        let slots: [SessionSlot]
-        if let sessions { slots = sessions } else { slots = try await CheckIns.sessions(clientID: scope.clientID, on: db) }
-        let rows = try await CheckIns.rows(clientID: scope.clientID, on: db)
-        return CheckInSummary(
-            measures: measures,
-            available: available,
-            plan: CheckIns.plan(sessions: slots, checkIns: rows, measures: measures, now: now),
-            results: try CheckIns.results(rows, sessions: slots, key: key, keys: keys),
-            openAlerts: try await CheckIns.openAlerts(clientID: scope.clientID, checkIns: rows, key: key, keys: keys, on: db))
-    }
-
-    /// Outcome measures with at least one score: the scores in order, for the latest score and the change.
-    var outcomeSeries: [(InstrumentDefinition, [CheckInView])] {
-        InstrumentCatalogue.shipped.filter { $0.purpose == .outcome }.compactMap { definition in
-            let series = results.filter { $0.definition.id == definition.id && $0.total != nil }
-            return series.isEmpty ? nil : (definition, series)
-        }
-    }
-
-    var feedback: [CheckInView] { results.filter { $0.definition.purpose == .sessionFeedback }.reversed() }
-
-    /// The check-ins worth showing before a session: anything open, what fell due in the last week (so "done" and
-    /// "missed" show for the last session), and what opens in the next few days.
-    func recentPlan(now: Date) -> [PlannedCheckIn] {
-        plan.filter { entry in
-            entry.state == .due || entry.state == .overdue
-                || (entry.dueBy > now.addingTimeInterval(-8 * 86400) && entry.opens < now.addingTimeInterval(4 * 86400))
-        }
-    }
-}
-
 extension String {
     /// "Total below 36" → "total below 36", for joining sentences.
     var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
@@ -106,8 +59,8 @@ extension ClientPages {
                 .p(.class("muted"), "Check-ins appear here once sessions are booked: measures before each session, feedback after it.")),
             .ul(.class("plain card check-in-plan"), .forEach(summary.recentPlan(now: now)) { entry in
                 let definition = summary.measures.first { $0.id == entry.instrumentID }
-                let session = sessionStart[entry.sessionID].map { when($0, req) } ?? ""
-                let path = "\(base)/check-ins/\(entry.sessionID.uuidString.lowercased())/\(entry.instrumentID)"
+                let session = sessionStart[entry.appointmentID].map { when($0, req) } ?? ""
+                let path = "\(base)/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(entry.instrumentID)"
                 return .li(.class("check-in-entry state-\(entry.state.rawValue)"),
                     .span(.text("\(definition?.name ?? entry.instrumentID) · \(entry.purpose == .outcome ? "before" : "after") \(session)")),
                     .span(.class("state"), .text(" · \(stateWords(entry, req))")),

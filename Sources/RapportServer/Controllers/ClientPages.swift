@@ -57,24 +57,22 @@ enum ClientPages {
         let psychotherapyNotes: [NoteView]
         let appointments: [AppointmentView]
         let checkIns: CheckInSummary
+
+        /// Everything the record page shows, read with the record's one unwrapped key.
+        static func load(in record: ClientRecord) async throws -> RecordContents {
+            guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+            let appointments = try await Appointments.all(in: record)
+            return RecordContents(
+                name: try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID),
+                progressNotes: try await Notes.progressNotes(in: record),
+                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(in: record),
+                appointments: appointments,
+                checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record))
+        }
     }
 
     static func recordContents(_ req: Request) async throws -> RecordContents {
-        let keys = req.rapport.keys
-        let people = People(req)
-        return try await req.withClientRecord(recording: .viewClientRecord) { db, access in
-            guard let client = try await ClientRow.find(access.scope.clientID, on: db) else { throw RapportError.notFound }
-            // One unwrap of the client's key for the whole page.
-            let key = try await keys.clientKey(for: access, on: db)
-            let appointments = try await Appointments.forClient(key: key, keys: keys, on: db)
-            return RecordContents(
-                name: try people.clientName(client, key: key),
-                progressNotes: try await Notes.progressNotes(access: access, key: key, keys: keys, on: db),
-                psychotherapyNotes: try await Notes.ownPsychotherapyNotes(access: access, key: key, keys: keys, on: db),
-                appointments: appointments,
-                checkIns: try await CheckInSummary.load(scope: access.scope, sessions: appointments.map(\.slot), key: key, keys: keys,
-                                                        now: people.services.now, on: db))
-        }
+        try await req.withClientRecord(recording: .viewClientRecord) { record in try await RecordContents.load(in: record) }
     }
 
     @Sendable static func record(_ req: Request) async throws -> Response {
@@ -188,13 +186,9 @@ enum ClientPages {
         let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: services.configuration.timeZone),
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {
-            let session = try await req.withClientRecord { db, access in
-                try await Appointments.schedule(booking, access: access, key: try await services.keys.clientKey(for: access, on: db),
-                                                keys: services.keys, zone: services.configuration.timeZone,
-                                                now: services.now, on: db)
-            }
+            let session = try await req.withClientRecord { record in try await Appointments.schedule(booking, in: record) }
             return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             let drafts = ["date": form.date ?? "", "time": form.time ?? "", "length": form.length ?? "", "location": form.location ?? ""]
             return try await recordPage(req, contents: try await recordContents(req), drafts: drafts, problems: ["schedule-form": problems])
         }
@@ -208,20 +202,18 @@ enum ClientPages {
     @Sendable static func attendance(_ req: Request) async throws -> Response {
         guard let appointmentID = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
         let form = try req.content.decode(AttendanceForm.self)
-        let now = req.rapport.now
         let attendance = form.attendance.flatMap(Attendance.init(rawValue:))
         // The minutes box stays on the form whatever is chosen; it only counts for "late".
         let lateMinutes = attendance == .late ? form.late_minutes.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } : nil
         var problems: [FieldProblem]
         do {
-            try await req.withClientRecord { db, access in
-                try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: lateMinutes,
-                                                        access: access, now: now, on: db)
+            try await req.withClientRecord { record in
+                try await Appointments.recordAttendance(appointmentID, attendance: attendance, lateMinutes: lateMinutes, in: record)
             }
             return req.redirect(to: "/clients/\((try req.clientAccess()).scope.clientID.uuidString.lowercased())#sessions")
-        } catch RapportError.invalid(let found) {
+        } catch RecordError.invalid(let found) {
             problems = found
-        } catch RapportError.conflict(let message) {
+        } catch RecordError.conflict(let message) {
             problems = [FieldProblem(field: "attendance", message: message)]
         }
         return try await recordPage(req, contents: try await recordContents(req), drafts: [:],
@@ -239,15 +231,10 @@ enum ClientPages {
 
     static func writeNote(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let body = try req.content.decode(NoteForm.self).body ?? ""
-        let keys = req.rapport.keys
-        let now = req.rapport.now
         do {
-            let note = try await req.withClientRecord { db, access in
-                try await Notes.write(kind, body: body, access: access, key: try await keys.clientKey(for: access, on: db),
-                                      keys: keys, at: now, on: db)
-            }
+            let note = try await req.withClientRecord { record in try await Notes.write(kind, body: body, in: record) }
             return req.redirect(to: "/clients/\(note.clientID.uuidString.lowercased())#note-\(note.id.uuidString.lowercased())")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             // Nothing was written; show the record again with the draft kept and the message beside it.
             let formID = kind == .progress ? "progress-note-form" : "psychotherapy-note-form"
             return try await recordPage(req, contents: try await recordContents(req), drafts: [formID: body], problems: [formID: problems])
@@ -258,10 +245,7 @@ enum ClientPages {
     @Sendable static func psychotherapyNote(_ req: Request) async throws -> Response { try await notePage(req, .psychotherapy) }
 
     static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
-        let keys = req.rapport.keys
-        let note = try await req.withClientRecord { db, access in
-            try await Notes.one(kind, access: access, key: try await keys.clientKey(for: access, on: db), keys: keys, on: db)
-        }
+        let note = try await req.withClientRecord { record in try await Notes.one(kind, in: record) }
         let title = kind == .progress ? "Progress note" : "Psychotherapy note"
         return Layout.render(title, req.page,
             .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
@@ -274,17 +258,13 @@ enum ClientPages {
     @Sendable static func portal(_ req: Request) async throws -> Response {
         guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
         let people = People(req)
-        let key = try await people.keys.userKey(for: user, on: req.db)
-        let name = try people.name(of: user, key: key)
         let practice = try await people.practiceName(user.practiceID, on: req.db)
-        let now = req.rapport.now
-        var upcoming: [AppointmentView] = []
-        var checkIns: [(PlannedCheckIn, InstrumentDefinition, SessionSlot?)] = []
-        if case .client(let clientKey) = key {
-            upcoming = try await Appointments.forClient(key: clientKey, keys: req.rapport.keys, on: req.db)
-                .filter { $0.startsAt > now && !$0.cancelled }
-            checkIns = try await CheckInPages.dueForClient(req, clientID: clientKey.clientID, practiceID: user.practiceID, on: req.db)
-        }
+        // The policy let only a client in; every client account belongs to a client record.
+        guard let clientID = user.clientID else { throw RapportError.denied(.wrongRole) }
+        let record = try await req.ownRecord(.viewOwnPortal, clientID: clientID, on: req.db)
+        let name = try people.name(of: user, key: .client(record.key))
+        let upcoming = try await Appointments.all(in: record).filter { $0.startsAt > record.now && !$0.cancelled }
+        let checkIns = try await CheckIns.open(in: record)
         let support = try await CheckInPages.crisisCard(req, practiceID: user.practiceID,
                                                         opening: "If things feel like too much, you don't have to wait for your next session.")
         return Layout.render("Your space", req.page,

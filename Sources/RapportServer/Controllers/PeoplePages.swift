@@ -58,7 +58,7 @@ enum PeoplePages {
         do {
             let invitation = try await People(req).inviteTherapist(by: actor, name: form.name ?? "", email: form.email ?? "")
             return invitationCreatedPage(req, who: form.name ?? "", invitation: invitation, back: "/practice")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return try await practicePage(req, form: form, problems: problems)
         }
     }
@@ -81,7 +81,7 @@ enum PeoplePages {
         do {
             let invitation = try await People(req).inviteClient(by: actor, name: form.name ?? "", email: form.email ?? "")
             return invitationCreatedPage(req, who: form.name ?? "", invitation: invitation, back: "/clients")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return try await ClientPages.caseloadPage(req, form: form, problems: problems)
         }
     }
@@ -126,7 +126,7 @@ enum PeoplePages {
             let user = try await people.acceptInvitation(token: token, password: form.password ?? "", confirmation: form.password_confirmation ?? "")
             let role = Role(rawValue: user.role) ?? .client
             return try await AccountPages.startSession(req, user: user, stage: role.requiresTwoFactor ? .enrolTwoFactor : .full)
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             let invitation = try await people.pendingInvitation(token: token, on: req.db)
             return acceptPage(req, token: token, invitation: invitation, problems: problems)
         }

@@ -66,7 +66,7 @@ enum SettingsPages {
                 try await PracticeSettings.save(enabled: enabled, crisisResources: crisis, by: actor, keys: services.keys, now: services.now, on: db)
             }
             return req.redirect(to: "/practice/settings?saved=1")
-        } catch RapportError.invalid(let problems) {
+        } catch RecordError.invalid(let problems) {
             return page(req, enabled: enabled, crisis: crisis, problems: problems, saved: false)
         }
     }

@@ -41,19 +41,6 @@ extension RoutesBuilder {
     }
 }
 
-/// What the policy allowed, handed to the handler of a client-scoped route.
-struct ClientAccess: Sendable {
-    let actor: Principal
-    let action: Action
-    let scope: ClientScope
-    /// The note the route is about, when it names one.
-    let noteID: UUID?
-    /// The appointment the route is about, when it names one (checked against the client by the handler).
-    var appointmentID: UUID? = nil
-    /// The client's data key, unwrapped once by the policy middleware after it allowed the request.
-    var key: ClientDataKey? = nil
-}
-
 private struct ClientAccessKey: StorageKey { typealias Value = ClientAccess }
 private struct UnsavedTextKey: StorageKey { typealias Value = String }
 
@@ -70,13 +57,14 @@ extension Request {
         return access
     }
 
-    /// Reads or writes a client's record and appends the audit entry in the same transaction: the access and
-    /// its record in the trail are written together, or neither is.
+    /// Opens the client's record the policy allowed (`ClientRecord`: its key unwrapped once for the request) and
+    /// appends the audit entry in the same transaction: the access and its record in the trail are written
+    /// together, or neither is.
     ///
     /// `recording` names a different action when the handler does something other than the route's own action
     /// (showing the record again after a rejected note); the policy is asked again for it.
     func withClientRecord<T: Sendable>(recording action: Action? = nil,
-                                       _ body: @escaping @Sendable (any Database, ClientAccess) async throws -> T) async throws -> T {
+                                       _ body: @escaping @Sendable (ClientRecord) async throws -> T) async throws -> T {
         var access = try clientAccess()
         if let action, action != access.action {
             let key = access.key
@@ -84,20 +72,30 @@ extension Request {
             access.key = key
         }
         let now = rapport.now
+        let keys = rapport.keys
         return try await transaction { [access] db in
-            let result = try await body(db, access)
+            let result = try await body(try await ClientRecord.open(access, keys: keys, now: now, on: db))
             try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID,
                                                  resource: access.noteID ?? access.appointmentID ?? access.scope.clientID), at: now, on: db)
             return result
         }
     }
-}
 
-extension ClientScope {
-    /// Whose record this is and who is on its care team: what the policy decides on, read the same way everywhere.
-    static func load(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientScope {
-        let team = try await CareTeamMemberRow.query(on: db).filter(\.$clientID == clientID).all().map(\.therapistID)
-        return ClientScope(clientID: clientID, practiceID: practiceID, careTeam: Set(team))
+    /// The signed-in client's own record, for their portal: the policy decides that `clientID` is theirs (anyone
+    /// else's, or an id with no record, is "not found"), and the key is unwrapped once. A client using their own
+    /// portal is not an access by someone else, so nothing is added to the trail.
+    func ownRecord(_ action: Action, clientID: UUID, on db: any Database) async throws -> ClientRecord {
+        guard let actor = identity.actor else { throw RapportError.denied(.notSignedIn) }
+        guard let found = try await HotPaths.clientScope(clientID: clientID, on: db) else { throw RecordError.notFound }
+        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam)
+        switch AccessPolicy.decide(identity.requester, action, .client(scope)) {
+        case .allow: break
+        case .deny(let reason): throw RapportError.denied(reason)
+        }
+        let keys = rapport.keys
+        let key = try found.keys.map { try keys.clientKey(clientID: clientID, practiceID: scope.practiceID, wrapped: $0) }
+        return try await ClientRecord.open(ClientAccess(actor: actor, action: action, scope: scope, noteID: nil, key: key),
+                                           keys: keys, now: rapport.now, on: db)
     }
 }
 
@@ -153,7 +151,7 @@ struct PolicyMiddleware: AsyncMiddleware {
                 // The API says so with 401 (send a bearer token); pages with 403 and a sign-in link.
                 throw request.url.path.hasPrefix("/api/") ? RapportError.denied(.notSignedIn) : RapportError.signInToSeeRecord
             case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
-            case .otherPractice, .notOnCareTeam, .notAuthor: break
+            case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: break
             }
         }
         guard let clientID, noteParameter == nil || noteID != nil,

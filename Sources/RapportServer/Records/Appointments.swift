@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import RapportCore
 import RapportVault
-import Vapor
 
 /// A session as pages and the API show it.
 struct AppointmentView: Sendable, Codable {
@@ -17,8 +16,8 @@ struct AppointmentView: Sendable, Codable {
     let lateMinutes: Int?
 
     /// The session as check-ins see it: times and attendance, nothing sealed.
-    var slot: SessionSlot {
-        SessionSlot(id: id, start: startsAt, minutes: durationMinutes, cancelled: cancelled, attendance: attendance)
+    var slot: AppointmentSlot {
+        AppointmentSlot(id: id, start: startsAt, minutes: durationMinutes, cancelled: cancelled, attendance: attendance)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -31,7 +30,7 @@ struct AppointmentView: Sendable, Codable {
     }
 }
 
-/// Scheduling and attendance. Call inside `withClientRecord`, which has asked the policy and audits the access.
+/// Scheduling and attendance, on the `ClientRecord` that `withClientRecord` opened (policy asked, access audited).
 enum Appointments {
     /// A session as asked for, before it is checked. (Not "Request": that is Vapor's HTTP request.)
     struct Booking: Sendable {
@@ -62,8 +61,8 @@ enum Appointments {
         return calendar.date(from: components)
     }
 
-    static func schedule(_ booking: Booking, access: ClientAccess, key: ClientDataKey, keys: KeyStore, zone: TimeZone, now: Date,
-                         on db: any Database) async throws -> AppointmentView {
+    static func schedule(_ booking: Booking, in record: ClientRecord) async throws -> AppointmentView {
+        let now = record.now
         var problems: [FieldProblem] = []
         let start = booking.start
         if start == nil {
@@ -78,50 +77,55 @@ enum Appointments {
         if InputRules.isTooLong(booking.location, maximum: AppointmentRules.maximumLocationLength) {
             problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
         }
-        guard problems.isEmpty, let start, let minutes = booking.lengthMinutes else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty, let start, let minutes = booking.lengthMinutes else { throw RecordError.invalid(problems) }
         let row = AppointmentRow()
         let id = UUID()
         row.id = id
-        row.practiceID = access.scope.practiceID
-        row.clientID = access.scope.clientID
-        row.therapistID = access.actor.userID
+        row.practiceID = record.practiceID
+        row.clientID = record.clientID
+        row.therapistID = record.actor.userID
         row.startsAt = start
         row.durationMinutes = minutes
-        row.locationEnvelope = location.isEmpty ? nil : try keys.seal(location, key: key, AppointmentRow.schema, "location", row: id)
+        row.locationEnvelope = location.isEmpty ? nil : try record.seal(location, AppointmentRow.schema, "location", row: id)
         row.cancelled = false
         row.createdAt = now
-        try await row.create(on: db)
-        return try view(row, key: key, keys: keys)
+        try await row.create(on: record.db)
+        return try view(row, in: record)
     }
 
-    static func view(_ row: AppointmentRow, key: ClientDataKey, keys: KeyStore) throws -> AppointmentView {
+    static func view(_ row: AppointmentRow, in record: ClientRecord) throws -> AppointmentView {
         let id = try row.requireID()
         return AppointmentView(
             id: id, clientID: row.clientID, therapistID: row.therapistID, startsAt: row.startsAt, durationMinutes: row.durationMinutes,
-            location: try row.locationEnvelope.map { try keys.open($0, key: key, AppointmentRow.schema, "location", row: id) },
+            location: try row.locationEnvelope.map { try record.open($0, AppointmentRow.schema, "location", row: id) },
             cancelled: row.cancelled, attendance: row.attendance.flatMap(Attendance.init(rawValue:)), lateMinutes: row.lateMinutes)
     }
 
-    static func forClient(key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [AppointmentView] {
-        let rows = try await AppointmentRow.query(on: db).filter(\.$clientID == key.clientID).sort(\.$startsAt).all()
-        return try rows.map { try view($0, key: key, keys: keys) }
+    /// The client's sessions, oldest first.
+    static func all(in record: ClientRecord) async throws -> [AppointmentView] {
+        let rows = try await AppointmentRow.query(on: record.db).filter(\.$clientID == record.clientID).sort(\.$startsAt).all()
+        return try rows.map { try view($0, in: record) }
     }
 
-    static func recordAttendance(_ appointmentID: UUID, attendance: Attendance?, lateMinutes: Int?, access: ClientAccess,
-                                 now: Date, on db: any Database) async throws {
-        guard let row = try await AppointmentRow.query(on: db).filter(\.$id == appointmentID)
-            .filter(\.$clientID == access.scope.clientID).first()
-        else { throw RapportError.notFound }
-        if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RapportError.invalid([problem]) }
+    /// One of the client's sessions, or nil when the id is not theirs.
+    static func one(_ appointmentID: UUID, in record: ClientRecord) async throws -> AppointmentRow? {
+        try await AppointmentRow.query(on: record.db).filter(\.$id == appointmentID).filter(\.$clientID == record.clientID).first()
+    }
+
+    static func recordAttendance(_ appointmentID: UUID, attendance: Attendance?, lateMinutes: Int?, in record: ClientRecord) async throws {
+        let now = record.now
+        guard let row = try await one(appointmentID, in: record)
+        else { throw RecordError.notFound }
+        if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RecordError.invalid([problem]) }
         // A late cancellation is known before the session; everything else only once it has started.
         guard row.startsAt <= now || attendance == .cancelledLate else {
-            throw RapportError.conflict("This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")
+            throw RecordError.conflict("This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")
         }
         row.attendance = attendance?.rawValue
         row.lateMinutes = attendance == .late ? lateMinutes : nil
         // Cancelled sessions leave the client's list and show as cancelled in calendars.
         row.cancelled = attendance == .cancelledLate
-        try await row.update(on: db)
+        try await row.update(on: record.db)
     }
 }
 
@@ -159,17 +163,18 @@ enum CalendarFeeds {
               let user = try await UserRow.find(feed.userID, on: db)
         else { return nil }
         guard let role = Role(rawValue: user.role) else { return nil }
-        var rows: [AppointmentRow]
-        if let clientID = user.clientID {
-            rows = try await AppointmentRow.query(on: db).filter(\.$clientID == clientID).sort(\.$startsAt).all()
-        } else {
-            // Only clients still on this therapist's care team: leaving a care team ends access to its calendar too.
-            let team = Set(try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == feed.userID).all().map(\.clientID))
-            rows = try await AppointmentRow.query(on: db).filter(\.$therapistID == feed.userID).sort(\.$startsAt).all()
-                .filter { team.contains($0.clientID) }
+        let actor = Principal(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
+        let booked = try await (user.clientID.map { clientID in AppointmentRow.query(on: db).filter(\.$clientID == clientID) }
+            ?? AppointmentRow.query(on: db).filter(\.$therapistID == feed.userID)).sort(\.$startsAt).all()
+        // Which of these the person may still see is the policy's decision, made per client as for any read: a client
+        // sees their own sessions, a therapist those of clients still on their care team (leaving a care team ends
+        // access to its calendar too).
+        let action: Action = role == .client ? .viewOwnPortal : .listAppointments
+        let scopes = try await ClientScope.load(clientIDs: Set(booked.map(\.clientID)), on: db)
+        let rows = booked.filter { row in
+            scopes[row.clientID].map { AccessPolicy.decide(.signedIn(actor), action, .client($0)) == .allow } ?? false
         }
         // Each fetch opens places from these clients' records: one audit entry per client, as for any read.
-        let actor = Principal(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
         let clients = Set(rows.map(\.clientID))
         try await services.transactions.run(on: db) { db in
             for clientID in clients.sorted(by: { $0.uuidString < $1.uuidString }) {

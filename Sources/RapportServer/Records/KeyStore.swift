@@ -45,17 +45,6 @@ struct KeyStore: Sendable {
         return try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrapped, under: practiceKey)
     }
 
-    /// The key of one client's record, for a request the policy has already allowed.
-    func clientKey(for scope: ClientScope, on db: any Database) async throws -> ClientDataKey {
-        try await clientKey(clientID: scope.clientID, practiceID: scope.practiceID, on: db)
-    }
-
-    /// The key the policy middleware unwrapped for this request, or else read now.
-    func clientKey(for access: ClientAccess, on db: any Database) async throws -> ClientDataKey {
-        if let key = access.key { return key }
-        return try await clientKey(for: access.scope, on: db)
-    }
-
     /// Unwraps key material read with the client's scope (`HotPaths.clientScope`).
     func clientKey(clientID: UUID, practiceID: UUID, wrapped: HotPaths.WrappedKeys) throws -> ClientDataKey {
         let practiceKey = try vault.unwrapPracticeKey(practiceID: practiceID, version: wrapped.practice.version, wrapped: wrapped.practice.wrapped)
@@ -141,13 +130,6 @@ struct KeyStore: Sendable {
 enum SubjectKey: Sendable {
     case client(ClientDataKey)
     case practice(PracticeKey)
-}
-
-enum RecordError: Error {
-    /// A wrapped key is missing: the database and the key files do not belong together, or a client was erased.
-    case missingKey
-    /// A stored check-in names a measure this build doesn't ship: the database is from a newer or altered Rapport.
-    case unknownInstrument
 }
 
 /// The master key a server starts with must open the database it starts on (issue 7): a database copied without

@@ -26,72 +26,72 @@ struct NoteView: Sendable, Codable {
 }
 
 /// Progress notes (part of the record) and psychotherapy notes (the author's private process notes, kept apart
-/// and readable by their author only). Call these inside `withClientRecord`, which has already asked the policy
-/// and appends the audit entry in the same transaction, and pass the client's key, fetched once per request.
+/// and readable by their author only). Each takes the `ClientRecord` that `withClientRecord` opened after asking
+/// the policy; the audit entry is appended in the same transaction.
 enum Notes {
     /// The table a kind of note lives in; part of every note's envelope context, so it is named in one place.
     static func table(_ kind: NoteView.Kind) -> String {
         kind == .progress ? ProgressNoteRow.schema : PsychotherapyNoteRow.schema
     }
 
-    static func write(_ kind: NoteView.Kind, body: String, access: ClientAccess, key: ClientDataKey, keys: KeyStore, at now: Date,
-                      on db: any Database) async throws -> NoteView {
-        if let problem = InputRules.noteProblem(body) { throw RapportError.invalid([problem]) }
+    static func write(_ kind: NoteView.Kind, body: String, in record: ClientRecord) async throws -> NoteView {
+        if let problem = InputRules.noteProblem(body) { throw RecordError.invalid([problem]) }
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         let noteID = UUID()
-        let envelope = try keys.seal(text, key: key, table(kind), "body", row: noteID)
+        let envelope = try record.seal(text, table(kind), "body", row: noteID)
+        let access = record.access
         // Plain SQL: writing a note is a hot path (see HotPaths). Both tables have the same columns.
-        try await HotPaths.sql(db).raw("""
+        try await HotPaths.sql(record.db).raw("""
             INSERT INTO \(ident: table(kind)) ("id", "practice_id", "client_id", "author_id", "body_envelope", "created_at")
             VALUES (\(bind: noteID), \(bind: access.scope.practiceID), \(bind: access.scope.clientID), \(bind: access.actor.userID),
-                    \(bind: envelope), \(bind: now))
+                    \(bind: envelope), \(bind: record.now))
             """).run()
-        return NoteView(id: noteID, kind: kind, clientID: access.scope.clientID, authorID: access.actor.userID, createdAt: now, body: text)
+        return NoteView(id: noteID, kind: kind, clientID: access.scope.clientID, authorID: access.actor.userID, createdAt: record.now, body: text)
     }
 
     /// Opens a stored note into what pages and the API show.
     private static func view(_ kind: NoteView.Kind, id: UUID, clientID: UUID, authorID: UUID, createdAt: Date, envelope: Data,
-                             key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+                             in record: ClientRecord) throws -> NoteView {
         NoteView(id: id, kind: kind, clientID: clientID, authorID: authorID, createdAt: createdAt,
-                 body: try keys.open(envelope, key: key, table(kind), "body", row: id))
+                 body: try record.open(envelope, table(kind), "body", row: id))
     }
 
-    private static func view(_ row: ProgressNoteRow, key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+    private static func view(_ row: ProgressNoteRow, in record: ClientRecord) throws -> NoteView {
         try view(.progress, id: try row.requireID(), clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                 envelope: row.bodyEnvelope, key: key, keys: keys)
+                 envelope: row.bodyEnvelope, in: record)
     }
 
-    private static func view(_ row: PsychotherapyNoteRow, key: ClientDataKey, keys: KeyStore) throws -> NoteView {
+    private static func view(_ row: PsychotherapyNoteRow, in record: ClientRecord) throws -> NoteView {
         try view(.psychotherapy, id: try row.requireID(), clientID: row.clientID, authorID: row.authorID, createdAt: row.createdAt,
-                 envelope: row.bodyEnvelope, key: key, keys: keys)
+                 envelope: row.bodyEnvelope, in: record)
     }
 
-    static func progressNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        try await ProgressNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
+    static func progressNotes(in record: ClientRecord) async throws -> [NoteView] {
+        try await ProgressNoteRow.query(on: record.db).filter(\.$clientID == record.clientID)
             .sort(\.$createdAt, .descending).all()
-            .map { try view($0, key: key, keys: keys) }
+            .map { try view($0, in: record) }
     }
 
     /// Only the asking therapist's own psychotherapy notes: nobody else's are ever listed.
-    static func ownPsychotherapyNotes(access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> [NoteView] {
-        try await PsychotherapyNoteRow.query(on: db).filter(\.$clientID == access.scope.clientID)
-            .filter(\.$authorID == access.actor.userID).sort(\.$createdAt, .descending).all()
-            .map { try view($0, key: key, keys: keys) }
+    static func ownPsychotherapyNotes(in record: ClientRecord) async throws -> [NoteView] {
+        try await PsychotherapyNoteRow.query(on: record.db).filter(\.$clientID == record.clientID)
+            .filter(\.$authorID == record.actor.userID).sort(\.$createdAt, .descending).all()
+            .map { try view($0, in: record) }
     }
 
-    static func one(_ kind: NoteView.Kind, access: ClientAccess, key: ClientDataKey, keys: KeyStore, on db: any Database) async throws -> NoteView {
-        guard let noteID = access.noteID else { throw RapportError.notFound }
+    static func one(_ kind: NoteView.Kind, in record: ClientRecord) async throws -> NoteView {
+        guard let noteID = record.access.noteID else { throw RecordError.notFound }
         switch kind {
         case .progress:
-            guard let row = try await ProgressNoteRow.query(on: db).filter(\.$id == noteID)
-                .filter(\.$clientID == access.scope.clientID).first() else { throw RapportError.notFound }
-            return try view(row, key: key, keys: keys)
+            guard let row = try await ProgressNoteRow.query(on: record.db).filter(\.$id == noteID)
+                .filter(\.$clientID == record.clientID).first() else { throw RecordError.notFound }
+            return try view(row, in: record)
         case .psychotherapy:
             // The policy has checked authorship already; the filter on author is a second lock on the same door.
-            guard let row = try await PsychotherapyNoteRow.query(on: db).filter(\.$id == noteID)
-                .filter(\.$clientID == access.scope.clientID).filter(\.$authorID == access.actor.userID).first()
-            else { throw RapportError.notFound }
-            return try view(row, key: key, keys: keys)
+            guard let row = try await PsychotherapyNoteRow.query(on: record.db).filter(\.$id == noteID)
+                .filter(\.$clientID == record.clientID).filter(\.$authorID == record.actor.userID).first()
+            else { throw RecordError.notFound }
+            return try view(row, in: record)
         }
     }
 }

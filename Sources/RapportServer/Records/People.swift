@@ -3,23 +3,16 @@ import Foundation
 import RapportCore
 import RapportVault
 import SQLKit
-import Vapor
+import NIOPosix
 
 /// Practice, people, invitations and sign-in: the operations behind both the pages and the API.
 /// Each method validates, then writes in one transaction.
 struct People: Sendable {
     let services: RapportServices
-    let app: Application
-
-    init(_ request: Request) {
-        services = request.rapport
-        app = request.application
-    }
-
-    init(app: Application) {
-        services = app.rapport
-        self.app = app
-    }
+    /// The database outside any transaction: each method opens its own.
+    let db: any Database
+    /// Where bcrypt runs, off the event loop.
+    let threadPool: NIOThreadPool
 
     var keys: KeyStore { services.keys }
 
@@ -39,12 +32,12 @@ struct People: Sendable {
     func checkSetupToken(_ token: String, on db: any Database) async throws -> SetupTokenRow {
         guard token.utf8.count <= 128,
               let row = try await SetupTokenRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first()
-        else { throw RapportError.notFound }
+        else { throw RecordError.notFound }
         if row.usedAt != nil {
-            throw RapportError.gone("This setup link has already been used. Sign in instead, or ask your operator to run `rapport setup-link` for a new one.")
+            throw RecordError.gone("This setup link has already been used. Sign in instead, or ask your operator to run `rapport setup-link` for a new one.")
         }
         if row.expiresAt <= services.now {
-            throw RapportError.gone("This setup link has expired. Run `rapport setup-link` on the server for a new one.")
+            throw RecordError.gone("This setup link has expired. Run `rapport setup-link` on the server for a new one.")
         }
         return row
     }
@@ -65,15 +58,15 @@ struct People: Sendable {
 
     func setUpPractice(token: String, _ input: SetupInput) async throws -> UserRow {
         let problems = input.problems
-        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let emailIndex = keys.emailIndex(input.email)
         let password = try await keyedPassword(input.password, emailIndex: emailIndex)
         let now = services.now
-        return try await services.transactions.run(on: app.db) { [keys] db in
+        return try await services.transactions.run(on: db) { [keys] db in
             let setup = try await checkSetupToken(token, on: db)
             guard try await OneTimeClaim.claim(SetupTokenRow.schema, id: try setup.requireID(), setting: "used_at", to: now,
                                                unlessAlready: OneTimeClaim.isNull("used_at"), on: db)
-            else { throw RapportError.gone("This setup link has just been used. Sign in instead.") }
+            else { throw RecordError.gone("This setup link has just been used. Sign in instead.") }
             try await ensurePasswordUnused(password.hash, emailIndex: emailIndex, field: "password", on: db)
             let practice = PracticeRow()
             let practiceID = UUID()
@@ -97,7 +90,7 @@ struct People: Sendable {
     /// A password's keyed hash (one bcrypt) and the scheme it was made with.
     private func keyedPassword(_ password: String, emailIndex: Data) async throws -> (hash: String, scheme: String) {
         let cost = services.configuration.passwordHashCost
-        return (try await Passwords.keyedHash(password, salt: keys.passwordSalt(emailIndex: emailIndex), cost: cost, on: app),
+        return (try await Passwords.keyedHash(password, salt: keys.passwordSalt(emailIndex: emailIndex), cost: cost, on: threadPool),
                 Passwords.keyedScheme(cost: cost))
     }
 
@@ -107,7 +100,7 @@ struct People: Sendable {
     /// tells accounts apart by their password; only someone who already knows that password learns anything.
     private func ensurePasswordUnused(_ hash: String, emailIndex: Data, field: String, on db: any Database) async throws {
         if try await UserRow.query(on: db).filter(\.$emailIndex == emailIndex).filter(\.$passwordHash == hash).count() > 0 {
-            throw RapportError.invalid([FieldProblem(field: field, message: "You already use this password with this email address for another Rapport account. Please choose a different one, so each account has its own.")])
+            throw RecordError.invalid([FieldProblem(field: field, message: "You already use this password with this email address for another Rapport account. Please choose a different one, so each account has its own.")])
         }
     }
 
@@ -145,7 +138,7 @@ struct People: Sendable {
     }
 
     func practiceName(_ practiceID: UUID, on db: any Database) async throws -> String {
-        guard let practice = try await PracticeRow.find(practiceID, on: db) else { throw RapportError.notFound }
+        guard let practice = try await PracticeRow.find(practiceID, on: db) else { throw RecordError.notFound }
         let key = try await keys.practiceKey(practiceID: practiceID, on: db)
         return try keys.open(practice.nameEnvelope, key: key, PracticeRow.schema, "name", row: practiceID)
     }
@@ -204,11 +197,11 @@ struct People: Sendable {
 
     func inviteTherapist(by owner: Principal, name: String, email: String) async throws -> Invitation {
         let problems = [InputRules.nameProblem(name, what: "the therapist's name"), InputRules.emailProblem(email)].compactMap { $0 }
-        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)
         // No check for an existing account here: the answer would tell the inviter that this person already uses
         // Rapport, perhaps as someone's client. Acceptance refuses a taken address, to the address's owner only.
-        return try await services.transactions.run(on: app.db) { [keys] db in
+        return try await services.transactions.run(on: db) { [keys] db in
             let practiceKey = try await keys.practiceKey(practiceID: owner.practiceID, on: db)
             return try await createInvitation(role: .therapist, practiceID: owner.practiceID, invitedBy: owner.userID, clientID: nil,
                                               name: name, email: email, emailIndex: emailIndex, key: .practice(practiceKey), on: db)
@@ -218,10 +211,10 @@ struct People: Sendable {
     /// Creates the client's record (with its own data key), puts them on the therapist's care team, and invites them.
     func inviteClient(by therapist: Principal, name: String, email: String) async throws -> Invitation {
         let problems = [InputRules.nameProblem(name, what: "your client's name"), InputRules.emailProblem(email)].compactMap { $0 }
-        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)
         let now = services.now
-        return try await services.transactions.run(on: app.db) { [keys] db in
+        return try await services.transactions.run(on: db) { [keys] db in
             let clientID = UUID()
             let client = ClientRow()
             client.id = clientID
@@ -279,12 +272,12 @@ struct People: Sendable {
         guard token.utf8.count <= 128,
               let row = try await InvitationRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
               let role = Role(rawValue: row.role)
-        else { throw RapportError.notFound }
+        else { throw RecordError.notFound }
         if row.acceptedAt != nil {
-            throw RapportError.gone("This invitation has already been used. If it was you, sign in with the email and password you chose.")
+            throw RecordError.gone("This invitation has already been used. If it was you, sign in with the email and password you chose.")
         }
         if row.expiresAt <= services.now {
-            throw RapportError.gone("This invitation has expired. Please ask the person who invited you to send a new one.")
+            throw RecordError.gone("This invitation has expired. Please ask the person who invited you to send a new one.")
         }
         let rowID = try row.requireID()
         let key = try await keys.subjectKey(clientID: row.clientID, practiceID: row.practiceID, on: db)
@@ -300,18 +293,18 @@ struct People: Sendable {
         if problems.isEmpty && password != confirmation {
             problems.append(FieldProblem(field: "password_confirmation", message: "The two passwords are different. Please type the same password twice."))
         }
-        guard problems.isEmpty else { throw RapportError.invalid(problems) }
+        guard problems.isEmpty else { throw RecordError.invalid(problems) }
         // The invitation's blind index gives the salt; an unknown token still costs the same one bcrypt.
-        let invitationIndex = try await InvitationRow.query(on: app.db).filter(\.$tokenHash == SecureToken.hash(token)).first()?.emailIndex
+        let invitationIndex = try await InvitationRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first()?.emailIndex
         let hashed = try await keyedPassword(password, emailIndex: invitationIndex ?? Data(count: 32))
         let now = services.now
-        return try await services.transactions.run(on: app.db) { db in
+        return try await services.transactions.run(on: db) { db in
             let invitation = try await pendingInvitation(token: token, on: db)
             guard try await OneTimeClaim.claim(InvitationRow.schema, id: try invitation.row.requireID(), setting: "accepted_at", to: now,
                                                unlessAlready: OneTimeClaim.isNull("accepted_at"), on: db)
-            else { throw RapportError.gone("This invitation has just been used. If it was you, sign in with the email and password you chose.") }
+            else { throw RecordError.gone("This invitation has just been used. If it was you, sign in with the email and password you chose.") }
             // The same answer whether or not the address already has an account anywhere on this server.
-            guard invitation.row.emailIndex == invitationIndex else { throw RapportError.notFound }
+            guard invitation.row.emailIndex == invitationIndex else { throw RecordError.notFound }
             try await ensurePasswordUnused(hashed.hash, emailIndex: invitation.row.emailIndex, field: "password", on: db)
             let user = try await createUser(role: invitation.role, practiceID: invitation.row.practiceID, clientID: invitation.row.clientID,
                                             name: invitation.name, email: invitation.email, emailIndex: invitation.row.emailIndex,
@@ -330,20 +323,20 @@ struct People: Sendable {
     /// same whether the address has no account, one, or several.
     func checkPassword(email: String, password: String) async throws -> (UserRow, SessionStage) {
         let subject = keys.emailIndex(email)
-        try await SignInThrottle.claimAttempt(subject, services: services, on: app.db)
+        try await SignInThrottle.claimAttempt(subject, services: services, on: db)
         // Over-long input can't be anyone's password; it is hashed as empty so it costs the same and matches nothing.
         let typed = InputRules.isTooLong(password, maximum: InputRules.maximumPasswordLength) ? "" : password
         let keyed = try await keyedPassword(typed, emailIndex: subject)
-        var user = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject).filter(\.$passwordHash == keyed.hash).first()
+        var user = try await UserRow.query(on: db).filter(\.$emailIndex == subject).filter(\.$passwordHash == keyed.hash).first()
         if let older = try await olderPasswordCheck(typed, subject: subject, keyed: keyed, upgrade: user == nil) {
             user = older
         }
         guard let user, let role = Role(rawValue: user.role) else {
-            throw RapportError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
+            throw RecordError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
         }
         let stage: SessionStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
         if stage == .full {
-            try await services.transactions.run(on: app.db) { db in try await SignInThrottle.reset(subject, on: db) }
+            try await services.transactions.run(on: db) { db in try await SignInThrottle.reset(subject, on: db) }
         }
         return (user, stage)
     }
@@ -354,25 +347,25 @@ struct People: Sendable {
     /// never on one address.
     /// `upgrade` is false when a keyed account already matched: the check still runs, so timing is the same.
     private func olderPasswordCheck(_ typed: String, subject: Data, keyed: (hash: String, scheme: String), upgrade: Bool) async throws -> UserRow? {
-        let older = UserRow.query(on: app.db).group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
+        let older = UserRow.query(on: db).group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
         guard try await older.count() > 0 else { return nil }
-        let candidate = try await UserRow.query(on: app.db).filter(\.$emailIndex == subject)
+        let candidate = try await UserRow.query(on: db).filter(\.$emailIndex == subject)
             .group(.or) { $0.filter(\.$passwordScheme == nil).filter(\.$passwordScheme != keyed.scheme) }
             .sort(\.$createdAt, .descending).first()
-        let matches = try await Passwords.verify(typed, hash: candidate?.passwordHash ?? services.decoyPasswordHash, on: app)
+        let matches = try await Passwords.verify(typed, hash: candidate?.passwordHash ?? services.decoyPasswordHash, on: threadPool)
         guard matches, upgrade, let candidate else { return nil }
         candidate.passwordHash = keyed.hash
         candidate.passwordScheme = keyed.scheme
-        try await services.transactions.run(on: app.db) { db in try await candidate.update(on: db) }
+        try await services.transactions.run(on: db) { db in try await candidate.update(on: db) }
         return candidate
     }
 
     /// Starts (or restarts) two-factor enrolment: a fresh secret, stored sealed until the first code confirms it.
     func beginEnrolment(_ user: UserRow) async throws -> (secret: String, uri: String) {
-        guard user.totpEnabledAt == nil else { throw RapportError.conflict("Two-step sign-in is already set up for this account.") }
+        guard user.totpEnabledAt == nil else { throw RecordError.conflict("Two-step sign-in is already set up for this account.") }
         let secret = Base32.encode(TOTP.generateSecret())
-        let email = try await email(of: user, on: app.db)
-        try await services.transactions.run(on: app.db) { [keys] db in
+        let email = try await email(of: user, on: db)
+        try await services.transactions.run(on: db) { [keys] db in
             let key = try await keys.userKey(for: user, on: db)
             user.totpSecretEnvelope = try keys.seal(secret, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
             try await user.update(on: db)
@@ -385,26 +378,26 @@ struct People: Sendable {
     /// same lock-out as passwords, and only an accepted code clears it.
     func checkCode(_ code: String, for user: UserRow, enrolling: Bool) async throws {
         let subject = user.emailIndex
-        try await SignInThrottle.claimAttempt(subject, services: services, on: app.db)
+        try await SignInThrottle.claimAttempt(subject, services: services, on: db)
         guard let envelope = user.totpSecretEnvelope else {
-            throw RapportError.conflict("Two-step sign-in isn't set up yet. Start again from the sign-in page.")
+            throw RecordError.conflict("Two-step sign-in isn't set up yet. Start again from the sign-in page.")
         }
-        if !enrolling && user.totpEnabledAt == nil { throw RapportError.conflict("Two-step sign-in isn't set up yet.") }
-        let totp = try await keys.totp(for: user, secretEnvelope: envelope, on: app.db)
+        if !enrolling && user.totpEnabledAt == nil { throw RecordError.conflict("Two-step sign-in isn't set up yet.") }
+        let totp = try await keys.totp(for: user, secretEnvelope: envelope, on: db)
         let digits = code.filter { !$0.isWhitespace }
         guard let step = totp.verify(digits, at: services.now, lastUsedStep: user.totpLastStep) else {
-            throw RapportError.invalid([FieldProblem(field: "code", message: "That code didn't work. Codes change every 30 seconds, and each one works once. Please enter the newest code from your app.")])
+            throw RecordError.invalid([FieldProblem(field: "code", message: "That code didn't work. Codes change every 30 seconds, and each one works once. Please enter the newest code from your app.")])
         }
         let now = services.now
         let userID = try user.requireID()
-        try await services.transactions.run(on: app.db) { db in
+        try await services.transactions.run(on: db) { db in
             // Claim the step: of two requests with the same code, only one moves it forward.
             let stepIsNew = SQLGroupExpression(SQLBinaryExpression(
                 left: OneTimeClaim.isNull("totp_last_step"), op: SQLBinaryOperator.or,
                 right: SQLBinaryExpression(left: SQLIdentifier("totp_last_step"), op: SQLBinaryOperator.lessThan, right: SQLBind(step))))
             guard try await OneTimeClaim.claim(UserRow.schema, id: userID, setting: "totp_last_step", to: step,
                                                unlessAlready: stepIsNew, on: db)
-            else { throw RapportError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")]) }
+            else { throw RecordError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")]) }
             if enrolling, let fresh = try await UserRow.find(userID, on: db) {
                 fresh.totpEnabledAt = now
                 try await fresh.update(on: db)

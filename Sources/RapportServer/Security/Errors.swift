@@ -33,7 +33,7 @@ enum RapportError: Error {
             switch reason {
             case .notSignedIn, .secondFactorPending: return .unauthorized
             case .wrongRole: return .forbidden
-            case .otherPractice, .notOnCareTeam, .notAuthor: return .notFound
+            case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return .notFound
             }
         case .notFound: return .notFound
         case .invalid: return .unprocessableEntity
@@ -78,7 +78,7 @@ enum RapportError: Error {
             case .notSignedIn: return "Please sign in"
             case .secondFactorPending: return "One more step to sign in"
             case .wrongRole: return "This page isn't part of your account"
-            case .otherPractice, .notOnCareTeam, .notAuthor: return "We couldn't find that"
+            case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return "We couldn't find that"
             }
         case .notFound: return "We couldn't find that"
         case .invalid: return "Some details need another look"
@@ -103,7 +103,7 @@ enum RapportError: Error {
             case .notSignedIn: return "Sign in to continue."
             case .secondFactorPending: return "Enter the code from your authenticator app to finish signing in."
             case .wrongRole: return "Your account doesn't include this page. Go back to your home page."
-            case .otherPractice, .notOnCareTeam, .notAuthor:
+            case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord:
                 return "It may have moved, or it isn't part of your account. Go back to your home page."
             }
         case .notFound: return "It may have moved, or it isn't part of your account. Go back to your home page."
@@ -123,6 +123,21 @@ enum RapportError: Error {
             return "This address answers \(allowed.joined(separator: ", ")) only."
         case .signInRefused(let message):
             return message
+        }
+    }
+}
+
+extension RapportError {
+    /// The HTTP answer to a refusal from `Records`; nil for the two that mean the installation itself is broken
+    /// (a missing key, an unknown stored measure), which are server errors.
+    init?(_ error: RecordError) {
+        switch error {
+        case .invalid(let problems): self = .invalid(problems)
+        case .notFound: self = .notFound
+        case .conflict(let message): self = .conflict(message)
+        case .gone(let message): self = .gone(message)
+        case .tooManyAttempts(let until): self = .tooManyAttempts(until: until)
+        case .missingKey, .unknownInstrument: return nil
         }
     }
 }

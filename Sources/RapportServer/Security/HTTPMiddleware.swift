@@ -163,6 +163,7 @@ struct RapportErrorMiddleware: AsyncMiddleware {
     /// Maps framework errors (unknown route, unreadable body) onto our own kinds.
     static func classify(_ error: any Error, _ request: Request) -> RapportError? {
         if let rapportError = error as? RapportError { return rapportError }
+        if let recordError = error as? RecordError { return RapportError(recordError) }
         if let abort = error as? any AbortError {
             switch abort.status {
             case .notFound: return .notFound

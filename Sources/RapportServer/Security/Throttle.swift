@@ -41,7 +41,7 @@ enum SignInThrottle {
             try await row.update(on: db)
             return row.lockedUntil
         }
-        if let lockedUntil { throw RapportError.tooManyAttempts(until: lockedUntil) }
+        if let lockedUntil { throw RecordError.tooManyAttempts(until: lockedUntil) }
     }
 
     /// A completed sign-in clears the count.
