@@ -28,7 +28,7 @@ let package = Package(
     ],
     targets: [
         // Pure domain: Foundation only.
-        .target(name: "RapportCore", swiftSettings: strictSettings),
+        .target(name: "RapportCore", resources: [.copy("Resources/Instruments")], swiftSettings: strictSettings),
         // Keys, envelopes, blind indexes, audit chain, TOTP: swift-crypto only.
         .target(
             name: "RapportVault",

@@ -173,6 +173,17 @@ func definition(_ id: String) throws -> InstrumentDefinition {
     }
 }
 
+@Suite struct ShippedDefinitionFileTests {
+    @Test func everyDefinitionFileInTheBuildIsInTheCatalogueInItsOrder() throws {
+        #expect(ShippedInstrumentDefinitions.filesInBuild().sorted() == ShippedInstrumentDefinitions.ids.map { "\($0).json" }.sorted())
+        #expect(InstrumentCatalogue.shipped.map(\.id) == ShippedInstrumentDefinitions.ids)
+        // Each file's name is the id inside it, so the file a person edits is the measure they meant.
+        for (id, text) in zip(ShippedInstrumentDefinitions.ids, try ShippedInstrumentDefinitions.load()) {
+            #expect(try InstrumentLoader.load(json: Data(text.utf8)).id == id)
+        }
+    }
+}
+
 @Suite struct InstrumentLoaderTests {
     /// The PHQ-9 definition as a mutable JSON object.
     func phqJSON() throws -> [String: Any] {

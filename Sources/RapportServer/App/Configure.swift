@@ -19,6 +19,11 @@ public enum RapportApp {
         guard OpenAPIDocument.json != nil else {
             throw ConfigurationError(message: "This build of Rapport is incomplete: its resource openapi.json is missing. Build it again.")
         }
+        do {
+            _ = try ShippedInstrumentDefinitions.load()
+        } catch let missing as ShippedInstrumentDefinitions.MissingFile {
+            throw ConfigurationError(message: "This build of Rapport is incomplete. \(missing.description) Build it again.")
+        }
         try DatabaseSetup.register(configuration.database, on: app)
         for migration in Migrations.all { app.migrations.add(migration) }
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
