@@ -102,9 +102,9 @@ struct TestPractice {
     }
 
     /// A fully signed-in session token (the second factor is tested on its own).
-    func signIn(_ person: Person, kind: SessionKind = .browser) async throws -> String {
+    func signIn(_ person: Person, kind: SignInKind = .browser) async throws -> String {
         try await app.rapport.transactions.run(on: app.db) { [app] db in
-            try await SessionStore.start(for: person.user, stage: .full, kind: kind, services: app.rapport, on: db)
+            try await SignIns.start(for: person.user, stage: .full, kind: kind, services: app.rapport, on: db)
         }
     }
 
@@ -122,7 +122,7 @@ struct Browser {
 
     var headers: HTTPHeaders {
         var cookies = "\(CSRF.cookieName)=\(csrf)"
-        if let sessionToken { cookies += "; \(SessionCookie.name)=\(sessionToken)" }
+        if let sessionToken { cookies += "; \(SignInCookie.name)=\(sessionToken)" }
         return HTTPHeaders([("Cookie", cookies)])
     }
 

@@ -333,7 +333,7 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                 : "SELECT table_name::text AS table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
             let tables = try await sql.raw(listing).all().map { try $0.decode(column: "table_name", as: String.self) }
             #expect(Set(tables).isSuperset(of: ["practices", "practice_keys", "users", "clients", "client_keys", "care_team_members",
-                                                "invitations", "setup_tokens", "sessions", "progress_notes", "psychotherapy_notes",
+                                                "invitations", "setup_tokens", "sign_ins", "progress_notes", "psychotherapy_notes",
                                                 "audit_entries", "audit_head", "appointments", "check_ins", "risk_alerts"]), "\(tables)")
             var haystack = Data()
             for table in tables {

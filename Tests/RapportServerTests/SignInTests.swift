@@ -14,7 +14,7 @@ import VaporTesting
     }
 
     func sessionToken(_ response: TestingHTTPResponse) -> String? {
-        response.headers.setCookie?[SessionCookie.name]?.string
+        response.headers.setCookie?[SignInCookie.name]?.string
     }
 
     /// Enrols a staff member's authenticator directly and returns it.
@@ -37,7 +37,7 @@ import VaporTesting
             try await signIn(practice, email: client.email.uppercased(), password: client.password) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers.first(name: .location) == "/me")
-                let cookie = try #require(response.headers.setCookie?[SessionCookie.name])
+                let cookie = try #require(response.headers.setCookie?[SignInCookie.name])
                 #expect(cookie.isHTTPOnly)
                 #expect(cookie.sameSite == .lax)
                 #expect(cookie.string.count >= 43, "256-bit token")
@@ -47,7 +47,7 @@ import VaporTesting
                 #expect(self.sessionToken(response) != first, "a new token at every sign-in")
             }
             // Only the hash of the token is stored.
-            let stored = try await SessionRow.query(on: practice.app.db).all().map(\.tokenHash)
+            let stored = try await SignInRow.query(on: practice.app.db).all().map(\.tokenHash)
             #expect(!stored.contains(Data(try #require(first).utf8)))
             #expect(stored.contains(SecureToken.hash(try #require(first))))
         }
@@ -314,7 +314,7 @@ import VaporTesting
             try await practice.app.testing().test(.GET, "/practice", headers: browser.headers) { response in
                 #expect(response.headers.first(name: .location) == "/signin")
             }
-            #expect(try await SessionRow.query(on: practice.app.db).count() == 0)
+            #expect(try await SignInRow.query(on: practice.app.db).count() == 0)
         }
     }
 }

@@ -104,7 +104,7 @@ enum APIController {
         let user: UserRow
         // A wrong email, password or code is a refused sign-in (401), not a malformed request (422).
         do {
-            let stage: SessionStage
+            let stage: SignInStage
             (user, stage) = try await people.checkPassword(email: input.email, password: input.password)
             switch stage {
             case .enrolTwoFactor:
@@ -122,7 +122,7 @@ enum APIController {
         }
         let services = req.rapport
         let token = try await req.transaction { db in
-            try await SessionStore.start(for: user, stage: .full, kind: .api, services: services, on: db)
+            try await SignIns.start(for: user, stage: .full, kind: .api, services: services, on: db)
         }
         let out = SessionOut(token: token, token_type: "Bearer",
                              expires_at: services.now.addingTimeInterval(services.configuration.sessionLifetime),
@@ -131,8 +131,8 @@ enum APIController {
     }
 
     @Sendable static func signOut(_ req: Request) async throws -> HTTPStatus {
-        if let session = req.identity.session {
-            try await req.transaction { db in try await SessionStore.end(session, on: db) }
+        if let signIn = req.identity.signIn {
+            try await req.transaction { db in try await SignIns.end(signIn, on: db) }
         }
         return .noContent
     }

@@ -119,12 +119,12 @@ enum AccountPages {
     }
 
     /// Ends any session this browser had and starts a new one with a fresh token (no session fixation).
-    static func startSession(_ req: Request, user: UserRow, stage: SessionStage) async throws -> Response {
+    static func startSession(_ req: Request, user: UserRow, stage: SignInStage) async throws -> Response {
         let services = req.rapport
-        let previous = req.identity.session
+        let previous = req.identity.signIn
         let token = try await req.transaction { db in
-            if let previous { try await SessionStore.end(previous, on: db) }
-            return try await SessionStore.start(for: user, stage: stage, kind: .browser, services: services, on: db)
+            if let previous { try await SignIns.end(previous, on: db) }
+            return try await SignIns.start(for: user, stage: stage, kind: .browser, services: services, on: db)
         }
         let destination: String
         switch stage {
@@ -133,7 +133,7 @@ enum AccountPages {
         case .enrolTwoFactor: destination = "/account/two-factor"
         }
         let response = req.redirect(to: destination)
-        response.cookies[SessionCookie.name] = SessionStore.cookie(token: token, services.configuration)
+        response.cookies[SignInCookie.name] = SignIns.cookie(token: token, services.configuration)
         return response
     }
 
@@ -143,7 +143,7 @@ enum AccountPages {
 
     @Sendable static func secondFactorForm(_ req: Request) async throws -> Response {
         if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor.role)) }
-        if req.identity.session?.stage == SessionStage.enrolTwoFactor.rawValue { return req.redirect(to: "/account/two-factor") }
+        if req.identity.signIn?.stage == SignInStage.enrolTwoFactor.rawValue { return req.redirect(to: "/account/two-factor") }
         return secondFactorPage(req, problems: [])
     }
 
@@ -159,7 +159,7 @@ enum AccountPages {
     }
 
     @Sendable static func secondFactor(_ req: Request) async throws -> Response {
-        guard let user = req.identity.user, req.identity.session?.stage == SessionStage.twoFactor.rawValue else {
+        guard let user = req.identity.user, req.identity.signIn?.stage == SignInStage.twoFactor.rawValue else {
             return req.redirect(to: "/")
         }
         let form = try req.content.decode(CodeForm.self)
@@ -231,11 +231,11 @@ enum AccountPages {
     // MARK: Sign-out
 
     @Sendable static func signOut(_ req: Request) async throws -> Response {
-        if let session = req.identity.session {
-            try await req.transaction { db in try await SessionStore.end(session, on: db) }
+        if let signIn = req.identity.signIn {
+            try await req.transaction { db in try await SignIns.end(signIn, on: db) }
         }
         let response = req.redirect(to: "/signin")
-        response.cookies[SessionCookie.name] = SessionStore.expiredCookie(req.rapport.configuration)
+        response.cookies[SignInCookie.name] = SignIns.expiredCookie(req.rapport.configuration)
         return response
     }
 }

@@ -36,7 +36,7 @@ extension UserRow {
     }
 }
 
-extension SessionRow {
+extension SignInRow {
     static let sqlColumns = ["id", "token_hash", "user_id", "stage", "kind", "created_at", "last_seen_at", "expires_at"]
 
     convenience init(sqlRow row: any SQLRow, prefix: String = "") throws {
@@ -71,15 +71,15 @@ enum HotPaths {
         names.map { "\"\(table)\".\"\($0)\" AS \"\(prefix)\($0)\"" }.joined(separator: ", ")
     }
 
-    private static let sessionAndUserSQL = "SELECT " + columns(SessionRow.sqlColumns, of: "sessions", as: "s_") + ", "
+    private static let signInAndUserSQL = "SELECT " + columns(SignInRow.sqlColumns, of: "sign_ins", as: "s_") + ", "
         + columns(UserRow.sqlColumns, of: "users", as: "u_")
-        + " FROM \"sessions\" JOIN \"users\" ON \"users\".\"id\" = \"sessions\".\"user_id\" WHERE \"sessions\".\"token_hash\" = "
+        + " FROM \"sign_ins\" JOIN \"users\" ON \"users\".\"id\" = \"sign_ins\".\"user_id\" WHERE \"sign_ins\".\"token_hash\" = "
 
     /// The session behind a token hash and its user, in one statement.
-    static func sessionAndUser(tokenHash: Data, on db: any Database) async throws -> (SessionRow, UserRow)? {
-        let query = SQLQueryString(sessionAndUserSQL) + "\(bind: tokenHash)"
+    static func signInAndUser(tokenHash: Data, on db: any Database) async throws -> (SignInRow, UserRow)? {
+        let query = SQLQueryString(signInAndUserSQL) + "\(bind: tokenHash)"
         guard let row = try await sql(db).raw(query).first() else { return nil }
-        return (try SessionRow(sqlRow: row, prefix: "s_"), try UserRow(sqlRow: row, prefix: "u_"))
+        return (try SignInRow(sqlRow: row, prefix: "s_"), try UserRow(sqlRow: row, prefix: "u_"))
     }
 
     /// The newest wrapped keys of a client and of their practice, as stored (still wrapped).

@@ -15,6 +15,7 @@ enum Migrations {
         M0007Appointments(),
         M0008CheckIns(),
         M0009AccountsPerInvitation(),
+        M0010SignInsTable(),
     ]
 }
 

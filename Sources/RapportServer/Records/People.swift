@@ -321,7 +321,7 @@ struct People: Sendable {
     /// An address may have several accounts (one per invitation): the password tells them apart. Sign-in computes
     /// the keyed hash this address and password would have (one bcrypt) and looks it up, so the work done is the
     /// same whether the address has no account, one, or several.
-    func checkPassword(email: String, password: String) async throws -> (UserRow, SessionStage) {
+    func checkPassword(email: String, password: String) async throws -> (UserRow, SignInStage) {
         let subject = keys.emailIndex(email)
         try await SignInThrottle.claimAttempt(subject, services: services, on: db)
         // Over-long input can't be anyone's password; it is hashed as empty so it costs the same and matches nothing.
@@ -334,7 +334,7 @@ struct People: Sendable {
         guard let user, let role = Role(rawValue: user.role) else {
             throw RecordError.invalid([FieldProblem(field: "form", message: "That email and password don't match an account. Please check them and try again.")])
         }
-        let stage: SessionStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
+        let stage: SignInStage = role.requiresTwoFactor ? (user.totpEnabledAt == nil ? .enrolTwoFactor : .twoFactor) : .full
         if stage == .full {
             try await services.transactions.run(on: db) { db in try await SignInThrottle.reset(subject, on: db) }
         }

@@ -132,7 +132,7 @@ struct RapportErrorMiddleware: AsyncMiddleware {
             case .notSignedIn:
                 return request.redirect(to: "/signin")
             case .secondFactorPending:
-                let stage = request.identity.session.flatMap { SessionStage(rawValue: $0.stage) }
+                let stage = request.identity.signIn.flatMap { SignInStage(rawValue: $0.stage) }
                 return request.redirect(to: stage == .enrolTwoFactor ? "/account/two-factor" : "/signin/two-factor")
             default:
                 break

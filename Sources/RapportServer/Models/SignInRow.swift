@@ -1,8 +1,8 @@
 import Fluent
 import Foundation
 
-final class SessionRow: Model, @unchecked Sendable {
-    static let schema = "sessions"
+final class SignInRow: Model, @unchecked Sendable {
+    static let schema = "sign_ins"
     @ID(key: .id) var id: UUID?
     @Field(key: "token_hash") var tokenHash: Data
     @Field(key: "user_id") var userID: UUID

@@ -4,8 +4,9 @@ import RapportCore
 import RapportVault
 import Vapor
 
-/// Where a session is in signing in.
-enum SessionStage: String, Sendable {
+/// Where a sign-in is: done, or a step still to take. ("Session" in Rapport means a therapy session; a browser or
+/// API token's time signed in is a sign-in, stored in `sign_ins`.)
+enum SignInStage: String, Sendable {
     case full
     /// Password accepted; the second factor is still to be entered.
     case twoFactor = "two-factor"
@@ -13,7 +14,7 @@ enum SessionStage: String, Sendable {
     case enrolTwoFactor = "enrol-two-factor"
 }
 
-enum SessionKind: String, Sendable {
+enum SignInKind: String, Sendable {
     case browser
     case api
 }
@@ -22,9 +23,9 @@ enum SessionKind: String, Sendable {
 struct Identity: Sendable {
     var requester: Requester
     var user: UserRow?
-    var session: SessionRow?
+    var signIn: SignInRow?
 
-    static let signedOut = Identity(requester: .signedOut, user: nil, session: nil)
+    static let signedOut = Identity(requester: .signedOut, user: nil, signIn: nil)
 
     var actor: Principal? {
         switch requester {
@@ -46,30 +47,31 @@ extension Request {
     }
 }
 
-enum SessionCookie {
+enum SignInCookie {
+    // The cookie keeps its first name, so renaming the table signed nobody out.
     static let name = "rapport_session"
 }
 
-enum SessionStore {
-    /// Starts a new session with a fresh token (a new token at every sign-in, SECURITY.md). Returns the token,
+enum SignIns {
+    /// Starts a new sign-in with a fresh token (a new token at every sign-in, SECURITY.md). Returns the token,
     /// which is shown to the browser once and stored only as its SHA-256.
-    static func start(for user: UserRow, stage: SessionStage, kind: SessionKind, services: RapportServices, on db: any Database) async throws -> String {
+    static func start(for user: UserRow, stage: SignInStage, kind: SignInKind, services: RapportServices, on db: any Database) async throws -> String {
         let token = SecureToken.generate()
         let now = services.now
-        let session = SessionRow()
-        session.tokenHash = SecureToken.hash(token)
-        session.userID = try user.requireID()
-        session.stage = stage.rawValue
-        session.kind = kind.rawValue
-        session.createdAt = now
-        session.lastSeenAt = now
-        session.expiresAt = now.addingTimeInterval(services.configuration.sessionLifetime)
-        try await session.create(on: db)
+        let signIn = SignInRow()
+        signIn.tokenHash = SecureToken.hash(token)
+        signIn.userID = try user.requireID()
+        signIn.stage = stage.rawValue
+        signIn.kind = kind.rawValue
+        signIn.createdAt = now
+        signIn.lastSeenAt = now
+        signIn.expiresAt = now.addingTimeInterval(services.configuration.sessionLifetime)
+        try await signIn.create(on: db)
         return token
     }
 
-    static func end(_ session: SessionRow, on db: any Database) async throws {
-        try await session.delete(on: db)
+    static func end(_ signIn: SignInRow, on db: any Database) async throws {
+        try await signIn.delete(on: db)
     }
 
     static func idleTimeout(for role: Role, _ configuration: RapportConfiguration) -> TimeInterval {
@@ -93,50 +95,50 @@ enum SessionStore {
                           isSecure: configuration.secureCookies, isHTTPOnly: true, sameSite: .lax)
     }
 
-    /// Finds the live session behind a token, or nil. Expired sessions (idle or past their lifetime) are deleted.
+    /// Finds the live sign-in behind a token, or nil. Expired sign-ins (idle or past their lifetime) are deleted.
     static func resolve(token: String, services: RapportServices, on db: any Database) async throws -> Identity? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
         // Session and user in one statement (HotPaths): every signed-in request starts here.
-        guard let (session, user) = try await HotPaths.sessionAndUser(tokenHash: SecureToken.hash(token), on: db) else {
+        guard let (signIn, user) = try await HotPaths.signInAndUser(tokenHash: SecureToken.hash(token), on: db) else {
             return nil
         }
         guard let role = Role(rawValue: user.role) else {
-            try await services.transactions.run(on: db) { db in try await session.delete(on: db) }
+            try await services.transactions.run(on: db) { db in try await signIn.delete(on: db) }
             return nil
         }
         let now = services.now
-        let idleLimit = session.lastSeenAt.addingTimeInterval(idleTimeout(for: role, services.configuration))
-        if now >= session.expiresAt || now >= idleLimit {
-            try await services.transactions.run(on: db) { db in try await session.delete(on: db) }
+        let idleLimit = signIn.lastSeenAt.addingTimeInterval(idleTimeout(for: role, services.configuration))
+        if now >= signIn.expiresAt || now >= idleLimit {
+            try await services.transactions.run(on: db) { db in try await signIn.delete(on: db) }
             return nil
         }
         // Touch at most once a minute: enough for a 15-minute idle timeout, without a write on every request.
-        if now.timeIntervalSince(session.lastSeenAt) > 60 {
-            session.lastSeenAt = now
-            try await services.transactions.run(on: db) { db in try await session.update(on: db) }
+        if now.timeIntervalSince(signIn.lastSeenAt) > 60 {
+            signIn.lastSeenAt = now
+            try await services.transactions.run(on: db) { db in try await signIn.update(on: db) }
         }
         let actor = Principal(userID: try user.requireID(), role: role, practiceID: user.practiceID, clientID: user.clientID)
-        let stage = SessionStage(rawValue: session.stage) ?? .twoFactor
-        return Identity(requester: stage == .full ? .signedIn(actor) : .partiallySignedIn(actor), user: user, session: session)
+        let stage = SignInStage(rawValue: signIn.stage) ?? .twoFactor
+        return Identity(requester: stage == .full ? .signedIn(actor) : .partiallySignedIn(actor), user: user, signIn: signIn)
     }
 }
 
-/// Reads the session cookie (pages) or bearer token (API) and records who the request is from.
+/// Reads the sign-in cookie (pages) or bearer token (API) and records who the request is from.
 struct IdentityMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let isAPI = request.url.path.hasPrefix("/api/")
-        let token: String? = isAPI ? request.headers.bearerAuthorization?.token : request.cookies[SessionCookie.name]?.string
+        let token: String? = isAPI ? request.headers.bearerAuthorization?.token : request.cookies[SignInCookie.name]?.string
         var clearStaleCookie = false
         if let token, !token.isEmpty {
-            if let identity = try await SessionStore.resolve(token: token, services: request.rapport, on: request.db) {
+            if let identity = try await SignIns.resolve(token: token, services: request.rapport, on: request.db) {
                 request.identity = identity
             } else {
                 clearStaleCookie = !isAPI
             }
         }
         let response = try await next.respond(to: request)
-        if clearStaleCookie, response.cookies[SessionCookie.name] == nil {
-            response.cookies[SessionCookie.name] = SessionStore.expiredCookie(request.rapport.configuration)
+        if clearStaleCookie, response.cookies[SignInCookie.name] == nil {
+            response.cookies[SignInCookie.name] = SignIns.expiredCookie(request.rapport.configuration)
         }
         return response
     }
