@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // Whole-page snapshots of the main pages (RapportServerTests only).
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.19.0"),
     ],
     targets: [
         // Pure domain: Foundation only.
@@ -75,7 +77,9 @@ let package = Package(
                 "RapportCore",
                 "RapportVault",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],
+            exclude: ["__Snapshots__"],
             swiftSettings: strictSettings
         ),
     ]

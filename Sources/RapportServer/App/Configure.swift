@@ -69,6 +69,7 @@ public enum RapportApp {
         let pages = app.grouped(MiddlewareChain(IdentityMiddleware(), CSRFMiddleware(configuration: configuration), PolicyMiddleware()))
         AccountPages.register(pages)
         PeoplePages.register(pages)
+        CaseloadPages.register(pages)
         ClientPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)

@@ -14,8 +14,6 @@ enum CheckInPages {
         routes.get("me", "check-ins", ":appointmentID", ":instrumentID", "done", action: .answerOwnCheckIn, use: done)
         routes.get("clients", ":clientID", "check-ins", ":appointmentID", ":instrumentID", action: .enterCheckIn, use: roomForm)
         routes.post("clients", ":clientID", "check-ins", ":appointmentID", ":instrumentID", action: .enterCheckIn, use: enterInRoom)
-        routes.post("clients", ":clientID", "measures", action: .chooseMeasures, use: chooseMeasures)
-        routes.post("clients", ":clientID", "risk-alerts", "acknowledge", action: .acknowledgeRiskAlert, use: acknowledge)
     }
 
     // MARK: The client's own check-in
@@ -86,7 +84,8 @@ enum CheckInPages {
         let definition = checkIn.definition
         let title = definition.purpose == .outcome ? "Before your session" : "After your session"
         let crisis = checkIn.view?.riskAnswers.isEmpty == false
-            ? try await crisisCard(req, practiceID: checkIn.scope.practiceID, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
+            ? CrisisCard.node(try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db),
+                              opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
             : nil
         let isCommentStep = step >= definition.item.count
         return Layout.render(title, req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
@@ -210,8 +209,8 @@ enum CheckInPages {
         guard let view = checkIn.view, view.isDone else { return req.redirect(to: checkIn.path) }
         let therapist = try await therapistFirstName(req, scope: checkIn.scope)
         let crisis = view.hasRisk
-            ? try await crisisCard(req, practiceID: checkIn.scope.practiceID,
-                                   opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
+            ? CrisisCard.node(try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db),
+                              opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
             : nil
         let others = try await CheckIns.open(in: checkIn.record)
             .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id }
@@ -223,14 +222,14 @@ enum CheckInPages {
                 : "\(therapist) will read this before your next session. It helps to know how sessions feel to you.")),
             .if(!others.isEmpty, .div(.class("card"),
                 .h2("Also waiting"),
-                checkInList(req, others))),
+                CheckInList.node(others, zone: req.rapport.configuration.timeZone))),
             .p(.a(.href("/me"), "Back to your space"))
         )
     }
 
     static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) throws -> Response {
         let message = checkIn.planned.state == .notYetOpen
-            ? "This check-in opens on \(ClientPages.when(checkIn.planned.opens, req))."
+            ? "This check-in opens on \(Formats.when(checkIn.planned.opens, in: req.rapport.configuration.timeZone))."
             : (checkIn.definition.purpose == .outcome
                 ? "This check-in has closed. Your therapist will ask how you are at your session."
                 : "This has closed. If something about that session is still on your mind, you can bring it up next time.")
@@ -244,26 +243,6 @@ enum CheckInPages {
         return InputRules.firstName(of: try await People(req).name(of: therapist, on: req.db))
     }
 
-    /// The practice's crisis resources in calm words, one paragraph per line the owner wrote.
-    static func crisisCard(_ req: Request, practiceID: UUID, opening: String) async throws -> Node<HTML.BodyContext> {
-        let text = try await PracticeSettings.crisisResources(practiceID: practiceID, keys: req.rapport.keys, on: req.db)
-        return .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
-            .p(.text(opening)),
-            .forEach(text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
-    }
-
-    static func checkInList(_ req: Request, _ items: [DueCheckIn]) -> Node<HTML.BodyContext> {
-        .ul(.class("plain check-ins"), .forEach(items) { item in
-            let (entry, definition, session) = (item.planned, item.definition, item.session)
-            let when = session.map { ClientPages.when($0.start, req) } ?? ""
-            let label = definition.purpose == .outcome
-                ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
-                : "How your session on \(when) felt: \(definition.item.count) quick ratings"
-            return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(definition.id)"),
-                          .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
-        })
-    }
-
     // MARK: The therapist, in the room
 
     static func roomContext(_ req: Request, _ record: ClientRecord) async throws -> (PlannedCheckIn, InstrumentDefinition, CheckInView?) {
@@ -272,7 +251,7 @@ enum CheckInPages {
         else { throw RapportError.notFound }
         // Feedback on a session that hasn't ended, or a check-in days ahead, would be answers about something else.
         guard planned.state != .notYetOpen else {
-            throw RapportError.conflict("This check-in opens on \(ClientPages.when(planned.opens, req)); answers can be entered from then.")
+            throw RapportError.conflict("This check-in opens on \(Formats.when(planned.opens, in: req.rapport.configuration.timeZone)); answers can be entered from then.")
         }
         let view = try await CheckIns.opened(appointmentID: appointmentID, instrumentID: instrumentID, in: record)?.view
         return (planned, definition, view)
@@ -295,7 +274,7 @@ enum CheckInPages {
             .h1(.text(title)),
             .if(done, .p(.class("notice"), "This check-in is already finished.")),
             .if(!done, .group(
-                .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(ClientPages.when(sessionStart, req)). Read each question aloud and record the client's own answer.")),
+                .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(Formats.when(sessionStart, in: req.rapport.configuration.timeZone)). Read each question aloud and record the client's own answer.")),
                 .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.appointmentID.uuidString.lowercased())/\(definition.id)"),
                       .class("stack"),
                     .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
@@ -368,27 +347,6 @@ enum CheckInPages {
             let given: [Double?] = definition.item.map { InputRules.decimal(fields["item-\($0.linkId)"]) }
             return try await roomPage(req, planned: planned, definition: definition, answers: given, comment: comment ?? "", done: false, problems: problems)
         }
-    }
-
-    // MARK: Measures and alerts
-
-    @Sendable static func chooseMeasures(_ req: Request) async throws -> Response {
-        let fields = req.formFields()
-        let chosen = InstrumentCatalogue.shipped.map(\.id).filter { fields["measure-\($0)"] != nil }
-        do {
-            try await req.withClientRecord { record in try await CheckIns.setMeasures(chosen, in: record) }
-            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
-        } catch RecordError.invalid(let problems) {
-            return try await ClientPages.recordPage(req, contents: try await ClientPages.recordContents(req), drafts: [:],
-                                                    problems: ["measures-form": problems])
-        }
-    }
-
-    @Sendable static func acknowledge(_ req: Request) async throws -> Response {
-        let fields = req.formFields()
-        let shown = fields.keys.compactMap { $0.hasPrefix("alert-") ? UUID(uuidString: String($0.dropFirst(6))) : nil }
-        _ = try await req.withClientRecord { record in try await RiskAlerts.acknowledge(shown, in: record) }
-        return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())#check-ins")
     }
 }
 

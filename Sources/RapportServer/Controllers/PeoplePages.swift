@@ -4,12 +4,11 @@ import Plot
 import RapportCore
 import Vapor
 
-/// The owner's practice page, therapists' invitations of clients, and accepting an invitation.
+/// The owner's practice page and inviting therapists, and accepting any invitation.
 enum PeoplePages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("practice", action: .viewPractice, use: practice)
         routes.post("practice", "invitations", action: .inviteTherapist, use: inviteTherapist)
-        routes.post("clients", "invitations", action: .inviteClient, use: inviteClient)
         let budgeted = routes.grouped(SignedOutBudgetMiddleware())
         budgeted.get("invitations", ":token", action: .usePublicPage, use: invitationForm)
         budgeted.post("invitations", ":token", action: .usePublicPage, use: acceptInvitation)
@@ -42,7 +41,7 @@ enum PeoplePages {
                     .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")))
                 })),
             .h2("Invite a therapist"),
-            .p("They'll get a link to choose their password and set up two-step sign-in. The link works once and expires in \(days(req)) days."),
+            .p("They'll get a link to choose their password and set up two-step sign-in. The link works once and expires in \(Formats.days(req.rapport.configuration.invitationLifetime)) days."),
             FormParts.form(id: "invite-therapist-form", action: "/practice/invitations", req.page, problems: problems, submit: "Create invitation",
                 FormParts.field("name", label: "Their name", value: form.name ?? "", autocomplete: "off", problems: problems),
                 FormParts.field("email", label: "Their email", type: .email, value: form.email ?? "", autocomplete: "off", problems: problems)
@@ -50,39 +49,15 @@ enum PeoplePages {
         )
     }
 
-    static func days(_ req: Request) -> Int { Int((req.rapport.configuration.invitationLifetime / 86400).rounded()) }
-
     @Sendable static func inviteTherapist(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let form = try req.content.decode(InviteForm.self)
         do {
             let invitation = try await People(req).inviteTherapist(by: actor, name: form.name ?? "", email: form.email ?? "")
-            return invitationCreatedPage(req, who: form.name ?? "", invitation: invitation, back: "/practice")
+            return Layout.render(InvitationCreatedPage(who: form.name ?? "", link: invitation.link, expiresAt: invitation.expiresAt, back: "/practice",
+                                                       context: req.page))
         } catch RecordError.invalid(let problems) {
             return try await practicePage(req, form: form, problems: problems)
-        }
-    }
-
-    /// Email delivery comes later: for now the inviter passes the link on themselves.
-    static func invitationCreatedPage(_ req: Request, who: String, invitation: People.Invitation, back: String) -> Response {
-        Layout.render("Invitation ready", req.page,
-            .h1("Invitation ready"),
-            .p(.class("lead"), .text("Send this link to \(who.trimmingCharacters(in: .whitespaces)) in a way you trust. It works once, and expires on \(invitation.expiresAt.formatted(date: .long, time: .omitted)).")),
-            .a(.id("invitation-link"), .class("link-out"), .href(invitation.link), .text(invitation.link)),
-            .p(.a(.href(back), "Done"))
-        )
-    }
-
-    // MARK: Therapist invites a client
-
-    @Sendable static func inviteClient(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let form = try req.content.decode(InviteForm.self)
-        do {
-            let invitation = try await People(req).inviteClient(by: actor, name: form.name ?? "", email: form.email ?? "")
-            return invitationCreatedPage(req, who: form.name ?? "", invitation: invitation, back: "/clients")
-        } catch RecordError.invalid(let problems) {
-            return try await ClientPages.caseloadPage(req, form: form, problems: problems)
         }
     }
 

@@ -17,14 +17,42 @@ extension Request {
     func formFields() -> [String: String] { (try? content.decode([String: String].self)) ?? [:] }
 }
 
+/// A page as a value: its title, its content and what its frame needs. It takes no request, so a test can render
+/// it whole (`Layout.document`), and a controller only loads its model and sends it (`Layout.render`).
+protocol PageView: Sendable {
+    var title: String { get }
+    var context: PageContext { get }
+    var content: Node<HTML.BodyContext> { get }
+}
+
 /// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).
 enum Layout {
+    static func render(_ page: some PageView, status: HTTPResponseStatus = .ok) -> Response {
+        respond(document(page.title, page.context, page.content), status: status)
+    }
+
+    /// `indented` is for reading (snapshot tests); pages are sent unindented.
+    static func document(_ page: some PageView, indented: Bool = false) -> String {
+        document(page.title, page.context, page.content, indented: indented)
+    }
+
     static func render(
         _ title: String,
         _ context: PageContext,
         status: HTTPResponseStatus = .ok,
         _ content: Node<HTML.BodyContext>...
     ) -> Response {
+        respond(document(title, context, .group(content)), status: status)
+    }
+
+    static func respond(_ document: String, status: HTTPResponseStatus) -> Response {
+        let response = Response(status: status)
+        response.headers.contentType = .html
+        response.body = .init(string: document)
+        return response
+    }
+
+    static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, indented: Bool = false) -> String {
         let html = HTML(
             .lang(.english),
             .head(
@@ -40,17 +68,14 @@ enum Layout {
                     .a(.class("brand"), .href("/"), "Rapport"),
                     .if(context.identity.actor != nil, signOutForm(context))
                 ),
-                .main(.id("main"), .group(content)),
+                .main(.id("main"), content),
                 .footer(
                     .class("bottom"),
                     .p("What you write here is encrypted and stays within your practice.")
                 )
             )
         )
-        let response = Response(status: status)
-        response.headers.contentType = .html
-        response.body = .init(string: html.render())
-        return response
+        return indented ? html.render(indentedBy: .spaces(2)) : html.render()
     }
 
     static func signOutForm(_ context: PageContext) -> Node<HTML.BodyContext> {

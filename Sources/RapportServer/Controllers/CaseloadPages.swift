@@ -1,0 +1,35 @@
+import Foundation
+import RapportCore
+import Vapor
+
+/// A therapist's caseload, and inviting a client to it.
+enum CaseloadPages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get("clients", action: .viewCaseload, use: caseload)
+        routes.post("clients", "invitations", action: .inviteClient, use: inviteClient)
+    }
+
+    @Sendable static func caseload(_ req: Request) async throws -> Response {
+        try await caseloadPage(req, form: PeoplePages.InviteForm(), problems: [])
+    }
+
+    static func caseloadPage(_ req: Request, form: PeoplePages.InviteForm, problems: [FieldProblem]) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, on: req.db), context: req.page,
+                                invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
+                                draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems)
+        return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    @Sendable static func inviteClient(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let form = try req.content.decode(PeoplePages.InviteForm.self)
+        do {
+            let invitation = try await People(req).inviteClient(by: actor, name: form.name ?? "", email: form.email ?? "")
+            return Layout.render(InvitationCreatedPage(who: form.name ?? "", link: invitation.link, expiresAt: invitation.expiresAt,
+                                                       back: "/clients", context: req.page))
+        } catch RecordError.invalid(let problems) {
+            return try await caseloadPage(req, form: form, problems: problems)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Plot
+import RapportCore
+
+/// How dates read on every page.
+enum Formats {
+    /// Practice-local date and time, e.g. "Tue 1 Dec 2026, 14:00".
+    static func when(_ date: Date, in zone: TimeZone) -> String {
+        var style = Date.FormatStyle(date: .abbreviated, time: .shortened)
+        style.timeZone = zone
+        return date.formatted(style)
+    }
+}
+
+extension String {
+    /// "Total below 36" → "total below 36", for joining sentences.
+    var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
+}
+
+/// "Tue 1 Dec 2026, 14:00 · 50 min · Room 2": a booked session, as both the therapist and the client see it.
+enum SessionLine {
+    static func node(_ session: AppointmentView, when: String, minutes: String) -> Node<HTML.BodyContext> {
+        .p(.strong(.text(when)), .text(" · \(session.durationMinutes) \(minutes)"),
+           .unwrap(session.location) { .text(" · \($0)") })
+    }
+}
+
+/// One note, as the record and the note's own page show it.
+enum NoteCard {
+    static func node(_ note: NoteView, href: String) -> Node<HTML.BodyContext> {
+        .article(.class(note.kind == .psychotherapy ? "note private" : "note"), .id("note-\(note.id.uuidString.lowercased())"),
+            .p(.class("meta"), .a(.href(href), .text(note.createdAt.formatted(date: .abbreviated, time: .shortened)))),
+            .p(.class("note-body"), .text(note.body)))
+    }
+}
+
+/// The practice's crisis resources in calm words, one paragraph per line the owner wrote.
+enum CrisisCard {
+    static func node(_ text: String, opening: String) -> Node<HTML.BodyContext> {
+        .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
+            .p(.text(opening)),
+            .forEach(text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
+    }
+}
+
+/// The client's open check-ins, each a link to its first question.
+enum CheckInList {
+    static func node(_ items: [DueCheckIn], zone: TimeZone) -> Node<HTML.BodyContext> {
+        .ul(.class("plain check-ins"), .forEach(items) { item in
+            let (entry, definition, session) = (item.planned, item.definition, item.session)
+            let when = session.map { Formats.when($0.start, in: zone) } ?? ""
+            let label = definition.purpose == .outcome
+                ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
+                : "How your session on \(when) felt: \(definition.item.count) quick ratings"
+            return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(definition.id)"),
+                          .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
+        })
+    }
+}
+
+extension Formats {
+    /// A lifetime in whole days, as forms say how long a link works.
+    static func days(_ interval: TimeInterval) -> Int { Int((interval / 86400).rounded()) }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Plot
+import RapportCore
+
+/// The client's own space: what is waiting for them, their next sessions, what stays in the room, and where to
+/// turn in a crisis. Loaded from the client's own record (`Request.ownRecord`); rendered without a request.
+struct PortalPage: PageView {
+    let name: String
+    let practiceName: String
+    let upcoming: [AppointmentView]
+    let checkIns: [DueCheckIn]
+    let crisisResources: String
+    let context: PageContext
+    let zone: TimeZone
+
+    var title: String { "Your space" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
+            .p(.class("lead"), .text("This is your private space with \(practiceName).")),
+            .if(!checkIns.isEmpty, .div(.class("card"), .id("check-ins"),
+                .h2("Waiting for you"),
+                .p(.class("muted"), "A few taps each. Your therapist sees your answers before your session."),
+                CheckInList.node(checkIns, zone: zone))),
+            .div(.class("card"), .id("upcoming-sessions"),
+                .h2("Your next sessions"),
+                .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
+                .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
+                    .li(.class("session"), SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"))
+                })),
+                .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))
+            ),
+            .div(.class("card"),
+                .h2("What stays in the room"),
+                .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),
+                .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
+            ),
+            .h2("Support, any time"),
+            CrisisCard.node(crisisResources, opening: "If things feel like too much, you don't have to wait for your next session.")
+        )
+    }
+}

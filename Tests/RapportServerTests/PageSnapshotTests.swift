@@ -1,0 +1,110 @@
+import Foundation
+@testable import RapportCore
+@testable import RapportServer
+import SnapshotTesting
+import Testing
+
+/// The main pages rendered whole from fixed models, no server and no request, and compared with the reviewed
+/// snapshots in `__Snapshots__/PageSnapshotTests/`. A change to a page's shape shows here as a diff to read; when
+/// the change is meant, delete the snapshot file and run the test once to record the new one (then review it).
+@Suite struct PageSnapshotTests {
+    static let now = Date(timeIntervalSince1970: 1_796_126_400) // Tue 1 Dec 2026, 12:00 UTC
+    static let zone = TimeZone(identifier: "Europe/London")!
+    static let therapistID = UUID(uuidString: "00000000-0000-4000-8000-00000000000a")!
+    static let clientID = UUID(uuidString: "00000000-0000-4000-8000-0000000000c1")!
+    static let practiceID = UUID(uuidString: "00000000-0000-4000-8000-0000000000b1")!
+
+    static func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))! }
+    static func days(_ n: Double) -> Date { now.addingTimeInterval(n * 86400) }
+
+    static func context(_ role: Role, clientID: UUID? = nil) -> PageContext {
+        let actor = Principal(userID: role == .client ? id(99) : therapistID, role: role, practiceID: practiceID, clientID: clientID)
+        return PageContext(csrfToken: "csrf-token-for-snapshots", identity: Identity(requester: .signedIn(actor), user: nil, signIn: nil))
+    }
+
+    static func definition(_ id: String) -> InstrumentDefinition { InstrumentCatalogue.definition(id: id)! }
+
+    static func appointment(_ n: Int, at start: Date, attendance: Attendance? = nil, lateMinutes: Int? = nil,
+                            location: String? = "Room 2, Harbour Street") -> AppointmentView {
+        AppointmentView(id: id(n), clientID: clientID, therapistID: therapistID, startsAt: start, durationMinutes: 50, location: location,
+                        cancelled: attendance == .cancelledLate, attendance: attendance, lateMinutes: lateMinutes)
+    }
+
+    static func checkIn(_ n: Int, _ instrument: String, for appointment: AppointmentView, answers: [Double], comment: String? = nil,
+                        inRoom: Bool = false) throws -> CheckInView {
+        let definition = definition(instrument)
+        let result = try Scoring.score(definition, answers: answers)
+        return CheckInView(id: id(n), appointmentID: appointment.id, definition: definition, answers: answers, comment: comment,
+                           total: result.total, band: result.band, flags: result.flags, inRoom: inRoom,
+                           startedAt: appointment.startsAt.addingTimeInterval(-86400), completedAt: appointment.startsAt.addingTimeInterval(-3600))
+    }
+
+    /// A client three sessions in: two scores each on PHQ-9 and GAD-7, feedback with a comment, a risk alert, notes.
+    static func recordModel() throws -> RecordPage.Model {
+        let first = appointment(1, at: days(-14), attendance: .attended)
+        let second = appointment(2, at: days(-7), attendance: .late, lateMinutes: 10)
+        let next = appointment(3, at: days(2), location: "Video call")
+        let measures = ["phq-9", "gad-7", "session-feedback"].map(definition)
+        let results = [
+            try checkIn(10, "phq-9", for: first, answers: [2, 2, 2, 2, 2, 2, 2, 2, 1]),
+            try checkIn(11, "gad-7", for: first, answers: [2, 2, 2, 2, 2, 2, 1]),
+            try checkIn(12, "session-feedback", for: first, answers: [9, 9, 8, 9]),
+            try checkIn(13, "phq-9", for: second, answers: [1, 1, 1, 1, 1, 1, 1, 1, 1]),
+            try checkIn(14, "gad-7", for: second, answers: [1, 1, 1, 1, 1, 1, 1]),
+            try checkIn(15, "session-feedback", for: second, answers: [8, 6, 7, 8],
+                        comment: "It felt rushed at the end, and I didn't get to talk about work."),
+        ]
+        let done = Set(results.map { CheckInKey(appointmentID: $0.appointmentID, instrumentID: $0.definition.id) })
+        let plan = CheckInSchedule.plan(appointments: [first.slot, second.slot, next.slot], measures: measures, completed: done, now: now)
+        let alert = RiskAlerts.OpenAlert(id: id(20), raisedAt: days(-7.1), checkIn: results[3],
+                                         evidence: ["Thoughts that you would be better off dead, or of hurting yourself in some way: Several days"])
+        let note = NoteView(id: id(30), kind: .progress, clientID: clientID, authorID: therapistID, createdAt: days(-7),
+                            body: "Talked about saying no at work; agreed to practise once this week.")
+        let privateNote = NoteView(id: id(31), kind: .psychotherapy, clientID: clientID, authorID: therapistID, createdAt: days(-7),
+                                   body: "Noticed I hurried the ending. Slow down next time.")
+        return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
+                                appointments: [first, second, next],
+                                checkIns: CheckInSummary(measures: measures, available: InstrumentCatalogue.shipped.filter(\.enabledByDefault),
+                                                         plan: plan, results: results, openAlerts: [alert]))
+    }
+
+    @Test func theRecordPage() throws {
+        let page = RecordPage(model: try Self.recordModel(), clientID: Self.clientID, context: Self.context(.therapist), now: Self.now,
+                              zone: Self.zone)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record")
+    }
+
+    @Test func theRecordPageWithARefusedNoteKeepsTheDraftBesideItsMessage() throws {
+        let page = RecordPage(model: try Self.recordModel(), clientID: Self.clientID, context: Self.context(.therapist), now: Self.now,
+                              zone: Self.zone, drafts: ["progress-note-form": "   "],
+                              problems: ["progress-note-form": [FieldProblem(field: "body", message: "Please write something before saving.")]])
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record-refused-note")
+    }
+
+    @Test func theCaseload() {
+        let page = CaseloadPage(entries: [
+            CaseloadEntry(clientID: Self.id(41), name: "Alex Moreau", hasJoined: true, hasRiskAlert: false),
+            CaseloadEntry(clientID: Self.id(42), name: "Priya Nair", hasJoined: true, hasRiskAlert: true),
+            CaseloadEntry(clientID: Self.id(43), name: "Sam Lee", hasJoined: false, hasRiskAlert: false),
+        ], context: Self.context(.therapist), invitationDays: 7)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "caseload")
+    }
+
+    @Test func theClientsOwnSpace() throws {
+        let next = Self.appointment(3, at: Self.days(2), location: "Video call")
+        let last = Self.appointment(2, at: Self.days(-1), attendance: .attended)
+        let phq9 = Self.definition("phq-9")
+        let feedback = Self.definition("session-feedback")
+        let plan = CheckInSchedule.plan(appointments: [last.slot, next.slot], measures: [phq9, feedback], completed: [], now: Self.now)
+            .filter(\.state.isOpen)
+        let due = plan.map { entry in
+            DueCheckIn(planned: entry, definition: entry.instrumentID == "phq-9" ? phq9 : feedback,
+                       session: [last.slot, next.slot].first { $0.id == entry.appointmentID })
+        }
+        let page = PortalPage(name: "Sam Lee", practiceName: "Harbour Street Therapy", upcoming: [next], checkIns: due,
+                              crisisResources: PracticeSettings.defaultCrisisResources, context: Self.context(.client, clientID: Self.clientID),
+                              zone: Self.zone)
+        #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
+    }
+}
