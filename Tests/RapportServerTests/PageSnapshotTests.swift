@@ -107,4 +107,31 @@ import Testing
         #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
     }
+
+    @Test func aCheckInQuestionShowsTheCrisisResourcesWhenTheModelCarriesThem() {
+        let phq9 = Self.definition("phq-9")
+        let page = CheckInQuestionPage(definition: phq9, path: "/me/check-ins/\(Self.id(3).uuidString.lowercased())/phq-9", step: 8,
+                                       answers: [1, 1, 2, 0, 1, 1, 0, 1, nil], crisisResources: PracticeSettings.defaultCrisisResources,
+                                       context: Self.context(.client, clientID: Self.clientID))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "check-in-question")
+    }
+
+    @Test func feedbacksLastStepAsksForTheOptionalComment() {
+        let feedback = Self.definition("session-feedback")
+        let page = CheckInQuestionPage(definition: feedback, path: "/me/check-ins/\(Self.id(2).uuidString.lowercased())/session-feedback",
+                                       step: 4, answers: [8, 7, 9, 6], crisisResources: nil, comment: "",
+                                       context: Self.context(.client, clientID: Self.clientID))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "check-in-comment")
+    }
+
+    @Test func theRoomEntryForm() throws {
+        let gad7 = Self.definition("gad-7")
+        let next = Self.appointment(3, at: Self.days(2))
+        let planned = try #require(CheckInSchedule.plan(appointments: [next.slot], measures: [gad7], completed: [], now: Self.now).first)
+        let page = RoomEntryPage(clientID: Self.clientID, planned: planned, definition: gad7, sessionStart: next.startsAt,
+                                 answers: [1, 2, nil, nil, nil, nil, nil], comment: "", done: false,
+                                 problems: [FieldProblem(field: "item-3", message: "Question 3 still needs an answer.")],
+                                 zone: Self.zone, context: Self.context(.therapist))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "room-entry")
+    }
 }

@@ -54,18 +54,9 @@ enum AccountPages {
     }
 
     static func setupPage(_ req: Request, token: String, form: SetupForm, problems: [FieldProblem]) -> Response {
-        Layout.render("Set up your practice", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
-            .h1("Set up your practice"),
-            .p(.class("lead"), "This creates your practice and your own account as its owner. Only you will have this link, and it works once."),
-            FormParts.form(id: "setup-form", action: "/setup/\(token)", req.page, problems: problems, submit: "Create the practice",
-                FormParts.field("practice_name", label: "Practice name", value: form.practice_name ?? "", autocomplete: "organization", problems: problems),
-                FormParts.field("name", label: "Your name", value: form.name ?? "", autocomplete: "name", problems: problems),
-                FormParts.field("email", label: "Your email", type: .email, value: form.email ?? "", autocomplete: "email", problems: problems),
-                FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
-                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems)
-            ),
-            .p(.class("muted"), "Next, you'll set up two-step sign-in with an authenticator app on your phone.")
-        )
+        Layout.render(SetupPage(token: token, practiceName: form.practice_name ?? "", name: form.name ?? "", email: form.email ?? "",
+                                problems: problems, context: req.page),
+                      status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
     @Sendable static func setup(_ req: Request) async throws -> Response {
@@ -93,15 +84,8 @@ enum AccountPages {
     }
 
     static func signInPage(_ req: Request, email: String, problems: [FieldProblem], status: HTTPResponseStatus? = nil) -> Response {
-        Layout.render("Sign in", req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
-            .h1("Sign in"),
-            .p(.class("lead"), "Welcome back. Everything you keep here is private to you and your practice."),
-            FormParts.form(id: "signin-form", action: "/signin", req.page, problems: problems, submit: "Sign in",
-                FormParts.field("email", label: "Email", type: .email, value: email, autocomplete: "username", problems: problems),
-                FormParts.field("password", label: "Password", type: .password, autocomplete: "current-password", problems: problems)
-            ),
-            .p(.class("muted"), "Forgotten your password? Please contact your practice.")
-        )
+        Layout.render(SignInPage(email: email, problems: problems, context: req.page),
+                      status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
     @Sendable static func signIn(_ req: Request) async throws -> Response {
@@ -148,14 +132,7 @@ enum AccountPages {
     }
 
     static func secondFactorPage(_ req: Request, problems: [FieldProblem], status: HTTPResponseStatus? = nil) -> Response {
-        Layout.render("Enter your code", req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
-            .h1("Enter your code"),
-            .p(.class("lead"), "Open your authenticator app and enter the 6-digit code it shows for Rapport."),
-            FormParts.form(id: "two-factor-form", action: "/signin/two-factor", req.page, problems: problems, submit: "Continue",
-                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
-                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
-            )
-        )
+        Layout.render(SecondFactorPage(problems: problems, context: req.page), status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
     @Sendable static func secondFactor(_ req: Request) async throws -> Response {
@@ -184,30 +161,8 @@ enum AccountPages {
     }
 
     static func enrolmentPage(_ req: Request, secret: String, uri: String, problems: [FieldProblem]) -> Response {
-        // Groups of four are easier to type into a phone.
-        let grouped = stride(from: 0, to: secret.count, by: 4).map { offset -> String in
-            let start = secret.index(secret.startIndex, offsetBy: offset)
-            return String(secret[start..<(secret.index(start, offsetBy: 4, limitedBy: secret.endIndex) ?? secret.endIndex)])
-        }.joined(separator: " ")
-        return Layout.render("Set up two-step sign-in", req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
-            .h1("Set up two-step sign-in"),
-            .p(.class("lead"), .text(req.identity.actor?.role == .owner
-                ? "Because you look after the practice, signing in takes a password and a code from your phone."
-                : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
-            .ol(.class("steps"),
-                .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
-                .li(.text("Add an account by entering this key by hand:"),
-                    .code(.class("secret"), .id("totp-secret"), .text(grouped))),
-                .li("Type the 6-digit code the app shows below.")
-            ),
-            .p(.class("muted"), .text("Time-based, 6 digits, every 30 seconds. On this phone? "),
-               .a(.href(uri), "Open in your authenticator app")),
-            FormParts.form(id: "enrol-form", action: "/account/two-factor", req.page, problems: problems, submit: "Turn on two-step sign-in",
-                .input(.type(.hidden), .name("secret_shown"), .value("1")),
-                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
-                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
-            )
-        )
+        Layout.render(EnrolmentPage(secret: secret, uri: uri, problems: problems, context: req.page),
+                      status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
     @Sendable static func enrol(_ req: Request) async throws -> Response {

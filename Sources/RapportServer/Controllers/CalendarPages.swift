@@ -19,23 +19,7 @@ enum CalendarPages {
     }
 
     static func render(_ req: Request, hasLink: Bool, newLink: String?) -> Response {
-        Layout.render("Your calendar", req.page,
-            .h1("Your sessions in your calendar"),
-            .p(.class("lead"), "Add a private address to your phone's or computer's calendar, and your sessions appear there by themselves."),
-            .div(.class("card"),
-                .h2("What the calendar shows"),
-                .p("Each session appears as \"Session\", with its time and place. No names and nothing about what you talk about, because calendars are often synced to other companies' servers.")
-            ),
-            .unwrap(newLink) { link in
-                .div(.class("notice"),
-                    .p("Your new address. Copy it into your calendar app (often \"Add calendar\" → \"From URL\" or \"Subscribe\"). It is shown only this once:"),
-                    .a(.id("calendar-link"), .class("link-out"), .href(link), .text(link)))
-            },
-            .if(hasLink && newLink == nil, .p(.text("You have a calendar address. If you've lost it, or think someone else has it, make a new one: the old one stops working at once."))),
-            FormParts.form(id: "calendar-form", action: "/account/calendar", req.page,
-                           submit: hasLink ? "Make a new address (the old one stops working)" : "Make my calendar address"),
-            .if(hasLink, FormParts.form(id: "calendar-revoke-form", action: "/account/calendar/revoke", req.page, submit: "Turn off my calendar address"))
-        )
+        Layout.render(CalendarPage(hasLink: hasLink, newLink: newLink, context: req.page))
     }
 
     @Sendable static func renew(_ req: Request) async throws -> Response {

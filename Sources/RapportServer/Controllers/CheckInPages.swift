@@ -81,80 +81,11 @@ enum CheckInPages {
 
     static func questionPage(_ req: Request, _ checkIn: OwnCheckIn, step: Int, problems: [FieldProblem], comment: String = "",
                              status: HTTPResponseStatus? = nil) async throws -> Response {
-        let definition = checkIn.definition
-        let title = definition.purpose == .outcome ? "Before your session" : "After your session"
         let crisis = checkIn.view?.riskAnswers.isEmpty == false
-            ? CrisisCard.node(try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db),
-                              opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
-            : nil
-        let isCommentStep = step >= definition.item.count
-        return Layout.render(title, req.page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity),
-            .p(.a(.href("/me"), "← Your space")),
-            .h1(.text(title)),
-            .unwrap(crisis) { $0 },
-            .p(.class("progress-label"), .id("progress-label"),
-               .text(isCommentStep ? "Last step" : "Question \(step + 1) of \(definition.item.count)")),
-            .element(named: "progress", nodes: [.attribute(named: "value", value: String(min(step, definition.item.count))),
-                                                .attribute(named: "max", value: String(definition.item.count)),
-                                                .attribute(named: "aria-labelledby", value: "progress-label")]),
-            .unwrap(problems.first) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0.message))) },
-            isCommentStep ? commentStep(req, checkIn, comment: comment) : itemStep(req, checkIn, step: step),
-            .nav(.class("check-in-nav"),
-                 .if(step > 0, .a(.href("\(checkIn.path)?q=\(step)"), "← Previous question")),
-                 .a(.href("/me"), "Finish later")),
-            .p(.class("muted"), "Your answers are saved as you go, so you can stop and come back.")
-        )
-    }
-
-    static func itemStep(_ req: Request, _ checkIn: OwnCheckIn, step: Int) -> Node<HTML.BodyContext> {
-        let definition = checkIn.definition
-        let item = definition.item[step]
-        let chosen = checkIn.answers[step]
-        func button(_ value: Double, _ label: String, _ extraClass: String) -> Node<HTML.FormContext> {
-            .button(.type(.submit), .name("answer"), .value(Scoring.format(value)),
-                    .class("answer \(extraClass)\(chosen == value ? " chosen" : "")"),
-                    .attribute(named: "aria-pressed", value: chosen == value ? "true" : "false"),
-                    .text(label))
-        }
-        return .form(.method(.post), .action(checkIn.path), .class("check-in"), .id("check-in-form"),
-            .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
-            .input(.type(.hidden), .name("q"), .value(String(step + 1))),
-            .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
-            .fieldset(
-                .element(named: "legend", nodes: [Node<HTML.FormContext>.attribute(named: "class", value: "question"), .text(item.text)]),
-                .unwrap(definition.options(for: item)) { options in
-                    .div(.class("answers"), .forEach(options) { button($0.value, $0.display, "option") })
-                },
-                .unwrap(item.range) { range in
-                    // Whole-number scales are a row of buttons; fine ones (ORS and SRS mark to 0.1) are a slider.
-                    range.step >= 1
-                        ? .div(.class("scale-block"),
-                               .div(.class("scale"), .forEach(scaleValues(range)) { button($0, Scoring.format($0), "point") }),
-                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))))
-                        : .div(.class("scale-block"),
-                               .input(.type(.range), .name("answer"), .id("answer"), .class("slider"),
-                                      .attribute(named: "min", value: Scoring.format(range.min)), .attribute(named: "max", value: Scoring.format(range.max)),
-                                      .attribute(named: "step", value: Scoring.format(range.step)),
-                                      .value(Scoring.format(chosen ?? (range.min + range.max) / 2)),
-                                      .attribute(named: "aria-label", value: item.text)),
-                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))),
-                               .button(.type(.submit), .class("primary"), .text("Next")))
-                }
-            )
-        )
-    }
-
-    static func commentStep(_ req: Request, _ checkIn: OwnCheckIn, comment: String) -> Node<HTML.BodyContext> {
-        .form(.method(.post), .action(checkIn.path), .class("check-in stack"), .id("check-in-form"),
-            .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
-            .input(.type(.hidden), .name("finish"), .value("1")),
-            .if(checkIn.hasCommentStep, .div(.class("field"),
-                .label(.for("comment"), "Anything that didn't feel right?"),
-                .p(.class("hint"), "Optional. Your therapist reads this before your next session. Honest answers help, and nothing you say here will be held against you."),
-                .textarea(.name("comment"), .id("comment"), .rows(5), .text(comment)))),
-            .if(!checkIn.hasCommentStep, .p("That's every question.")),
-            .button(.type(.submit), .class("primary"), .text(checkIn.hasCommentStep ? "Send feedback" : "Send answers"))
-        )
+            ? try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db) : nil
+        let page = CheckInQuestionPage(definition: checkIn.definition, path: checkIn.path, step: step, answers: checkIn.answers,
+                                       crisisResources: crisis, problems: problems, comment: comment, context: req.page)
+        return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
     struct AnswerForm: Content {
@@ -207,33 +138,19 @@ enum CheckInPages {
     @Sendable static func done(_ req: Request) async throws -> Response {
         let checkIn = try await ownCheckIn(req, on: req.db)
         guard let view = checkIn.view, view.isDone else { return req.redirect(to: checkIn.path) }
-        let therapist = try await therapistFirstName(req, scope: checkIn.scope)
-        let crisis = view.hasRisk
-            ? CrisisCard.node(try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db),
-                              opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapist) will see your answers. If you need someone before then, help is there now:")
-            : nil
-        let others = try await CheckIns.open(in: checkIn.record)
-            .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id }
-        return Layout.render("Thank you", req.page,
-            .h1("Thank you"),
-            .unwrap(crisis) { $0 },
-            .p(.class("lead"), .text(checkIn.definition.purpose == .outcome
-                ? "\(therapist) will see your answers before your session."
-                : "\(therapist) will read this before your next session. It helps to know how sessions feel to you.")),
-            .if(!others.isEmpty, .div(.class("card"),
-                .h2("Also waiting"),
-                CheckInList.node(others, zone: req.rapport.configuration.timeZone))),
-            .p(.a(.href("/me"), "Back to your space"))
-        )
+        let page = CheckInThanksPage(
+            definition: checkIn.definition, therapistName: try await therapistFirstName(req, scope: checkIn.scope),
+            crisisResources: view.hasRisk
+                ? try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db) : nil,
+            others: try await CheckIns.open(in: checkIn.record)
+                .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id },
+            zone: req.rapport.configuration.timeZone, context: req.page)
+        return Layout.render(page)
     }
 
     static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) throws -> Response {
-        let message = checkIn.planned.state == .notYetOpen
-            ? "This check-in opens on \(Formats.when(checkIn.planned.opens, in: req.rapport.configuration.timeZone))."
-            : (checkIn.definition.purpose == .outcome
-                ? "This check-in has closed. Your therapist will ask how you are at your session."
-                : "This has closed. If something about that session is still on your mind, you can bring it up next time.")
-        return Layout.render("Check-in", req.page, .p(.a(.href("/me"), "← Your space")), .h1("Check-in"), .p(.text(message)))
+        Layout.render(CheckInClosedPage(planned: checkIn.planned, definition: checkIn.definition, zone: req.rapport.configuration.timeZone,
+                                        context: req.page))
     }
 
     static func therapistFirstName(_ req: Request, scope: ClientScope) async throws -> String {
@@ -265,63 +182,11 @@ enum CheckInPages {
 
     static func roomPage(_ req: Request, planned: PlannedCheckIn, definition: InstrumentDefinition, answers: [Double?]?, comment: String,
                          done: Bool, problems: [FieldProblem]) async throws -> Response {
-        let access = try req.clientAccess()
-        let sessionStart = try await AppointmentRow.find(planned.appointmentID, on: req.db)?.startsAt ?? planned.dueBy
-        let base = "/clients/\(access.scope.clientID.uuidString.lowercased())"
-        let title = "\(definition.name): answers given in the room"
-        return Layout.render(title, req.page, status: problems.isEmpty ? .ok : .unprocessableEntity,
-            .p(.a(.href("\(base)#check-ins"), "← Back to the record")),
-            .h1(.text(title)),
-            .if(done, .p(.class("notice"), "This check-in is already finished.")),
-            .if(!done, .group(
-                .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(Formats.when(sessionStart, in: req.rapport.configuration.timeZone)). Read each question aloud and record the client's own answer.")),
-                .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.appointmentID.uuidString.lowercased())/\(definition.id)"),
-                      .class("stack"),
-                    .input(.type(.hidden), .name(CSRF.fieldName), .value(req.page.csrfToken)),
-                    .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                                .forEach(problems) { .p(.text($0.message)) })),
-                    .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
-                    .forEach(Array(definition.item.enumerated())) { index, item in
-                        roomItem(definition, index: index, item: item, current: answers?[safe: index] ?? nil)
-                    },
-                    .if(definition.purpose == .sessionFeedback, .div(.class("field"),
-                        .label(.for("comment"), "Anything that didn't feel right? (the client's words, optional)"),
-                        .textarea(.name("comment"), .id("comment"), .rows(4), .text(comment)))),
-                    .button(.type(.submit), .class("primary"), .text("Save and score"))
-                )
-            ))
-        )
-    }
-
-    /// Every value of a scale, computed from the step count so 0.1 steps don't drift (0.30000000000000004).
-    static func scaleValues(_ range: InstrumentDefinition.Range) -> [Double] {
-        let count = Int(((range.max - range.min) / range.step).rounded())
-        return (0...max(count, 0)).map { Scoring.roundToStep(range.min + Double($0) * range.step) }
-    }
-
-    /// One question as a group of radio buttons, with the value beside each answer for the therapist.
-    static func roomItem(_ definition: InstrumentDefinition, index: Int, item: InstrumentDefinition.Item, current: Double?) -> Node<HTML.FormContext> {
-        var choices: [(value: Double, label: String)] = []
-        if let options = definition.options(for: item) {
-            choices = options.map { ($0.value, "\(Scoring.format($0.value)) · \($0.display)") }
-        } else if let range = item.range, range.step < 1 {
-            // A mark to one decimal is typed as a number, the way it is read off a paper form.
-            return .fieldset(.class("room-item"),
-                             .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
-                             .input(.type(.number), .name("item-\(item.linkId)"), .attribute(named: "min", value: Scoring.format(range.min)),
-                                    .attribute(named: "max", value: Scoring.format(range.max)), .attribute(named: "step", value: Scoring.format(range.step)),
-                                    .value(current.map(Scoring.format) ?? ""), .attribute(named: "aria-label", value: item.text)))
-        } else if let range = item.range {
-            choices = scaleValues(range).map { ($0, Scoring.format($0)) }
-        }
-        let radios: [Node<HTML.FormContext>] = choices.map { choice in
-            .label(.class("room-option"),
-                   .input(.type(.radio), .name("item-\(item.linkId)"), .value(Scoring.format(choice.value)), .checked(current == choice.value)),
-                   .text(" \(choice.label)"))
-        }
-        return .fieldset(.class("room-item"),
-                         .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
-                         .div(.class("room-options"), .group(radios)))
+        let page = RoomEntryPage(
+            clientID: try req.clientAccess().scope.clientID, planned: planned, definition: definition,
+            sessionStart: try await AppointmentRow.find(planned.appointmentID, on: req.db)?.startsAt ?? planned.dueBy,
+            answers: answers, comment: comment, done: done, problems: problems, zone: req.rapport.configuration.timeZone, context: req.page)
+        return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
     @Sendable static func enterInRoom(_ req: Request) async throws -> Response {

@@ -109,11 +109,7 @@ enum ClientPages {
 
     static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let note = try await req.withClientRecord { record in try await Notes.one(kind, in: record) }
-        let title = kind == .progress ? "Progress note" : "Psychotherapy note"
-        return Layout.render(title, req.page,
-            .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
-            .h1(.text(title)),
-            NoteCard.node(note, href: req.url.path))
+        return Layout.render(NotePage(note: note, path: req.url.path, context: req.page))
     }
 
     // MARK: The client's home

@@ -32,10 +32,8 @@ struct CaseloadPage: PageView {
                 })),
             .h2("Invite a client"),
             .p("This creates their private record and a link for them to join. The link works once and expires in \(invitationDays) days."),
-            FormParts.form(id: "invite-client-form", action: "/clients/invitations", context, problems: problems, submit: "Create invitation",
-                FormParts.field("name", label: "Client's name", value: draftName, autocomplete: "off", problems: problems),
-                FormParts.field("email", label: "Client's email", type: .email, value: draftEmail, autocomplete: "off", problems: problems)
-            )
+            FormParts.invitation(id: "invite-client-form", action: "/clients/invitations", context, nameLabel: "Client's name",
+                                 emailLabel: "Client's email", name: draftName, email: draftEmail, problems: problems)
         )
     }
 }

@@ -28,7 +28,10 @@ protocol PageView: Sendable {
 /// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).
 enum Layout {
     static func render(_ page: some PageView, status: HTTPResponseStatus = .ok) -> Response {
-        respond(document(page.title, page.context, page.content), status: status)
+        let response = Response(status: status)
+        response.headers.contentType = .html
+        response.body = .init(string: document(page))
+        return response
     }
 
     /// `indented` is for reading (snapshot tests); pages are sent unindented.
@@ -36,23 +39,7 @@ enum Layout {
         document(page.title, page.context, page.content, indented: indented)
     }
 
-    static func render(
-        _ title: String,
-        _ context: PageContext,
-        status: HTTPResponseStatus = .ok,
-        _ content: Node<HTML.BodyContext>...
-    ) -> Response {
-        respond(document(title, context, .group(content)), status: status)
-    }
-
-    static func respond(_ document: String, status: HTTPResponseStatus) -> Response {
-        let response = Response(status: status)
-        response.headers.contentType = .html
-        response.body = .init(string: document)
-        return response
-    }
-
-    static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, indented: Bool = false) -> String {
+    private static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, indented: Bool) -> String {
         let html = HTML(
             .lang(.english),
             .head(
@@ -138,6 +125,15 @@ enum FormParts {
             .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
             .selfClosedElement(named: "input", attributes: attributes)
         )
+    }
+
+    /// An invitation: the person's name and email, and a button that makes the link (the practice page invites
+    /// therapists, the caseload clients).
+    static func invitation(id: String, action: String, _ context: PageContext, nameLabel: String, emailLabel: String,
+                           name: String, email: String, problems: [FieldProblem]) -> Node<HTML.BodyContext> {
+        form(id: id, action: action, context, problems: problems, submit: "Create invitation",
+             field("name", label: nameLabel, value: name, autocomplete: "off", problems: problems),
+             field("email", label: emailLabel, type: .email, value: email, autocomplete: "off", problems: problems))
     }
 
     /// `id` must be unique on the page (a record page has two note forms, both posting `body`).

@@ -1,0 +1,289 @@
+import Foundation
+import Plot
+import RapportCore
+
+/// First-run setup: the practice and its owner's account, from the one-time link `serve` prints.
+struct SetupPage: PageView {
+    let token: String
+    var practiceName = ""
+    var name = ""
+    var email = ""
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { "Set up your practice" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Set up your practice"),
+            .p(.class("lead"), "This creates your practice and your own account as its owner. Only you will have this link, and it works once."),
+            FormParts.form(id: "setup-form", action: "/setup/\(token)", context, problems: problems, submit: "Create the practice",
+                FormParts.field("practice_name", label: "Practice name", value: practiceName, autocomplete: "organization", problems: problems),
+                FormParts.field("name", label: "Your name", value: name, autocomplete: "name", problems: problems),
+                FormParts.field("email", label: "Your email", type: .email, value: email, autocomplete: "email", problems: problems),
+                FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
+                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems)
+            ),
+            .p(.class("muted"), "Next, you'll set up two-step sign-in with an authenticator app on your phone.")
+        )
+    }
+}
+
+struct SignInPage: PageView {
+    var email = ""
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { "Sign in" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Sign in"),
+            .p(.class("lead"), "Welcome back. Everything you keep here is private to you and your practice."),
+            FormParts.form(id: "signin-form", action: "/signin", context, problems: problems, submit: "Sign in",
+                FormParts.field("email", label: "Email", type: .email, value: email, autocomplete: "username", problems: problems),
+                FormParts.field("password", label: "Password", type: .password, autocomplete: "current-password", problems: problems)
+            ),
+            .p(.class("muted"), "Forgotten your password? Please contact your practice.")
+        )
+    }
+}
+
+struct SecondFactorPage: PageView {
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { "Enter your code" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Enter your code"),
+            .p(.class("lead"), "Open your authenticator app and enter the 6-digit code it shows for Rapport."),
+            FormParts.form(id: "two-factor-form", action: "/signin/two-factor", context, problems: problems, submit: "Continue",
+                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
+                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
+            )
+        )
+    }
+}
+
+/// Setting up the authenticator app: the key to type in, and a link for an app on the same phone.
+struct EnrolmentPage: PageView {
+    /// Base32, as authenticator apps take it.
+    let secret: String
+    /// The `otpauth://` address of the same key.
+    let uri: String
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { "Set up two-step sign-in" }
+
+    /// Groups of four are easier to type into a phone.
+    var groupedSecret: String {
+        stride(from: 0, to: secret.count, by: 4).map { offset -> String in
+            let start = secret.index(secret.startIndex, offsetBy: offset)
+            return String(secret[start..<(secret.index(start, offsetBy: 4, limitedBy: secret.endIndex) ?? secret.endIndex)])
+        }.joined(separator: " ")
+    }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Set up two-step sign-in"),
+            .p(.class("lead"), .text(context.identity.actor?.role == .owner
+                ? "Because you look after the practice, signing in takes a password and a code from your phone."
+                : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
+            .ol(.class("steps"),
+                .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
+                .li(.text("Add an account by entering this key by hand:"),
+                    .code(.class("secret"), .id("totp-secret"), .text(groupedSecret))),
+                .li("Type the 6-digit code the app shows below.")
+            ),
+            .p(.class("muted"), .text("Time-based, 6 digits, every 30 seconds. On this phone? "),
+               .a(.href(uri), "Open in your authenticator app")),
+            FormParts.form(id: "enrol-form", action: "/account/two-factor", context, problems: problems, submit: "Turn on two-step sign-in",
+                .input(.type(.hidden), .name("secret_shown"), .value("1")),
+                FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
+                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
+            )
+        )
+    }
+}
+
+/// The owner's practice page: its therapists and the form to invite one.
+struct PracticePage: PageView {
+    let practiceName: String
+    let therapists: [(name: String, twoFactorOn: Bool)]
+    let invitationDays: Int
+    var draftName = ""
+    var draftEmail = ""
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { practiceName }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1(.text(practiceName)),
+            .p(.class("lead"), "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."),
+            .p(.a(.href("/practice/settings"), "Practice settings: measures and crisis resources")),
+            .h2("Therapists"),
+            .if(therapists.isEmpty,
+                .p(.class("muted"), "No therapists yet. Invite the first one below."),
+                else: .ul(.class("plain card"), .forEach(therapists) { therapist in
+                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")))
+                })),
+            .h2("Invite a therapist"),
+            .p("They'll get a link to choose their password and set up two-step sign-in. The link works once and expires in \(invitationDays) days."),
+            FormParts.invitation(id: "invite-therapist-form", action: "/practice/invitations", context, nameLabel: "Their name",
+                                 emailLabel: "Their email", name: draftName, email: draftEmail, problems: problems)
+        )
+    }
+}
+
+/// Accepting an invitation: choosing a password.
+struct AcceptInvitationPage: PageView {
+    let token: String
+    let invitation: People.PendingInvitation
+    var problems: [FieldProblem] = []
+    let context: PageContext
+
+    var title: String { "Welcome" }
+
+    var content: Node<HTML.BodyContext> {
+        let intro = invitation.role == .client
+            ? "\(invitation.practiceName) has invited you to your private space for therapy. Choose a password to begin."
+            : "\(invitation.practiceName) has invited you to work with your clients in Rapport. Choose a password, then you'll set up two-step sign-in."
+        return .group(
+            .h1(.text("Welcome, \(InputRules.firstName(of: invitation.name))")),
+            .p(.class("lead"), .text(intro)),
+            .p(.text("You'll sign in with "), .strong(.text(invitation.email)), .text(".")),
+            FormParts.form(id: "accept-form", action: "/invitations/\(token)", context, problems: problems, submit: "Create my account",
+                FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
+                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems),
+                FormParts.field("password_confirmation", label: "Type it once more", type: .password, autocomplete: "new-password", problems: problems)
+            ),
+            .if(invitation.role == .client,
+                .p(.class("muted"), "What you share here is encrypted and seen only by your therapist. You'll always be able to see who has looked at your record."))
+        )
+    }
+}
+
+/// The owner's settings: licensed measures to enable, and the crisis resources clients are shown.
+struct SettingsPage: PageView {
+    /// Ids of the measures the practice can use now.
+    let enabled: [String]
+    /// The owner's own wording, or empty for Rapport's.
+    let crisis: String
+    var problems: [FieldProblem] = []
+    var saved = false
+    let context: PageContext
+
+    var title: String { "Practice settings" }
+
+    var content: Node<HTML.BodyContext> {
+        let licensed = InstrumentCatalogue.shipped.filter { !$0.enabledByDefault }
+        let always = InstrumentCatalogue.shipped.filter(\.enabledByDefault)
+        let crisisProblem = problems.first { $0.field == "crisis_resources" }
+        return .group(
+            .p(.a(.href("/practice"), "← The practice")),
+            .h1("Practice settings"),
+            .if(saved, .p(.class("notice"), .attribute(named: "role", value: "status"), "Settings saved.")),
+            .form(.id("settings-form"), .method(.post), .action("/practice/settings"), .class("stack"),
+                .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
+                                            .forEach(problems) { .p(.text($0.message)) })),
+                .h2("Measures"),
+                .p(.text("Always available: " + always.map { "\($0.name) (\($0.title))" }.joined(separator: "; ") + ".")),
+                .p(.class("muted"), "These need a licence or registration from their authors. Enable one only once your practice holds it; therapists can then choose it for their clients."),
+                .forEach(licensed) { definition in
+                    .div(.class("card licence"),
+                         .label(.class("room-option"),
+                                .input(.type(.checkbox), .name("enable-\(definition.id)"), .value("on"),
+                                       .checked(enabled.contains(definition.id))),
+                                .strong(.text(" \(definition.name): \(definition.title)"))),
+                         .p(.class("muted"), .text(definition.licence)),
+                         .p(.class("muted"), .text(definition.source)))
+                },
+                .h2("Crisis resources"),
+                .div(.class(crisisProblem == nil ? "field" : "field has-error"),
+                    .label(.for("crisis_resources"), "What a client sees when their answers suggest risk"),
+                    .p(.class("hint"), "In calm, plain words: who to call, at what hours, and your practice's own arrangements. One paragraph per line. Leave empty to use Rapport's wording, shown here."),
+                    .unwrap(crisisProblem) { .p(.class("error"), .text($0.message)) },
+                    .textarea(.name("crisis_resources"), .id("crisis_resources"), .rows(6),
+                              .attribute(named: "placeholder", value: PracticeSettings.defaultCrisisResources), .text(crisis))),
+                .button(.type(.submit), .class("primary"), .text("Save settings"))
+            )
+        )
+    }
+}
+
+/// A person's secret calendar address: make one, replace it, or turn it off.
+struct CalendarPage: PageView {
+    let hasLink: Bool
+    /// Shown once, right after it is made.
+    let newLink: String?
+    let context: PageContext
+
+    var title: String { "Your calendar" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Your sessions in your calendar"),
+            .p(.class("lead"), "Add a private address to your phone's or computer's calendar, and your sessions appear there by themselves."),
+            .div(.class("card"),
+                .h2("What the calendar shows"),
+                .p("Each session appears as \"Session\", with its time and place. No names and nothing about what you talk about, because calendars are often synced to other companies' servers.")
+            ),
+            .unwrap(newLink) { link in
+                .div(.class("notice"),
+                    .p("Your new address. Copy it into your calendar app (often \"Add calendar\" → \"From URL\" or \"Subscribe\"). It is shown only this once:"),
+                    .a(.id("calendar-link"), .class("link-out"), .href(link), .text(link)))
+            },
+            .if(hasLink && newLink == nil, .p(.text("You have a calendar address. If you've lost it, or think someone else has it, make a new one: the old one stops working at once."))),
+            FormParts.form(id: "calendar-form", action: "/account/calendar", context,
+                           submit: hasLink ? "Make a new address (the old one stops working)" : "Make my calendar address"),
+            .if(hasLink, FormParts.form(id: "calendar-revoke-form", action: "/account/calendar/revoke", context, submit: "Turn off my calendar address"))
+        )
+    }
+}
+
+/// One note on a page of its own (the address a note's link goes to).
+struct NotePage: PageView {
+    let note: NoteView
+    /// The note's own address, which its date links to.
+    let path: String
+    let context: PageContext
+
+    var title: String { note.kind == .progress ? "Progress note" : "Psychotherapy note" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
+            .h1(.text(title)),
+            NoteCard.node(note, href: path))
+    }
+}
+
+/// A refusal or failure, in words that say what to do next; a note typed while the sign-in ran out is handed back.
+struct ErrorView: PageView {
+    let title: String
+    let detail: String
+    /// Text from a form refused because the sign-in had ended.
+    let unsavedText: String?
+    let context: PageContext
+
+    var content: Node<HTML.BodyContext> {
+        let signedOut = context.identity.actor == nil
+        return .group(
+            .h1(.text(title)),
+            .p(.class("lead"), .text(detail)),
+            .unwrap(unsavedText) { text in
+                .div(.class("card"), .id("unsaved-text"),
+                    .h2("Your note was not saved"),
+                    .p("Copy it now, sign in again, and paste it back into the record."),
+                    .textarea(.id("unsaved-note"), .attribute(named: "readonly"), .rows(8), .text(text)))
+            },
+            .p(.a(.href(signedOut ? "/signin" : "/"), .text(signedOut ? "Sign in" : "Go to your home page")))
+        )
+    }
+}
