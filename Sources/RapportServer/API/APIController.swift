@@ -125,7 +125,7 @@ enum APIController {
             try await SignIns.start(for: user, stage: .full, kind: .api, services: services, on: db)
         }
         let out = SessionOut(token: token, token_type: "Bearer",
-                             expires_at: services.now.addingTimeInterval(services.configuration.sessionLifetime),
+                             expires_at: services.now.addingTimeInterval(services.configuration.signInLifetime),
                              user: try await userOut(user, req))
         return try created(out)
     }

@@ -26,7 +26,7 @@ public struct RapportConfiguration: Sendable {
     public var publicBaseURL: String?
     public var staffIdleTimeout: TimeInterval
     public var clientIdleTimeout: TimeInterval
-    public var sessionLifetime: TimeInterval
+    public var signInLifetime: TimeInterval
     public var invitationLifetime: TimeInterval
     public var setupLinkLifetime: TimeInterval
     /// bcrypt cost. SECURITY.md requires at least 12; `serve` refuses less. Tests lower it to stay quick.
@@ -63,7 +63,7 @@ public struct RapportConfiguration: Sendable {
         publicBaseURL: String? = nil,
         staffIdleTimeout: TimeInterval = 15 * 60,
         clientIdleTimeout: TimeInterval = 30 * 60,
-        sessionLifetime: TimeInterval = 12 * 60 * 60,
+        signInLifetime: TimeInterval = 12 * 60 * 60,
         invitationLifetime: TimeInterval = 7 * 24 * 60 * 60,
         setupLinkLifetime: TimeInterval = 24 * 60 * 60,
         passwordHashCost: Int = 12,
@@ -90,7 +90,7 @@ public struct RapportConfiguration: Sendable {
         self.publicBaseURL = publicBaseURL
         self.staffIdleTimeout = staffIdleTimeout
         self.clientIdleTimeout = clientIdleTimeout
-        self.sessionLifetime = sessionLifetime
+        self.signInLifetime = signInLifetime
         self.invitationLifetime = invitationLifetime
         self.setupLinkLifetime = setupLinkLifetime
         self.passwordHashCost = passwordHashCost
@@ -110,7 +110,7 @@ public struct RapportConfiguration: Sendable {
         return "http://\(host):\(port)"
     }
 
-    /// The directory holding the checkpoint signing key, beside the master key.
+    /// The file holding the key that signs audit checkpoints, in the same folder as the master key.
     public var checkpointKeyFile: String {
         ((masterKeyFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent("audit-checkpoint.key")
     }
@@ -169,7 +169,7 @@ public struct RapportConfiguration: Sendable {
             publicBaseURL: environment["RAPPORT_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 },
             staffIdleTimeout: try number("RAPPORT_STAFF_IDLE_MINUTES", atMost: 24 * 60).map { $0 * 60 } ?? 15 * 60,
             clientIdleTimeout: try number("RAPPORT_CLIENT_IDLE_MINUTES", atMost: 24 * 60).map { $0 * 60 } ?? 30 * 60,
-            sessionLifetime: try number("RAPPORT_SESSION_HOURS", atMost: 24 * 30).map { $0 * 3600 } ?? 12 * 3600,
+            signInLifetime: try number("RAPPORT_SESSION_HOURS", atMost: 24 * 30).map { $0 * 3600 } ?? 12 * 3600,
             invitationLifetime: try number("RAPPORT_INVITATION_DAYS", atMost: 365).map { $0 * 86400 } ?? 7 * 86400,
             secureCookies: secure,
             timeZone: timeZone,

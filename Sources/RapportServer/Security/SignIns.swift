@@ -65,7 +65,7 @@ enum SignIns {
         signIn.kind = kind.rawValue
         signIn.createdAt = now
         signIn.lastSeenAt = now
-        signIn.expiresAt = now.addingTimeInterval(services.configuration.sessionLifetime)
+        signIn.expiresAt = now.addingTimeInterval(services.configuration.signInLifetime)
         try await signIn.create(on: db)
         return token
     }
