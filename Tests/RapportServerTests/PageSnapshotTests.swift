@@ -134,4 +134,19 @@ import Testing
                                  zone: Self.zone, context: Self.context(.therapist))
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "room-entry")
     }
+
+    @Test func afterARiskAnswerTheThanksPageIsTheCrisisResourcesAndNothingElseToFillIn() {
+        let phq9 = Self.definition("phq-9")
+        let feedback = Self.definition("session-feedback")
+        let last = Self.appointment(2, at: Self.days(-1), attendance: .attended)
+        let waiting = CheckInSchedule.plan(appointments: [last.slot], measures: [feedback], completed: [], now: Self.now)
+            .map { DueCheckIn(planned: $0, definition: feedback, session: last.slot) }
+        let page = CheckInThanksPage(definition: phq9, therapistName: "Dana", crisisResources: PracticeSettings.defaultCrisisResources,
+                                     others: waiting, zone: Self.zone, context: Self.context(.client, clientID: Self.clientID))
+        let html = Layout.document(page, indented: true)
+        #expect(!waiting.isEmpty && !html.contains("Also waiting"), "other check-ins wait for the home page")
+        #expect(html.components(separatedBy: "will see your answers").count == 2, "said once")
+        assertSnapshot(of: html, as: .lines, named: "thanks-after-risk")
+    }
 }
+

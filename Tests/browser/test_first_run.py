@@ -263,10 +263,15 @@ def test_09b_client_completes_phq9_on_a_phone_and_sees_where_to_find_help(browse
     support = browser.element("#crisis-resources", "PHQ-9 thank-you", "the crisis resources (#crisis-resources)")
     assert "emergency" in support.text and support.is_displayed(), (
         f"On the PHQ-9 thank-you page: the crisis resources should say where to turn now; they say {support.text!r}")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "a.check-in-link"), (
+        "On the PHQ-9 thank-you page after a risk answer: nothing else should be offered to fill in (it waits on the home page)")
 
 
 def test_09c_client_gives_session_feedback_with_a_comment(browser: Browser, story: Story):
     browser.go("/me", "client home", "/me")
+    waiting = [a.text for a in browser.driver.find_elements(By.CSS_SELECTOR, "a.check-in-link")]
+    assert waiting and not any(code in text for text in waiting for code in ("PHQ", "GAD", "CORE", "ORS", "SRS")), (
+        f"On the client home: check-ins should be named in plain words, never by a measure's code; they read {waiting!r}")
     answer_check_in(browser, "session-feedback", FEEDBACK_ANSWERS, "session feedback")
     form = browser.form("session feedback comment", field="comment")
     browser.submit(form, {"comment": f"The ending felt rushed ({story.feedback_marker})."},

@@ -83,6 +83,9 @@ public struct InstrumentDefinition: Codable, Sendable, Equatable {
     public let id: String
     public let name: String
     public let title: String
+    /// What a client is shown instead of the measure's name: plain words, never a code ("A few questions about your
+    /// mood", not "PHQ-9"). Staff see `name` and `title`.
+    public let clientTitle: String
     public let version: String
     public let purpose: Purpose
     public let direction: Direction

@@ -35,7 +35,7 @@ public enum InstrumentLoader {
         var keys: [String: Shape?] {
             switch self {
             case .definition:
-                return ["resourceType": nil, "id": nil, "name": nil, "title": nil, "version": nil, "purpose": nil, "direction": nil,
+                return ["resourceType": nil, "id": nil, "name": nil, "title": nil, "clientTitle": nil, "version": nil, "purpose": nil, "direction": nil,
                         "enabledByDefault": nil, "validated": nil, "code": .list(.coding), "totalCode": .coding, "prompt": nil,
                         "answerOption": .list(.option), "item": .list(.item), "band": .list(.band), "casenessCutoff": nil,
                         "reliableChange": nil, "rci": .rci, "flag": .list(.flag), "source": nil, "licence": nil]
@@ -99,7 +99,8 @@ public enum InstrumentLoader {
         if d.id.isEmpty || !d.id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
             try fail("id", "must be lowercase letters, digits and hyphens, e.g. \"phq-9\"")
         }
-        for (field, value) in [("name", d.name), ("title", d.title), ("source", d.source), ("licence", d.licence)] where value.isEmpty {
+        for (field, value) in [("name", d.name), ("title", d.title), ("clientTitle", d.clientTitle), ("source", d.source), ("licence", d.licence)]
+            where value.isEmpty {
             try fail(field, "must not be empty")
         }
         if d.item.isEmpty { try fail("item", "must list at least one item") }

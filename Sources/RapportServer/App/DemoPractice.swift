@@ -8,6 +8,7 @@ import Vapor
 /// and staff a ready two-step secret, printed once as JSON.
 enum DemoPractice {
     static let ownerEmail = "owner@demo.rapport.invalid"
+    static let demoTimeZone = "Europe/London"
 
     struct Account: Codable {
         var role: String
@@ -45,6 +46,11 @@ enum DemoPractice {
         accounts.append(Account(role: "owner", name: "Morgan Reyes", email: ownerEmail, password: ownerPassword,
                                 totp_secret: try await enableTwoFactor(owner, app), calendar_feed: nil))
         let ownerActor = Principal(userID: try owner.requireID(), role: .owner, practiceID: owner.practiceID)
+        // The demo practice is on Harbour Street: its times read as London times, whatever zone the server runs in.
+        try await services.transactions.run(on: app.db) { db in
+            try await PracticeSettings.save(enabled: [], crisisResources: "", timeZone: demoTimeZone, by: ownerActor, keys: services.keys,
+                                            now: services.now, on: db)
+        }
 
         let caseloads: [(name: String, email: String, clients: [(String, String, [String])])] = [
             ("Dana Okafor", "dana@demo.rapport.invalid", [

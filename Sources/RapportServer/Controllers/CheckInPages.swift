@@ -57,7 +57,7 @@ enum CheckInPages {
     @Sendable static func question(_ req: Request) async throws -> Response {
         let checkIn = try await ownCheckIn(req, on: req.db)
         if checkIn.view?.isDone == true { return req.redirect(to: checkIn.path + "/done") }
-        guard checkIn.planned.state.isOpen else { return try closedPage(req, checkIn) }
+        guard checkIn.planned.state.isOpen else { return try await closedPage(req, checkIn) }
         // `q` comes from the address bar: range-checked as text before it becomes a step, so no value can overflow.
         let raw = req.query[String.self, at: "q"]
         let requested = requestedStep(raw, checkIn)
@@ -144,12 +144,12 @@ enum CheckInPages {
                 ? try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db) : nil,
             others: try await CheckIns.open(in: checkIn.record)
                 .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id },
-            zone: req.rapport.configuration.timeZone, context: req.page)
+            zone: try await req.practiceZone(), context: req.page)
         return Layout.render(page)
     }
 
-    static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) throws -> Response {
-        Layout.render(CheckInClosedPage(planned: checkIn.planned, definition: checkIn.definition, zone: req.rapport.configuration.timeZone,
+    static func closedPage(_ req: Request, _ checkIn: OwnCheckIn) async throws -> Response {
+        Layout.render(CheckInClosedPage(planned: checkIn.planned, definition: checkIn.definition, zone: try await req.practiceZone(),
                                         context: req.page))
     }
 
@@ -168,7 +168,7 @@ enum CheckInPages {
         else { throw RapportError.notFound }
         // Feedback on a session that hasn't ended, or a check-in days ahead, would be answers about something else.
         guard planned.state != .notYetOpen else {
-            throw RapportError.conflict("This check-in opens on \(Formats.when(planned.opens, in: req.rapport.configuration.timeZone)); answers can be entered from then.")
+            throw RapportError.conflict("This check-in opens on \(Formats.when(planned.opens, in: try await req.practiceZone())); answers can be entered from then.")
         }
         let view = try await CheckIns.opened(appointmentID: appointmentID, instrumentID: instrumentID, in: record)?.view
         return (planned, definition, view)
@@ -185,7 +185,7 @@ enum CheckInPages {
         let page = RoomEntryPage(
             clientID: try req.clientAccess().scope.clientID, planned: planned, definition: definition,
             sessionStart: try await AppointmentRow.find(planned.appointmentID, on: req.db)?.startsAt ?? planned.dueBy,
-            answers: answers, comment: comment, done: done, problems: problems, zone: req.rapport.configuration.timeZone, context: req.page)
+            answers: answers, comment: comment, done: done, problems: problems, zone: try await req.practiceZone(), context: req.page)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 

@@ -21,8 +21,6 @@ enum ClientPages {
 
     // MARK: A client's record
 
-    /// Practice-local date and time, e.g. "Tue 1 Dec 2026, 14:00".
-    static func when(_ date: Date, _ req: Request) -> String { Formats.when(date, in: req.rapport.configuration.timeZone) }
 
     struct NoteForm: Content { var body: String? }
 
@@ -34,7 +32,7 @@ enum ClientPages {
     static func recordPage(_ req: Request, contents: RecordPage.Model, drafts: [String: String],
                            problems: [String: [FieldProblem]]) async throws -> Response {
         let page = RecordPage(model: contents, clientID: try req.clientAccess().scope.clientID, context: req.page, now: req.rapport.now,
-                              zone: req.rapport.configuration.timeZone, drafts: drafts, problems: problems)
+                              zone: try await req.practiceZone(), drafts: drafts, problems: problems)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -52,7 +50,7 @@ enum ClientPages {
     @Sendable static func schedule(_ req: Request) async throws -> Response {
         let form = try req.content.decode(ScheduleForm.self)
         let services = req.rapport
-        let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: services.configuration.timeZone),
+        let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: try await req.practiceZone()),
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {
             let session = try await req.withClientRecord { record in try await Appointments.schedule(booking, in: record) }
@@ -109,7 +107,7 @@ enum ClientPages {
 
     static func notePage(_ req: Request, _ kind: NoteView.Kind) async throws -> Response {
         let note = try await req.withClientRecord { record in try await Notes.one(kind, in: record) }
-        return Layout.render(NotePage(note: note, path: req.url.path, context: req.page))
+        return Layout.render(NotePage(note: note, path: req.url.path, zone: try await req.practiceZone(), context: req.page))
     }
 
     // MARK: The client's home
@@ -126,7 +124,7 @@ enum ClientPages {
             upcoming: try await Appointments.all(in: record).filter { $0.startsAt > record.now && !$0.cancelled },
             checkIns: try await CheckIns.open(in: record),
             crisisResources: try await PracticeSettings.crisisResources(practiceID: user.practiceID, keys: req.rapport.keys, on: req.db),
-            context: req.page, zone: req.rapport.configuration.timeZone)
+            context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }
 

@@ -32,6 +32,8 @@ enum PeoplePages {
         let therapists = try await people.therapists(practiceID: actor.practiceID, on: req.db)
         let page = PracticePage(practiceName: practiceName, therapists: therapists.map { ($0.name, $0.twoFactorOn) },
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
+                                unchosenTimeZone: try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.timeZone == nil
+                                    ? req.rapport.configuration.timeZone.identifier : nil,
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }

@@ -16,12 +16,14 @@ enum SettingsPages {
         let enabled = try await PracticeSettings.availableMeasures(practiceID: actor.practiceID, on: req.db).map(\.id)
         let crisis = try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.crisisEnvelope == nil
             ? "" : try await PracticeSettings.crisisResources(practiceID: actor.practiceID, keys: req.rapport.keys, on: req.db)
-        return page(req, enabled: enabled, crisis: crisis, problems: [], saved: req.query[String.self, at: "saved"] != nil)
+        let chosen = try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.timeZone
+        return page(req, enabled: enabled, crisis: crisis, timeZone: chosen, problems: [], saved: req.query[String.self, at: "saved"] != nil)
     }
 
-    static func page(_ req: Request, enabled: [String], crisis: String, problems: [FieldProblem], saved: Bool) -> Response {
-        Layout.render(SettingsPage(enabled: enabled, crisis: crisis, problems: problems, saved: saved, context: req.page),
-                      status: problems.isEmpty ? .ok : .unprocessableEntity)
+    static func page(_ req: Request, enabled: [String], crisis: String, timeZone chosen: String?, problems: [FieldProblem], saved: Bool) -> Response {
+        let page = SettingsPage(enabled: enabled, crisis: crisis, timeZone: chosen ?? req.rapport.configuration.timeZone.identifier,
+                                timeZoneChosen: chosen != nil, problems: problems, saved: saved, context: req.page)
+        return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
     @Sendable static func save(_ req: Request) async throws -> Response {
@@ -29,14 +31,15 @@ enum SettingsPages {
         let fields = req.formFields()
         let enabled = InstrumentCatalogue.shipped.map(\.id).filter { fields["enable-\($0)"] != nil }
         let crisis = fields["crisis_resources"] ?? ""
+        let timeZone = fields["time_zone"]
         let services = req.rapport
         do {
             try await req.transaction { db in
-                try await PracticeSettings.save(enabled: enabled, crisisResources: crisis, by: actor, keys: services.keys, now: services.now, on: db)
+                try await PracticeSettings.save(enabled: enabled, crisisResources: crisis, timeZone: timeZone, by: actor, keys: services.keys, now: services.now, on: db)
             }
             return req.redirect(to: "/practice/settings?saved=1")
         } catch RecordError.invalid(let problems) {
-            return page(req, enabled: enabled, crisis: crisis, problems: problems, saved: false)
+            return page(req, enabled: enabled, crisis: crisis, timeZone: timeZone, problems: problems, saved: false)
         }
     }
 }

@@ -16,6 +16,7 @@ enum Migrations {
         M0008CheckIns(),
         M0009AccountsPerInvitation(),
         M0010SignInsTable(),
+        M0011PracticeTimeZone(),
     ]
 }
 

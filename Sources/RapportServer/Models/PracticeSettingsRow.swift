@@ -9,6 +9,8 @@ final class PracticeSettingsRow: Model, @unchecked Sendable {
     /// Comma-separated ids of licensed measures the owner has enabled (ORS, SRS, CORE-10).
     @Field(key: "enabled_instruments") var enabledInstruments: String
     @OptionalField(key: "crisis_envelope") var crisisEnvelope: Data?
+    /// An IANA zone (`Europe/London`), or nil until the owner chooses one.
+    @OptionalField(key: "time_zone") var timeZone: String?
     @Field(key: "updated_by") var updatedBy: UUID
     @Field(key: "updated_at") var updatedAt: Date
     init() {}

@@ -114,6 +114,8 @@ struct PracticePage: PageView {
     let practiceName: String
     let therapists: [(name: String, twoFactorOn: Bool)]
     let invitationDays: Int
+    /// The server's zone while the owner hasn't chosen the practice's; nil once they have.
+    var unchosenTimeZone: String?
     var draftName = ""
     var draftEmail = ""
     var problems: [FieldProblem] = []
@@ -125,7 +127,12 @@ struct PracticePage: PageView {
         .group(
             .h1(.text(practiceName)),
             .p(.class("lead"), "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."),
-            .p(.a(.href("/practice/settings"), "Practice settings: measures and crisis resources")),
+            .unwrap(unchosenTimeZone) { zone in
+                .p(.class("notice"), .id("time-zone-notice"),
+                   .text("Session times are shown in \(zone), the server's time zone, until you choose the practice's in "),
+                   .a(.href("/practice/settings"), "Practice settings"), .text("."))
+            },
+            .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
             .h2("Therapists"),
             .if(therapists.isEmpty,
                 .p(.class("muted"), "No therapists yet. Invite the first one below."),
@@ -174,6 +181,10 @@ struct SettingsPage: PageView {
     let enabled: [String]
     /// The owner's own wording, or empty for Rapport's.
     let crisis: String
+    /// The zone chosen (or, until one is, the server's), as an IANA name.
+    let timeZone: String
+    /// Whether the owner has chosen it yet; until then the page asks.
+    let timeZoneChosen: Bool
     var problems: [FieldProblem] = []
     var saved = false
     let context: PageContext
@@ -192,6 +203,8 @@ struct SettingsPage: PageView {
                 .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                 .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
                                             .forEach(problems) { .p(.text($0.message)) })),
+                .h2("Time zone"),
+                timeZoneField,
                 .h2("Measures"),
                 .p(.text("Always available: " + always.map { "\($0.name) (\($0.title))" }.joined(separator: "; ") + ".")),
                 .p(.class("muted"), "These need a licence or registration from their authors. Enable one only once your practice holds it; therapists can then choose it for their clients."),
@@ -214,6 +227,25 @@ struct SettingsPage: PageView {
                 .button(.type(.submit), .class("primary"), .text("Save settings"))
             )
         )
+    }
+}
+
+extension SettingsPage {
+    var timeZoneField: Node<HTML.FormContext> {
+        let problem = problems.first { $0.field == "time_zone" }
+        let hint = timeZoneChosen
+            ? "Every session time is typed and shown in this zone, for therapists and clients alike. Calendar feeds carry the exact moment, so phones show it in their own zone."
+            : "Not chosen yet: times are shown in the server's zone, \(timeZone). Choose where the practice is."
+        // Until the owner chooses, nothing is preselected: saving other settings must not pick a zone by accident.
+        let choose: [Node<HTML.SelectContext>] = timeZoneChosen ? [] : [.option(.value(""), .label("Choose the practice's time zone"), .isSelected(true))]
+        let options: [Node<HTML.SelectContext>] = choose + PracticeSettings.zones.map { zone in
+            .option(.value(zone), .label(zone.replacingOccurrences(of: "_", with: " ")), .isSelected(timeZoneChosen && zone == timeZone))
+        }
+        return .div(.class(problem == nil ? "field" : "field has-error"),
+                    .label(.for("time_zone"), "The practice's time zone"),
+                    .p(.class("hint"), .text(hint)),
+                    .unwrap(problem) { .p(.class("error"), .text($0.message)) },
+                    .select(.attribute(named: "name", value: "time_zone"), .attribute(named: "id", value: "time_zone"), .group(options)))
     }
 }
 
@@ -252,6 +284,7 @@ struct NotePage: PageView {
     let note: NoteView
     /// The note's own address, which its date links to.
     let path: String
+    let zone: TimeZone
     let context: PageContext
 
     var title: String { note.kind == .progress ? "Progress note" : "Psychotherapy note" }
@@ -260,7 +293,7 @@ struct NotePage: PageView {
         .group(
             .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
             .h1(.text(title)),
-            NoteCard.node(note, href: path))
+            NoteCard.node(note, href: path, zone: zone))
     }
 }
 

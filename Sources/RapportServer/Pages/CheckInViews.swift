@@ -95,7 +95,8 @@ struct CheckInQuestionPage: PageView {
     }
 }
 
-/// After a check-in: thanks, the crisis resources if an answer called for them, and what else is waiting.
+/// After a check-in: thanks, and what else is waiting. After an answer that raised a risk alert it is the crisis
+/// resources instead, and nothing more to fill in: other check-ins wait for the client's home page.
 struct CheckInThanksPage: PageView {
     let definition: InstrumentDefinition
     /// "Dr Ana", or "Your therapist".
@@ -111,13 +112,13 @@ struct CheckInThanksPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Thank you"),
-            .unwrap(crisisResources) {
-                CrisisCard.node($0, opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. \(therapistName) will see your answers. If you need someone before then, help is there now:")
-            },
             .p(.class("lead"), .text(definition.purpose == .outcome
                 ? "\(therapistName) will see your answers before your session."
                 : "\(therapistName) will read this before your next session. It helps to know how sessions feel to you.")),
-            .if(!others.isEmpty, .div(.class("card"),
+            .unwrap(crisisResources) {
+                CrisisCard.node($0, opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. If you need someone before your session, help is there now:")
+            },
+            .if(crisisResources == nil && !others.isEmpty, .div(.class("card"),
                 .h2("Also waiting"),
                 CheckInList.node(others, zone: zone))),
             .p(.a(.href("/me"), "Back to your space"))

@@ -9,8 +9,21 @@ struct PageContext: Sendable {
     let identity: Identity
 }
 
+private struct PracticeZoneKey: StorageKey { typealias Value = TimeZone }
+
 extension Request {
     var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity) }
+
+    /// The zone this request's times are typed and shown in: the signed-in person's practice's choice (or the
+    /// server's configured zone until the owner chooses), read once per request.
+    func practiceZone() async throws -> TimeZone {
+        if let zone = storage[PracticeZoneKey.self] { return zone }
+        let fallback = rapport.configuration.timeZone
+        guard let practiceID = identity.actor?.practiceID else { return fallback }
+        let zone = try await PracticeSettings.timeZone(practiceID: practiceID, default: fallback, on: db)
+        storage[PracticeZoneKey.self] = zone
+        return zone
+    }
 
     /// A posted form's fields by name, for forms whose field names are built from ids (`measure-phq-9`, `alert-…`):
     /// a ticked checkbox is present, an unticked one absent.

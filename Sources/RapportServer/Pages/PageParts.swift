@@ -27,9 +27,9 @@ enum SessionLine {
 
 /// One note, as the record and the note's own page show it.
 enum NoteCard {
-    static func node(_ note: NoteView, href: String) -> Node<HTML.BodyContext> {
+    static func node(_ note: NoteView, href: String, zone: TimeZone) -> Node<HTML.BodyContext> {
         .article(.class(note.kind == .psychotherapy ? "note private" : "note"), .id("note-\(note.id.uuidString.lowercased())"),
-            .p(.class("meta"), .a(.href(href), .text(note.createdAt.formatted(date: .abbreviated, time: .shortened)))),
+            .p(.class("meta"), .a(.href(href), .text(Formats.when(note.createdAt, in: zone)))),
             .p(.class("note-body"), .text(note.body)))
     }
 }
@@ -43,14 +43,15 @@ enum CrisisCard {
     }
 }
 
-/// The client's open check-ins, each a link to its first question.
+/// The client's open check-ins, each a link to its first question. Clients never see a measure's code: each says
+/// what it is about in plain words (`clientTitle`).
 enum CheckInList {
     static func node(_ items: [DueCheckIn], zone: TimeZone) -> Node<HTML.BodyContext> {
         .ul(.class("plain check-ins"), .forEach(items) { item in
             let (entry, definition, session) = (item.planned, item.definition, item.session)
             let when = session.map { Formats.when($0.start, in: zone) } ?? ""
             let label = definition.purpose == .outcome
-                ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.name), \(definition.item.count) short questions"
+                ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.clientTitle) (\(definition.item.count) questions)"
                 : "How your session on \(when) felt: \(definition.item.count) quick ratings"
             return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(definition.id)"),
                           .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))

@@ -54,7 +54,7 @@ struct RecordPage: PageView {
                 FormParts.textArea("body", id: "progress-body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
                                    problems: problems["progress-note-form"] ?? [])),
             .if(contents.progressNotes.isEmpty, .p(.class("muted"), "No progress notes yet.")),
-            .forEach(contents.progressNotes) { NoteCard.node($0, href: "\(base)/progress-notes/\($0.id.uuidString.lowercased())") },
+            .forEach(contents.progressNotes) { NoteCard.node($0, href: "\(base)/progress-notes/\($0.id.uuidString.lowercased())", zone: zone) },
             .h2("Psychotherapy notes"),
             .p(.class("muted"), "Your private process notes. Only you can read them: not the client, not colleagues, not the practice owner."),
             FormParts.form(id: "psychotherapy-note-form", action: "\(base)/psychotherapy-notes", context,
@@ -62,7 +62,7 @@ struct RecordPage: PageView {
                 FormParts.textArea("body", id: "psychotherapy-body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
                                    problems: problems["psychotherapy-note-form"] ?? [])),
             .if(contents.psychotherapyNotes.isEmpty, .p(.class("muted"), "No psychotherapy notes yet.")),
-            .forEach(contents.psychotherapyNotes) { NoteCard.node($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())") }
+            .forEach(contents.psychotherapyNotes) { NoteCard.node($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())", zone: zone) }
         )
     }
 

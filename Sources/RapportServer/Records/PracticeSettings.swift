@@ -28,7 +28,24 @@ enum PracticeSettings {
         return try keys.open(envelope, key: key, PracticeSettingsRow.schema, "crisis_resources", row: practiceID)
     }
 
-    static func save(enabled: [String], crisisResources: String, by owner: Principal, keys: KeyStore, now: Date, on db: any Database) async throws {
+    /// The zone every time is typed and shown in: the owner's choice, or the server's configured zone until then.
+    static func timeZone(practiceID: UUID, default fallback: TimeZone, on db: any Database) async throws -> TimeZone {
+        try await row(practiceID: practiceID, on: db)?.timeZone.flatMap(zone) ?? fallback
+    }
+
+    /// The zones an owner can choose from: every IANA zone this system knows, by name, and UTC (which Foundation's
+    /// list leaves out, though servers often run in it).
+    static let zones: [String] = (TimeZone.knownTimeZoneIdentifiers + ["UTC"]).sorted()
+
+    /// A zone by its IANA name, only if it is one of `zones` (not an abbreviation or an offset Foundation would guess at).
+    static func zone(_ identifier: String) -> TimeZone? {
+        guard identifier.utf8.count <= 64, zones.contains(identifier) else { return nil }
+        return TimeZone(identifier: identifier)
+    }
+
+    /// `timeZone` nil or empty leaves the practice's zone as it is (a form without the choice, or "choose…" left).
+    static func save(enabled: [String], crisisResources: String, timeZone: String? = nil, by owner: Principal, keys: KeyStore, now: Date,
+                     on db: any Database) async throws {
         let licensed = InstrumentCatalogue.shipped.filter { !$0.enabledByDefault }.map(\.id)
         var problems: [FieldProblem] = []
         if let unknown = enabled.first(where: { !licensed.contains($0) }) {
@@ -38,6 +55,10 @@ enum PracticeSettings {
         if InputRules.isTooLong(crisisResources, maximum: maximumCrisisLength) {
             problems.append(FieldProblem(field: "crisis_resources", message: "Please keep this under \(maximumCrisisLength) characters."))
         }
+        let timeZone = timeZone.flatMap { $0.isEmpty ? nil : $0 }
+        if let timeZone, zone(timeZone) == nil {
+            problems.append(FieldProblem(field: "time_zone", message: "Please choose the practice's time zone from the list."))
+        }
         guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let row = try await self.row(practiceID: owner.practiceID, on: db) ?? PracticeSettingsRow()
         let isNew = row.id == nil
@@ -46,6 +67,7 @@ enum PracticeSettings {
         // Empty means "use Rapport's wording": clients are never shown a blank where help should be.
         row.crisisEnvelope = text.isEmpty ? nil : try keys.seal(text, key: try await keys.practiceKey(practiceID: owner.practiceID, on: db),
                                                                  PracticeSettingsRow.schema, "crisis_resources", row: owner.practiceID)
+        if let timeZone { row.timeZone = timeZone }
         row.updatedBy = owner.userID
         row.updatedAt = now
         if isNew { try await row.create(on: db) } else { try await row.update(on: db) }
