@@ -17,9 +17,10 @@ import Testing
     static func id(_ n: Int) -> UUID { UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))! }
     static func days(_ n: Double) -> Date { now.addingTimeInterval(n * 86400) }
 
-    static func context(_ role: Role, clientID: UUID? = nil) -> PageContext {
+    static func context(_ role: Role, clientID: UUID? = nil, path: String = "") -> PageContext {
         let actor = Principal(userID: role == .client ? id(99) : therapistID, role: role, practiceID: practiceID, clientID: clientID)
-        return PageContext(csrfToken: "csrf-token-for-snapshots", identity: Identity(requester: .signedIn(actor), user: nil, signIn: nil))
+        return PageContext(csrfToken: "csrf-token-for-snapshots", identity: Identity(requester: .signedIn(actor), user: nil, signIn: nil),
+                           path: path)
     }
 
     static func definition(_ id: String) -> InstrumentDefinition { InstrumentCatalogue.definition(id: id)! }
@@ -69,8 +70,8 @@ import Testing
     }
 
     @Test func theRecordPage() throws {
-        let page = RecordPage(model: try Self.recordModel(), clientID: Self.clientID, context: Self.context(.therapist), now: Self.now,
-                              zone: Self.zone)
+        let page = RecordPage(model: try Self.recordModel(), clientID: Self.clientID,
+                              context: Self.context(.therapist, path: "/clients/\(Self.clientID.uuidString.lowercased())"), now: Self.now, zone: Self.zone)
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record")
     }
 
@@ -86,7 +87,7 @@ import Testing
             CaseloadEntry(clientID: Self.id(41), name: "Alex Moreau", hasJoined: true, hasRiskAlert: false),
             CaseloadEntry(clientID: Self.id(42), name: "Priya Nair", hasJoined: true, hasRiskAlert: true),
             CaseloadEntry(clientID: Self.id(43), name: "Sam Lee", hasJoined: false, hasRiskAlert: false),
-        ], context: Self.context(.therapist), invitationDays: 7)
+        ], context: Self.context(.therapist, path: "/clients"), invitationDays: 7)
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "caseload")
     }
 
@@ -102,8 +103,8 @@ import Testing
                        session: [last.slot, next.slot].first { $0.id == entry.appointmentID })
         }
         let page = PortalPage(name: "Sam Lee", practiceName: "Harbour Street Therapy", upcoming: [next], checkIns: due,
-                              crisisResources: PracticeSettings.defaultCrisisResources, context: Self.context(.client, clientID: Self.clientID),
-                              zone: Self.zone)
+                              crisisResources: PracticeSettings.defaultCrisisResources,
+                              context: Self.context(.client, clientID: Self.clientID, path: "/me"), zone: Self.zone)
         #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
     }

@@ -10,6 +10,7 @@ styles or scripts, no CSP violations) and screenshotted at phone and desktop siz
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -316,6 +317,37 @@ def confidential_strings(story: Story) -> dict[str, str]:
 
 
 @pytest.mark.final_check
+def walk_navigation(browser: Browser, who: str) -> list[str]:
+    """Clicks every item of the page's main navigation in turn; each page opens with its item marked as current."""
+    hrefs = [a.get_attribute("href") for a in browser.driver.find_elements(By.CSS_SELECTOR, "nav[aria-label='Main'] a")]
+    assert len(hrefs) >= 3, f"{who}: the navigation should offer at least three places; it has {hrefs!r}"
+    for href in hrefs:
+        path = urlparse(href).path
+        link = browser.element(f"nav[aria-label='Main'] a[href='{path}']", f"{who} navigation", f"the link to {path}")
+        browser.click(link, f"{who} navigation", f"{who} {path}", path)
+        current = browser.driver.find_elements(By.CSS_SELECTOR, "nav[aria-label='Main'] a[aria-current='page']")
+        assert [urlparse(c.get_attribute("href")).path for c in current] == [path], (
+            f"On {path}: the navigation should mark exactly that page as current; it marks {[c.text for c in current]!r}")
+        skip = browser.driver.find_elements(By.CSS_SELECTOR, "a.skip-link[href='#main']")
+        assert skip, f"On {path}: a 'Skip to content' link should come first"
+    return [urlparse(h).path for h in hrefs]
+
+
+def test_09e_everyone_finds_their_way_by_the_navigation(browser: Browser, story: Story):
+    # The therapist, still signed in from the step before, on a desktop.
+    walked = walk_navigation(browser, "therapist")
+    assert "/clients" in walked and "/account/calendar" in walked, f"The therapist's navigation: {walked!r}"
+    # The client, on a phone: the navigation is a bar along the bottom of the screen, within reach of a thumb.
+    browser.new_person(PHONE)
+    sign_in(browser, story.client, "client home", "/me")
+    bar = browser.element("nav.client-nav", "client home", "the client's navigation bar")
+    bottom = browser.driver.execute_script("return arguments[0].getBoundingClientRect().bottom", bar)
+    height = browser.driver.execute_script("return window.innerHeight")
+    assert abs(bottom - height) <= 2, f"On a phone the client's navigation should sit at the bottom of the screen ({bottom} of {height})"
+    walked = walk_navigation(browser, "client")
+    assert walked == ["/me", "/me/sessions", "/me/check-ins"], f"The client's navigation: {walked!r}"
+
+
 def test_10_nothing_confidential_is_stored_in_plain_text(server, story: Story):
     server.stop()
     if DB_KIND == "postgres":

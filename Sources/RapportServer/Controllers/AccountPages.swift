@@ -19,6 +19,7 @@ enum AccountPages {
         routes.get("account", "two-factor", action: .completeSignIn, use: enrolmentForm)
         routes.post("account", "two-factor", action: .completeSignIn, use: enrol)
         routes.post("signout", action: .usePublicPage, use: signOut)
+        routes.get("account", action: .useOwnAccount, use: account)
     }
 
     /// Each person's home: the practice for the owner, the caseload for a therapist, the portal for a client.
@@ -181,6 +182,17 @@ enum AccountPages {
             let email = try await people.email(of: user, on: req.db)
             return enrolmentPage(req, secret: Base32.encode(totp.secret), uri: totp.provisioningURI(issuer: "Rapport", account: email), problems: problems)
         }
+    }
+
+    // MARK: Account
+
+    @Sendable static func account(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        let people = People(req)
+        let page = AccountPage(name: try await people.name(of: user, on: req.db), email: try await people.email(of: user, on: req.db),
+                               practiceName: try await people.practiceName(user.practiceID, on: req.db), twoFactorSince: user.totpEnabledAt,
+                               zone: try await req.practiceZone(), context: req.page)
+        return Layout.render(page)
     }
 
     // MARK: Sign-out

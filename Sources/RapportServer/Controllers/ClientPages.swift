@@ -17,6 +17,8 @@ enum ClientPages {
         routes.post("clients", ":clientID", "measures", action: .chooseMeasures, use: chooseMeasures)
         routes.post("clients", ":clientID", "risk-alerts", "acknowledge", action: .acknowledgeRiskAlert, use: acknowledge)
         routes.get("me", action: .viewOwnPortal, use: portal)
+        routes.get("me", "sessions", action: .viewOwnPortal, use: ownSessions)
+        routes.get("me", "check-ins", action: .viewOwnPortal, use: ownCheckIns)
     }
 
     // MARK: A client's record
@@ -112,12 +114,29 @@ enum ClientPages {
 
     // MARK: The client's home
 
+    /// The signed-in client's own record, which the policy decides is theirs.
+    static func ownRecord(_ req: Request) async throws -> ClientRecord {
+        // The policy let only a client in; every client account belongs to a client record.
+        guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
+        return try await req.ownRecord(.viewOwnPortal, clientID: clientID, on: req.db)
+    }
+
+    @Sendable static func ownSessions(_ req: Request) async throws -> Response {
+        let record = try await ownRecord(req)
+        return Layout.render(ClientSessionsPage(sessions: try await Appointments.all(in: record), now: record.now,
+                                                zone: try await req.practiceZone(), context: req.page))
+    }
+
+    @Sendable static func ownCheckIns(_ req: Request) async throws -> Response {
+        let record = try await ownRecord(req)
+        return Layout.render(ClientCheckInsPage(checkIns: try await CheckIns.open(in: record), zone: try await req.practiceZone(),
+                                                context: req.page))
+    }
+
     @Sendable static func portal(_ req: Request) async throws -> Response {
         guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
         let people = People(req)
-        // The policy let only a client in; every client account belongs to a client record.
-        guard let clientID = user.clientID else { throw RapportError.denied(.wrongRole) }
-        let record = try await req.ownRecord(.viewOwnPortal, clientID: clientID, on: req.db)
+        let record = try await ownRecord(req)
         let page = PortalPage(
             name: try people.name(of: user, key: .client(record.key)),
             practiceName: try await people.practiceName(user.practiceID, on: req.db),

@@ -320,3 +320,42 @@ struct ErrorView: PageView {
         )
     }
 }
+
+/// Who is signed in, and the things that belong to their account.
+struct AccountPage: PageView {
+    let name: String
+    let email: String
+    let practiceName: String
+    let twoFactorSince: Date?
+    let zone: TimeZone
+    let context: PageContext
+
+    var title: String { "Your account" }
+
+    var roleWords: String {
+        switch context.identity.actor?.role {
+        case .owner?: return "You look after \(practiceName)."
+        case .therapist?: return "You work with clients at \(practiceName)."
+        case .client?, nil: return "Your private space with \(practiceName)."
+        }
+    }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Your account"),
+            .div(.class("card"),
+                .p(.strong(.text(name))),
+                .p(.text("You sign in with "), .strong(.text(email)), .text(".")),
+                .p(.class("muted"), .text(roleWords))),
+            // Clients sign in with a password alone (SECURITY.md); the card is for staff, who must have the second step.
+            .if(context.identity.actor?.role != .client || twoFactorSince != nil, .div(.class("card"),
+                .h2("Two-step sign-in"),
+                .p(.text(twoFactorSince.map { "On since \(Formats.when($0, in: zone)). Signing in takes your password and a code from your phone." }
+                         ?? "Not set up: your account is protected by your password alone.")))),
+            .div(.class("card"),
+                .h2("Your calendar"),
+                .p(.a(.href("/account/calendar"), "Add your sessions to your phone's or computer's calendar"))),
+            .p(.class("muted"), "Forgotten your password, or lost your phone? Please contact your practice.")
+        )
+    }
+}

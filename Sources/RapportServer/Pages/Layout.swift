@@ -3,16 +3,62 @@ import Plot
 import RapportCore
 import Vapor
 
-/// What every page needs to draw its frame: the CSRF token for forms and who is signed in.
+/// What every page needs to draw its frame: the CSRF token for forms, who is signed in, and where they are (to mark
+/// the current page in the navigation).
 struct PageContext: Sendable {
     let csrfToken: String
     let identity: Identity
+    var path = ""
+}
+
+/// Where each person can go from any page. Staff have it along the top; a client has it as a bar at the bottom of a
+/// phone's screen (along the top on a wider one). Nobody half-signed-in sees it: they have one thing to do.
+enum Navigation {
+    struct Item: Sendable, Equatable {
+        let label: String
+        let href: String
+    }
+
+    static func items(for actor: Principal?, signedIn: Bool) -> [Item] {
+        guard signedIn, let actor else { return [] }
+        switch actor.role {
+        case .owner:
+            return [Item(label: "Practice", href: "/practice"), Item(label: "Settings", href: "/practice/settings"),
+                    Item(label: "Account", href: "/account")]
+        case .therapist:
+            return [Item(label: "Clients", href: "/clients"), Item(label: "Calendar", href: "/account/calendar"),
+                    Item(label: "Account", href: "/account")]
+        case .client:
+            return [Item(label: "Home", href: "/me"), Item(label: "Sessions", href: "/me/sessions"),
+                    Item(label: "Check-ins", href: "/me/check-ins")]
+        }
+    }
+
+    /// The item the page belongs to: the longest address that is the path or a folder above it (a client's record
+    /// is under Clients; the settings page is Settings, not Practice).
+    static func current(_ items: [Item], path: String) -> Item? {
+        items.filter { path == $0.href || path.hasPrefix($0.href + "/") }.max { $0.href.count < $1.href.count }
+    }
+
+    static func node(_ context: PageContext) -> Node<HTML.BodyContext> {
+        let signedIn: Bool
+        if case .signedIn = context.identity.requester { signedIn = true } else { signedIn = false }
+        let items = items(for: context.identity.actor, signedIn: signedIn)
+        guard !items.isEmpty else { return .empty }
+        let current = current(items, path: context.path)
+        let isClient = context.identity.actor?.role == .client
+        return .nav(.class(isClient ? "site client-nav" : "site staff-nav"), .attribute(named: "aria-label", value: "Main"),
+                    .ul(.forEach(items) { item in
+                        .li(.a(.href(item.href), .text(item.label),
+                               .if(item == current, .attribute(named: "aria-current", value: "page"))))
+                    }))
+    }
 }
 
 private struct PracticeZoneKey: StorageKey { typealias Value = TimeZone }
 
 extension Request {
-    var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity) }
+    var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity, path: url.path) }
 
     /// The zone this request's times are typed and shown in: the signed-in person's practice's choice (or the
     /// server's configured zone until the owner chooses), read once per request.
@@ -63,9 +109,12 @@ enum Layout {
                 .stylesheet("/assets/rapport.css")
             ),
             .body(
+                .class(context.identity.actor?.role == .client ? "with-client-nav" : "with-staff-nav"),
+                .a(.class("skip-link"), .href("#main"), "Skip to content"),
                 .header(
                     .class("top"),
                     .a(.class("brand"), .href("/"), "Rapport"),
+                    Navigation.node(context),
                     .if(context.identity.actor != nil, signOutForm(context))
                 ),
                 .main(.id("main"), content),

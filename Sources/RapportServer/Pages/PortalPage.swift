@@ -41,3 +41,53 @@ struct PortalPage: PageView {
         )
     }
 }
+
+/// The client's sessions: what is booked, and what has been, cancelled ones included with their status.
+struct ClientSessionsPage: PageView {
+    let sessions: [AppointmentView]
+    let now: Date
+    let zone: TimeZone
+    let context: PageContext
+
+    var title: String { "Your sessions" }
+    var upcoming: [AppointmentView] { sessions.filter { $0.startsAt > now && !$0.cancelled } }
+    var earlier: [AppointmentView] { sessions.filter { $0.startsAt <= now || $0.cancelled }.sorted { $0.startsAt > $1.startsAt } }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Your sessions"),
+            .div(.class("card"), .id("upcoming-sessions"),
+                .h2("Coming up"),
+                .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
+                .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
+                    .li(.class("session"), SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"))
+                })),
+                .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))),
+            .if(!earlier.isEmpty, .div(.class("card"), .id("earlier-sessions"),
+                .h2("Earlier"),
+                .ul(.class("plain"), .forEach(earlier) { session in
+                    .li(.class(session.cancelled ? "session cancelled" : "session"),
+                        SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"),
+                        .if(session.cancelled, .p(.class("status"), "Cancelled")))
+                })))
+        )
+    }
+}
+
+/// What is waiting for the client to answer.
+struct ClientCheckInsPage: PageView {
+    let checkIns: [DueCheckIn]
+    let zone: TimeZone
+    let context: PageContext
+
+    var title: String { "Check-ins" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Check-ins"),
+            .p(.class("lead"), "A few taps each, before and after your sessions. Your therapist sees your answers, and you can stop and come back."),
+            .if(checkIns.isEmpty, .p(.class("card muted"), "Nothing is waiting for you right now."),
+                else: .div(.class("card"), .id("check-ins"), CheckInList.node(checkIns, zone: zone)))
+        )
+    }
+}

@@ -99,7 +99,29 @@ enum Stylesheet {
     .measures label.room-option { display: flex; }
     .licence p { font-size: 0.9rem; }
     .field select { font: inherit; padding: 0.6rem; min-height: 48px; border-radius: 10px; }
+    .skip-link { position: absolute; left: -999px; top: 0.5rem; z-index: 10; background: var(--card); padding: 0.6rem 1rem;
+      border-radius: 10px; border: 2px solid var(--accent); }
+    .skip-link:focus { left: 1rem; }
+    nav.site ul { list-style: none; margin: 0; padding: 0; display: flex; gap: 0.25rem; }
+    nav.site a { display: inline-flex; align-items: center; min-height: 44px; padding: 0.4rem 0.75rem; border-radius: 10px;
+      text-decoration: none; font-weight: 600; color: var(--ink); }
+    nav.site a[aria-current="page"] { background: var(--ok-bg); color: var(--accent); box-shadow: inset 0 -3px 0 var(--accent); }
+    header.top nav.staff-nav { flex: 1; }
+    /* A client's navigation sits at the bottom of a phone's screen, where a thumb reaches it. */
+    nav.client-nav { position: fixed; left: 0; right: 0; bottom: 0; z-index: 5; background: var(--card);
+      border-top: 1px solid var(--line); padding: 0.25rem 0.5rem calc(0.25rem + env(safe-area-inset-bottom)); }
+    nav.client-nav ul { justify-content: space-around; }
+    nav.client-nav a { flex-direction: column; min-height: 48px; padding: 0.5rem 0.9rem; }
+    body.with-client-nav { padding-bottom: 4.5rem; }
+    @media (max-width: 40rem) {
+      header.top { flex-wrap: wrap; }
+      header.top nav.staff-nav { order: 3; flex-basis: 100%; overflow-x: auto; }
+    }
     @media (min-width: 48rem) {
+      nav.client-nav { position: static; border: 0; padding: 0; background: none; flex: 1; }
+      nav.client-nav ul { justify-content: flex-start; }
+      nav.client-nav a { flex-direction: row; }
+      body.with-client-nav { padding-bottom: 0; }
       .scale { grid-template-columns: repeat(11, 1fr); }
       main { padding-top: 2.5rem; }
       h1 { font-size: 2rem; }
