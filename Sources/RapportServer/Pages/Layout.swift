@@ -82,6 +82,12 @@ protocol PageView: Sendable {
     var title: String { get }
     var context: PageContext { get }
     var content: Node<HTML.BodyContext> { get }
+    /// A page that lays itself out in columns on a desk (a client's record); others keep a reading width.
+    var isWide: Bool { get }
+}
+
+extension PageView {
+    var isWide: Bool { false }
 }
 
 /// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).
@@ -95,10 +101,11 @@ enum Layout {
 
     /// `indented` is for reading (snapshot tests); pages are sent unindented.
     static func document(_ page: some PageView, indented: Bool = false) -> String {
-        document(page.title, page.context, page.content, indented: indented)
+        document(page.title, page.context, page.content, wide: page.isWide, indented: indented)
     }
 
-    private static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, indented: Bool) -> String {
+    private static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, wide: Bool,
+                                 indented: Bool) -> String {
         let html = HTML(
             .lang(.english),
             .head(
@@ -117,7 +124,7 @@ enum Layout {
                     Navigation.node(context),
                     .if(context.identity.actor != nil, signOutForm(context))
                 ),
-                .main(.id("main"), content),
+                .main(.id("main"), .if(wide, .class("wide")), content),
                 .footer(
                     .class("bottom"),
                     .p("What you write here is encrypted and stays within your practice.")

@@ -38,15 +38,25 @@ struct RecordPage: PageView {
     var contents: Model { model }
     var title: String { model.name }
     var isRefusal: Bool { !problems.isEmpty }
+    var isWide: Bool { true }
     var base: String { "/clients/\(clientID.uuidString.lowercased())" }
     func when(_ date: Date) -> String { Formats.when(date, in: zone) }
 
+    /// On a desk, two columns: what the therapist reads before and after a session (scores, feedback, notes) on the
+    /// left, the running of the work (sessions, check-ins, measures) on the right. On a phone, one column in that order.
     var content: Node<HTML.BodyContext> {
         .group(
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.text(contents.name)),
-            checkInSection,
-            sessionsSection,
+            alertsPart,
+            .div(.class("record-grid"),
+                 .div(.class("record-main"), scoresPart, feedbackPart, notesPart),
+                 .div(.class("record-side"), sessionsSection, checkInPlanPart, measuresPart))
+        )
+    }
+
+    var notesPart: Node<HTML.BodyContext> {
+        .section(.id("notes"),
             .h2("Progress notes"),
             .p(.class("muted"), "Part of the client's record."),
             FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", context,
@@ -117,12 +127,10 @@ struct RecordPage: PageView {
         )
     }
 
-    var checkInSection: Node<HTML.BodyContext> {
+    /// Open risk alerts, above everything else and across the whole width.
+    var alertsPart: Node<HTML.BodyContext> {
         let summary = contents.checkIns
-        let appointments = contents.appointments
-        let sessionStart = Dictionary(uniqueKeysWithValues: appointments.map { ($0.id, $0.startsAt) })
-        let measureProblems = problems["measures-form"] ?? []
-        return .section(.id("check-ins"),
+        return .group(
             .if(!summary.openAlerts.isEmpty, .div(.class("card alert"), .id("risk-alerts"), .attribute(named: "role", value: "alert"),
                 .h2("Risk alert"),
                 .forEach(summary.openAlerts) { alert in
@@ -139,7 +147,13 @@ struct RecordPage: PageView {
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                       // Only the alerts on this page: one raised after it was loaded stays open.
                       .forEach(summary.openAlerts) { .input(.type(.hidden), .name("alert-\($0.id.uuidString.lowercased())"), .value("seen")) },
-                      .button(.type(.submit), .class("primary"), .text("Mark as seen"))))),
+                      .button(.type(.submit), .class("primary"), .text("Mark as seen")))))
+        )
+    }
+
+    var scoresPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        return .section(.id("scores"),
             .h2("Scores"),
             .if(summary.outcomeSeries.isEmpty, .p(.class("muted"), "No check-ins answered yet.")),
             // Scrolls sideways on a phone: focusable and named, so that it can be scrolled from the keyboard
@@ -158,7 +172,14 @@ struct RecordPage: PageView {
                 })))),
             .forEach(summary.outcomeSeries) { definition, series in
                 .p(.class("change"), .text(ChangeWords.summary(definition, scores: series.compactMap(\.total))))
-            },
+            }
+        )
+    }
+
+    var checkInPlanPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        let sessionStart = Dictionary(uniqueKeysWithValues: contents.appointments.map { ($0.id, $0.startsAt) })
+        return .section(.id("check-ins"),
             .h2("Check-ins"),
             .if(summary.measures.isEmpty, .p(.class("muted"), "This client isn't asked any measures. Choose some below.")),
             .if(summary.recentPlan(now: now).isEmpty && !summary.measures.isEmpty,
@@ -172,7 +193,14 @@ struct RecordPage: PageView {
                     .span(.class("state"), .text(" · \(stateWords(entry))")),
                     .if(entry.state == .due || entry.state == .overdue,
                         .a(.class("room-link"), .href(path), "Enter answers given in the room")))
-            }),
+            })
+        )
+    }
+
+    var feedbackPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        let sessionStart = Dictionary(uniqueKeysWithValues: contents.appointments.map { ($0.id, $0.startsAt) })
+        return .section(.id("feedback"),
             .h2("Session feedback"),
             .forEach(summary.measures.filter { $0.purpose == .sessionFeedback }) { definition in
                 .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
@@ -188,7 +216,14 @@ struct RecordPage: PageView {
                          "\(item.linkId) \(answer.map(Scoring.format) ?? "–")"
                      }.joined(separator: " · "))),
                      .unwrap(feedback.comment) { .blockquote(.class("comment"), .text($0)) })
-            },
+            }
+        )
+    }
+
+    var measuresPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        let measureProblems = problems["measures-form"] ?? []
+        return .section(.id("measures"),
             .h2("Measures for this client"),
             FormParts.form(id: "measures-form", action: "\(base)/measures", context, problems: measureProblems, submit: "Save measures",
                 .fieldset(.class("measures"),

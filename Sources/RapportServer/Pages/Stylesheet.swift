@@ -68,8 +68,10 @@ enum Stylesheet {
       background: var(--card); color: var(--ink); text-align: left; cursor: pointer; }
     button.answer:hover { border-color: var(--accent); }
     button.answer.chosen { border: 2px solid var(--accent); background: var(--ok-bg); font-weight: 600; }
-    .scale { display: grid; grid-template-columns: repeat(6, 1fr); gap: 0.45rem; }
-    button.answer.point { text-align: center; padding: 0.6rem 0; min-height: 52px; font-weight: 600; }
+    /* A 0–10 scale is one even row on a phone too (11 targets of at least 24 px, WCAG 2.5.8), so both end labels
+       sit under their ends. */
+    .scale { display: grid; grid-template-columns: repeat(11, minmax(0, 1fr)); gap: 0.2rem; }
+    button.answer.point { text-align: center; padding: 0.6rem 0; min-height: 52px; min-width: 24px; font-weight: 600; }
     .scale-labels { display: flex; justify-content: space-between; color: var(--muted); font-size: 0.9rem; margin-top: 0.4rem; }
     .check-in-nav { display: flex; justify-content: space-between; gap: 1rem; margin: 1.5rem 0 0.5rem; }
     .check-in-nav a { padding: 0.5rem 0; }
@@ -83,6 +85,11 @@ enum Stylesheet {
     .table-scroll { overflow-x: auto; }
     table.scores { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 12px; }
     table.scores th, table.scores td { text-align: left; padding: 0.5rem 0.7rem; border-bottom: 1px solid var(--line); }
+    @media (max-width: 30rem) {
+      /* On a phone the scores fit their card: smaller cells that wrap, so nothing has to scroll sideways. */
+      table.scores { font-size: 0.92rem; }
+      table.scores th, table.scores td { padding: 0.45rem 0.4rem; }
+    }
     table.scores td.score { font-weight: 650; font-variant-numeric: tabular-nums; }
     p.change { margin: 0.5rem 0; }
     ul.check-in-plan li { padding: 0.7rem 0.2rem; }
@@ -94,8 +101,14 @@ enum Stylesheet {
     blockquote.comment { margin: 0.5rem 0 0; padding-left: 0.8rem; border-left: 3px solid var(--line); white-space: pre-wrap; overflow-wrap: anywhere; }
     .room-item { margin: 0.5rem 0 1rem; }
     .room-item legend { font-weight: 600; margin-bottom: 0.4rem; }
-    .room-options { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; }
-    label.room-option { display: inline-flex; align-items: center; gap: 0.3rem; min-height: 44px; }
+    .room-options { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    /* In the room a therapist taps on a tablet or phone: each choice is a touch-sized target, not a bare radio. */
+    .room-options label.room-option { border: 1px solid #b9b2a6; border-radius: 10px; padding: 0.35rem 0.8rem; background: var(--card);
+      min-height: 48px; cursor: pointer; }
+    .room-options label.room-option:has(input:checked) { border: 2px solid var(--accent); background: var(--ok-bg); font-weight: 600; }
+    label.room-option input[type=radio], label.room-option input[type=checkbox] { width: 1.25rem; height: 1.25rem; accent-color: var(--accent); }
+    .room-item input[type=number] { font: inherit; min-height: 48px; padding: 0.5rem 0.7rem; border-radius: 10px; border: 1px solid #b9b2a6; }
+    label.room-option { display: inline-flex; align-items: center; gap: 0.4rem; min-height: 44px; }
     .measures label.room-option { display: flex; }
     .licence p { font-size: 0.9rem; }
     .field select { font: inherit; padding: 0.6rem; min-height: 48px; border-radius: 10px; }
@@ -117,12 +130,16 @@ enum Stylesheet {
       header.top { flex-wrap: wrap; }
       header.top nav.staff-nav { order: 3; flex-basis: 100%; overflow-x: auto; }
     }
+    main.wide { max-width: 78rem; }
+    @media (min-width: 64rem) {
+      .record-grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 0 2.5rem; align-items: start; }
+      .record-side h2:first-child, .record-main > section:first-child h2:first-child { margin-top: 0.5rem; }
+    }
     @media (min-width: 48rem) {
       nav.client-nav { position: static; border: 0; padding: 0; background: none; flex: 1; }
       nav.client-nav ul { justify-content: flex-start; }
       nav.client-nav a { flex-direction: row; }
       body.with-client-nav { padding-bottom: 0; }
-      .scale { grid-template-columns: repeat(11, 1fr); }
       main { padding-top: 2.5rem; }
       h1 { font-size: 2rem; }
     }
