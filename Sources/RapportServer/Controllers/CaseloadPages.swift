@@ -7,6 +7,8 @@ enum CaseloadPages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("clients", action: .viewCaseload, use: caseload)
         routes.post("clients", "invitations", action: .inviteClient, use: inviteClient)
+        routes.post("clients", "invitations", ":invitationID", "reissue", action: .inviteClient, use: reissue)
+        routes.post("clients", "invitations", ":invitationID", "withdraw", action: .inviteClient, use: withdraw)
     }
 
     @Sendable static func caseload(_ req: Request) async throws -> Response {
@@ -17,7 +19,9 @@ enum CaseloadPages {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, on: req.db), context: req.page,
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
-                                draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems)
+                                draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems,
+                                waiting: try await People(req).waitingInvitations(.clients(of: actor.userID, practiceID: actor.practiceID), on: req.db),
+                                now: req.rapport.now, zone: try await req.practiceZone())
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -31,5 +35,21 @@ enum CaseloadPages {
         } catch RecordError.invalid(let problems) {
             return try await caseloadPage(req, form: form, problems: problems)
         }
+    }
+
+    @Sendable static func reissue(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor, let id = PeoplePages.invitationID(req) else { throw RapportError.notFound }
+        let scope = People.InvitationScope.clients(of: actor.userID, practiceID: actor.practiceID)
+        let people = People(req)
+        let invitation = try await people.reissueInvitation(id, scope, by: actor)
+        let name = try await people.waitingInvitations(scope, on: req.db).first { $0.id == id }?.name ?? ""
+        return Layout.render(InvitationCreatedPage(who: name, link: invitation.link, expiresAt: invitation.expiresAt, back: "/clients",
+                                                   context: req.page))
+    }
+
+    @Sendable static func withdraw(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor, let id = PeoplePages.invitationID(req) else { throw RapportError.notFound }
+        try await People(req).withdrawInvitation(id, .clients(of: actor.userID, practiceID: actor.practiceID), by: actor)
+        return req.redirect(to: "/clients")
     }
 }

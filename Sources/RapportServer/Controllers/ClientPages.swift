@@ -51,7 +51,6 @@ enum ClientPages {
 
     @Sendable static func schedule(_ req: Request) async throws -> Response {
         let form = try req.content.decode(ScheduleForm.self)
-        let services = req.rapport
         let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: try await req.practiceZone()),
                                            startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
         do {

@@ -9,6 +9,8 @@ enum PeoplePages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("practice", action: .viewPractice, use: practice)
         routes.post("practice", "invitations", action: .inviteTherapist, use: inviteTherapist)
+        routes.post("practice", "invitations", ":invitationID", "reissue", action: .inviteTherapist, use: reissue)
+        routes.post("practice", "invitations", ":invitationID", "withdraw", action: .inviteTherapist, use: withdraw)
         let budgeted = routes.grouped(SignedOutBudgetMiddleware())
         budgeted.get("invitations", ":token", action: .usePublicPage, use: invitationForm)
         budgeted.post("invitations", ":token", action: .usePublicPage, use: acceptInvitation)
@@ -34,7 +36,9 @@ enum PeoplePages {
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
                                 unchosenTimeZone: try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.timeZone == nil
                                     ? req.rapport.configuration.timeZone.identifier : nil,
-                                draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page)
+                                draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page,
+                                waiting: try await people.waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db),
+                                now: req.rapport.now, zone: try await req.practiceZone())
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -48,6 +52,25 @@ enum PeoplePages {
         } catch RecordError.invalid(let problems) {
             return try await practicePage(req, form: form, problems: problems)
         }
+    }
+
+    /// A waiting invitation named by the path, or nil (404) for anything that isn't a UUID.
+    static func invitationID(_ req: Request) -> UUID? {
+        req.parameters.get("invitationID").flatMap(UUID.init(uuidString:))
+    }
+
+    @Sendable static func reissue(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor, let id = invitationID(req) else { throw RapportError.notFound }
+        let invitation = try await People(req).reissueInvitation(id, .therapists(practiceID: actor.practiceID), by: actor)
+        let name = try await People(req).waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db).first { $0.id == id }?.name ?? ""
+        return Layout.render(InvitationCreatedPage(who: name, link: invitation.link, expiresAt: invitation.expiresAt, back: "/practice",
+                                                   context: req.page))
+    }
+
+    @Sendable static func withdraw(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor, let id = invitationID(req) else { throw RapportError.notFound }
+        try await People(req).withdrawInvitation(id, .therapists(practiceID: actor.practiceID), by: actor)
+        return req.redirect(to: "/practice")
     }
 
     // MARK: Accepting

@@ -17,6 +17,7 @@ enum Migrations {
         M0009AccountsPerInvitation(),
         M0010SignInsTable(),
         M0011PracticeTimeZone(),
+        M0012InvitationsThatCanBeFound(),
     ]
 }
 

@@ -15,6 +15,9 @@ final class InvitationRow: Model, @unchecked Sendable {
     @Field(key: "name_envelope") var nameEnvelope: Data
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "accepted_at") var acceptedAt: Date?
+    /// The link's token, sealed like the name and email, so the inviter can be shown the link again (nil before 0012).
+    @OptionalField(key: "token_envelope") var tokenEnvelope: Data?
+    @OptionalField(key: "withdrawn_at") var withdrawnAt: Date?
     @Field(key: "created_at") var createdAt: Date
     init() {}
 }

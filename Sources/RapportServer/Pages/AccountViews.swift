@@ -120,6 +120,9 @@ struct PracticePage: PageView {
     var draftEmail = ""
     var problems: [FieldProblem] = []
     let context: PageContext
+    var waiting: [People.WaitingInvitation] = []
+    var now = Date()
+    var zone = TimeZone.current
 
     var title: String { practiceName }
 
@@ -135,10 +138,12 @@ struct PracticePage: PageView {
             .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
             .h2("Therapists"),
             .if(therapists.isEmpty,
-                .p(.class("muted"), "No therapists yet. Invite the first one below."),
+                .p(.class("muted"), .text(waiting.isEmpty ? "No therapists yet. Invite the first one below."
+                                                          : "No therapist has joined yet: their invitations are below.")),
                 else: .ul(.class("plain card"), .forEach(therapists) { therapist in
                     .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")))
                 })),
+            WaitingInvitations.node(waiting, actions: "/practice/invitations", now: now, zone: zone, context: context),
             .h2("Invite a therapist"),
             .p("They'll get a link to choose their password and set up two-step sign-in. The link works once and expires in \(invitationDays) days."),
             FormParts.invitation(id: "invite-therapist-form", action: "/practice/invitations", context, nameLabel: "Their name",

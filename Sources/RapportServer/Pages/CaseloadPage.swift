@@ -12,6 +12,9 @@ struct CaseloadPage: PageView {
     var draftName = ""
     var draftEmail = ""
     var problems: [FieldProblem] = []
+    var waiting: [People.WaitingInvitation] = []
+    var now = Date()
+    var zone = TimeZone.current
 
     var title: String { "Your clients" }
 
@@ -30,6 +33,7 @@ struct CaseloadPage: PageView {
                            .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
                         .if(!entry.hasJoined, .span(.class("muted"), " · invited")))
                 })),
+            WaitingInvitations.node(waiting, actions: "/clients/invitations", now: now, zone: zone, context: context),
             .h2("Invite a client"),
             .p("This creates their private record and a link for them to join. The link works once and expires in \(invitationDays) days."),
             FormParts.invitation(id: "invite-client-form", action: "/clients/invitations", context, nameLabel: "Client's name",

@@ -63,3 +63,39 @@ extension Formats {
     /// A lifetime in whole days, as forms say how long a link works.
     static func days(_ interval: TimeInterval) -> Int { Int((interval / 86400).rounded()) }
 }
+
+/// Invitations not yet accepted, each with when it was sent and when its link stops working, the link itself
+/// (to pass on again), a new link, or withdrawing it. `actions` is where the forms post: `/practice/invitations` or
+/// `/clients/invitations`.
+enum WaitingInvitations {
+    static func node(_ invitations: [People.WaitingInvitation], actions: String, now: Date, zone: TimeZone,
+                     context: PageContext) -> Node<HTML.BodyContext> {
+        guard !invitations.isEmpty else { return .empty }
+        return .section(.id("waiting-invitations"),
+            .h2("Invitations waiting"),
+            .ul(.class("plain card invitations"), .forEach(invitations) { invitation in
+                let id = invitation.id.uuidString.lowercased()
+                let expired = invitation.hasExpired(at: now)
+                return .li(.class(expired ? "invitation expired" : "invitation"), .id("invitation-\(id)"),
+                    .p(.strong(.text(invitation.name)), .text(" · \(invitation.email)")),
+                    .p(.class("muted"), .text("Sent \(Formats.when(invitation.sentAt, in: zone)). "
+                        + (expired ? "The link expired on \(Formats.when(invitation.expiresAt, in: zone)): make a new one to send."
+                                   : "The link works until \(Formats.when(invitation.expiresAt, in: zone))."))),
+                    .if(!expired, .unwrap(invitation.link) { link in
+                        .element(named: "details", nodes: [
+                            .element(named: "summary", text: "Show the link again"),
+                            .input(.type(.text), .value(link), .attribute(named: "readonly", value: "readonly"), .class("link-out"),
+                                   .attribute(named: "aria-label", value: "Invitation link for \(invitation.name)")),
+                            .p(.class("hint"), "Select it and copy it into a message you trust."),
+                        ])
+                    }),
+                    .div(.class("invitation-actions"),
+                        .form(.method(.post), .action("\(actions)/\(id)/reissue"), .class("inline"),
+                              .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                              .button(.type(.submit), .class("link-button"), .text(expired ? "Make a new link" : "Make a new link (this one stops working)"))),
+                        .form(.method(.post), .action("\(actions)/\(id)/withdraw"), .class("inline"),
+                              .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                              .button(.type(.submit), .class("link-button"), .text("Withdraw")))))
+            }))
+    }
+}

@@ -252,10 +252,108 @@ struct People: Sendable {
         row.emailIndex = emailIndex
         row.emailEnvelope = try keys.seal(clean(email), key: key, InvitationRow.schema, "email", row: rowID)
         row.nameEnvelope = try keys.seal(clean(name), key: key, InvitationRow.schema, "name", row: rowID)
+        row.tokenEnvelope = try keys.seal(token, key: key, InvitationRow.schema, "token", row: rowID)
         row.createdAt = services.now
         row.expiresAt = services.now.addingTimeInterval(services.configuration.invitationLifetime)
         try await row.create(on: db)
-        return Invitation(token: token, link: "\(services.configuration.baseURL)/invitations/\(token)", expiresAt: row.expiresAt, clientID: clientID)
+        return Invitation(token: token, link: link(token), expiresAt: row.expiresAt, clientID: clientID)
+    }
+
+    func link(_ token: String) -> String { "\(services.configuration.baseURL)/invitations/\(token)" }
+
+    /// An invitation not yet accepted, as its inviter sees it in a list.
+    struct WaitingInvitation: Sendable {
+        let id: UUID
+        let name: String
+        let email: String
+        let sentAt: Date
+        let expiresAt: Date
+        /// Nil for an invitation made before links were kept: it can be re-issued, not shown again.
+        let link: String?
+        let clientID: UUID?
+
+        func hasExpired(at now: Date) -> Bool { expiresAt <= now }
+    }
+
+    /// Which invitations one person may see and act on: the owner, their practice's therapist invitations; a
+    /// therapist, the invitations of clients on their care team.
+    enum InvitationScope: Sendable {
+        case therapists(practiceID: UUID)
+        case clients(of: UUID, practiceID: UUID)
+    }
+
+    /// Invitations neither accepted nor withdrawn, newest first (expired ones too: they can be re-issued).
+    /// The keys are unwrapped in one go for the whole list (one practice key, or the clients' keys in one query).
+    func waitingInvitations(_ scope: InvitationScope, on db: any Database) async throws -> [WaitingInvitation] {
+        let rows = try await waitingRows(scope, on: db)
+        switch scope {
+        case .therapists(let practiceID):
+            guard !rows.isEmpty else { return [] }
+            let key = SubjectKey.practice(try await keys.practiceKey(practiceID: practiceID, on: db))
+            return try rows.map { try waiting($0, key: key) }
+        case .clients(_, let practiceID):
+            let clientKeys = try await keys.clientKeys(Set(rows.compactMap(\.clientID)), practiceID: practiceID, on: db)
+            return try rows.map { row in
+                guard let clientID = row.clientID, let key = clientKeys[clientID] else { throw RecordError.missingKey }
+                return try waiting(row, key: .client(key))
+            }
+        }
+    }
+
+    private func waitingRows(_ scope: InvitationScope, id: UUID? = nil, on db: any Database) async throws -> [InvitationRow] {
+        var query = InvitationRow.query(on: db).filter(\.$acceptedAt == nil).filter(\.$withdrawnAt == nil)
+        if let id { query = query.filter(\.$id == id) }
+        switch scope {
+        case .therapists(let practiceID):
+            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.therapist.rawValue)
+        case .clients(let therapistID, let practiceID):
+            let team = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).all().map(\.clientID)
+            guard !team.isEmpty else { return [] }
+            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.client.rawValue).filter(\.$clientID ~~ team)
+        }
+        return try await query.sort(\.$createdAt, .descending).all()
+    }
+
+    private func waiting(_ row: InvitationRow, key: SubjectKey) throws -> WaitingInvitation {
+        let rowID = try row.requireID()
+        return WaitingInvitation(
+            id: rowID, name: try keys.open(row.nameEnvelope, key: key, InvitationRow.schema, "name", row: rowID),
+            email: try keys.open(row.emailEnvelope, key: key, InvitationRow.schema, "email", row: rowID),
+            sentAt: row.createdAt, expiresAt: row.expiresAt,
+            link: try row.tokenEnvelope.map { link(try keys.open($0, key: key, InvitationRow.schema, "token", row: rowID)) },
+            clientID: row.clientID)
+    }
+
+    /// A new link for a waiting invitation, with a new expiry; the old link stops working at once.
+    func reissueInvitation(_ id: UUID, _ scope: InvitationScope, by actor: Principal) async throws -> Invitation {
+        let now = services.now
+        return try await services.transactions.run(on: db) { [keys] db in
+            guard let row = try await waitingRows(scope, id: id, on: db).first else { throw RecordError.notFound }
+            let rowID = try row.requireID()
+            let key = try await keys.subjectKey(clientID: row.clientID, practiceID: row.practiceID, on: db)
+            let token = SecureToken.generate()
+            row.tokenHash = SecureToken.hash(token)
+            row.tokenEnvelope = try keys.seal(token, key: key, InvitationRow.schema, "token", row: rowID)
+            row.expiresAt = now.addingTimeInterval(services.configuration.invitationLifetime)
+            try await row.update(on: db)
+            if let clientID = row.clientID {
+                try await AuditWriter.append(.access(by: actor, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
+            }
+            return Invitation(token: token, link: link(token), expiresAt: row.expiresAt, clientID: row.clientID)
+        }
+    }
+
+    /// Withdraws a waiting invitation: its link stops working. A client's record stays with their therapist.
+    func withdrawInvitation(_ id: UUID, _ scope: InvitationScope, by actor: Principal) async throws {
+        let now = services.now
+        try await services.transactions.run(on: db) { db in
+            guard let row = try await waitingRows(scope, id: id, on: db).first else { throw RecordError.notFound }
+            row.withdrawnAt = now
+            try await row.update(on: db)
+            if let clientID = row.clientID {
+                try await AuditWriter.append(.access(by: actor, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
+            }
+        }
     }
 
     struct PendingInvitation: Sendable {
@@ -275,6 +373,9 @@ struct People: Sendable {
         else { throw RecordError.notFound }
         if row.acceptedAt != nil {
             throw RecordError.gone("This invitation has already been used. If it was you, sign in with the email and password you chose.")
+        }
+        if row.withdrawnAt != nil {
+            throw RecordError.gone("This invitation was withdrawn. If you were expecting one, please ask the person who invited you.")
         }
         if row.expiresAt <= services.now {
             throw RecordError.gone("This invitation has expired. Please ask the person who invited you to send a new one.")
