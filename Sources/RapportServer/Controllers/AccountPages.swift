@@ -18,6 +18,7 @@ enum AccountPages {
         routes.post("signin", "two-factor", action: .completeSignIn, use: secondFactor)
         routes.get("account", "two-factor", action: .completeSignIn, use: enrolmentForm)
         routes.post("account", "two-factor", action: .completeSignIn, use: enrol)
+        routes.post("account", "two-factor", "restart", action: .completeSignIn, use: restartEnrolment)
         routes.post("signout", action: .usePublicPage, use: signOut)
         routes.get("account", action: .useOwnAccount, use: account)
     }
@@ -164,6 +165,14 @@ enum AccountPages {
     static func enrolmentPage(_ req: Request, secret: String, uri: String, problems: [FieldProblem]) -> Response {
         Layout.render(EnrolmentPage(secret: secret, uri: uri, problems: problems, context: req.page),
                       status: problems.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    /// A new key on purpose (the app's entry was lost or mistyped); the old key's codes are then explained, not accepted.
+    @Sendable static func restartEnrolment(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        if user.totpEnabledAt != nil { return req.redirect(to: "/") }
+        _ = try await People(req).beginEnrolment(user, restart: true)
+        return req.redirect(to: "/account/two-factor")
     }
 
     @Sendable static func enrol(_ req: Request) async throws -> Response {

@@ -18,6 +18,7 @@ enum Migrations {
         M0010SignInsTable(),
         M0011PracticeTimeZone(),
         M0012InvitationsThatCanBeFound(),
+        M0013EnrolmentKeyKept(),
     ]
 }
 

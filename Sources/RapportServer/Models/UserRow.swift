@@ -16,6 +16,8 @@ final class UserRow: Model, @unchecked Sendable {
     @OptionalField(key: "password_scheme") var passwordScheme: String?
     @OptionalField(key: "client_id") var clientID: UUID?
     @OptionalField(key: "totp_secret_envelope") var totpSecretEnvelope: Data?
+    /// During enrolment, the key from before the person chose to start again: a code from it is explained plainly.
+    @OptionalField(key: "totp_previous_secret_envelope") var totpPreviousSecretEnvelope: Data?
     @OptionalField(key: "totp_last_step") var totpLastStep: Int64?
     @OptionalField(key: "totp_enabled_at") var totpEnabledAt: Date?
     @Field(key: "created_at") var createdAt: Date

@@ -104,7 +104,11 @@ struct EnrolmentPage: PageView {
                 .input(.type(.hidden), .name("secret_shown"), .value("1")),
                 FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
                                 extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
-            )
+            ),
+            .p(.class("muted"), "The key stays the same if you reload this page or come back later. If the entry in your app went wrong, you can start again with a new key; the old one then stops working."),
+            .form(.id("restart-enrolment-form"), .method(.post), .action("/account/two-factor/restart"), .class("inline"),
+                  .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                  .button(.type(.submit), .class("link-button"), .text("Start again with a new key")))
         )
     }
 }

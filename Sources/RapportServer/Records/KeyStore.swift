@@ -118,9 +118,10 @@ struct KeyStore: Sendable {
     }
 
     /// TOTP secrets are bytes; they are sealed as their base32 text.
-    func totp(for user: UserRow, secretEnvelope: Data, on db: any Database) async throws -> TOTP {
+    /// `column` is `totp_secret`, or `totp_previous_secret` for the key from before a restarted enrolment.
+    func totp(for user: UserRow, secretEnvelope: Data, column: String = "totp_secret", on db: any Database) async throws -> TOTP {
         let key = try await userKey(for: user, on: db)
-        let text = try open(secretEnvelope, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
+        let text = try open(secretEnvelope, key: key, UserRow.schema, column, row: try user.requireID())
         guard let secret = Base32.decode(text) else { throw RecordError.missingKey }
         return TOTP(secret: secret)
     }

@@ -462,14 +462,28 @@ struct People: Sendable {
     }
 
     /// Starts (or restarts) two-factor enrolment: a fresh secret, stored sealed until the first code confirms it.
-    func beginEnrolment(_ user: UserRow) async throws -> (secret: String, uri: String) {
+    /// The key to add to an authenticator app. The same key comes back on every visit until enrolment is done, so a
+    /// reload (or a second look from the phone) never invalidates what the person already added; `restart` makes a
+    /// new one on purpose, keeping the old one only to recognise its codes.
+    func beginEnrolment(_ user: UserRow, restart: Bool = false) async throws -> (secret: String, uri: String) {
         guard user.totpEnabledAt == nil else { throw RecordError.conflict("Two-step sign-in is already set up for this account.") }
-        let secret = Base32.encode(TOTP.generateSecret())
         let email = try await email(of: user, on: db)
-        try await services.transactions.run(on: db) { [keys] db in
-            let key = try await keys.userKey(for: user, on: db)
-            user.totpSecretEnvelope = try keys.seal(secret, key: key, UserRow.schema, "totp_secret", row: try user.requireID())
-            try await user.update(on: db)
+        let userID = try user.requireID()
+        let secret = try await services.transactions.run(on: db) { [keys] db -> String in
+            // Read inside the transaction: of two first visits at once, both end up showing the same key.
+            guard let current = try await UserRow.find(userID, on: db) else { throw RecordError.notFound }
+            let key = try await keys.userKey(for: current, on: db)
+            if let existing = current.totpSecretEnvelope, !restart {
+                return try keys.open(existing, key: key, UserRow.schema, "totp_secret", row: userID)
+            }
+            if let existing = current.totpSecretEnvelope {
+                let previous = try keys.open(existing, key: key, UserRow.schema, "totp_secret", row: userID)
+                current.totpPreviousSecretEnvelope = try keys.seal(previous, key: key, UserRow.schema, "totp_previous_secret", row: userID)
+            }
+            let fresh = Base32.encode(TOTP.generateSecret())
+            current.totpSecretEnvelope = try keys.seal(fresh, key: key, UserRow.schema, "totp_secret", row: userID)
+            try await current.update(on: db)
+            return fresh
         }
         let uri = TOTP(secret: Base32.decode(secret) ?? Data()).provisioningURI(issuer: "Rapport", account: email)
         return (secret, uri)
@@ -487,6 +501,11 @@ struct People: Sendable {
         let totp = try await keys.totp(for: user, secretEnvelope: envelope, on: db)
         let digits = code.filter { !$0.isWhitespace }
         guard let step = totp.verify(digits, at: services.now, lastUsedStep: user.totpLastStep) else {
+            if enrolling, let previous = user.totpPreviousSecretEnvelope,
+               try await keys.totp(for: user, secretEnvelope: previous, column: "totp_previous_secret", on: db)
+                   .verify(digits, at: services.now, lastUsedStep: nil) != nil {
+                throw RecordError.invalid([FieldProblem(field: "code", message: "That code comes from the key you added before you started again, which no longer works. In your authenticator app, remove that Rapport entry, add the key shown on this page, and enter its code.")])
+            }
             throw RecordError.invalid([FieldProblem(field: "code", message: "That code didn't work. Codes change every 30 seconds, and each one works once. Please enter the newest code from your app.")])
         }
         let now = services.now
@@ -501,6 +520,7 @@ struct People: Sendable {
             else { throw RecordError.invalid([FieldProblem(field: "code", message: "That code has already been used. Please wait for the next one.")]) }
             if enrolling, let fresh = try await UserRow.find(userID, on: db) {
                 fresh.totpEnabledAt = now
+                fresh.totpPreviousSecretEnvelope = nil
                 try await fresh.update(on: db)
             }
             try await SignInThrottle.reset(subject, on: db)
