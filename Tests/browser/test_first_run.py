@@ -72,10 +72,31 @@ def story() -> Story:
 # Small steps the story is told in
 
 
+def scan_qr(browser: Browser, css: str, page: str) -> str:
+    """What a phone's camera would read: a screenshot of the element, decoded by zbarimg (Debian zbar-tools)."""
+    element = browser.element(css, page, "the QR code")
+    shot = BUILD_DIR / "qr-scan.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.write_bytes(element.screenshot_as_png)
+    result = subprocess.run(["zbarimg", "--raw", "-q", str(shot)], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip(), (
+        f"On the {page} page: zbarimg could not read the QR code (exit {result.returncode}): {result.stderr.strip()!r}")
+    return result.stdout.strip()
+
+
 def enrol_totp(browser: Browser, person: Person, page: str, home_page: str, home: str) -> None:
-    """On /account/two-factor: read the secret, answer with the current code, land on `home`."""
-    secret = re.sub(r"\s+", "", browser.text_of("#totp-secret", page, "the TOTP secret in base32"))
-    assert re.fullmatch(r"[A-Za-z2-7]+=*", secret), f"On the {page} page: #totp-secret is not base32: {secret!r}"
+    """On /account/two-factor: scan the QR code as a phone would, check it carries the key shown beside it,
+    answer with the current code from the scanned key, land on `home`."""
+    typed = re.sub(r"\s+", "", browser.text_of("#totp-secret", page, "the TOTP secret in base32"))
+    assert re.fullmatch(r"[A-Za-z2-7]+=*", typed), f"On the {page} page: #totp-secret is not base32: {typed!r}"
+    scanned = scan_qr(browser, "#totp-qr svg", page)
+    assert scanned.startswith("otpauth://totp/"), f"On the {page} page: the QR code reads {scanned!r}, not an otpauth:// address"
+    secret = (re.search(r"[?&]secret=([A-Za-z2-7]+)", scanned) or [None, ""])[1]
+    assert secret == typed, f"On the {page} page: the QR code's key {secret!r} is not the key shown ({typed!r})"
+    # A reload shows the same key, so what the app already holds keeps working.
+    browser.go(browser.page_path, f"{page} (reloaded)", browser.page_path)
+    again = re.sub(r"\s+", "", browser.text_of("#totp-secret", page, "the TOTP secret in base32"))
+    assert again == typed, f"On the {page} page: reloading changed the key from {typed!r} to {again!r}"
     person.totp_secret = secret
     step = usable_totp_step()
     form = browser.form(page, field="code")

@@ -78,6 +78,9 @@ struct EnrolmentPage: PageView {
 
     var title: String { "Set up two-step sign-in" }
 
+    /// The same address as a QR code; nil only if it were too long to draw (then the typed key is the way).
+    var qrCode: QRCode? { QRCode(uri) }
+
     /// Groups of four are easier to type into a phone.
     var groupedSecret: String {
         stride(from: 0, to: secret.count, by: 4).map { offset -> String in
@@ -94,7 +97,10 @@ struct EnrolmentPage: PageView {
                 : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
             .ol(.class("steps"),
                 .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
-                .li(.text("Add an account by entering this key by hand:"),
+                .li(.text(qrCode == nil ? "Add an account by entering this key by hand:"
+                                        : "Add an account by scanning this code with the app, or by entering the key below it by hand:"),
+                    // Drawn here, as SVG: no script, and the key goes to no other company to make a picture of it.
+                    .unwrap(qrCode) { code in .div(.class("qr"), .id("totp-qr"), .raw(code.svg(title: "QR code of your Rapport key"))) },
                     .code(.class("secret"), .id("totp-secret"), .text(groupedSecret))),
                 .li("Type the 6-digit code the app shows below.")
             ),

@@ -57,6 +57,8 @@ enum Stylesheet {
     .muted { color: var(--muted); }
     #unsaved-text textarea { width: 100%; font: inherit; padding: 0.7rem; border: 1px solid #b9b2a6; border-radius: 10px; }
     ol.steps { padding-left: 1.2rem; }
+    .qr { margin: 0.6rem 0; }
+    .qr svg { display: block; width: 100%; max-width: 20rem; height: auto; border-radius: 8px; }
     ol.steps li { margin: 0.3rem 0; }
     fieldset { border: 0; padding: 0; margin: 0; min-width: 0; }
     progress { width: 100%; height: 0.6rem; accent-color: var(--accent); margin-bottom: 1rem; }
