@@ -38,18 +38,10 @@ enum CaseloadPages {
     }
 
     @Sendable static func reissue(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor, let id = PeoplePages.invitationID(req) else { throw RapportError.notFound }
-        let scope = People.InvitationScope.clients(of: actor.userID, practiceID: actor.practiceID)
-        let people = People(req)
-        let invitation = try await people.reissueInvitation(id, scope, by: actor)
-        let name = try await people.waitingInvitations(scope, on: req.db).first { $0.id == id }?.name ?? ""
-        return Layout.render(InvitationCreatedPage(who: name, link: invitation.link, expiresAt: invitation.expiresAt, back: "/clients",
-                                                   context: req.page))
+        try await InvitationActions.reissue(req, back: "/clients") { .clients(of: $0.userID, practiceID: $0.practiceID) }
     }
 
     @Sendable static func withdraw(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor, let id = PeoplePages.invitationID(req) else { throw RapportError.notFound }
-        try await People(req).withdrawInvitation(id, .clients(of: actor.userID, practiceID: actor.practiceID), by: actor)
-        return req.redirect(to: "/clients")
+        try await InvitationActions.withdraw(req, back: "/clients") { .clients(of: $0.userID, practiceID: $0.practiceID) }
     }
 }

@@ -54,23 +54,12 @@ enum PeoplePages {
         }
     }
 
-    /// A waiting invitation named by the path, or nil (404) for anything that isn't a UUID.
-    static func invitationID(_ req: Request) -> UUID? {
-        req.parameters.get("invitationID").flatMap(UUID.init(uuidString:))
-    }
-
     @Sendable static func reissue(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor, let id = invitationID(req) else { throw RapportError.notFound }
-        let invitation = try await People(req).reissueInvitation(id, .therapists(practiceID: actor.practiceID), by: actor)
-        let name = try await People(req).waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db).first { $0.id == id }?.name ?? ""
-        return Layout.render(InvitationCreatedPage(who: name, link: invitation.link, expiresAt: invitation.expiresAt, back: "/practice",
-                                                   context: req.page))
+        try await InvitationActions.reissue(req, back: "/practice") { .therapists(practiceID: $0.practiceID) }
     }
 
     @Sendable static func withdraw(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor, let id = invitationID(req) else { throw RapportError.notFound }
-        try await People(req).withdrawInvitation(id, .therapists(practiceID: actor.practiceID), by: actor)
-        return req.redirect(to: "/practice")
+        try await InvitationActions.withdraw(req, back: "/practice") { .therapists(practiceID: $0.practiceID) }
     }
 
     // MARK: Accepting
@@ -103,5 +92,29 @@ enum PeoplePages {
             let invitation = try await people.pendingInvitation(token: token, on: req.db)
             return acceptPage(req, token: token, invitation: invitation, problems: problems)
         }
+    }
+}
+
+/// A new link for, or the withdrawal of, a waiting invitation: the same on the practice page (therapists) and the
+/// caseload (clients), which differ only in which invitations the person may act on and where they go back to.
+enum InvitationActions {
+    /// The invitation the path names; anything that isn't a UUID is simply not found.
+    static func id(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("invitationID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        return id
+    }
+
+    static func reissue(_ req: Request, back: String, _ scope: (Principal) -> People.InvitationScope) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let invitation = try await People(req).reissueInvitation(try id(req), scope(actor), by: actor)
+        guard let link = invitation.link else { throw RecordError.notFound }
+        return Layout.render(InvitationCreatedPage(who: invitation.name, link: link, expiresAt: invitation.expiresAt, back: back,
+                                                   context: req.page))
+    }
+
+    static func withdraw(_ req: Request, back: String, _ scope: (Principal) -> People.InvitationScope) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        try await People(req).withdrawInvitation(try id(req), scope(actor), by: actor)
+        return req.redirect(to: back)
     }
 }

@@ -324,8 +324,9 @@ struct People: Sendable {
             clientID: row.clientID)
     }
 
-    /// A new link for a waiting invitation, with a new expiry; the old link stops working at once.
-    func reissueInvitation(_ id: UUID, _ scope: InvitationScope, by actor: Principal) async throws -> Invitation {
+    /// A new link for a waiting invitation, with a new expiry; the old link stops working at once. Returns the
+    /// invitation as it now stands (its new link, its name for the page that shows it).
+    func reissueInvitation(_ id: UUID, _ scope: InvitationScope, by actor: Principal) async throws -> WaitingInvitation {
         let now = services.now
         return try await services.transactions.run(on: db) { [keys] db in
             guard let row = try await waitingRows(scope, id: id, on: db).first else { throw RecordError.notFound }
@@ -339,7 +340,7 @@ struct People: Sendable {
             if let clientID = row.clientID {
                 try await AuditWriter.append(.access(by: actor, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
             }
-            return Invitation(token: token, link: link(token), expiresAt: row.expiresAt, clientID: row.clientID)
+            return try waiting(row, key: key)
         }
     }
 
