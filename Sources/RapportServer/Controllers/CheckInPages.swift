@@ -82,7 +82,7 @@ enum CheckInPages {
     static func questionPage(_ req: Request, _ checkIn: OwnCheckIn, step: Int, problems: [FieldProblem], comment: String = "",
                              status: HTTPResponseStatus? = nil) async throws -> Response {
         let crisis = checkIn.view?.riskAnswers.isEmpty == false
-            ? try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db) : nil
+            ? try await req.crisisResources() : nil
         let page = CheckInQuestionPage(definition: checkIn.definition, path: checkIn.path, step: step, answers: checkIn.answers,
                                        crisisResources: crisis, problems: problems, comment: comment, context: req.page)
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
@@ -141,7 +141,7 @@ enum CheckInPages {
         let page = CheckInThanksPage(
             definition: checkIn.definition, therapistName: try await therapistFirstName(req, scope: checkIn.scope),
             crisisResources: view.hasRisk
-                ? try await PracticeSettings.crisisResources(practiceID: checkIn.scope.practiceID, keys: req.rapport.keys, on: req.db) : nil,
+                ? try await req.crisisResources() : nil,
             others: try await CheckIns.open(in: checkIn.record)
                 .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id },
             zone: try await req.practiceZone(), context: req.page)

@@ -27,7 +27,11 @@ enum ClientPages {
     struct NoteForm: Content { var body: String? }
 
     static func recordContents(_ req: Request) async throws -> RecordPage.Model {
-        try await req.withClientRecord(recording: .viewClientRecord) { record in try await RecordPage.Model.load(in: record) }
+        // Read once for the page: its measures here, its time zone when it is drawn.
+        let available = PracticeSettings.availableMeasures(try await req.practiceSettings())
+        return try await req.withClientRecord(recording: .viewClientRecord) { record in
+            try await RecordPage.Model.load(available: available, in: record)
+        }
     }
 
     /// The record page; `drafts` and `problems` are keyed by form id, so a rejected form keeps its text and message.
@@ -141,7 +145,7 @@ enum ClientPages {
             practiceName: try await people.practiceName(user.practiceID, on: req.db),
             upcoming: try await Appointments.all(in: record).filter { $0.startsAt > record.now && !$0.cancelled },
             checkIns: try await CheckIns.open(in: record),
-            crisisResources: try await PracticeSettings.crisisResources(practiceID: user.practiceID, keys: req.rapport.keys, on: req.db),
+            crisisResources: try await req.crisisResources(),
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -34,7 +34,7 @@ enum PeoplePages {
         let therapists = try await people.therapists(practiceID: actor.practiceID, on: req.db)
         let page = PracticePage(practiceName: practiceName, therapists: therapists.map { ($0.name, $0.twoFactorOn) },
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
-                                unchosenTimeZone: try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.timeZone == nil
+                                unchosenTimeZone: try await req.practiceSettings()?.timeZone == nil
                                     ? req.rapport.configuration.timeZone.identifier : nil,
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page,
                                 waiting: try await people.waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db),

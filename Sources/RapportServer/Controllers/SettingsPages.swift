@@ -12,11 +12,12 @@ enum SettingsPages {
     }
 
     @Sendable static func settings(_ req: Request) async throws -> Response {
-        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let enabled = try await PracticeSettings.availableMeasures(practiceID: actor.practiceID, on: req.db).map(\.id)
-        let crisis = try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.crisisEnvelope == nil
-            ? "" : try await PracticeSettings.crisisResources(practiceID: actor.practiceID, keys: req.rapport.keys, on: req.db)
-        let chosen = try await PracticeSettings.row(practiceID: actor.practiceID, on: req.db)?.timeZone
+        guard req.identity.actor != nil else { throw RapportError.denied(.notSignedIn) }
+        let settings = try await req.practiceSettings()
+        let enabled = PracticeSettings.availableMeasures(settings).map(\.id)
+        // The box shows the owner's own words only; empty means Rapport's wording, shown as the placeholder.
+        let crisis = settings?.crisisEnvelope == nil ? "" : try await req.crisisResources()
+        let chosen = settings?.timeZone
         return page(req, enabled: enabled, crisis: crisis, timeZone: chosen, problems: [], saved: req.query[String.self, at: "saved"] != nil)
     }
 

@@ -55,20 +55,31 @@ enum Navigation {
     }
 }
 
-private struct PracticeZoneKey: StorageKey { typealias Value = TimeZone }
+private struct PracticeSettingsKey: StorageKey { typealias Value = PracticeSettingsRow? }
 
 extension Request {
     var page: PageContext { PageContext(csrfToken: csrfToken, identity: identity, path: url.path) }
 
-    /// The zone this request's times are typed and shown in: the signed-in person's practice's choice (or the
-    /// server's configured zone until the owner chooses), read once per request.
+    /// The signed-in person's practice's settings row (nil: none saved yet, or nobody signed in), read once per
+    /// request however many parts of a page need it: the time zone, the crisis resources, the measures.
+    func practiceSettings() async throws -> PracticeSettingsRow? {
+        if let cached = storage[PracticeSettingsKey.self] { return cached }
+        var settings: PracticeSettingsRow?
+        if let practiceID = identity.actor?.practiceID { settings = try await PracticeSettings.row(practiceID: practiceID, on: db) }
+        storage[PracticeSettingsKey.self] = .some(settings)
+        return settings
+    }
+
+    /// The zone this request's times are typed and shown in: the practice's choice, or the server's configured zone
+    /// until the owner chooses.
     func practiceZone() async throws -> TimeZone {
-        if let zone = storage[PracticeZoneKey.self] { return zone }
-        let fallback = rapport.configuration.timeZone
-        guard let practiceID = identity.actor?.practiceID else { return fallback }
-        let zone = try await PracticeSettings.timeZone(practiceID: practiceID, default: fallback, on: db)
-        storage[PracticeZoneKey.self] = zone
-        return zone
+        PracticeSettings.timeZone(try await practiceSettings(), default: rapport.configuration.timeZone)
+    }
+
+    /// The practice's crisis resources, in the owner's words or Rapport's.
+    func crisisResources() async throws -> String {
+        guard let practiceID = identity.actor?.practiceID else { return PracticeSettings.defaultCrisisResources }
+        return try await PracticeSettings.crisisResources(try await practiceSettings(), practiceID: practiceID, keys: rapport.keys, on: db)
     }
 
     /// A posted form's fields by name, for forms whose field names are built from ids (`measure-phq-9`, `alert-…`):

@@ -13,8 +13,9 @@ struct RecordPage: PageView {
         let appointments: [AppointmentView]
         let checkIns: CheckInSummary
 
-        /// Everything the record page shows, read with the record's one unwrapped key.
-        static func load(in record: ClientRecord) async throws -> Model {
+        /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
+        /// practice's measures, from the settings the page has read anyway.
+        static func load(available: [InstrumentDefinition], in record: ClientRecord) async throws -> Model {
             guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
             let appointments = try await Appointments.all(in: record)
             return Model(
@@ -22,7 +23,7 @@ struct RecordPage: PageView {
                 progressNotes: try await Notes.progressNotes(in: record),
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(in: record),
                 appointments: appointments,
-                checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record))
+                checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record))
         }
     }
 

@@ -11,20 +11,26 @@ struct CheckInSummary: Sendable {
     let results: [CheckInView]
     let openAlerts: [RiskAlerts.OpenAlert]
 
-    /// `sessions` are the client's sessions when the caller has them (the record page lists them anyway); each
-    /// table is read once, and each check-in opened once.
-    static func load(sessions: [AppointmentSlot]? = nil, in record: ClientRecord) async throws -> CheckInSummary {
-        let available = try await PracticeSettings.availableMeasures(practiceID: record.practiceID, on: record.db)
-        let measures = try await CheckIns.measures(available: available, in: record)
+    /// `sessions` and `available` are the client's sessions and the practice's measures when the caller has them
+    /// (the record page lists the sessions, and has read the practice's settings for its time zone); each table is
+    /// read once, and each check-in opened once.
+    static func load(sessions: [AppointmentSlot]? = nil, available: [InstrumentDefinition]? = nil,
+                     in record: ClientRecord) async throws -> CheckInSummary {
+        let offered: [InstrumentDefinition]
+        if let available { offered = available } else {
+            offered = try await PracticeSettings.availableMeasures(practiceID: record.practiceID, on: record.db)
+        }
+        let measures = try await CheckIns.measures(available: offered, in: record)
         let slots: [AppointmentSlot]
         if let sessions { slots = sessions } else { slots = try await CheckIns.slots(in: record) }
         let rows = try await CheckIns.rows(in: record)
+        let results = try CheckIns.results(rows, sessions: slots, in: record)
         return CheckInSummary(
             measures: measures,
-            available: available,
+            available: offered,
             plan: CheckIns.plan(appointments: slots, checkIns: rows, measures: measures, now: record.now),
-            results: try CheckIns.results(rows, sessions: slots, in: record),
-            openAlerts: try await RiskAlerts.open(checkIns: rows, in: record))
+            results: results,
+            openAlerts: try await RiskAlerts.open(checkIns: rows, opened: results, in: record))
     }
 
     /// Outcome measures with at least one score: the scores in order, for the latest score and the change.

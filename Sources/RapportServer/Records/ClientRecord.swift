@@ -61,12 +61,6 @@ struct ClientRecord: Sendable {
 }
 
 extension ClientScope {
-    /// Whose record this is and who is on its care team: what the policy decides on, read the same way everywhere.
-    static func load(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientScope {
-        let team = try await CareTeamMemberRow.query(on: db).filter(\.$clientID == clientID).all().map(\.therapistID)
-        return ClientScope(clientID: clientID, practiceID: practiceID, careTeam: Set(team))
-    }
-
     /// The scopes of several clients in two queries (calendar feeds); a client id with no record is left out.
     static func load(clientIDs: Set<UUID>, on db: any Database) async throws -> [UUID: ClientScope] {
         guard !clientIDs.isEmpty else { return [:] }

@@ -18,19 +18,25 @@ enum PracticeSettings {
 
     /// The measures this practice can use: those enabled by default, and the licensed ones the owner enabled.
     static func availableMeasures(practiceID: UUID, on db: any Database) async throws -> [InstrumentDefinition] {
-        let enabled = try await row(practiceID: practiceID, on: db).map { CheckIns.ids($0.enabledInstruments) } ?? []
+        availableMeasures(try await row(practiceID: practiceID, on: db))
+    }
+
+    /// The same, from the settings row the caller has already read (nil: the practice's defaults).
+    static func availableMeasures(_ settings: PracticeSettingsRow?) -> [InstrumentDefinition] {
+        let enabled = settings.map { CheckIns.ids($0.enabledInstruments) } ?? []
         return InstrumentCatalogue.shipped.filter { $0.enabledByDefault || enabled.contains($0.id) }
     }
 
-    static func crisisResources(practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> String {
-        guard let envelope = try await row(practiceID: practiceID, on: db)?.crisisEnvelope else { return defaultCrisisResources }
+    /// The owner's crisis resources, from the settings row the caller has already read, or Rapport's wording.
+    static func crisisResources(_ settings: PracticeSettingsRow?, practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> String {
+        guard let envelope = settings?.crisisEnvelope else { return defaultCrisisResources }
         let key = try await keys.practiceKey(practiceID: practiceID, on: db)
         return try keys.open(envelope, key: key, PracticeSettingsRow.schema, "crisis_resources", row: practiceID)
     }
 
     /// The zone every time is typed and shown in: the owner's choice, or the server's configured zone until then.
-    static func timeZone(practiceID: UUID, default fallback: TimeZone, on db: any Database) async throws -> TimeZone {
-        try await row(practiceID: practiceID, on: db)?.timeZone.flatMap(zone) ?? fallback
+    static func timeZone(_ settings: PracticeSettingsRow?, default fallback: TimeZone) -> TimeZone {
+        settings?.timeZone.flatMap(zone) ?? fallback
     }
 
     /// The zones an owner can choose from: every IANA zone this system knows, by name, and UTC (which Foundation's

@@ -34,16 +34,18 @@ enum RiskAlerts {
         let evidence: [String]
     }
 
-    /// Open alerts with the check-in that raised each, newest first.
-    /// `checkIns` are the client's check-in rows, already read by the caller.
-    static func open(checkIns: [CheckInRow], in record: ClientRecord) async throws -> [OpenAlert] {
+    /// Open alerts with the check-in that raised each, newest first. `checkIns` are the client's check-in rows, already
+    /// read by the caller, and `opened` the finished ones it has already opened (an alert's check-in is opened here
+    /// only if it isn't finished).
+    static func open(checkIns: [CheckInRow], opened: [CheckInView] = [], in record: ClientRecord) async throws -> [OpenAlert] {
         let alerts = try await RiskAlertRow.query(on: record.db).filter(\.$clientID == record.clientID).filter(\.$acknowledgedAt == nil)
             .sort(\.$raisedAt, .descending).all()
         return try alerts.compactMap { alert in
             guard let row = checkIns.first(where: { $0.id == alert.checkInID }) else { return nil }
             let alertID = try alert.requireID()
             let evidence = try record.open(alert.evidenceEnvelope, RiskAlertRow.schema, "evidence", row: alertID)
-            return OpenAlert(id: alertID, raisedAt: alert.raisedAt, checkIn: try CheckIns.opened(row, in: record).view,
+            let checkIn = try opened.first { $0.id == alert.checkInID } ?? CheckIns.opened(row, in: record).view
+            return OpenAlert(id: alertID, raisedAt: alert.raisedAt, checkIn: checkIn,
                              evidence: evidence.split(separator: "\n").map(String.init))
         }
     }
