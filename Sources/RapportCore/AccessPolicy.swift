@@ -39,6 +39,21 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case viewOwnPortal = "portal.view"
     case answerOwnCheckIn = "portal.check-in"
 
+    /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
+    /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
+    public var capacity: Role? {
+        switch self {
+        case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
+        case .viewPractice, .inviteTherapist, .manageSettings: return .owner
+        case .viewOwnPortal, .answerOwnCheckIn: return .client
+        case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
+             .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
+             .listAppointments, .scheduleAppointment, .recordAttendance,
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
+            return .therapist
+        }
+    }
+
     /// Actions that touch one client's record: each attempt, allowed or denied, goes into the audit trail.
     public var isClientScoped: Bool {
         switch self {
@@ -126,11 +141,11 @@ public enum AccessPolicy {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
         case .viewPractice, .inviteTherapist, .manageSettings:
-            return actor.role == .owner ? .allow : .deny(.wrongRole)
+            return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
-            return actor.role == .therapist ? .allow : .deny(.wrongRole)
+            return actor.has(.therapist) ? .allow : .deny(.wrongRole)
         case .viewOwnPortal, .answerOwnCheckIn:
-            guard actor.role == .client else { return .deny(.wrongRole) }
+            guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
             // A client's own record (their sessions, their check-ins): theirs alone, and never confirmed to exist
@@ -142,11 +157,11 @@ public enum AccessPolicy {
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
-            if actor.role == .client { return .deny(.wrongRole) }
+            if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }
             return careTeamDecision(actor, scope)
         case .readPsychotherapyNote:
-            if actor.role == .client { return .deny(.wrongRole) }
+            if actor.isClient { return .deny(.wrongRole) }
             guard case .psychotherapyNote(let scope, let authorID) = resource else { return .deny(.notOnCareTeam) }
             let onTeam = careTeamDecision(actor, scope)
             guard onTeam == .allow else { return onTeam }
@@ -159,12 +174,13 @@ public enum AccessPolicy {
         return actor.clientID == scope.clientID ? .allow : .deny(.notOwnRecord)
     }
 
-    /// Clinical content is for the therapists on the client's care team: not the owner (who administers but does
-    /// not read other therapists' clients), not other therapists, never anyone from another practice.
+    /// Clinical content is for the therapists on the client's care team: not the owner as owner (who administers but
+    /// does not read other therapists' clients; an owner who also sees clients reads their own, as their therapist),
+    /// not other therapists, never anyone from another practice.
     private static func careTeamDecision(_ actor: Principal, _ scope: ClientScope) -> Decision {
         guard actor.practiceID == scope.practiceID else { return .deny(.otherPractice) }
-        // The owner is refused as not on the care team, which keeps the record's existence hidden from them.
-        guard actor.role == .therapist else { return .deny(.notOnCareTeam) }
+        // An owner without a caseload is refused as not on the care team, which keeps the record's existence hidden.
+        guard actor.has(.therapist) else { return .deny(.notOnCareTeam) }
         return scope.careTeam.contains(actor.userID) ? .allow : .deny(.notOnCareTeam)
     }
 }

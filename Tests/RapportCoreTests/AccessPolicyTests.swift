@@ -31,6 +31,44 @@ import Testing
         #expect(AccessPolicy.decide(actor(UUID(), .owner), .listProgressNotes, .client(scope)) == .deny(.notOnCareTeam))
     }
 
+    /// A solo practice is one person: an owner who also sees clients reads their own clients' records as their
+    /// therapist, keeps the practice's pages as its owner, and still reads nobody else's clients.
+    @Test func anOwnerWhoSeesClientsHasBothRolesAndReadsOnlyTheirOwnClients() {
+        let soloOwner = Principal(userID: therapist, roles: [.owner, .therapist], practiceID: practice)
+        let ownersOnly = Principal(userID: colleague, roles: [.owner], practiceID: practice)
+        for action in Action.allCases where action.isClientScoped {
+            let resource: Resource = action == .readPsychotherapyNote ? .psychotherapyNote(scope, authorID: therapist) : .client(scope)
+            #expect(AccessPolicy.decide(.signedIn(soloOwner), action, resource) == .allow, "\(action)")
+            #expect(soloOwner.capacity(for: action) == .therapist, "\(action) is done as the client's therapist")
+            #expect(AccessPolicy.decide(.signedIn(ownersOnly), action, resource) == .deny(.notOnCareTeam), "\(action)")
+            #expect(ownersOnly.capacity(for: action) == .owner, "a refusal is recorded in the role they had")
+        }
+        for action in [Action.viewPractice, .inviteTherapist, .manageSettings] {
+            #expect(AccessPolicy.decide(.signedIn(soloOwner), action) == .allow)
+            #expect(soloOwner.capacity(for: action) == .owner)
+        }
+        for action in [Action.viewCaseload, .inviteClient] {
+            #expect(AccessPolicy.decide(.signedIn(soloOwner), action) == .allow)
+            #expect(AccessPolicy.decide(.signedIn(ownersOnly), action) == .deny(.wrongRole))
+        }
+        // Their own psychotherapy notes only, like any therapist; another practice's clients never.
+        let teamOfTwo = ClientScope(clientID: clientID, practiceID: practice, careTeam: [therapist, colleague])
+        #expect(AccessPolicy.decide(.signedIn(soloOwner), .readPsychotherapyNote, .psychotherapyNote(teamOfTwo, authorID: colleague)) == .deny(.notAuthor))
+        let elsewhere = ClientScope(clientID: clientID, practiceID: otherPractice, careTeam: [therapist])
+        #expect(AccessPolicy.decide(.signedIn(soloOwner), .viewClientRecord, .client(elsewhere)) == .deny(.otherPractice))
+        #expect(AccessPolicy.decide(.signedIn(soloOwner), .viewOwnPortal) == .deny(.wrongRole))
+        #expect(soloOwner.primaryRole == .owner)
+        #expect(soloOwner.capacity(for: .useOwnAccount) == .owner)
+    }
+
+    @Test func aClientIsOnlyEverAClient() {
+        let odd = Principal(userID: UUID(), roles: [.client, .therapist], practiceID: practice, clientID: clientID)
+        #expect(odd.roles == [.client])
+        #expect(AccessPolicy.decide(.signedIn(odd), .viewClientRecord, .client(ClientScope(clientID: clientID, practiceID: practice, careTeam: [odd.userID])))
+                == .deny(.wrongRole))
+        #expect(Principal(userID: UUID(), roles: [], practiceID: practice).roles == [.client], "no role grants nothing")
+    }
+
     @Test func anotherPracticesStaffAreRefused() {
         #expect(AccessPolicy.decide(actor(therapist, .therapist, in: otherPractice), .viewClientRecord, .client(scope)) == .deny(.otherPractice))
     }

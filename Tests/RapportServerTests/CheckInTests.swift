@@ -87,7 +87,9 @@ import VaporTesting
             let alert = try #require(try await RiskAlertRow.query(on: practice.app.db).first())
             #expect(alert.clientID == cast.clientID && alert.acknowledgedAt == nil)
             let outbox = try await NotificationRow.query(on: practice.app.db).all()
-            #expect(outbox.map(\.recipientID) == [cast.own.id], "one notification, to the care team")
+            // One notification to each of the care team: the client's therapist, and the owner who sees them too.
+            let recipients = Set(outbox.map(\.recipientID))
+            #expect(outbox.count == 2 && recipients == [cast.own.id, cast.coOwner.id], "one notification each, to the care team")
             #expect(outbox.first?.kind == "risk-alert")
             try await practice.app.testing().test(.GET, path, headers: client.headers) { response in
                 #expect(response.body.string.contains("Harbour crisis line"), "crisis resources show while answering")

@@ -72,7 +72,7 @@ struct TestPractice {
         let email: String
         let password: String
         var id: UUID { user.id! }
-        var actor: Principal { Principal(userID: user.id!, role: Role(rawValue: user.role)!, practiceID: user.practiceID, clientID: user.clientID) }
+        var actor: Principal { try! user.principal()! }
     }
 
     static let password = "a long enough password"

@@ -9,6 +9,8 @@ import VaporTesting
 /// Who asks, relative to one client's record.
 enum Persona: String, CaseIterable, CustomStringConvertible {
     case ownTherapist, colleagueTherapist, ownerOfPractice, otherPracticeTherapist, otherPracticeOwner, theClient, anotherClient, signedOut
+    /// An owner who also sees clients (both roles, one account), on this client's care team beside their own therapist.
+    case coOwnerSeeingThisClient
     var description: String { rawValue }
 }
 
@@ -17,29 +19,34 @@ enum Persona: String, CaseIterable, CustomStringConvertible {
 let allowedPersonas: [Action: Set<Persona>] = {
     let everyone = Set(Persona.allCases)
     let signedIn = everyone.subtracting([.signedOut])
+    let owners: Set<Persona> = [.ownerOfPractice, .otherPracticeOwner, .coOwnerSeeingThisClient]
+    let therapists: Set<Persona> = [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist, .coOwnerSeeingThisClient]
+    // The care team: the client's therapist, and an owner who sees this client as their therapist too.
+    let careTeam: Set<Persona> = [.ownTherapist, .coOwnerSeeingThisClient]
     return [
         .usePublicPage: everyone,
         .completeSignIn: signedIn,
         .useOwnAccount: signedIn,
-        .viewPractice: [.ownerOfPractice, .otherPracticeOwner],
-        .inviteTherapist: [.ownerOfPractice, .otherPracticeOwner],
-        .manageSettings: [.ownerOfPractice, .otherPracticeOwner],
-        .viewCaseload: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
-        .inviteClient: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
-        .viewClientRecord: [.ownTherapist],
-        .listProgressNotes: [.ownTherapist],
-        .readProgressNote: [.ownTherapist],
-        .writeProgressNote: [.ownTherapist],
-        .listPsychotherapyNotes: [.ownTherapist],
+        .viewPractice: owners,
+        .inviteTherapist: owners,
+        .manageSettings: owners,
+        .viewCaseload: therapists,
+        .inviteClient: therapists,
+        .viewClientRecord: careTeam,
+        .listProgressNotes: careTeam,
+        .readProgressNote: careTeam,
+        .writeProgressNote: careTeam,
+        .listPsychotherapyNotes: careTeam,
+        // Only its author, even on the same care team (the cast's note is the own therapist's).
         .readPsychotherapyNote: [.ownTherapist],
-        .writePsychotherapyNote: [.ownTherapist],
-        .listAppointments: [.ownTherapist],
-        .scheduleAppointment: [.ownTherapist],
-        .recordAttendance: [.ownTherapist],
-        .listCheckIns: [.ownTherapist],
-        .enterCheckIn: [.ownTherapist],
-        .chooseMeasures: [.ownTherapist],
-        .acknowledgeRiskAlert: [.ownTherapist],
+        .writePsychotherapyNote: careTeam,
+        .listAppointments: careTeam,
+        .scheduleAppointment: careTeam,
+        .recordAttendance: careTeam,
+        .listCheckIns: careTeam,
+        .enterCheckIn: careTeam,
+        .chooseMeasures: careTeam,
+        .acknowledgeRiskAlert: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
     ]
@@ -54,6 +61,7 @@ struct Cast {
     let otherOwner: TestPractice.Person
     let client: TestPractice.Person
     let anotherClient: TestPractice.Person
+    let coOwner: TestPractice.Person
     let progressNoteID: UUID
     let psychotherapyNoteID: UUID
     let appointmentID: UUID
@@ -68,6 +76,17 @@ struct Cast {
         let anotherClient = try await practice.newClient(of: colleague, name: "Other Client")
         let otherOwner = try await practice.newPractice("B")
         let otherTherapist = try await practice.newTherapist(in: otherOwner)
+        // A second owner of practice A who also sees clients, on this client's care team: joined as a therapist,
+        // then given the owner's role with a caseload (setup makes one owner per practice; the policy doesn't count).
+        let coOwnerJoined = try await practice.newTherapist(in: owner, name: "Co-owner")
+        coOwnerJoined.user.role = Role.owner.rawValue
+        coOwnerJoined.user.seesClients = true
+        try await coOwnerJoined.user.update(on: practice.app.db)
+        let member = CareTeamMemberRow()
+        member.clientID = client.user.clientID!
+        member.therapistID = coOwnerJoined.id
+        member.createdAt = Date()
+        try await member.create(on: practice.app.db)
         // One note of each kind, written by the client's own therapist, for the routes that name a note.
         let access = ClientAccess(actor: own.actor, action: .writeProgressNote,
                                   scope: ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [own.id]), noteID: nil)
@@ -78,7 +97,7 @@ struct Cast {
         let session = try await Appointments.schedule(
             .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"), in: record)
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
-                    client: client, anotherClient: anotherClient, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
+                    client: client, anotherClient: anotherClient, coOwner: coOwnerJoined, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
                     appointmentID: session.id)
     }
 
@@ -91,6 +110,7 @@ struct Cast {
         case .otherPracticeOwner: return otherOwner
         case .theClient: return client
         case .anotherClient: return anotherClient
+        case .coOwnerSeeingThisClient: return coOwner
         case .signedOut: return nil
         }
     }
@@ -99,7 +119,7 @@ struct Cast {
         person(persona).map { .signedIn($0.actor) } ?? .signedOut
     }
 
-    var scope: ClientScope { ClientScope(clientID: clientID, practiceID: owner.user.practiceID, careTeam: [own.id]) }
+    var scope: ClientScope { ClientScope(clientID: clientID, practiceID: owner.user.practiceID, careTeam: [own.id, coOwner.id]) }
 
     /// The path with its parameters filled in for this cast's client and notes.
     func concretePath(_ route: Route) -> String {
@@ -176,7 +196,8 @@ struct Cast {
             for route in clientScoped {
                 let path = cast.concretePath(route)
                 let isAPI = path.hasPrefix("/api/")
-                for persona in Persona.allCases where persona != .ownTherapist {
+                // The co-owner is on the care team: their walk is `anOwnerWhoSeesThisClientUsesEveryRouteAsTheirTherapist`.
+                for persona in Persona.allCases where persona != .ownTherapist && persona != .coOwnerSeeingThisClient {
                     let deniedBefore = try await practice.auditCount("denied")
                     let countedBefore = practice.app.rapport.signedOutTraffic.totals.refused
                     try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, alertID: alertID, token: isAPI ? tokens[persona]?.api : tokens[persona]?.browser, practice) { response in
@@ -193,6 +214,12 @@ struct Cast {
                         #expect(practice.app.rapport.signedOutTraffic.totals.refused == countedBefore + 1)
                     } else {
                         #expect(deniedAfter == deniedBefore + 1, "refusal of \(persona) on \(route.method) \(path) not audited")
+                        // Recorded in the capacity they had: an owner without a caseload as owner, never as therapist.
+                        let entry = try await AuditEntryRow.query(on: practice.app.db).sort(\.$sequence, .descending).first()
+                        let owners: Set<Persona> = [.ownerOfPractice, .otherPracticeOwner]
+                        let clients: Set<Persona> = [.theClient, .anotherClient]
+                        let expectedRole: String = owners.contains(persona) ? "owner" : (clients.contains(persona) ? "client" : "therapist")
+                        #expect(entry?.actorRole == expectedRole, "\(persona) on \(route.method) \(path) recorded as \(entry?.actorRole ?? "-")")
                     }
                 }
             }
@@ -215,6 +242,46 @@ struct Cast {
                     #expect(response.status.code < 400, "own therapist on \(route.method) \(path) got \(response.status.code)")
                 }
                 #expect(try await practice.auditCount("allowed") == allowedBefore + 1, "\(route.method) \(path) not audited")
+            }
+        }
+    }
+
+    /// An owner who also sees clients goes through every client-scoped route of a client on their care team, page and
+    /// API, each access audited in their therapist's capacity; another therapist's psychotherapy note stays closed.
+    @Test func anOwnerWhoSeesThisClientUsesEveryRouteAsTheirTherapist() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let coOwnerActor = cast.coOwner.actor
+            #expect(coOwnerActor.roles == [.owner, .therapist])
+            let tokens = (browser: try await practice.signIn(cast.coOwner), api: try await practice.signIn(cast.coOwner, kind: .api))
+            _ = try await CheckIns.saveAnswer(1, item: 8, definition: InstrumentCatalogue.definition(id: "phq-9")!,
+                                              appointmentID: cast.appointmentID, to: nil,
+                                              in: try await practice.record(cast.client.actor, .answerOwnCheckIn, cast.scope))
+            let alertID = try #require(try await RiskAlertRow.query(on: practice.app.db).first()?.requireID())
+            let clientScoped = practice.app.routes.all.filter { $0.rapportAction?.isClientScoped == true }
+            for route in clientScoped {
+                let path = cast.concretePath(route)
+                let isAPI = path.hasPrefix("/api/")
+                let before = try await practice.auditCount()
+                let refused = route.rapportAction == .readPsychotherapyNote
+                try await send(route, path: path, isAPI: isAPI, appointmentID: cast.appointmentID, alertID: alertID,
+                               token: isAPI ? tokens.api : tokens.browser, practice) { response in
+                    if refused {
+                        #expect(response.status == .notFound, "another therapist's private note on \(path): \(response.status.code)")
+                        #expect(!response.body.string.contains("private"))
+                    } else {
+                        #expect(response.status.code < 400, "co-owner on \(route.method) \(path) got \(response.status.code)")
+                    }
+                }
+                #expect(try await practice.auditCount() == before + 1, "\(route.method) \(path) not audited once")
+                let entry = try #require(try await AuditEntryRow.query(on: practice.app.db).sort(\.$sequence, .descending).first())
+                #expect(entry.actorID == cast.coOwner.id)
+                #expect(entry.actorRole == "therapist", "\(route.method) \(path) recorded as \(entry.actorRole)")
+                #expect(entry.outcome == (refused ? "denied:not-author" : "allowed"), "\(route.method) \(path): \(entry.outcome)")
+            }
+            // The same person, on the practice's pages, is its owner.
+            try await practice.app.testing().test(.GET, "/practice", headers: Browser(sessionToken: tokens.browser).headers) { response in
+                #expect(response.status == .ok)
             }
         }
     }

@@ -62,11 +62,13 @@ enum APIController {
         var name: String
         var email: String
         var password: String
+        var sees_clients: Bool?
     }
 
     struct UserOut: Content {
         var id: UUID
         var role: String
+        var roles: [String]
         var name: String
         var practice_id: UUID
         var client_id: UUID?
@@ -74,14 +76,16 @@ enum APIController {
     }
 
     static func userOut(_ user: UserRow, _ req: Request) async throws -> UserOut {
-        UserOut(id: try user.requireID(), role: user.role, name: try await People(req).name(of: user, on: req.db),
+        UserOut(id: try user.requireID(), role: user.role,
+                roles: Role.allCases.filter { user.roles?.contains($0) == true }.map(\.rawValue), name: try await People(req).name(of: user, on: req.db),
                 practice_id: user.practiceID, client_id: user.clientID, two_factor_enabled: user.totpEnabledAt != nil)
     }
 
     @Sendable static func setup(_ req: Request) async throws -> Response {
         let input = try body(req, SetupBody.self)
         let owner = try await People(req).setUpPractice(token: input.token, .init(
-            practiceName: input.practice_name, ownerName: input.name, email: input.email, password: input.password))
+            practiceName: input.practice_name, ownerName: input.name, email: input.email, password: input.password,
+            ownerSeesClients: input.sees_clients ?? false))
         return try created(try await userOut(owner, req))
     }
 

@@ -23,20 +23,19 @@ enum AccountPages {
         routes.get("account", action: .useOwnAccount, use: account)
     }
 
-    /// Each person's home: the practice for the owner, the caseload for a therapist, the portal for a client.
-    static func homePath(for role: Role) -> String {
-        switch role {
-        case .owner: return "/practice"
-        case .therapist: return "/clients"
-        case .client: return "/me"
-        }
+    /// Each person's home: the caseload for anyone who sees clients (an owner who does included: that is their
+    /// day's work), the practice for an owner who doesn't, the portal for a client.
+    static func homePath(for actor: Principal) -> String {
+        if actor.has(.therapist) { return "/clients" }
+        if actor.has(.owner) { return "/practice" }
+        return "/me"
     }
 
     @Sendable static func home(_ req: Request) async throws -> Response {
         switch req.identity.requester {
         case .signedOut: return req.redirect(to: "/signin")
         case .partiallySignedIn: throw RapportError.denied(.secondFactorPending)
-        case .signedIn(let actor): return req.redirect(to: homePath(for: actor.role))
+        case .signedIn(let actor): return req.redirect(to: homePath(for: actor))
         }
     }
 
@@ -47,17 +46,19 @@ enum AccountPages {
         var name: String?
         var email: String?
         var password: String?
+        /// A ticked checkbox ("on"); absent when unticked.
+        var sees_clients: String?
     }
 
     @Sendable static func setupForm(_ req: Request) async throws -> Response {
         let token = req.parameters.get("token") ?? ""
         _ = try await People(req).checkSetupToken(token, on: req.db)
-        return setupPage(req, token: token, form: SetupForm(), problems: [])
+        return setupPage(req, token: token, form: SetupForm(sees_clients: "on"), problems: [])
     }
 
     static func setupPage(_ req: Request, token: String, form: SetupForm, problems: [FieldProblem]) -> Response {
         Layout.render(SetupPage(token: token, practiceName: form.practice_name ?? "", name: form.name ?? "", email: form.email ?? "",
-                                problems: problems, context: req.page),
+                                seesClients: form.sees_clients == "on", problems: problems, context: req.page),
                       status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -66,7 +67,8 @@ enum AccountPages {
         let form = try req.content.decode(SetupForm.self)
         do {
             let owner = try await People(req).setUpPractice(token: token, .init(
-                practiceName: form.practice_name ?? "", ownerName: form.name ?? "", email: form.email ?? "", password: form.password ?? ""))
+                practiceName: form.practice_name ?? "", ownerName: form.name ?? "", email: form.email ?? "", password: form.password ?? "",
+                ownerSeesClients: form.sees_clients == "on"))
             return try await startSession(req, user: owner, stage: .enrolTwoFactor)
         } catch RecordError.invalid(let problems) {
             return setupPage(req, token: token, form: form, problems: problems)
@@ -81,7 +83,7 @@ enum AccountPages {
     }
 
     @Sendable static func signInForm(_ req: Request) async throws -> Response {
-        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor.role)) }
+        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor)) }
         return signInPage(req, email: "", problems: [])
     }
 
@@ -114,7 +116,7 @@ enum AccountPages {
         }
         let destination: String
         switch stage {
-        case .full: destination = homePath(for: Role(rawValue: user.role) ?? .client)
+        case .full: destination = try user.principal().map(homePath(for:)) ?? "/signin"
         case .twoFactor: destination = "/signin/two-factor"
         case .enrolTwoFactor: destination = "/account/two-factor"
         }
@@ -128,7 +130,7 @@ enum AccountPages {
     struct CodeForm: Content { var code: String? }
 
     @Sendable static func secondFactorForm(_ req: Request) async throws -> Response {
-        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor.role)) }
+        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor)) }
         if req.identity.signIn?.stage == SignInStage.enrolTwoFactor.rawValue { return req.redirect(to: "/account/two-factor") }
         return secondFactorPage(req, problems: [])
     }

@@ -9,6 +9,7 @@ enum PeoplePages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("practice", action: .viewPractice, use: practice)
         routes.post("practice", "invitations", action: .inviteTherapist, use: inviteTherapist)
+        routes.post("practice", "own-caseload", action: .manageSettings, use: setOwnCaseload)
         routes.post("practice", "invitations", ":invitationID", "reissue", action: .inviteTherapist, use: reissue)
         routes.post("practice", "invitations", ":invitationID", "withdraw", action: .inviteTherapist, use: withdraw)
         let budgeted = routes.grouped(SignedOutBudgetMiddleware())
@@ -27,7 +28,8 @@ enum PeoplePages {
         try await practicePage(req, form: InviteForm(), problems: [])
     }
 
-    static func practicePage(_ req: Request, form: InviteForm, problems: [FieldProblem]) async throws -> Response {
+    static func practicePage(_ req: Request, form: InviteForm, problems: [FieldProblem], ownCaseloadProblem: String? = nil,
+                             status: HTTPResponseStatus? = nil) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let people = People(req)
         let practiceName = try await people.practiceName(actor.practiceID, on: req.db)
@@ -38,8 +40,10 @@ enum PeoplePages {
                                     ? req.rapport.configuration.timeZone.identifier : nil,
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page,
                                 waiting: try await people.waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db),
-                                now: req.rapport.now, zone: try await req.practiceZone())
-        return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
+                                now: req.rapport.now, zone: try await req.practiceZone(),
+                                ownCaseload: actor.has(.therapist) ? try await people.caseloadSize(therapistID: actor.userID, on: req.db) : nil,
+                                ownCaseloadProblem: ownCaseloadProblem)
+        return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
     @Sendable static func inviteTherapist(_ req: Request) async throws -> Response {
@@ -52,6 +56,25 @@ enum PeoplePages {
         } catch RecordError.invalid(let problems) {
             return try await practicePage(req, form: form, problems: problems)
         }
+    }
+
+    struct OwnCaseloadForm: Content { var sees_clients: String? }
+
+    /// The owner starts or stops seeing clients themselves. Anything but "yes" or "no" changes nothing.
+    @Sendable static func setOwnCaseload(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let choice = try req.content.decode(OwnCaseloadForm.self).sees_clients
+        guard let seesClients = ["yes": true, "no": false][choice ?? ""] else {
+            return try await practicePage(req, form: InviteForm(), problems: [], ownCaseloadProblem: "Please choose whether you see clients yourself.",
+                                          status: .unprocessableEntity)
+        }
+        do {
+            try await People(req).setOwnerSeesClients(seesClients, by: actor)
+        } catch RecordError.conflict(let message) {
+            return try await practicePage(req, form: InviteForm(), problems: [], ownCaseloadProblem: message, status: .conflict)
+        }
+        // Seeing clients makes the caseload the owner's home; stopping takes them back to the practice page.
+        return req.redirect(to: seesClients ? "/clients" : "/practice")
     }
 
     @Sendable static func reissue(_ req: Request) async throws -> Response {

@@ -15,7 +15,7 @@ extension UserRow {
     /// The columns `init(sqlRow:prefix:)` reads, for SELECT lists.
     static let sqlColumns = ["id", "practice_id", "role", "email_index", "email_envelope", "name_envelope", "password_hash",
                              "password_scheme", "client_id", "totp_secret_envelope", "totp_previous_secret_envelope", "totp_last_step",
-                             "totp_enabled_at", "created_at"]
+                             "totp_enabled_at", "created_at", "sees_clients"]
 
     /// A user read by one of the statements below, as if Fluent had loaded it (it can be updated and saved).
     convenience init(sqlRow row: any SQLRow, prefix: String = "") throws {
@@ -33,6 +33,7 @@ extension UserRow {
         totpPreviousSecretEnvelope = try row.decode(column: prefix + "totp_previous_secret_envelope", as: Data?.self)
         totpLastStep = try row.decode(column: prefix + "totp_last_step", as: Int64?.self)
         totpEnabledAt = try row.decode(column: prefix + "totp_enabled_at", as: Date?.self)
+        seesClients = try row.decode(column: prefix + "sees_clients", as: Bool.self)
         createdAt = try row.decode(column: prefix + "created_at", as: Date.self)
         $id.exists = true
     }

@@ -1,11 +1,15 @@
 import Fluent
 import Foundation
+import RapportCore
 
 final class UserRow: Model, @unchecked Sendable {
     static let schema = "users"
     @ID(key: .id) var id: UUID?
     @Field(key: "practice_id") var practiceID: UUID
+    /// The account's first role: owner, therapist or client. An owner's second, if any, is `seesClients`.
     @Field(key: "role") var role: String
+    /// An owner who is also a therapist with a caseload (a solo practice). Always false for anyone else.
+    @Field(key: "sees_clients") var seesClients: Bool
     /// Blind index of the normalised email: how sign-in finds the account without storing the address in clear.
     @Field(key: "email_index") var emailIndex: Data
     @Field(key: "email_envelope") var emailEnvelope: Data
@@ -22,4 +26,15 @@ final class UserRow: Model, @unchecked Sendable {
     @OptionalField(key: "totp_enabled_at") var totpEnabledAt: Date?
     @Field(key: "created_at") var createdAt: Date
     init() {}
+
+    /// The roles this account holds, or nil for a role this version doesn't know (the sign-in is then refused).
+    var roles: Set<Role>? {
+        guard let first = Role(rawValue: role) else { return nil }
+        return first == .owner && seesClients ? [.owner, .therapist] : [first]
+    }
+
+    func principal() throws -> Principal? {
+        guard let roles else { return nil }
+        return Principal(userID: try requireID(), roles: roles, practiceID: practiceID, clientID: clientID)
+    }
 }

@@ -8,6 +8,8 @@ struct SetupPage: PageView {
     var practiceName = ""
     var name = ""
     var email = ""
+    /// A solo practice is the most common one: the owner sees clients unless they say otherwise.
+    var seesClients = true
     var problems: [FieldProblem] = []
     let context: PageContext
 
@@ -22,7 +24,12 @@ struct SetupPage: PageView {
                 FormParts.field("name", label: "Your name", value: name, autocomplete: "name", problems: problems),
                 FormParts.field("email", label: "Your email", type: .email, value: email, autocomplete: "email", problems: problems),
                 FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
-                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems)
+                                hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems),
+                .div(.class("field"),
+                     .label(.class("room-option"),
+                            .input(.type(.checkbox), .name("sees_clients"), .id("sees_clients"), .value("on"), .checked(seesClients)),
+                            .text(" I see clients here myself")),
+                     .p(.class("hint"), "In a solo practice you are the owner and the therapist, with one account. Untick this if you only run the practice; you can change it later on the practice page."))
             ),
             .p(.class("muted"), "Next, you'll set up two-step sign-in with an authenticator app on your phone.")
         )
@@ -92,7 +99,7 @@ struct EnrolmentPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Set up two-step sign-in"),
-            .p(.class("lead"), .text(context.identity.actor?.role == .owner
+            .p(.class("lead"), .text(context.identity.actor?.has(.owner) == true
                 ? "Because you look after the practice, signing in takes a password and a code from your phone."
                 : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
             .ol(.class("steps"),
@@ -133,13 +140,45 @@ struct PracticePage: PageView {
     var waiting: [People.WaitingInvitation] = []
     var now = Date()
     var zone = TimeZone.current
+    /// How many clients the owner has on their own caseload, or nil when they don't see clients.
+    var ownCaseload: Int?
+    var ownCaseloadProblem: String?
 
     var title: String { practiceName }
+
+    /// One account for both roles in a solo practice: the owner can take on a caseload here, and give it up while
+    /// it is empty.
+    var ownCaseloadSection: Node<HTML.BodyContext> {
+        .section(.class("card"), .id("own-caseload"), .attribute(named: "aria-labelledby", value: "own-caseload-title"),
+            .h2(.id("own-caseload-title"), "Your own clients"),
+            .unwrap(ownCaseloadProblem) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .if(ownCaseload != nil,
+                .group(
+                    .p(.text(ownCaseload == 0
+                        ? "You see clients here too. Your caseload is empty: invite your first client from "
+                        : "You see clients here too: \(ownCaseload ?? 0) on your caseload, under "),
+                       .a(.href("/clients"), "Clients"), .text(".")),
+                    .if(ownCaseload == 0,
+                        .form(.method(.post), .action("/practice/own-caseload"),
+                              .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                              .input(.type(.hidden), .name("sees_clients"), .value("no")),
+                              .button(.type(.submit), .class("link-button"), "Stop seeing clients myself")),
+                        else: .p(.class("muted"), "While clients have you on their care team, you stay their therapist."))),
+                else: .group(
+                    .p("In a solo practice you are also the therapist. One account can do both: you keep this page and get a caseload of your own, with the same sign-in."),
+                    .form(.method(.post), .action("/practice/own-caseload"),
+                          .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                          .input(.type(.hidden), .name("sees_clients"), .value("yes")),
+                          .button(.type(.submit), .class("primary"), "I see clients myself"))))
+        )
+    }
 
     var content: Node<HTML.BodyContext> {
         .group(
             .h1(.text(practiceName)),
-            .p(.class("lead"), "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."),
+            .p(.class("lead"), .text(ownCaseload == nil
+                ? "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."
+                : "You look after the practice: who works here, and how it runs. Other therapists' clients' records stay with them.")),
             .unwrap(unchosenTimeZone) { zone in
                 .p(.class("notice"), .id("time-zone-notice"),
                    .text("Session times are shown in \(zone), the server's time zone, until you choose the practice's in "),
@@ -154,6 +193,7 @@ struct PracticePage: PageView {
                     .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")))
                 })),
             WaitingInvitations.node(waiting, actions: "/practice/invitations", now: now, zone: zone, context: context),
+            ownCaseloadSection,
             .h2("Invite a therapist"),
             .p("They'll get a link to choose their password and set up two-step sign-in. The link works once and expires in \(invitationDays) days."),
             FormParts.invitation(id: "invite-therapist-form", action: "/practice/invitations", context, nameLabel: "Their name",
@@ -348,10 +388,11 @@ struct AccountPage: PageView {
     var title: String { "Your account" }
 
     var roleWords: String {
-        switch context.identity.actor?.role {
-        case .owner?: return "You look after \(practiceName)."
-        case .therapist?: return "You work with clients at \(practiceName)."
-        case .client?, nil: return "Your private space with \(practiceName)."
+        guard let actor = context.identity.actor, actor.isStaff else { return "Your private space with \(practiceName)." }
+        switch (actor.has(.owner), actor.has(.therapist)) {
+        case (true, true): return "You look after \(practiceName) and see clients there."
+        case (true, false): return "You look after \(practiceName)."
+        case (false, _): return "You work with clients at \(practiceName)."
         }
     }
 
@@ -363,7 +404,7 @@ struct AccountPage: PageView {
                 .p(.text("You sign in with "), .strong(.text(email)), .text(".")),
                 .p(.class("muted"), .text(roleWords))),
             // Clients sign in with a password alone (SECURITY.md); the card is for staff, who must have the second step.
-            .if(context.identity.actor?.role != .client || twoFactorSince != nil, .div(.class("card"),
+            .if(context.identity.actor?.isClient != true || twoFactorSince != nil, .div(.class("card"),
                 .h2("Two-step sign-in"),
                 .p(.text(twoFactorSince.map { "On since \(Formats.when($0, in: zone)). Signing in takes your password and a code from your phone." }
                          ?? "Not set up: your account is protected by your password alone.")))),

@@ -21,17 +21,19 @@ enum Navigation {
 
     static func items(for actor: Principal?, signedIn: Bool) -> [Item] {
         guard signedIn, let actor else { return [] }
-        switch actor.role {
-        case .owner:
-            return [Item(label: "Practice", href: "/practice"), Item(label: "Settings", href: "/practice/settings"),
-                    Item(label: "Account", href: "/account")]
-        case .therapist:
-            return [Item(label: "Clients", href: "/clients"), Item(label: "Calendar", href: "/account/calendar"),
-                    Item(label: "Account", href: "/account")]
-        case .client:
+        if actor.isClient {
             return [Item(label: "Home", href: "/me"), Item(label: "Sessions", href: "/me/sessions"),
                     Item(label: "Check-ins", href: "/me/check-ins")]
         }
+        // Staff: the day's work first (an owner who sees clients has both halves), their account last.
+        var items: [Item] = []
+        if actor.has(.therapist) {
+            items += [Item(label: "Clients", href: "/clients"), Item(label: "Calendar", href: "/account/calendar")]
+        }
+        if actor.has(.owner) {
+            items += [Item(label: "Practice", href: "/practice"), Item(label: "Settings", href: "/practice/settings")]
+        }
+        return items + [Item(label: "Account", href: "/account")]
     }
 
     /// The item the page belongs to: the longest address that is the path or a folder above it (a client's record
@@ -46,7 +48,7 @@ enum Navigation {
         let items = items(for: context.identity.actor, signedIn: signedIn)
         guard !items.isEmpty else { return .empty }
         let current = current(items, path: context.path)
-        let isClient = context.identity.actor?.role == .client
+        let isClient = context.identity.actor?.isClient == true
         return .nav(.class(isClient ? "site client-nav" : "site staff-nav"), .attribute(named: "aria-label", value: "Main"),
                     .ul(.forEach(items) { item in
                         .li(.a(.href(item.href), .text(item.label),
@@ -127,7 +129,7 @@ enum Layout {
                 .stylesheet("/assets/rapport.css")
             ),
             .body(
-                .class(context.identity.actor?.role == .client ? "with-client-nav" : "with-staff-nav"),
+                .class(context.identity.actor?.isClient == true ? "with-client-nav" : "with-staff-nav"),
                 .a(.class("skip-link"), .href("#main"), "Skip to content"),
                 .header(
                     .class("top"),

@@ -123,7 +123,7 @@ struct PolicyMiddleware: AsyncMiddleware {
         func refuse(_ outcome: String, _ error: RapportError) async throws -> Never {
             let now = request.rapport.now
             try await request.transaction { db in
-                try await AuditWriter.append(.access(by: identity.actor, as: identity.auditRole, action, clientID: clientID,
+                try await AuditWriter.append(.access(by: identity.actor, action, clientID: clientID,
                                                      resource: noteID ?? clientID, outcome: outcome), at: now, on: db)
             }
             request.logger.notice("access denied", metadata: ["action": "\(action.rawValue)", "outcome": "\(outcome)"])

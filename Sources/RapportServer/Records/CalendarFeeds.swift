@@ -36,14 +36,13 @@ enum CalendarFeeds {
               let feed = try await CalendarFeedRow.query(on: db).filter(\.$tokenHash == SecureToken.hash(token)).first(),
               let user = try await UserRow.find(feed.userID, on: db)
         else { return nil }
-        guard let role = Role(rawValue: user.role) else { return nil }
-        let actor = Principal(userID: feed.userID, role: role, practiceID: user.practiceID, clientID: user.clientID)
+        guard let actor = try user.principal() else { return nil }
         let booked = try await (user.clientID.map { clientID in AppointmentRow.query(on: db).filter(\.$clientID == clientID) }
             ?? AppointmentRow.query(on: db).filter(\.$therapistID == feed.userID)).sort(\.$startsAt).all()
         // Which of these the person may still see is the policy's decision, made per client as for any read: a client
         // sees their own sessions, a therapist those of clients still on their care team (leaving a care team ends
         // access to its calendar too).
-        let action: Action = role == .client ? .viewOwnPortal : .listAppointments
+        let action: Action = actor.isClient ? .viewOwnPortal : .listAppointments
         let scopes = try await ClientScope.load(clientIDs: Set(booked.map(\.clientID)), on: db)
         let rows = booked.filter { row in
             scopes[row.clientID].map { AccessPolicy.decide(.signedIn(actor), action, .client($0)) == .allow } ?? false

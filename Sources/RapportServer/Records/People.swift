@@ -47,6 +47,8 @@ struct People: Sendable {
         var ownerName: String
         var email: String
         var password: String
+        /// The owner also sees clients (a solo practice): one account for both roles.
+        var ownerSeesClients = false
 
         var problems: [FieldProblem] {
             [InputRules.nameProblem(practiceName, field: "practice_name", what: "the practice's name"),
@@ -80,7 +82,7 @@ struct People: Sendable {
             try await practice.update(on: db)
             let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
                                              email: input.email, emailIndex: emailIndex, password: password,
-                                             key: .practice(practiceKey), on: db)
+                                             key: .practice(practiceKey), seesClients: input.ownerSeesClients, on: db)
             return owner
         }
     }
@@ -105,12 +107,14 @@ struct People: Sendable {
     }
 
     private func createUser(role: Role, practiceID: UUID, clientID: UUID?, name: String, email: String, emailIndex: Data,
-                            password: (hash: String, scheme: String), key: SubjectKey, on db: any Database) async throws -> UserRow {
+                            password: (hash: String, scheme: String), key: SubjectKey, seesClients: Bool = false,
+                            on db: any Database) async throws -> UserRow {
         let user = UserRow()
         let userID = UUID()
         user.id = userID
         user.practiceID = practiceID
         user.role = role.rawValue
+        user.seesClients = role == .owner && seesClients
         user.clientID = clientID
         user.emailIndex = emailIndex
         user.emailEnvelope = try keys.seal(clean(email), key: key, UserRow.schema, "email", row: userID)
@@ -145,6 +149,39 @@ struct People: Sendable {
 
     func clientName(_ client: ClientRow, key: ClientDataKey) throws -> String {
         try keys.open(client.nameEnvelope, key: key, ClientRow.schema, "name", row: try client.requireID())
+    }
+
+    // MARK: An owner's own caseload
+
+    /// How many clients have this person on their care team.
+    func caseloadSize(therapistID: UUID, on db: any Database) async throws -> Int {
+        try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == therapistID).count()
+    }
+
+    /// An owner starts or stops seeing clients themselves (a solo practice is one person with both roles). Stopping
+    /// is refused while any client has them on their care team: those clients would be left with nobody able to read
+    /// their record. The change is audited, since it changes what the owner may read.
+    func setOwnerSeesClients(_ seesClients: Bool, by owner: Principal) async throws {
+        let now = services.now
+        try await services.transactions.run(on: db) { db in
+            guard let user = try await UserRow.find(owner.userID, on: db), user.practiceID == owner.practiceID,
+                  user.role == Role.owner.rawValue
+            else { throw RecordError.notFound }
+            guard user.seesClients != seesClients else { return }
+            if !seesClients {
+                let clients = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == owner.userID).count()
+                if clients > 0 {
+                    throw RecordError.conflict(clients == 1
+                        ? "One client has you on their care team, so you can't stop seeing clients yet: their record would have nobody to look after it."
+                        : "\(clients) clients have you on their care team, so you can't stop seeing clients yet: their records would have nobody to look after them.")
+                }
+            }
+            user.seesClients = seesClients
+            try await user.update(on: db)
+            try await AuditWriter.append(.access(by: owner, .manageSettings, clientID: nil, resource: owner.userID,
+                                                 resourceType: seesClients ? "owner-sees-clients" : "owner-stops-seeing-clients"),
+                                         at: now, on: db)
+        }
     }
 
     func therapists(practiceID: UUID, on db: any Database) async throws -> [(id: UUID, name: String, twoFactorOn: Bool)] {

@@ -33,9 +33,6 @@ struct Identity: Sendable {
         case .signedOut: return nil
         }
     }
-
-    /// What the audit trail calls the actor.
-    var auditRole: String { actor?.role.rawValue ?? "anonymous" }
 }
 
 private struct IdentityKey: StorageKey { typealias Value = Identity }
@@ -102,12 +99,12 @@ enum SignIns {
         guard let (signIn, user) = try await HotPaths.signInAndUser(tokenHash: SecureToken.hash(token), on: db) else {
             return nil
         }
-        guard let role = Role(rawValue: user.role) else {
+        guard let actor = try user.principal() else {
             try await services.transactions.run(on: db) { db in try await signIn.delete(on: db) }
             return nil
         }
         let now = services.now
-        let idleLimit = signIn.lastSeenAt.addingTimeInterval(idleTimeout(for: role, services.configuration))
+        let idleLimit = signIn.lastSeenAt.addingTimeInterval(idleTimeout(for: actor.primaryRole, services.configuration))
         if now >= signIn.expiresAt || now >= idleLimit {
             try await services.transactions.run(on: db) { db in try await signIn.delete(on: db) }
             return nil
@@ -117,7 +114,6 @@ enum SignIns {
             signIn.lastSeenAt = now
             try await services.transactions.run(on: db) { db in try await signIn.update(on: db) }
         }
-        let actor = Principal(userID: try user.requireID(), role: role, practiceID: user.practiceID, clientID: user.clientID)
         let stage = SignInStage(rawValue: signIn.stage) ?? .twoFactor
         return Identity(requester: stage == .full ? .signedIn(actor) : .partiallySignedIn(actor), user: user, signIn: signIn)
     }
