@@ -44,6 +44,62 @@ public enum AppointmentRules {
     }
 }
 
+/// How a session was cancelled. In good time, it simply isn't held; late, it is also a behavioural marker
+/// (PRODUCT.md, "Ruptures"), recorded as the attendance `cancelled-late`.
+public enum Cancellation: String, Sendable, Codable, CaseIterable {
+    case inGoodTime = "in-good-time"
+    case late
+
+    /// What the therapist sees on the record.
+    public var display: String {
+        switch self {
+        case .inGoodTime: return "Cancelled in good time"
+        case .late: return "Cancelled late"
+        }
+    }
+
+    /// What the client sees: the same fact, without the practice's word for it.
+    public var clientDisplay: String {
+        switch self {
+        case .inGoodTime: return "Cancelled"
+        case .late: return "Cancelled at short notice"
+        }
+    }
+}
+
+/// Weekly or fortnightly sessions booked in one step.
+public enum SessionSeries {
+    public static let intervals = 1...2
+    public static let counts = 2...52
+
+    /// The sessions' starts: the same time of day in the practice's zone each week, so a 10:00 session stays at
+    /// 10:00 when the clocks change (UTC arithmetic would move it by an hour).
+    public static func starts(first: Date, everyWeeks: Int, count: Int, in zone: TimeZone) -> [Date] {
+        guard intervals.contains(everyWeeks), counts.contains(count) else { return [] }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let wallTime = calendar.dateComponents([.hour, .minute], from: first)
+        return (0..<count).compactMap { index in
+            guard let day = calendar.date(byAdding: .day, value: 7 * everyWeeks * index, to: first) else { return nil }
+            // The same wall-clock time on that day; a time the clocks skip over moves to the next one that exists.
+            return calendar.date(bySettingHour: wallTime.hour ?? 0, minute: wallTime.minute ?? 0, second: 0, of: day,
+                                 matchingPolicy: .nextTime, repeatedTimePolicy: .first, direction: .forward)
+        }
+    }
+
+    /// The start an RFC 5545 `RRULE:FREQ=WEEKLY;INTERVAL=n` gives for session `index` when DTSTART is in UTC, as
+    /// Rapport's feeds write it: whole weeks of elapsed time. Where this differs from the session's real start
+    /// (after the clocks change, or once it is moved) the feed gives the session as an exception with this as
+    /// its RECURRENCE-ID.
+    public static func ruleStart(first: Date, everyWeeks: Int, index: Int) -> Date {
+        first.addingTimeInterval(Double(7 * 86400 * everyWeeks * index))
+    }
+
+    public static func rule(everyWeeks: Int, count: Int) -> String {
+        "FREQ=WEEKLY;INTERVAL=\(everyWeeks);COUNT=\(count)"
+    }
+}
+
 /// One event of an iCalendar feed. Only what a calendar needs: the feed leaves Rapport for a phone or a calendar
 /// service, so it carries no name and nothing clinical (the summary is just "Session").
 public struct CalendarEvent: Sendable, Equatable {
@@ -54,8 +110,14 @@ public struct CalendarEvent: Sendable, Equatable {
     public let location: String?
     public let description: String?
     public let cancelled: Bool
+    /// For a series: its RRULE value (the event is the series); nil for one session.
+    public let rule: String?
+    /// For one session of a series given on its own (moved, changed or cancelled): the start the series' rule
+    /// gives it, which is how a calendar knows which occurrence this replaces.
+    public let recurrenceID: Date?
 
-    public init(uid: String, start: Date, minutes: Int, summary: String, location: String?, description: String?, cancelled: Bool) {
+    public init(uid: String, start: Date, minutes: Int, summary: String, location: String?, description: String?, cancelled: Bool,
+                rule: String? = nil, recurrenceID: Date? = nil) {
         self.uid = uid
         self.start = start
         self.minutes = minutes
@@ -63,6 +125,8 @@ public struct CalendarEvent: Sendable, Equatable {
         self.location = location
         self.description = description
         self.cancelled = cancelled
+        self.rule = rule
+        self.recurrenceID = recurrenceID
     }
 }
 
@@ -72,8 +136,11 @@ public enum ICalendar {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Rapport//Appointments//EN", "CALSCALE:GREGORIAN",
                      "METHOD:PUBLISH", "X-WR-CALNAME:\(escape(name))"]
         for event in events {
-            lines += ["BEGIN:VEVENT", "UID:\(event.uid)", "DTSTAMP:\(utc(stamp))", "DTSTART:\(utc(event.start))",
-                      "DTEND:\(utc(event.start.addingTimeInterval(Double(event.minutes) * 60)))", "SUMMARY:\(escape(event.summary))"]
+            lines += ["BEGIN:VEVENT", "UID:\(event.uid)", "DTSTAMP:\(utc(stamp))"]
+            if let recurrenceID = event.recurrenceID { lines.append("RECURRENCE-ID:\(utc(recurrenceID))") }
+            lines += ["DTSTART:\(utc(event.start))", "DTEND:\(utc(event.start.addingTimeInterval(Double(event.minutes) * 60)))"]
+            if let rule = event.rule { lines.append("RRULE:\(rule)") }
+            lines.append("SUMMARY:\(escape(event.summary))")
             if let location = event.location, !location.isEmpty { lines.append("LOCATION:\(escape(location))") }
             if let description = event.description, !description.isEmpty { lines.append("DESCRIPTION:\(escape(description))") }
             lines.append("STATUS:\(event.cancelled ? "CANCELLED" : "CONFIRMED")")
@@ -115,7 +182,7 @@ public enum ICalendar {
         return result
     }
 
-    static func utc(_ date: Date) -> String {
+    public static func utc(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

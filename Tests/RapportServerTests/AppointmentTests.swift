@@ -120,12 +120,14 @@ import VaporTesting
             let entry = try #require(try await AuditEntryRow.query(on: practice.app.db).sort(\.$sequence, .descending).first())
             #expect(entry.action == Action.recordAttendance.rawValue && entry.resourceID == past.lowercased())
 
-            // A late cancellation can be recorded ahead: the session leaves the client's list and the calendar shows it cancelled.
+            // A late cancellation can be recorded ahead: the client's list keeps it, marked, and the calendar shows it cancelled.
             try await attend(futureID, #"{"attendance":"cancelled-late"}"#) { #expect($0.status == .noContent) }
             let cancelled = try #require(try await AppointmentRow.find(UUID(uuidString: futureID)!, on: practice.app.db))
             #expect(cancelled.cancelled && cancelled.attendance == "cancelled-late")
             try await practice.app.testing().test(.GET, "/me", headers: Browser(sessionToken: try await practice.signIn(cast.client)).headers) { response in
-                #expect(!response.body.string.contains("45 minutes"), "a cancelled session is not listed as coming")
+                let html = response.body.string
+                let marked = html.contains("45 minutes") && html.contains("Cancelled at short notice")
+                #expect(marked, "a cancelled session is listed with what happened to it")
             }
             let feed = try await CalendarFeeds.renew(for: cast.client.id, services: practice.app.rapport, on: practice.app.db)
             try await practice.app.testing().test(.GET, "/calendar/\(feed).ics") { response in

@@ -63,7 +63,10 @@ import VaporTesting
             try await practice.app.testing().test(.GET, "/me/sessions", headers: client.headers) { response in
                 let html = response.body.string
                 #expect(response.status == .ok)
-                #expect(html.contains("id=\"earlier-sessions\"") && html.contains("session cancelled") && html.contains(">Cancelled<"))
+                // Still to come, so under "Coming up", marked in the client's words.
+                let upcoming = try #require(html.range(of: "id=\"upcoming-sessions\""))
+                let rest = String(html[upcoming.lowerBound...])
+                #expect(rest.contains("session cancelled") && rest.contains(">Cancelled at short notice<"))
             }
             // Another client's sessions page shows their own (none here), never this client's.
             let other = Browser(sessionToken: try await practice.signIn(cast.anotherClient))

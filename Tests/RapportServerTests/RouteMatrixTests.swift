@@ -65,6 +65,10 @@ struct Cast {
     let progressNoteID: UUID
     let psychotherapyNoteID: UUID
     let appointmentID: UUID
+    /// A session still to come, for the routes that move one.
+    let upcomingID: UUID
+    /// One still to come for each route that cancels one (page and API), so neither finds it cancelled already.
+    let toCancelIDs: (page: UUID, api: UUID)
 
     var clientID: UUID { client.user.clientID! }
 
@@ -96,9 +100,15 @@ struct Cast {
         // A session yesterday, so attendance can be recorded for it.
         let session = try await Appointments.schedule(
             .init(start: Date().addingTimeInterval(-86400), startField: "date", lengthMinutes: 50, location: "Room 2"), in: record)
+        // Ten days away: its check-in isn't open yet, so yesterday's is still the one the client is asked for.
+        var upcoming: [UUID] = []
+        for days in [10.0, 11, 12] {
+            upcoming.append(try await Appointments.schedule(
+                .init(start: Date().addingTimeInterval(days * 86400), startField: "date", lengthMinutes: 50, location: "Room 2"), in: record).id)
+        }
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
                     client: client, anotherClient: anotherClient, coOwner: coOwnerJoined, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
-                    appointmentID: session.id)
+                    appointmentID: session.id, upcomingID: upcoming[0], toCancelIDs: (upcoming[1], upcoming[2]))
     }
 
     func person(_ persona: Persona) -> TestPractice.Person? {
@@ -130,7 +140,13 @@ struct Cast {
                 return route.path.contains(where: { $0.description == "psychotherapy-notes" })
                     ? psychotherapyNoteID.uuidString.lowercased() : progressNoteID.uuidString.lowercased()
             case ":token": return "no-such-token"
-            case ":appointmentID": return appointmentID.uuidString.lowercased()
+            case ":appointmentID":
+                // Attendance is for a session that has happened; moving and cancelling for one still to come.
+                let movesOrCancels = route.path.contains { $0.description == "appointments" } && route.path.last?.description != "attendance"
+                if route.path.last?.description == "cancel" {
+                    return (route.path.first?.description == "api" ? toCancelIDs.api : toCancelIDs.page).uuidString.lowercased()
+                }
+                return (movesOrCancels ? upcomingID : appointmentID).uuidString.lowercased()
             case ":instrumentID": return "phq-9"
             default: return component.description
             }
@@ -226,8 +242,10 @@ struct Cast {
             let notesAfter = try await ProgressNoteRow.query(on: practice.app.db).count()
                 + PsychotherapyNoteRow.query(on: practice.app.db).count()
             #expect(notesAfter == notesBefore, "a refused request wrote a note")
-            #expect(try await AppointmentRow.query(on: practice.app.db).count() == 1, "a refused request booked a session")
-            #expect(try await AppointmentRow.query(on: practice.app.db).first()?.attendance == nil, "a refused request recorded attendance")
+            let sessions = try await AppointmentRow.query(on: practice.app.db).all()
+            #expect(sessions.count == 4, "a refused request booked a session")
+            #expect(sessions.allSatisfy { $0.attendance == nil }, "a refused request recorded attendance")
+            #expect(sessions.allSatisfy { !$0.cancelled && $0.movedFrom == nil }, "a refused request moved or cancelled a session")
             #expect(try await CheckInRow.query(on: practice.app.db).all().map(\.id) == [riskCheckIn.id], "a refused request entered a check-in")
             #expect(try await CheckInRow.query(on: practice.app.db).first()?.completedAt == nil, "a refused request finished a check-in")
             #expect(try await RiskAlertRow.find(alertID, on: practice.app.db)?.acknowledgedAt == nil, "a refused request marked an alert as seen")
@@ -305,6 +323,16 @@ struct Cast {
     /// for who they are, not for what they sent.
     static func validBody(_ path: String, isAPI: Bool, appointmentID: UUID, alertID: UUID?) -> (json: String, form: [String: String]) {
         if path.hasSuffix("/attendance") { return (#"{"attendance":"attended"}"#, ["attendance": "attended"]) }
+        if path.hasSuffix("/cancel") { return (#"{"cancellation":"in-good-time"}"#, ["cancellation": "in-good-time", "confirm": "yes"]) }
+        if path.range(of: "/appointments/[0-9a-f-]{36}$", options: .regularExpression) != nil {
+            let later = Date().addingTimeInterval(4 * 86400)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = .current
+            let c = calendar.dateComponents([.year, .month, .day], from: later)
+            let date = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            return (#"{"starts_at":"\#(ISO8601DateFormatter().string(from: later))","duration_minutes":60}"#,
+                    ["date": date, "time": "11:00", "length": "60", "location": "Room 3"])
+        }
         if path.hasSuffix("/acknowledge") { return ("{}", ["alert-\(alertID?.uuidString.lowercased() ?? "")": "seen"]) }
         if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }
         if path.hasSuffix("/check-ins") {

@@ -229,10 +229,16 @@ def axe_report() -> AxeReport:
     return AxeReport(BUILD_DIR / "axe" / f"{DB_KIND}.json")
 
 
+_CLEARED_SCREENSHOTS: set = set()
+
+
 @pytest.fixture(scope="module")
 def browser(driver, server, axe_report):
     shots = BUILD_DIR / "screenshots" / DB_KIND
-    shutil.rmtree(shots, ignore_errors=True)
+    # Cleared once per run, not per module: every story's screenshots are kept side by side.
+    if shots not in _CLEARED_SCREENSHOTS:
+        shutil.rmtree(shots, ignore_errors=True)
+        _CLEARED_SCREENSHOTS.add(shots)
     origin = server.origin
     link = urlparse(server.setup_link)
     if link.port == server.port and link.hostname in ("127.0.0.1", "localhost"):

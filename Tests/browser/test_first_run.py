@@ -149,6 +149,10 @@ def test_01_owner_sets_up_the_practice(browser: Browser, server, story: Story):
     browser.new_person(DESKTOP)
     browser.go(server.setup_link, "setup", re.compile(r"/setup/.+"))
     form = browser.form("setup", field="practice_name")
+    # This practice has therapists: its owner runs it and sees no clients (the solo story is test_solo_practice.py).
+    box = browser.element("#sees_clients", "setup", "the 'I see clients here myself' checkbox")
+    assert box.is_selected(), "On the setup page: 'I see clients here myself' should be ticked to begin with (a solo practice is the usual one)"
+    box.click()
     browser.submit(form, {
         "practice_name": story.practice_name,
         "name": story.owner.name,

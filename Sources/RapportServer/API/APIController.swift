@@ -28,6 +28,8 @@ enum APIController {
         api.get("clients", ":clientID", "appointments", action: .listAppointments, use: listAppointments)
         api.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: scheduleAppointment)
         api.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: recordAttendance)
+        api.post("clients", ":clientID", "appointments", ":appointmentID", action: .scheduleAppointment, use: changeAppointment)
+        api.post("clients", ":clientID", "appointments", ":appointmentID", "cancel", action: .scheduleAppointment, use: cancelAppointment)
         CheckInsAPI.register(api)
         InstrumentsAPI.register(api)
     }
@@ -269,14 +271,49 @@ enum APIController {
         var starts_at: String
         var duration_minutes: Int
         var location: String?
+        var repeats: RepeatsBody?
     }
 
+    struct RepeatsBody: Decodable {
+        var every_weeks: Int
+        var count: Int
+    }
+
+    /// Books one session, or with `repeats` a weekly or fortnightly series in the practice's time zone (each at the
+    /// same time of day). Answers with the first session; the others are in the list.
     @Sendable static func scheduleAppointment(_ req: Request) async throws -> Response {
         let input = try body(req, AppointmentBody.self)
         let booking = Appointments.Booking(start: timestamp(input.starts_at), startField: "starts_at",
-                                           lengthMinutes: input.duration_minutes, location: input.location ?? "")
+                                           lengthMinutes: input.duration_minutes, location: input.location ?? "",
+                                           repeats: input.repeats.map { .init(everyWeeks: $0.every_weeks, count: $0.count) },
+                                           zone: try await req.practiceZone())
         let session = try await req.withClientRecord { record in try await Appointments.schedule(booking, in: record) }
         return try json(session, status: .created)
+    }
+
+    @Sendable static func changeAppointment(_ req: Request) async throws -> Response {
+        let appointmentID = try ClientPages.appointmentID(req)
+        let input = try body(req, AppointmentBody.self)
+        guard input.repeats == nil else {
+            throw RapportError.invalid([FieldProblem(field: "repeats", message: "A change is to one session; repeats can only be given when booking.")])
+        }
+        let booking = Appointments.Booking(start: timestamp(input.starts_at), startField: "starts_at",
+                                           lengthMinutes: input.duration_minutes, location: input.location ?? "")
+        let session = try await req.withClientRecord { record in try await Appointments.change(appointmentID, to: booking, in: record) }
+        return try json(session, status: .ok)
+    }
+
+    struct CancelBody: Decodable { var cancellation: String }
+
+    @Sendable static func cancelAppointment(_ req: Request) async throws -> Response {
+        let appointmentID = try ClientPages.appointmentID(req)
+        let input = try body(req, CancelBody.self)
+        guard let cancellation = Cancellation(rawValue: input.cancellation) else {
+            throw RapportError.invalid([FieldProblem(field: "cancellation", message: "cancellation must be one of "
+                + Cancellation.allCases.map(\.rawValue).joined(separator: ", ") + ".")])
+        }
+        let session = try await req.withClientRecord { record in try await Appointments.cancel(appointmentID, cancellation, in: record) }
+        return try json(session, status: .ok)
     }
 
     /// An RFC 3339 date-time (what the document's `format: date-time` means), with or without fractions of a second.

@@ -14,6 +14,9 @@ enum ClientPages {
         routes.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: psychotherapyNote)
         routes.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: schedule)
         routes.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: attendance)
+        routes.get("clients", ":clientID", "appointments", ":appointmentID", action: .listAppointments, use: sessionPage)
+        routes.post("clients", ":clientID", "appointments", ":appointmentID", action: .scheduleAppointment, use: changeSession)
+        routes.post("clients", ":clientID", "appointments", ":appointmentID", "cancel", action: .scheduleAppointment, use: cancelSession)
         routes.post("clients", ":clientID", "measures", action: .chooseMeasures, use: chooseMeasures)
         routes.post("clients", ":clientID", "risk-alerts", "acknowledge", action: .acknowledgeRiskAlert, use: acknowledge)
         routes.get("me", action: .viewOwnPortal, use: portal)
@@ -51,18 +54,106 @@ enum ClientPages {
         var time: String?
         var length: String?
         var location: String?
+        /// "no", "weekly" or "fortnightly"; absent is "no".
+        var repeats: String?
+        var count: String?
+
+        func booking(in zone: TimeZone) -> Appointments.Booking {
+            var repeatsEvery: Appointments.Repeats?
+            switch repeats ?? "no" {
+            case "no", "": repeatsEvery = nil
+            case "weekly": repeatsEvery = .init(everyWeeks: 1, count: count.flatMap { InputRules.integer($0, in: SessionSeries.counts) })
+            case "fortnightly": repeatsEvery = .init(everyWeeks: 2, count: count.flatMap { InputRules.integer($0, in: SessionSeries.counts) })
+            default: repeatsEvery = .init(everyWeeks: nil, count: nil)
+            }
+            return Appointments.Booking(start: Appointments.start(date: date ?? "", time: time ?? "", in: zone), startField: "date",
+                                        lengthMinutes: length.flatMap { InputRules.integer($0, in: AppointmentRules.lengths) },
+                                        location: location ?? "", repeats: repeatsEvery, zone: zone)
+        }
+
+        var drafts: [String: String] {
+            ["date": date ?? "", "time": time ?? "", "length": length ?? "", "location": location ?? "", "repeats": repeats ?? "no",
+             "count": count ?? ""]
+        }
     }
 
     @Sendable static func schedule(_ req: Request) async throws -> Response {
         let form = try req.content.decode(ScheduleForm.self)
-        let booking = Appointments.Booking(start: Appointments.start(date: form.date ?? "", time: form.time ?? "", in: try await req.practiceZone()),
-                                           startField: "date", lengthMinutes: form.length.flatMap { Int($0) }, location: form.location ?? "")
+        let booking = form.booking(in: try await req.practiceZone())
         do {
             let session = try await req.withClientRecord { record in try await Appointments.schedule(booking, in: record) }
             return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
         } catch RecordError.invalid(let problems) {
-            let drafts = ["date": form.date ?? "", "time": form.time ?? "", "length": form.length ?? "", "location": form.location ?? ""]
-            return try await recordPage(req, contents: try await recordContents(req), drafts: drafts, problems: ["schedule-form": problems])
+            return try await recordPage(req, contents: try await recordContents(req), drafts: form.drafts, problems: ["schedule-form": problems])
+        }
+    }
+
+    // MARK: One session: change or cancel
+
+    static func appointmentID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("appointmentID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        return id
+    }
+
+    /// The session page, read as the route's action (`listAppointments` to look, `scheduleAppointment` when a
+    /// change was refused and the page is shown again).
+    static func sessionPage(_ req: Request, id: UUID, drafts: [String: String] = [:], problems: [FieldProblem] = [],
+                            confirming: Cancellation? = nil, refusal: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let zone = try await req.practiceZone()
+        let (name, session, now) = try await req.withClientRecord { record in
+            guard let client = try await ClientRow.find(record.clientID, on: record.db),
+                  let row = try await Appointments.one(id, in: record)
+            else { throw RecordError.notFound }
+            return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID),
+                    try Appointments.view(row, in: record), record.now)
+        }
+        let page = SessionPage(clientName: name, clientID: session.clientID, session: session, now: now, zone: zone, context: req.page,
+                               drafts: drafts, problems: problems, confirming: confirming,
+                               refusal: refusal ?? (session.cancelled || session.startsAt > now ? nil
+                                   : "This session has already started, so it can't be moved or cancelled. Record what happened on the record."))
+        return Layout.render(page, status: status)
+    }
+
+    @Sendable static func sessionPage(_ req: Request) async throws -> Response {
+        try await sessionPage(req, id: try appointmentID(req))
+    }
+
+    @Sendable static func changeSession(_ req: Request) async throws -> Response {
+        let id = try appointmentID(req)
+        let form = try req.content.decode(ScheduleForm.self)
+        // A change is to this one session: a "repeats" sent along is ignored.
+        var changed = form.booking(in: try await req.practiceZone())
+        changed.repeats = nil
+        let booking = changed
+        do {
+            let session = try await req.withClientRecord { record in try await Appointments.change(id, to: booking, in: record) }
+            return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
+        } catch RecordError.invalid(let problems) {
+            return try await sessionPage(req, id: id, drafts: form.drafts, problems: problems, status: .unprocessableEntity)
+        } catch RecordError.conflict(let message) {
+            return try await sessionPage(req, id: id, refusal: message, status: .conflict)
+        }
+    }
+
+    struct CancelForm: Content {
+        var cancellation: String?
+        var confirm: String?
+    }
+
+    /// Cancelling takes two steps: the first shows what the client will see, the second (confirm=yes) does it.
+    @Sendable static func cancelSession(_ req: Request) async throws -> Response {
+        let id = try appointmentID(req)
+        let form = try req.content.decode(CancelForm.self)
+        guard let cancellation = form.cancellation.flatMap(Cancellation.init(rawValue:)) else {
+            return try await sessionPage(req, id: id, refusal: "Please choose whether it was cancelled in good time or late.",
+                                         status: .unprocessableEntity)
+        }
+        guard form.confirm == "yes" else { return try await sessionPage(req, id: id, confirming: cancellation) }
+        do {
+            let session = try await req.withClientRecord { record in try await Appointments.cancel(id, cancellation, in: record) }
+            return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")
+        } catch RecordError.conflict(let message) {
+            return try await sessionPage(req, id: id, refusal: message, status: .conflict)
         }
     }
 
@@ -143,7 +234,8 @@ enum ClientPages {
         let page = PortalPage(
             name: try people.name(of: user, key: .client(record.key)),
             practiceName: try await people.practiceName(user.practiceID, on: req.db),
-            upcoming: try await Appointments.all(in: record).filter { $0.startsAt > record.now && !$0.cancelled },
+            // Cancelled ones too, marked: the client sees at once that a session is off, not just that it is gone.
+            upcoming: Array(try await Appointments.all(in: record).filter { $0.startsAt > record.now }.prefix(4)),
             checkIns: try await CheckIns.open(in: record),
             crisisResources: try await req.crisisResources(),
             context: req.page, zone: try await req.practiceZone())

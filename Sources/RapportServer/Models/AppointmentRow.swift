@@ -15,5 +15,11 @@ final class AppointmentRow: Model, @unchecked Sendable {
     @OptionalField(key: "attendance") var attendance: String?
     @OptionalField(key: "late_minutes") var lateMinutes: Int?
     @Field(key: "created_at") var createdAt: Date
+    /// The series it was booked in, and its place there (0 for the first), or nil for a session booked alone.
+    @OptionalField(key: "series_id") var seriesID: UUID?
+    @OptionalField(key: "series_index") var seriesIndex: Int?
+    /// Where the session was before it was last moved, so the client sees that it moved and from when.
+    @OptionalField(key: "moved_from") var movedFrom: Date?
+    @OptionalField(key: "cancelled_at") var cancelledAt: Date?
     init() {}
 }

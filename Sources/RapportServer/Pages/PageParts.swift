@@ -10,6 +10,23 @@ enum Formats {
         style.timeZone = zone
         return date.formatted(style)
     }
+
+    /// The practice-local date and time as a date and a time field hold them ("2026-12-01", "14:00").
+    static func dateField(_ date: Date, in zone: TimeZone) -> String {
+        let c = calendar(zone).dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    static func timeField(_ date: Date, in zone: TimeZone) -> String {
+        let c = calendar(zone).dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+    }
+
+    private static func calendar(_ zone: TimeZone) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar
+    }
 }
 
 extension String {
@@ -17,11 +34,19 @@ extension String {
     var lowercasedFirst: String { prefix(1).lowercased() + dropFirst() }
 }
 
-/// "Tue 1 Dec 2026, 14:00 · 50 min · Room 2": a booked session, as both the therapist and the client see it.
+/// "Tue 1 Dec 2026, 14:00 · 50 min · Room 2": a booked session, as both the therapist and the client see it, with
+/// what happened to it: moved (from when), cancelled (in the reader's words).
 enum SessionLine {
-    static func node(_ session: AppointmentView, when: String, minutes: String) -> Node<HTML.BodyContext> {
-        .p(.strong(.text(when)), .text(" · \(session.durationMinutes) \(minutes)"),
-           .unwrap(session.location) { .text(" · \($0)") })
+    static func node(_ session: AppointmentView, when: String, minutes: String, zone: TimeZone, forClient: Bool = false) -> Node<HTML.BodyContext> {
+        .group(
+            .p(.strong(.text(when)), .text(" · \(session.durationMinutes) \(minutes)"),
+               .unwrap(session.location) { .text(" · \($0)") }),
+            .unwrap(session.cancellation) { cancellation in
+                .p(.class("status cancelled-status"), .text(forClient ? cancellation.clientDisplay : cancellation.display))
+            },
+            .if(!session.cancelled, .unwrap(session.movedFrom) { from in
+                .p(.class("status moved"), .text("Moved from \(Formats.when(from, in: zone))"))
+            }))
     }
 }
 

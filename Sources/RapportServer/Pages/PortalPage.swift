@@ -27,7 +27,8 @@ struct PortalPage: PageView {
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
                 .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
-                    .li(.class("session"), SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"))
+                    .li(.class(session.cancelled ? "session cancelled" : "session"),
+                        SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes", zone: zone, forClient: true))
                 })),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))
             ),
@@ -50,8 +51,9 @@ struct ClientSessionsPage: PageView {
     let context: PageContext
 
     var title: String { "Your sessions" }
-    var upcoming: [AppointmentView] { sessions.filter { $0.startsAt > now && !$0.cancelled } }
-    var earlier: [AppointmentView] { sessions.filter { $0.startsAt <= now || $0.cancelled }.sorted { $0.startsAt > $1.startsAt } }
+    /// Still to come, cancelled ones included with their status: a client who finds a session gone should read why.
+    var upcoming: [AppointmentView] { sessions.filter { $0.startsAt > now } }
+    var earlier: [AppointmentView] { sessions.filter { $0.startsAt <= now }.sorted { $0.startsAt > $1.startsAt } }
 
     var content: Node<HTML.BodyContext> {
         .group(
@@ -60,15 +62,15 @@ struct ClientSessionsPage: PageView {
                 .h2("Coming up"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
                 .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
-                    .li(.class("session"), SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"))
+                    .li(.class(session.cancelled ? "session cancelled" : "session"),
+                        SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes", zone: zone, forClient: true))
                 })),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))),
             .if(!earlier.isEmpty, .div(.class("card"), .id("earlier-sessions"),
                 .h2("Earlier"),
                 .ul(.class("plain"), .forEach(earlier) { session in
                     .li(.class(session.cancelled ? "session cancelled" : "session"),
-                        SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes"),
-                        .if(session.cancelled, .p(.class("status"), "Cancelled")))
+                        SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes", zone: zone, forClient: true))
                 })))
         )
     }

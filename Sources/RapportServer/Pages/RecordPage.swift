@@ -78,21 +78,22 @@ struct RecordPage: PageView {
     }
 
     var sessionsSection: Node<HTML.BodyContext> {
-        let upcoming = contents.appointments.filter { $0.startsAt > now && !$0.cancelled }
+        // Cancelled sessions stay in the list with their status, so the history is whole.
+        let upcoming = contents.appointments.filter { $0.startsAt > now }
         let past = contents.appointments.filter { $0.startsAt <= now }.reversed()
         let scheduleProblems = problems["schedule-form"] ?? []
         return .section(.id("sessions"),
             .h2("Sessions"),
             .if(upcoming.isEmpty, .p(.class("muted"), "No sessions booked.")),
             .if(!upcoming.isEmpty, .ul(.class("plain card sessions"), .forEach(upcoming) { session in
-                .li(.class("session"), SessionLine.node(session, when: when(session.startsAt), minutes: "min"),
+                .li(.class(session.cancelled ? "session cancelled" : "session"),
+                    SessionLine.node(session, when: when(session.startsAt), minutes: "min", zone: zone),
                     // A refusal for this session (attendance sent before it started) shows beside it.
                     .unwrap((problems["attendance-\(session.id.uuidString.lowercased())"] ?? []).first) { .p(.class("error"), .text($0.message)) },
-                    .form(.id("cancel-\(session.id.uuidString.lowercased())"), .method(.post), .class("inline"),
-                          .action("\(base)/appointments/\(session.id.uuidString.lowercased())/attendance"),
-                          .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                          .input(.type(.hidden), .name("attendance"), .value(Attendance.cancelledLate.rawValue)),
-                          .button(.type(.submit), .class("link-button"), .text("Mark as cancelled late"))))
+                    .if(!session.cancelled,
+                        .p(.a(.href("\(base)/appointments/\(session.id.uuidString.lowercased())"),
+                              .attribute(named: "aria-label", value: "Change or cancel the session on \(when(session.startsAt))"),
+                              "Change or cancel"))))
             })),
             FormParts.form(id: "schedule-form", action: "\(base)/appointments", context, problems: scheduleProblems, submit: "Book session",
                 FormParts.field("date", label: "Date", type: .date, value: drafts["date"] ?? "", problems: scheduleProblems),
@@ -101,7 +102,13 @@ struct RecordPage: PageView {
                 FormParts.field("length", label: "Length in minutes", type: .number, value: drafts["length"] ?? "50", problems: scheduleProblems,
                                 extra: [.attribute(named: "min", value: "10"), .attribute(named: "max", value: "240")]),
                 FormParts.field("location", label: "Place or video link (optional)", value: drafts["location"] ?? "",
-                                hint: "The client sees this, and it appears in their calendar.", problems: scheduleProblems, required: false)
+                                hint: "The client sees this, and it appears in their calendar.", problems: scheduleProblems, required: false),
+                repeatsField(scheduleProblems),
+                FormParts.field("count", label: "How many sessions, if it repeats", type: .number, value: drafts["count"] ?? "6",
+                                hint: "From \(SessionSeries.counts.lowerBound) to \(SessionSeries.counts.upperBound), at the same time of day.",
+                                problems: scheduleProblems, required: false,
+                                extra: [.attribute(named: "min", value: "\(SessionSeries.counts.lowerBound)"),
+                                        .attribute(named: "max", value: "\(SessionSeries.counts.upperBound)")])
             ),
             .if(!past.isEmpty, .h2("Past sessions")),
             .forEach(past) { session in
@@ -126,6 +133,19 @@ struct RecordPage: PageView {
                 )
             }
         )
+    }
+
+    /// One session, or the same time every week or every other week.
+    func repeatsField(_ problems: [FieldProblem]) -> Node<HTML.FormContext> {
+        let chosen = drafts["repeats"] ?? "no"
+        let problem = problems.first { $0.field == "repeats" }
+        return .div(.class(problem == nil ? "field" : "field has-error"),
+            .label(.for("repeats"), "Repeats"),
+            .unwrap(problem) { .p(.class("error"), .id("repeats-error"), .text($0.message)) },
+            .select(.attribute(named: "name", value: "repeats"), .attribute(named: "id", value: "repeats"),
+                    .forEach([("no", "Just this session"), ("weekly", "Every week"), ("fortnightly", "Every two weeks")]) { value, label in
+                        .option(.value(value), .label(label), .isSelected(chosen == value))
+                    }))
     }
 
     /// Open risk alerts, above everything else and across the whole width.

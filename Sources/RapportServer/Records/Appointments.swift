@@ -14,6 +14,16 @@ struct AppointmentView: Sendable, Codable {
     let cancelled: Bool
     let attendance: Attendance?
     let lateMinutes: Int?
+    /// Where it was before it was last moved.
+    var movedFrom: Date? = nil
+    var cancelledAt: Date? = nil
+    /// The weekly or fortnightly series it was booked in.
+    var seriesID: UUID? = nil
+
+    var cancellation: Cancellation? {
+        guard cancelled else { return nil }
+        return attendance == .cancelledLate ? .late : .inGoodTime
+    }
 
     /// The session as check-ins see it: times and attendance, nothing sealed.
     var slot: AppointmentSlot {
@@ -27,6 +37,9 @@ struct AppointmentView: Sendable, Codable {
         case startsAt = "starts_at"
         case durationMinutes = "duration_minutes"
         case lateMinutes = "late_minutes"
+        case movedFrom = "moved_from"
+        case cancelledAt = "cancelled_at"
+        case seriesID = "series_id"
     }
 }
 
@@ -40,6 +53,61 @@ enum Appointments {
         var startField: String
         var lengthMinutes: Int?
         var location: String
+        /// Weekly or fortnightly, and how many sessions; nil for one session.
+        var repeats: Repeats?
+        /// The practice's zone, in which a series keeps its time of day.
+        var zone = TimeZone(identifier: "UTC")!
+    }
+
+    struct Repeats: Sendable {
+        /// 1 or 2; nil when what was sent is not one of them.
+        var everyWeeks: Int?
+        var count: Int?
+    }
+
+    /// A booking that passed its checks.
+    private struct CheckedBooking {
+        let starts: [Date]
+        let minutes: Int
+        let location: String
+        let everyWeeks: Int?
+    }
+
+    /// Every rule a booking or a change must meet, with a message per field.
+    private static func check(_ booking: Booking, now: Date) throws -> CheckedBooking {
+        var problems: [FieldProblem] = []
+        let start = booking.start
+        if start == nil {
+            problems.append(FieldProblem(field: booking.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
+        } else if let start, start < now.addingTimeInterval(-7 * 86400) {
+            problems.append(FieldProblem(field: booking.startField, message: "That date is more than a week ago. Please check the year and month."))
+        } else if let start, start > now.addingTimeInterval(2 * 366 * 86400) {
+            problems.append(FieldProblem(field: booking.startField, message: "That date is more than two years ahead. Please check the year."))
+        }
+        if let problem = AppointmentRules.lengthProblem(booking.lengthMinutes) { problems.append(problem) }
+        let location = booking.location.trimmingCharacters(in: .whitespacesAndNewlines)
+        if InputRules.isTooLong(booking.location, maximum: AppointmentRules.maximumLocationLength) {
+            problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
+        }
+        var starts = start.map { [$0] } ?? []
+        if let repeats = booking.repeats {
+            if let weeks = repeats.everyWeeks, SessionSeries.intervals.contains(weeks) {
+                if let count = repeats.count, SessionSeries.counts.contains(count) {
+                    if let start {
+                        starts = SessionSeries.starts(first: start, everyWeeks: weeks, count: count, in: booking.zone)
+                        if let last = starts.last, last > now.addingTimeInterval(2 * 366 * 86400) {
+                            problems.append(FieldProblem(field: "count", message: "The last of these sessions would be more than two years ahead. Please book fewer."))
+                        }
+                    }
+                } else {
+                    problems.append(FieldProblem(field: "count", message: "Please give how many sessions to book, from \(SessionSeries.counts.lowerBound) to \(SessionSeries.counts.upperBound)."))
+                }
+            } else {
+                problems.append(FieldProblem(field: "repeats", message: "Please choose every week or every two weeks."))
+            }
+        }
+        guard problems.isEmpty, let minutes = booking.lengthMinutes, !starts.isEmpty else { throw RecordError.invalid(problems) }
+        return CheckedBooking(starts: starts, minutes: minutes, location: location, everyWeeks: booking.repeats?.everyWeeks)
     }
 
     /// Parses the practice-local date and time a therapist typed.
@@ -61,36 +129,90 @@ enum Appointments {
         return calendar.date(from: components)
     }
 
+    /// Books one session, or a weekly or fortnightly series of them in one step (all or none). Returns the first.
+    @discardableResult
     static func schedule(_ booking: Booking, in record: ClientRecord) async throws -> AppointmentView {
+        try await scheduleAll(booking, in: record)[0]
+    }
+
+    static func scheduleAll(_ booking: Booking, in record: ClientRecord) async throws -> [AppointmentView] {
         let now = record.now
-        var problems: [FieldProblem] = []
-        let start = booking.start
-        if start == nil {
-            problems.append(FieldProblem(field: booking.startField, message: "Please give the date and time of the session, e.g. 2026-12-01 and 14:00."))
-        } else if let start, start < now.addingTimeInterval(-7 * 86400) {
-            problems.append(FieldProblem(field: booking.startField, message: "That date is more than a week ago. Please check the year and month."))
-        } else if let start, start > now.addingTimeInterval(2 * 366 * 86400) {
-            problems.append(FieldProblem(field: booking.startField, message: "That date is more than two years ahead. Please check the year."))
+        let checked = try check(booking, now: now)
+        var seriesID: UUID?
+        if let everyWeeks = checked.everyWeeks {
+            let series = AppointmentSeriesRow()
+            let id = UUID()
+            series.id = id
+            series.practiceID = record.practiceID
+            series.clientID = record.clientID
+            series.therapistID = record.actor.userID
+            series.startsAt = checked.starts[0]
+            series.durationMinutes = checked.minutes
+            series.intervalWeeks = everyWeeks
+            series.count = checked.starts.count
+            series.locationEnvelope = checked.location.isEmpty ? nil
+                : try record.seal(checked.location, AppointmentSeriesRow.schema, "location", row: id)
+            series.createdAt = now
+            try await series.create(on: record.db)
+            seriesID = id
         }
-        if let problem = AppointmentRules.lengthProblem(booking.lengthMinutes) { problems.append(problem) }
-        let location = booking.location.trimmingCharacters(in: .whitespacesAndNewlines)
-        if InputRules.isTooLong(booking.location, maximum: AppointmentRules.maximumLocationLength) {
-            problems.append(FieldProblem(field: "location", message: "Please keep the place under \(AppointmentRules.maximumLocationLength) characters."))
+        var booked: [AppointmentView] = []
+        for (index, start) in checked.starts.enumerated() {
+            let row = AppointmentRow()
+            let id = UUID()
+            row.id = id
+            row.practiceID = record.practiceID
+            row.clientID = record.clientID
+            row.therapistID = record.actor.userID
+            row.startsAt = start
+            row.durationMinutes = checked.minutes
+            row.locationEnvelope = checked.location.isEmpty ? nil : try record.seal(checked.location, AppointmentRow.schema, "location", row: id)
+            row.cancelled = false
+            row.createdAt = now
+            row.seriesID = seriesID
+            row.seriesIndex = seriesID == nil ? nil : index
+            try await row.create(on: record.db)
+            booked.append(try view(row, in: record))
         }
-        guard problems.isEmpty, let start, let minutes = booking.lengthMinutes else { throw RecordError.invalid(problems) }
-        let row = AppointmentRow()
-        let id = UUID()
-        row.id = id
-        row.practiceID = record.practiceID
-        row.clientID = record.clientID
-        row.therapistID = record.actor.userID
-        row.startsAt = start
-        row.durationMinutes = minutes
-        row.locationEnvelope = location.isEmpty ? nil : try record.seal(location, AppointmentRow.schema, "location", row: id)
-        row.cancelled = false
-        row.createdAt = now
-        try await row.create(on: record.db)
+        return booked
+    }
+
+    /// Moves a session, or changes its length or place. Only a session still to come and not cancelled can change;
+    /// the client sees the new time, and that it moved from the old one.
+    static func change(_ appointmentID: UUID, to booking: Booking, in record: ClientRecord) async throws -> AppointmentView {
+        guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
+        try changeable(row, now: record.now)
+        let checked = try check(Booking(start: booking.start, startField: booking.startField, lengthMinutes: booking.lengthMinutes,
+                                        location: booking.location), now: record.now)
+        if checked.starts[0] != row.startsAt {
+            row.movedFrom = row.startsAt
+            row.startsAt = checked.starts[0]
+        }
+        row.durationMinutes = checked.minutes
+        row.locationEnvelope = checked.location.isEmpty ? nil
+            : try record.seal(checked.location, AppointmentRow.schema, "location", row: appointmentID)
+        try await row.update(on: record.db)
         return try view(row, in: record)
+    }
+
+    /// Cancels a session still to come: in good time, or late (then it counts as a late cancellation, a behavioural
+    /// marker). It stays in both histories with its status; no check-in is asked for it.
+    static func cancel(_ appointmentID: UUID, _ cancellation: Cancellation, in record: ClientRecord) async throws -> AppointmentView {
+        guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
+        try changeable(row, now: record.now)
+        row.cancelled = true
+        row.cancelledAt = record.now
+        row.attendance = cancellation == .late ? Attendance.cancelledLate.rawValue : nil
+        row.lateMinutes = nil
+        try await row.update(on: record.db)
+        return try view(row, in: record)
+    }
+
+    private static func changeable(_ row: AppointmentRow, now: Date) throws {
+        if row.cancelled { throw RecordError.conflict("This session has been cancelled, so it can't be changed. Book a new one instead.") }
+        if row.startsAt <= now {
+            throw RecordError.conflict("This session has already started, so it can't be moved or cancelled. Record what happened instead.")
+        }
     }
 
     static func view(_ row: AppointmentRow, in record: ClientRecord) throws -> AppointmentView {
@@ -98,7 +220,8 @@ enum Appointments {
         return AppointmentView(
             id: id, clientID: row.clientID, therapistID: row.therapistID, startsAt: row.startsAt, durationMinutes: row.durationMinutes,
             location: try row.locationEnvelope.map { try record.open($0, AppointmentRow.schema, "location", row: id) },
-            cancelled: row.cancelled, attendance: row.attendance.flatMap(Attendance.init(rawValue:)), lateMinutes: row.lateMinutes)
+            cancelled: row.cancelled, attendance: row.attendance.flatMap(Attendance.init(rawValue:)), lateMinutes: row.lateMinutes,
+            movedFrom: row.movedFrom, cancelledAt: row.cancelledAt, seriesID: row.seriesID)
     }
 
     /// The client's sessions, oldest first.
@@ -123,8 +246,10 @@ enum Appointments {
         }
         row.attendance = attendance?.rawValue
         row.lateMinutes = attendance == .late ? lateMinutes : nil
-        // Cancelled sessions leave the client's list and show as cancelled in calendars.
+        // A late cancellation recorded afterwards is a cancellation like any other: in both histories with its status,
+        // and cancelled in calendars.
         row.cancelled = attendance == .cancelledLate
+        if row.cancelled, row.cancelledAt == nil { row.cancelledAt = now }
         try await row.update(on: record.db)
     }
 }

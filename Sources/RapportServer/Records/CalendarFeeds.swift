@@ -55,19 +55,41 @@ enum CalendarFeeds {
                                                      resourceType: "calendar-feed"), at: services.now, on: db)
             }
         }
-        let clientKeys = try await services.keys.clientKeys(Set(rows.filter { $0.locationEnvelope != nil }.map(\.clientID)),
-                                                            practiceID: user.practiceID, on: db)
+        // Series in one query, for the sessions booked weekly or fortnightly.
+        let seriesIDs = Set(rows.compactMap(\.seriesID))
+        let series = seriesIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await AppointmentSeriesRow.query(on: db)
+            .filter(\.$id ~~ seriesIDs).all().map { (try $0.requireID(), $0) })
+        let clientKeys = try await services.keys.clientKeys(Set(rows.map(\.clientID)), practiceID: user.practiceID, on: db)
+        func place(_ envelope: Data?, clientID: UUID, _ schema: String, row: UUID) throws -> String? {
+            guard let envelope else { return nil }
+            guard let key = clientKeys[clientID] else { throw RecordError.missingKey }
+            return try services.keys.open(envelope, key: key, schema, "location", row: row)
+        }
         var events: [CalendarEvent] = []
-        for row in rows {
-            let id = try row.requireID()
-            var location: String?
-            if let envelope = row.locationEnvelope {
-                guard let key = clientKeys[row.clientID] else { throw RecordError.missingKey }
-                location = try services.keys.open(envelope, key: key, AppointmentRow.schema, "location", row: id)
+        // A series is one recurring event (RRULE); a session of it that no longer matches the rule (moved, changed,
+        // cancelled, or across a change of the clocks) follows as an exception, named by the start the rule gave it.
+        for (seriesID, seriesRow) in series.sorted(by: { $0.value.startsAt < $1.value.startsAt }) {
+            let uid = "\(seriesID.uuidString.lowercased())@rapport"
+            let seriesPlace = try place(seriesRow.locationEnvelope, clientID: seriesRow.clientID, AppointmentSeriesRow.schema, row: seriesID)
+            events.append(CalendarEvent(uid: uid, start: seriesRow.startsAt, minutes: seriesRow.durationMinutes, summary: "Session",
+                                        location: seriesPlace, description: "Details are in Rapport.", cancelled: false,
+                                        rule: SessionSeries.rule(everyWeeks: seriesRow.intervalWeeks, count: seriesRow.count)))
+            for row in rows where row.seriesID == seriesID {
+                guard let index = row.seriesIndex else { continue }
+                let ruleStart = SessionSeries.ruleStart(first: seriesRow.startsAt, everyWeeks: seriesRow.intervalWeeks, index: index)
+                let rowPlace = try place(row.locationEnvelope, clientID: row.clientID, AppointmentRow.schema, row: try row.requireID())
+                guard row.startsAt != ruleStart || row.durationMinutes != seriesRow.durationMinutes || rowPlace != seriesPlace || row.cancelled
+                else { continue }
+                events.append(CalendarEvent(uid: uid, start: row.startsAt, minutes: row.durationMinutes, summary: "Session",
+                                            location: rowPlace, description: "Details are in Rapport.", cancelled: row.cancelled,
+                                            recurrenceID: ruleStart))
             }
+        }
+        for row in rows where row.seriesID.flatMap({ series[$0] }) == nil {
+            let id = try row.requireID()
             events.append(CalendarEvent(uid: "\(id.uuidString.lowercased())@rapport", start: row.startsAt, minutes: row.durationMinutes,
-                                        summary: "Session", location: location, description: "Details are in Rapport.",
-                                        cancelled: row.cancelled))
+                                        summary: "Session", location: try place(row.locationEnvelope, clientID: row.clientID, AppointmentRow.schema, row: id),
+                                        description: "Details are in Rapport.", cancelled: row.cancelled))
         }
         return ICalendar.feed(name: "Sessions", events: events, stamp: services.now)
     }
