@@ -104,6 +104,12 @@ def test_03_invitations_are_made_and_one_is_re_issued(browser: Browser, solo: So
     element = browser.element("#invitation-link", "invitation re-issued", "the new invitation link")
     new_link = (element.text or element.get_attribute("value") or element.get_attribute("href") or "").strip()
     assert new_link.startswith(browser.origin) and new_link != first_link, f"The re-issued link {new_link!r} should be new"
+    # The copy button (the one first-party script) puts the link on the clipboard and says so.
+    copy = browser.element("button[data-copy-target='invitation-link']", "invitation re-issued", "the 'Copy link' button")
+    assert copy.is_displayed(), "On the invitation page: the 'Copy link' button should be shown once its script has run"
+    copy.click()
+    browser.wait(lambda _: "copied" in browser.text_of("#invitation-link-copied", "invitation re-issued", "the copy status"),
+                 "invitation re-issued", "the status to say the link is copied", timeout=5)
     try:
         status = urlopen(first_link).status
     except HTTPError as error:

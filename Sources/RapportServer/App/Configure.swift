@@ -65,6 +65,12 @@ public enum RapportApp {
             response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
             return response
         }
+        open.get("assets", "copy.js", action: .usePublicPage) { _ -> Response in
+            let response = Response(status: .ok, body: .init(string: CopyScript.source))
+            response.headers.contentType = HTTPMediaType(type: "text", subType: "javascript", parameters: ["charset": "utf-8"])
+            response.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+            return response
+        }
 
         let pages = app.grouped(MiddlewareChain(IdentityMiddleware(), CSRFMiddleware(configuration: configuration), PolicyMiddleware()))
         AccountPages.register(pages)

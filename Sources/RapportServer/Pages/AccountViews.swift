@@ -145,6 +145,7 @@ struct PracticePage: PageView {
     var ownCaseloadProblem: String?
 
     var title: String { practiceName }
+    var hasCopyButtons: Bool { true }
 
     /// One account for both roles in a solo practice: the owner can take on a caseload here, and give it up while
     /// it is empty.
@@ -312,6 +313,7 @@ struct CalendarPage: PageView {
     let context: PageContext
 
     var title: String { "Your calendar" }
+    var hasCopyButtons: Bool { true }
 
     var content: Node<HTML.BodyContext> {
         .group(
@@ -324,7 +326,8 @@ struct CalendarPage: PageView {
             .unwrap(newLink) { link in
                 .div(.class("notice"),
                     .p("Your new address. Copy it into your calendar app (often \"Add calendar\" → \"From URL\" or \"Subscribe\"). It is shown only this once:"),
-                    .a(.id("calendar-link"), .class("link-out"), .href(link), .text(link)))
+                    .a(.id("calendar-link"), .class("link-out"), .href(link), .text(link)),
+                    CopyButton.node(target: "calendar-link", label: "Copy address"))
             },
             .if(hasLink && newLink == nil, .p(.text("You have a calendar address. If you've lost it, or think someone else has it, make a new one: the old one stops working at once."))),
             FormParts.form(id: "calendar-form", action: "/account/calendar", context,

@@ -17,6 +17,7 @@ struct CaseloadPage: PageView {
     var zone = TimeZone.current
 
     var title: String { "Your clients" }
+    var hasCopyButtons: Bool { true }
 
     /// Clients with an open risk alert come first; otherwise the order given (by name).
     var ordered: [CaseloadEntry] {
@@ -52,12 +53,14 @@ struct InvitationCreatedPage: PageView {
     let context: PageContext
 
     var title: String { "Invitation ready" }
+    var hasCopyButtons: Bool { true }
 
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Invitation ready"),
             .p(.class("lead"), .text("Send this link to \(who.trimmingCharacters(in: .whitespaces)) in a way you trust. It works once, and expires on \(expiresAt.formatted(date: .long, time: .omitted)).")),
             .a(.id("invitation-link"), .class("link-out"), .href(link), .text(link)),
+            CopyButton.node(target: "invitation-link"),
             .p(.a(.href(back), "Done"))
         )
     }

@@ -97,13 +97,17 @@ protocol PageView: Sendable {
     var content: Node<HTML.BodyContext> { get }
     /// A page that lays itself out in columns on a desk (a client's record); others keep a reading width.
     var isWide: Bool { get }
+    /// A page with a link to pass on, whose copy buttons need `/assets/copy.js` (the page works without it).
+    var hasCopyButtons: Bool { get }
 }
 
 extension PageView {
     var isWide: Bool { false }
+    var hasCopyButtons: Bool { false }
 }
 
-/// The frame of every page: calm, phone-first, no script, no third-party anything, no inline style (CSP).
+/// The frame of every page: calm, phone-first, no third-party anything, no inline style or script (CSP). The one
+/// script, first-party, is loaded only by pages with copy buttons, and only adds to them.
 enum Layout {
     static func render(_ page: some PageView, status: HTTPResponseStatus = .ok) -> Response {
         let response = Response(status: status)
@@ -114,10 +118,11 @@ enum Layout {
 
     /// `indented` is for reading (snapshot tests); pages are sent unindented.
     static func document(_ page: some PageView, indented: Bool = false) -> String {
-        document(page.title, page.context, page.content, wide: page.isWide, indented: indented)
+        document(page.title, page.context, page.content, wide: page.isWide, copyButtons: page.hasCopyButtons, indented: indented)
     }
 
     private static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, wide: Bool,
+                                 copyButtons: Bool = false,
                                  indented: Bool) -> String {
         let html = HTML(
             .lang(.english),
@@ -141,7 +146,8 @@ enum Layout {
                 .footer(
                     .class("bottom"),
                     .p("What you write here is encrypted and stays within your practice.")
-                )
+                ),
+                .if(copyButtons, .script(.src("/assets/copy.js")))
             )
         )
         return indented ? html.render(indentedBy: .spaces(2)) : html.render()

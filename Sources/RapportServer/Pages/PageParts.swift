@@ -110,8 +110,9 @@ enum WaitingInvitations {
                         .element(named: "details", nodes: [
                             .element(named: "summary", text: "Show the link again"),
                             .input(.type(.text), .value(link), .attribute(named: "readonly", value: "readonly"), .class("link-out"),
-                                   .attribute(named: "aria-label", value: "Invitation link for \(invitation.name)")),
-                            .p(.class("hint"), "Select it and copy it into a message you trust."),
+                                   .id("link-\(id)"), .attribute(named: "aria-label", value: "Invitation link for \(invitation.name)")),
+                            .p(.class("hint"), "Copy it into a message you trust."),
+                            CopyButton.node(target: "link-\(id)"),
                         ])
                     }),
                     .div(.class("invitation-actions"),

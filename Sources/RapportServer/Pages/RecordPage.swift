@@ -91,7 +91,7 @@ struct RecordPage: PageView {
                     // A refusal for this session (attendance sent before it started) shows beside it.
                     .unwrap((problems["attendance-\(session.id.uuidString.lowercased())"] ?? []).first) { .p(.class("error"), .text($0.message)) },
                     .if(!session.cancelled,
-                        .p(.a(.href("\(base)/appointments/\(session.id.uuidString.lowercased())"),
+                        .p(.class("session-actions"), .a(.href("\(base)/appointments/\(session.id.uuidString.lowercased())"),
                               .attribute(named: "aria-label", value: "Change or cancel the session on \(when(session.startsAt))"),
                               "Change or cancel"))))
             })),

@@ -19,6 +19,8 @@ struct SessionPage: PageView {
     var refusal: String?
 
     var title: String { "Session with \(clientName)" }
+    /// The two forms side by side on a desk.
+    var isWide: Bool { true }
     var base: String { "/clients/\(clientID.uuidString.lowercased())" }
     var sessionPath: String { "\(base)/appointments/\(session.id.uuidString.lowercased())" }
     var firstName: String { InputRules.firstName(of: clientName) }
@@ -36,7 +38,7 @@ struct SessionPage: PageView {
     }
 
     var forms: Node<HTML.BodyContext> {
-        .div(.class("columns"),
+        .div(.class("pair"),
             .section(.class("card"), .attribute(named: "aria-labelledby", value: "change-title"),
                 .h2(.id("change-title"), "Move it or change it"),
                 FormParts.form(id: "change-form", action: sessionPath, context, problems: problems, submit: "Save the change",

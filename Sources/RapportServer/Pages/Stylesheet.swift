@@ -130,9 +130,26 @@ enum Stylesheet {
     body.with-client-nav { padding-bottom: 4.5rem; }
     @media (max-width: 40rem) {
       header.top { flex-wrap: wrap; }
-      header.top nav.staff-nav { order: 3; flex-basis: 100%; overflow-x: auto; }
+      header.top nav.staff-nav { order: 3; flex-basis: 100%; }
+      /* An owner who sees clients has five places: two rows, every one in sight, rather than one that scrolls. */
+      nav.staff-nav ul { flex-wrap: wrap; }
     }
     main.wide { max-width: 78rem; }
+    main.wide:has(.pair) { max-width: 62rem; }
+    @media (min-width: 56rem) {
+      .pair { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 0 1.5rem; align-items: start; }
+    }
+    /* What happened to a session: a cancelled one is struck through and says so; a moved one says from when. */
+    .session.cancelled strong { text-decoration: line-through; }
+    p.status { margin: 0.2rem 0 0; font-weight: 600; color: var(--warn); }
+    p.status.moved { color: var(--accent); }
+    p.session-actions { margin: 0.1rem 0 0; }
+    .copy { display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; margin: 0.5rem 0; }
+    .copy-status:empty { display: none; }
+    button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
+                              border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
+    button.secondary-button[hidden] { display: none; }
+    textarea.copy-buffer { position: fixed; top: 0; left: 0; width: 1px; height: 1px; opacity: 0; }
     @media (min-width: 64rem) {
       .record-grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 0 2.5rem; align-items: start; }
       .record-side h2:first-child, .record-main > section:first-child h2:first-child { margin-top: 0.5rem; }
