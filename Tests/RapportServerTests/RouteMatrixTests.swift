@@ -23,6 +23,8 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .useOwnAccount: signedIn,
         .viewPractice: [.ownerOfPractice, .otherPracticeOwner],
         .inviteTherapist: [.ownerOfPractice, .otherPracticeOwner],
+        // The policy lets any owner ask; the reset itself finds only the owner's own therapists (OwnerResetTests).
+        .resetStaffTwoFactor: [.ownerOfPractice, .otherPracticeOwner],
         .manageSettings: [.ownerOfPractice, .otherPracticeOwner],
         .viewCaseload: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
         .inviteClient: [.ownTherapist, .colleagueTherapist, .otherPracticeTherapist],
@@ -111,6 +113,8 @@ struct Cast {
                     ? psychotherapyNoteID.uuidString.lowercased() : progressNoteID.uuidString.lowercased()
             case ":token": return "no-such-token"
             case ":appointmentID": return appointmentID.uuidString.lowercased()
+            // The colleague: a therapist none of the walks sign in as, so a reset of their two-step ends nobody's sign-in.
+            case ":therapistID": return colleague.id.uuidString.lowercased()
             case ":instrumentID": return "phq-9"
             default: return component.description
             }
