@@ -19,6 +19,7 @@ enum Migrations {
         M0011PracticeTimeZone(),
         M0012InvitationsThatCanBeFound(),
         M0013EnrolmentKeyKept(),
+        M0015RecoveryCodes(),
     ]
 }
 
