@@ -158,7 +158,7 @@ struct PracticePage: PageView {
                 .p(.class("muted"), .text(waiting.isEmpty ? "No therapists yet. Invite the first one below."
                                                           : "No therapist has joined yet: their invitations are below.")),
                 else: .ul(.class("plain card"), .forEach(therapists) { therapist in
-                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")),
+                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · two-step sign-in not set up yet")),
                         // For a lost phone and lost recovery codes; a confirmation page says what it does first.
                         .if(therapist.twoFactorOn, .p(.class("therapist-actions"),
                             .a(.href("/practice/therapists/\(therapist.id.lowercasedText)/reset-two-factor"),

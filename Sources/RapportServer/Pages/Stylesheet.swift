@@ -45,7 +45,11 @@ enum Stylesheet {
     a.button { display: inline-flex; align-items: center; min-height: 48px; padding: 0.7rem 1.2rem; border-radius: 10px;
       font-weight: 600; text-decoration: none; }
     a.button.primary { background: var(--accent); color: var(--accent-ink); }
-    .therapist-actions { margin: 0 0 0.6rem; }
+    /* A rare step, beside the name rather than under it, and quieter than the list's own links. */
+    li.therapist { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0 1rem; }
+    li.therapist p { margin: 0.85rem 0; }
+    ul.plain .therapist-actions a { display: inline-flex; align-items: center; min-height: 44px; padding: 0; font-weight: 400;
+      font-size: 0.95rem; }
     button.primary { font: inherit; font-weight: 600; min-height: 48px; padding: 0.7rem 1.2rem; border: 0;
       border-radius: 10px; background: var(--accent); color: var(--accent-ink); cursor: pointer; }
     button.primary:hover { filter: brightness(1.08); }
