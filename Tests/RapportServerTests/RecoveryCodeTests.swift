@@ -317,7 +317,8 @@ struct TwoStep {
             #expect(three.text.contains(#"id="recovery-codes-left" class="warning""#))
             #expect(three.text.contains(#"href="/account/recovery-codes""#))
             for code in enrolled.codes.suffix(3) { try await people.signInWithRecoveryCode(code, for: user, as: therapist.actor) }
-            #expect(try await steps.get("/account", enrolled.browser).text.contains("Recovery codes: none left. Make new ones now"))
+            #expect(try await steps.get("/account", enrolled.browser).text.contains("Recovery codes: none to use. Make some now"))
+            #expect(try await steps.get("/account/recovery-codes", enrolled.browser).text.contains("You have no recovery codes to use."))
 
             // A client signs in with a password alone: no codes to speak of, and no way to make any.
             let clientBrowser = Browser(sessionToken: try await practice.signIn(client))

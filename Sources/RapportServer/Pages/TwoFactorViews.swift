@@ -72,7 +72,9 @@ struct NewRecoveryCodesPage: PageView {
             .h1("Make new recovery codes"),
             .unwrap(left, { left in
                 .group(
-                    .p(.class("lead"), .text("You have \(RecoveryCodeWords.count(left)) left. New codes replace all of them: the old ones stop working at once, and the new ones are shown to you once.")),
+                    .p(.class("lead"), .text(left == 0
+                        ? "You have no recovery codes to use. New ones are shown to you once: keep them somewhere safe."
+                        : "You have \(RecoveryCodeWords.count(left)) left. New codes replace all of them: the old ones stop working at once, and the new ones are shown to you once.")),
                     FormParts.form(id: "new-recovery-codes-form", action: "/account/recovery-codes", context, problems: problems,
                                    submit: "Make new recovery codes",
                         FormParts.field("code", label: "6-digit code from your authenticator app", autocomplete: "one-time-code",
@@ -86,17 +88,14 @@ struct NewRecoveryCodesPage: PageView {
 /// How many recovery codes are left, in words, and whether that is few enough to say so.
 enum RecoveryCodeWords {
     static func count(_ left: Int) -> String {
-        switch left {
-        case 0: return "no recovery codes"
-        case 1: return "1 recovery code"
-        default: return "\(left) recovery codes"
-        }
+        left == 1 ? "1 recovery code" : "\(left) recovery codes"
     }
 
     /// The account page's line.
     static func summary(_ left: Int) -> String {
         switch left {
-        case 0: return "Recovery codes: none left. Make new ones now, so that a lost phone can't lock you out."
+        // None left, or none ever made (two-step sign-in turned on before there were recovery codes).
+        case 0: return "Recovery codes: none to use. Make some now, so that a lost phone can't lock you out."
         case 1...RecoveryCodes.fewLeft: return "Recovery codes: only \(left) left. Make new ones soon, so that a lost phone can't lock you out."
         default: return "Recovery codes: \(left) left, each good for one sign-in without your phone."
         }
