@@ -13,6 +13,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     // Practice administration (owner).
     case viewPractice = "practice.view"
     case inviteTherapist = "practice.invite-therapist"
+    /// A therapist lost their phone and recovery codes: the owner clears their two-step sign-in so they enrol again.
+    case resetStaffTwoFactor = "practice.reset-two-factor"
     case manageSettings = "practice.settings"
 
     // A therapist's caseload.
@@ -44,7 +46,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     public var capacity: Role? {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
-        case .viewPractice, .inviteTherapist, .manageSettings: return .owner
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings: return .owner
         case .viewOwnPortal, .answerOwnCheckIn: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
@@ -62,7 +64,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
             return true
-        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .manageSettings,
+        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn:
             return false
         }
@@ -140,7 +142,7 @@ public enum AccessPolicy {
         switch action {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
-        case .viewPractice, .inviteTherapist, .manageSettings:
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings:
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)

@@ -69,6 +69,15 @@ import Testing
         #expect(Principal(userID: UUID(), roles: [], practiceID: practice).roles == [.client], "no role grants nothing")
     }
 
+    @Test func onlyTheOwnerMayResetAStaffMembersTwoStepSignIn() {
+        #expect(AccessPolicy.decide(actor(UUID(), .owner), .resetStaffTwoFactor) == .allow)
+        #expect(AccessPolicy.decide(actor(therapist, .therapist), .resetStaffTwoFactor) == .deny(.wrongRole))
+        #expect(AccessPolicy.decide(actor(UUID(), .client, client: clientID), .resetStaffTwoFactor) == .deny(.wrongRole))
+        #expect(AccessPolicy.decide(.partiallySignedIn(Principal(userID: UUID(), role: .owner, practiceID: practice)), .resetStaffTwoFactor)
+                == .deny(.secondFactorPending))
+        #expect(!Action.resetStaffTwoFactor.isClientScoped)
+    }
+
     @Test func anotherPracticesStaffAreRefused() {
         #expect(AccessPolicy.decide(actor(therapist, .therapist, in: otherPractice), .viewClientRecord, .client(scope)) == .deny(.otherPractice))
     }

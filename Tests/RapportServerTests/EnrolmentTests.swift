@@ -53,7 +53,10 @@ import VaporTesting
             let new = RapportVault.TOTP(secret: try #require(Base32.decode(second)))
             let (headers, body) = browser.form(["code": new.code(at: practice.clock.now())])
             try await practice.app.testing().test(.POST, "/account/two-factor", headers: headers, body: body) { response in
-                #expect(response.headers.first(name: .location) == "/clients")
+                // Enrolled: the recovery codes, shown once, and the way on to the caseload.
+                #expect(response.status == .ok)
+                #expect(TwoStep.codes(in: response.body.string).count == 10)
+                #expect(response.body.string.contains(#"href="/clients""#))
             }
             let enrolled = try #require(try await UserRow.find(try user.requireID(), on: practice.app.db))
             #expect(enrolled.totpEnabledAt != nil && enrolled.totpPreviousSecretEnvelope == nil, "the older key is forgotten once enrolled")

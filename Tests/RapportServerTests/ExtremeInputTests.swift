@@ -18,7 +18,7 @@ import VaporTesting
     ]
 
     /// Every query parameter the pages read.
-    static let queryFields = ["q", "saved"]
+    static let queryFields = ["q", "saved", "reset"]
 
     /// Every form field of every page, the integer-looking ones first.
     static let numericFormFields = ["q", "answer", "length", "late_minutes", "date", "time", "code"]

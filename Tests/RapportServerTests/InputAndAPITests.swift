@@ -281,7 +281,10 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
                     #expect(response.headers.first(name: "Referrer-Policy") == "no-referrer")
                     let html = response.body.string
                     #expect(html.contains("<main"), "\(path) is a page")
-                    #expect(!html.contains("<script"), "\(path) has a script")
+                    // The one script is first-party, by address, on pages with a link to copy; never inline, never elsewhere.
+                    let scripts = html.components(separatedBy: "<script").dropFirst()
+                    #expect(scripts.allSatisfy { $0.hasPrefix(#" src="/assets/copy.js"></script>"#) }, "\(path) has a script of its own")
+                    #expect(scripts.isEmpty || ["/practice", "/clients"].contains(path), "\(path) loads a script it doesn't need")
                     #expect(!html.contains(" style="), "\(path) has an inline style")
                     #expect(!html.contains("http://") && !html.contains("https://") || path.hasPrefix("/practice"),
                             "\(path) links off-site")
@@ -351,6 +354,29 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
             }
             // The search works: the role names, stored in clear on purpose, are found.
             #expect(haystack.range(of: Data("therapist".utf8)) != nil)
+        }
+    }
+}
+
+@Suite struct CopyScriptTests {
+    /// The copy script is served first-party, with its type, and only adds buttons the pages hide without it.
+    @Test func theCopyScriptIsServedFirstPartyAndTheButtonsAreHiddenWithoutIt() async throws {
+        try await TestPractice.run { practice in
+            try await practice.app.testing().test(.GET, "/assets/copy.js") { response in
+                #expect(response.status == .ok)
+                #expect(response.headers.contentType?.subType == "javascript")
+                #expect(response.headers.first(name: "Content-Security-Policy")?.contains("default-src 'self'") == true)
+                let source = response.body.string
+                #expect(source.contains("data-copy-target") && !source.contains("http"), "copies, and sends nothing anywhere")
+            }
+            let cast = try await Cast.assemble(practice)
+            _ = try await practice.people.inviteClient(by: cast.own.actor, name: "Nadia Waiting", email: "nadia@example.org")
+            let therapist = Browser(sessionToken: try await practice.signIn(cast.own))
+            try await practice.app.testing().test(.GET, "/clients", headers: therapist.headers) { response in
+                let html = response.body.string
+                #expect(html.contains(#"<button type="button" class="secondary-button" hidden="hidden" data-copy-target="link-"#))
+                #expect(html.contains(#"<script src="/assets/copy.js"></script>"#))
+            }
         }
     }
 }

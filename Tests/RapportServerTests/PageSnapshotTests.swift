@@ -136,6 +136,38 @@ import Testing
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "room-entry")
     }
 
+    @Test func theRecoveryCodesRightAfterEnrolment() {
+        let codes = ["k7mqx2-h9tdrw", "3fzv8p-qa2nce", "w5hub9-m4kxst", "d8ry3g-pv7eqz", "n2cjw6-t9fhua",
+                     "x4qm7b-s3gdyk", "e6tpz2-h8wcjn", "r9vk4x-b2mqfs", "u3nd8h-z5yepa", "g7wc2t-k6xrjm"]
+        let therapist = Principal(userID: Self.therapistID, role: .therapist, practiceID: Self.practiceID)
+        let identity = Identity(requester: .partiallySignedIn(therapist), user: nil, signIn: nil)
+        let page = RecoveryCodesPage(codes: codes, next: "/clients", nextLabel: AccountPages.continueLabel(for: therapist),
+                                     context: PageContext(csrfToken: "csrf-token-for-snapshots", identity: identity, path: "/account/two-factor"))
+        let html = Layout.document(page, indented: true)
+        #expect(!html.contains("<nav"), "one thing to do: no navigation until they go on")
+        assertSnapshot(of: html, as: .lines, named: "recovery-codes")
+    }
+
+    @Test func theSecondStepWithARecoveryCodeThatWasRefused() {
+        let identity = Identity(requester: .partiallySignedIn(Principal(userID: Self.therapistID, role: .therapist, practiceID: Self.practiceID)),
+                                user: nil, signIn: nil)
+        let page = RecoveryCodeSignInPage(problems: [FieldProblem(field: "code", message: "That recovery code didn't work. Please check it against the list you kept.")],
+                                          context: PageContext(csrfToken: "csrf-token-for-snapshots", identity: identity, path: "/signin/recovery-code"))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "recovery-code-sign-in")
+    }
+
+    @Test func theOwnersConfirmationBeforeResettingATherapistsTwoStepSignIn() {
+        let page = ResetTwoFactorPage(therapistID: Self.id(7), name: "Tom Ward", context: Self.context(.owner, path: "/practice"))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "reset-two-factor")
+    }
+
+    @Test func theAccountPageWhenFewRecoveryCodesAreLeft() {
+        let page = AccountPage(name: "Dana Reyes", email: "dana@example.org", practiceName: "Harbour Street Therapy",
+                               twoFactorSince: Self.days(-90), zone: Self.zone, recoveryCodesLeft: 2,
+                               context: Self.context(.therapist, path: "/account"))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "account-few-recovery-codes")
+    }
+
     @Test func afterARiskAnswerTheThanksPageIsTheCrisisResourcesAndNothingElseToFillIn() {
         let phq9 = Self.definition("phq-9")
         let feedback = Self.definition("session-feedback")

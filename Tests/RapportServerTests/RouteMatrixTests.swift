@@ -29,6 +29,8 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .useOwnAccount: signedIn,
         .viewPractice: owners,
         .inviteTherapist: owners,
+        // The policy lets any owner ask; the reset itself finds only the owner's own therapists (OwnerResetTests).
+        .resetStaffTwoFactor: owners,
         .manageSettings: owners,
         .viewCaseload: therapists,
         .inviteClient: therapists,
@@ -147,6 +149,8 @@ struct Cast {
                     return (route.path.first?.description == "api" ? toCancelIDs.api : toCancelIDs.page).uuidString.lowercased()
                 }
                 return (movesOrCancels ? upcomingID : appointmentID).uuidString.lowercased()
+            // The colleague: a therapist none of the walks sign in as, so a reset of their two-step ends nobody's sign-in.
+            case ":therapistID": return colleague.id.uuidString.lowercased()
             case ":instrumentID": return "phq-9"
             default: return component.description
             }

@@ -211,7 +211,9 @@ import VaporTesting
             let totp = RapportVault.TOTP(secret: try #require(Base32.decode(secret)))
             let (codeHeaders, codeBody) = enrolling.form(["code": totp.code(at: practice.clock.now())])
             try await practice.app.testing().test(.POST, "/account/two-factor", headers: codeHeaders, body: codeBody) { response in
-                #expect(response.headers.first(name: .location) == "/practice")
+                #expect(response.status == .ok, "the recovery codes, shown once")
+                #expect(response.body.string.contains(#"href="/practice""#))
+                #expect(self.sessionToken(response) != nil, "fully signed in by the same answer")
             }
             let owner = try #require(try await UserRow.query(on: practice.app.db).first())
             #expect(owner.totpEnabledAt != nil)

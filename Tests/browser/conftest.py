@@ -10,9 +10,10 @@ Environment:
   RAPPORT_PSQL                  psql to reset the database with (default: beside RAPPORT_PG_DUMP, or on PATH)
   RAPPORT_KEEP_DATA=1           keep the server's data folder (its path is printed)
 
-Outputs (under build/ in the repository): browser/server-<sqlite|postgres>.log, the server's output;
-screenshots/<sqlite|postgres>/NN-<page>-phone.png and -desktop.png; axe/<sqlite|postgres>.json, every
-axe-core result (all impacts) of every page at both sizes.
+Outputs (under build/ in the repository): browser/server-<sqlite|postgres>-<story>.log, the server's
+output; screenshots/<sqlite|postgres>/<story>/NN-<page>-phone.png and -desktop.png, one folder per story
+module (test_first_run.py → first_run); axe/<sqlite|postgres>.json, every axe-core result (all impacts)
+of every page at both sizes, of every story.
 
 Accessibility: a test during which a page showed a serious or critical axe-core violation fails with the
 list of them (rule, impact, help, node targets), after it has run to its end; the story goes on (an
@@ -67,13 +68,13 @@ def reset_postgres(url: str) -> None:
 
 
 class RapportServer:
-    """`rapport serve` in a subprocess; all of its output goes to build/browser/server-<kind>.log."""
+    """`rapport serve` in a subprocess; all of its output goes to build/browser/server-<kind>-<story>.log."""
 
-    def __init__(self, binary: Path, db_kind: str, database_url: str) -> None:
+    def __init__(self, binary: Path, db_kind: str, database_url: str, story: str) -> None:
         self.binary = binary
         self.db_kind = db_kind
         self.database_url = database_url
-        self.log_path = BUILD_DIR / "browser" / f"server-{db_kind}.log"
+        self.log_path = BUILD_DIR / "browser" / f"server-{db_kind}-{story}.log"
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"rapport-browser-{db_kind}-"))
@@ -195,12 +196,18 @@ def db_kind() -> str:
     return DB_KIND
 
 
+def story_name(module) -> str:
+    """test_first_run.py → first_run: what a story's screenshots folder and server log are called."""
+    return module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+
 @pytest.fixture(scope="module")
-def server():
+def server(request):
     binary = Path(os.environ.get("RAPPORT_BIN") or REPO_ROOT / ".build" / "debug" / "rapport")
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no server binary at {binary}: run `swift build` first, or set RAPPORT_BIN", pytrace=False)
-    server = RapportServer(binary, DB_KIND, DATABASE_URL)
+    # A server of its own for each story module, with its own data folder and log.
+    server = RapportServer(binary, DB_KIND, DATABASE_URL, story_name(request.module))
     problem = None
     try:
         server.start()
@@ -229,16 +236,11 @@ def axe_report() -> AxeReport:
     return AxeReport(BUILD_DIR / "axe" / f"{DB_KIND}.json")
 
 
-_CLEARED_SCREENSHOTS: set = set()
-
-
 @pytest.fixture(scope="module")
-def browser(driver, server, axe_report):
-    shots = BUILD_DIR / "screenshots" / DB_KIND
-    # Cleared once per run, not per module: every story's screenshots are kept side by side.
-    if shots not in _CLEARED_SCREENSHOTS:
-        shutil.rmtree(shots, ignore_errors=True)
-        _CLEARED_SCREENSHOTS.add(shots)
+def browser(request, driver, server, axe_report):
+    # Each story its own folder: two stories numbering their pages from 01 would otherwise overwrite each other.
+    shots = BUILD_DIR / "screenshots" / DB_KIND / story_name(request.module)
+    shutil.rmtree(shots, ignore_errors=True)
     origin = server.origin
     link = urlparse(server.setup_link)
     if link.port == server.port and link.hostname in ("127.0.0.1", "localhost"):

@@ -540,9 +540,10 @@ class Browser:
         )
 
     def submit(self, form: WebElement, fields: dict[str, str], page: str, next_page: str,
-               expect_path: PathSpec = None) -> Page:
+               expect_path: PathSpec = None, allow_error: bool = False) -> Page:
         """Fills the named visible fields of `form` (and password_confirmation, if the form has one and
-        only `password` was given), clicks its submit button and checks the page that loads."""
+        only `password` was given), clicks its submit button and checks the page that loads (which may
+        answer with an error status only if `allow_error`: a form shown again with its message)."""
         fields = dict(fields)
         if "password" in fields and "password_confirmation" not in fields:
             if form.find_elements(By.CSS_SELECTOR, "[name='password_confirmation']"):
@@ -571,7 +572,7 @@ class Browser:
         except ElementClickInterceptedException:
             self.driver.execute_script("arguments[0].requestSubmit(arguments[1])", form, buttons[0])
         self.wait(gone(form), page, f"submitting the form to load the {next_page} page")
-        return self.arrived(next_page, expect_path, came_from=f"the form on the {page} page")
+        return self.arrived(next_page, expect_path, allow_error=allow_error, came_from=f"the form on the {page} page")
 
     # -- per-page checks -------------------------------------------------------------------------------
 

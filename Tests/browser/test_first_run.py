@@ -84,9 +84,10 @@ def scan_qr(browser: Browser, css: str, page: str) -> str:
     return result.stdout.strip()
 
 
-def enrol_totp(browser: Browser, person: Person, page: str, home_page: str, home: str) -> None:
+def enrol_totp(browser: Browser, person: Person, page: str, home_page: str, home: str) -> list[str]:
     """On /account/two-factor: scan the QR code as a phone would, check it carries the key shown beside it,
-    answer with the current code from the scanned key, land on `home`."""
+    answer with the current code from the scanned key, see the ten recovery codes (shown this once), go on
+    to `home`. Returns the recovery codes."""
     typed = re.sub(r"\s+", "", browser.text_of("#totp-secret", page, "the TOTP secret in base32"))
     assert re.fullmatch(r"[A-Za-z2-7]+=*", typed), f"On the {page} page: #totp-secret is not base32: {typed!r}"
     scanned = scan_qr(browser, "#totp-qr svg", page)
@@ -100,8 +101,16 @@ def enrol_totp(browser: Browser, person: Person, page: str, home_page: str, home
     person.totp_secret = secret
     step = usable_totp_step()
     form = browser.form(page, field="code")
-    browser.submit(form, {"code": totp(secret, step)}, page, home_page, home)
+    codes_page = f"{page}: recovery codes"
+    browser.submit(form, {"code": totp(secret, step)}, page, codes_page, "/account/two-factor")
     person.totp_step = step
+    codes = [element.text.strip() for element in browser.driver.find_elements(By.CSS_SELECTOR, "#recovery-codes li code")]
+    assert len(codes) == 10 and all(re.fullmatch(r"[2-9a-hjkmnp-z]{6}-[2-9a-hjkmnp-z]{6}", code) for code in codes), (
+        f"On the {codes_page} page: expected ten codes like k7mqx2-h9tdrw in #recovery-codes, found {codes!r}")
+    warning = browser.text_of("#recovery-codes-warning", codes_page, "the words about keeping the codes")
+    assert "won't be shown again" in warning.replace("\u2019", "'"), f"On the {codes_page} page: the warning says {warning!r}"
+    browser.click(browser.element("#recovery-codes-continue", codes_page, "the way on"), codes_page, home_page, home)
+    return codes
 
 
 def invite(browser: Browser, action: str, person: Person, role: str, page: str) -> str:

@@ -39,6 +39,8 @@ struct AuditEvent: Sendable {
         case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
         case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
         case .acknowledgeRiskAlert: return "risk-alert"
+        // The resource is the staff member's account (their id), not a client's record.
+        case .resetStaffTwoFactor: return "two-factor"
         default: return "client-record"
         }
     }

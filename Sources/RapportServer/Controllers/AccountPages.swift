@@ -16,11 +16,22 @@ enum AccountPages {
         budgeted.post("signin", action: .usePublicPage, use: signIn)
         routes.get("signin", "two-factor", action: .completeSignIn, use: secondFactorForm)
         routes.post("signin", "two-factor", action: .completeSignIn, use: secondFactor)
+        routes.get("signin", "recovery-code", action: .completeSignIn, use: recoveryCodeForm)
+        routes.post("signin", "recovery-code", action: .completeSignIn, use: useRecoveryCode)
         routes.get("account", "two-factor", action: .completeSignIn, use: enrolmentForm)
         routes.post("account", "two-factor", action: .completeSignIn, use: enrol)
         routes.post("account", "two-factor", "restart", action: .completeSignIn, use: restartEnrolment)
         routes.post("signout", action: .usePublicPage, use: signOut)
         routes.get("account", action: .useOwnAccount, use: account)
+        routes.get("account", "recovery-codes", action: .useOwnAccount, use: newRecoveryCodesForm)
+        routes.post("account", "recovery-codes", action: .useOwnAccount, use: makeNewRecoveryCodes)
+    }
+
+    /// What the way on from the recovery codes says, for each person's home.
+    static func continueLabel(for actor: Principal) -> String {
+        if actor.has(.therapist) { return "I've kept them: continue to my clients" }
+        if actor.has(.owner) { return "I've kept them: continue to the practice" }
+        return "I've kept them: continue"
     }
 
     /// Each person's home: the caseload for anyone who sees clients (an owner who does included: that is their
@@ -106,23 +117,30 @@ enum AccountPages {
         }
     }
 
-    /// Ends any session this browser had and starts a new one with a fresh token (no session fixation).
-    static func startSession(_ req: Request, user: UserRow, stage: SignInStage) async throws -> Response {
+    /// Ends any session this browser had and starts a new one with a fresh token (no session fixation), then sends
+    /// the browser on: to `destination`, or where the stage leads.
+    static func startSession(_ req: Request, user: UserRow, stage: SignInStage, destination: String? = nil) async throws -> Response {
+        let cookie = try await newSignInCookie(req, user: user, stage: stage)
+        let next: String
+        switch stage {
+        case .full: next = try destination ?? user.principal().map(homePath(for:)) ?? "/signin"
+        case .twoFactor: next = "/signin/two-factor"
+        case .enrolTwoFactor: next = "/account/two-factor"
+        }
+        let response = req.redirect(to: next)
+        response.cookies[SignInCookie.name] = cookie
+        return response
+    }
+
+    /// The sign-in itself: the browser's previous one ended, a new one started, its cookie to set on the answer.
+    static func newSignInCookie(_ req: Request, user: UserRow, stage: SignInStage) async throws -> HTTPCookies.Value {
         let services = req.rapport
         let previous = req.identity.signIn
         let token = try await req.transaction { db in
             if let previous { try await SignIns.end(previous, on: db) }
             return try await SignIns.start(for: user, stage: stage, kind: .browser, services: services, on: db)
         }
-        let destination: String
-        switch stage {
-        case .full: destination = try user.principal().map(homePath(for:)) ?? "/signin"
-        case .twoFactor: destination = "/signin/two-factor"
-        case .enrolTwoFactor: destination = "/account/two-factor"
-        }
-        let response = req.redirect(to: destination)
-        response.cookies[SignInCookie.name] = SignIns.cookie(token: token, services.configuration)
-        return response
+        return SignIns.cookie(token: token, services.configuration)
     }
 
     // MARK: Second factor
@@ -152,6 +170,62 @@ enum AccountPages {
         } catch RecordError.tooManyAttempts(let until) {
             return secondFactorPage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
                                     status: .tooManyRequests)
+        }
+    }
+
+    // MARK: Recovery codes
+
+    @Sendable static func recoveryCodeForm(_ req: Request) async throws -> Response {
+        if case .signedIn(let actor) = req.identity.requester { return req.redirect(to: homePath(for: actor)) }
+        if req.identity.signIn?.stage == SignInStage.enrolTwoFactor.rawValue { return req.redirect(to: "/account/two-factor") }
+        return recoveryCodePage(req, problems: [])
+    }
+
+    static func recoveryCodePage(_ req: Request, problems: [FieldProblem], status: HTTPResponseStatus? = nil) -> Response {
+        Layout.render(RecoveryCodeSignInPage(problems: problems, context: req.page), status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
+    }
+
+    /// Signing in with a recovery code ends on the account page, which says how many codes are left (and, for
+    /// someone whose phone is gone, that they can make new ones).
+    @Sendable static func useRecoveryCode(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user, let actor = req.identity.actor,
+              req.identity.signIn?.stage == SignInStage.twoFactor.rawValue else {
+            return req.redirect(to: "/")
+        }
+        let form = try req.content.decode(CodeForm.self)
+        do {
+            try await People(req).signInWithRecoveryCode(form.code ?? "", for: user, as: actor)
+            return try await startSession(req, user: user, stage: .full, destination: "/account")
+        } catch RecordError.invalid(let problems) {
+            return recoveryCodePage(req, problems: problems)
+        } catch RecordError.tooManyAttempts(let until) {
+            return recoveryCodePage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
+                                    status: .tooManyRequests)
+        }
+    }
+
+    @Sendable static func newRecoveryCodesForm(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        // Never the codes themselves: they were shown once, when they were made.
+        let left = try await People(req).recoveryCodesLeft(user, on: req.db)
+        return Layout.render(NewRecoveryCodesPage(left: left, context: req.page))
+    }
+
+    @Sendable static func makeNewRecoveryCodes(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user, let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let form = try req.content.decode(CodeForm.self)
+        let people = People(req)
+        do {
+            let codes = try await people.makeNewRecoveryCodes(form.code ?? "", for: user, by: actor)
+            return Layout.render(RecoveryCodesPage(codes: codes, next: "/account", nextLabel: "I've kept them: back to my account",
+                                                   replacedOld: true, context: req.page))
+        } catch RecordError.invalid(let problems) {
+            let left = try await people.recoveryCodesLeft(user, on: req.db)
+            return Layout.render(NewRecoveryCodesPage(left: left, problems: problems, context: req.page), status: .unprocessableEntity)
+        } catch RecordError.tooManyAttempts(let until) {
+            let left = try await people.recoveryCodesLeft(user, on: req.db)
+            return Layout.render(NewRecoveryCodesPage(left: left, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
+                                                      context: req.page), status: .tooManyRequests)
         }
     }
 
@@ -185,8 +259,14 @@ enum AccountPages {
         let form = try req.content.decode(CodeForm.self)
         let people = People(req)
         do {
-            try await people.checkCode(form.code ?? "", for: user, enrolling: true)
-            return try await startSession(req, user: user, stage: .full)
+            let codes = try await people.completeEnrolment(form.code ?? "", for: user)
+            // The codes are shown by this answer itself, not after a redirect: nothing keeps them to show later.
+            let cookie = try await newSignInCookie(req, user: user, stage: .full)
+            let actor = try user.principal() ?? Principal(userID: try user.requireID(), role: .client, practiceID: user.practiceID)
+            let response = Layout.render(RecoveryCodesPage(codes: codes, next: homePath(for: actor), nextLabel: continueLabel(for: actor),
+                                                           context: req.page))
+            response.cookies[SignInCookie.name] = cookie
+            return response
         } catch RecordError.invalid(let problems) {
             guard let envelope = user.totpSecretEnvelope else { return req.redirect(to: "/account/two-factor") }
             let totp = try await req.rapport.keys.totp(for: user, secretEnvelope: envelope, on: req.db)
@@ -202,7 +282,8 @@ enum AccountPages {
         let people = People(req)
         let page = AccountPage(name: try await people.name(of: user, on: req.db), email: try await people.email(of: user, on: req.db),
                                practiceName: try await people.practiceName(user.practiceID, on: req.db), twoFactorSince: user.totpEnabledAt,
-                               zone: try await req.practiceZone(), context: req.page)
+                               zone: try await req.practiceZone(), recoveryCodesLeft: try await people.recoveryCodesLeft(user, on: req.db),
+                               context: req.page)
         return Layout.render(page)
     }
 

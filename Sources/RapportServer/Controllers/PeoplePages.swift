@@ -12,6 +12,8 @@ enum PeoplePages {
         routes.post("practice", "own-caseload", action: .manageSettings, use: setOwnCaseload)
         routes.post("practice", "invitations", ":invitationID", "reissue", action: .inviteTherapist, use: reissue)
         routes.post("practice", "invitations", ":invitationID", "withdraw", action: .inviteTherapist, use: withdraw)
+        routes.get("practice", "therapists", ":therapistID", "reset-two-factor", action: .resetStaffTwoFactor, use: resetTwoFactorForm)
+        routes.post("practice", "therapists", ":therapistID", "reset-two-factor", action: .resetStaffTwoFactor, use: resetTwoFactor)
         let budgeted = routes.grouped(SignedOutBudgetMiddleware())
         budgeted.get("invitations", ":token", action: .usePublicPage, use: invitationForm)
         budgeted.post("invitations", ":token", action: .usePublicPage, use: acceptInvitation)
@@ -25,22 +27,26 @@ enum PeoplePages {
     // MARK: Owner
 
     @Sendable static func practice(_ req: Request) async throws -> Response {
-        try await practicePage(req, form: InviteForm(), problems: [])
+        // After a reset, `?reset=<therapist id>` names whose (the page reads the name from its own list; any other
+        // value, or a therapist not listed, shows no notice).
+        let reset = (try? req.query.get(String.self, at: "reset")).flatMap { $0.utf8.count <= 36 ? UUID(uuidString: $0) : nil }
+        return try await practicePage(req, form: InviteForm(), problems: [], resetDoneFor: reset)
     }
 
-    static func practicePage(_ req: Request, form: InviteForm, problems: [FieldProblem], ownCaseloadProblem: String? = nil,
-                             status: HTTPResponseStatus? = nil) async throws -> Response {
+    static func practicePage(_ req: Request, form: InviteForm, problems: [FieldProblem], resetDoneFor reset: UUID? = nil,
+                             ownCaseloadProblem: String? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let people = People(req)
         let practiceName = try await people.practiceName(actor.practiceID, on: req.db)
         let therapists = try await people.therapists(practiceID: actor.practiceID, on: req.db)
-        let page = PracticePage(practiceName: practiceName, therapists: therapists.map { ($0.name, $0.twoFactorOn) },
+        let page = PracticePage(practiceName: practiceName, therapists: therapists,
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
                                 unchosenTimeZone: try await req.practiceSettings()?.timeZone == nil
                                     ? req.rapport.configuration.timeZone.identifier : nil,
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems, context: req.page,
                                 waiting: try await people.waitingInvitations(.therapists(practiceID: actor.practiceID), on: req.db),
                                 now: req.rapport.now, zone: try await req.practiceZone(),
+                                resetDoneFor: therapists.first { $0.id == reset && !$0.twoFactorOn }?.name,
                                 ownCaseload: actor.has(.therapist) ? try await people.caseloadSize(therapistID: actor.userID, on: req.db) : nil,
                                 ownCaseloadProblem: ownCaseloadProblem)
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
@@ -83,6 +89,31 @@ enum PeoplePages {
 
     @Sendable static func withdraw(_ req: Request) async throws -> Response {
         try await InvitationActions.withdraw(req, back: "/practice") { .therapists(practiceID: $0.practiceID) }
+    }
+
+    // MARK: Resetting a therapist's two-step sign-in
+
+    /// The therapist the path names: only a therapist of the owner's own practice; anything else, a malformed id
+    /// included, is not found.
+    static func therapistID(_ req: Request) throws -> UUID {
+        guard let text = req.parameters.get("therapistID"), text.utf8.count <= 36, let id = UUID(uuidString: text) else {
+            throw RapportError.notFound
+        }
+        return id
+    }
+
+    @Sendable static func resetTwoFactorForm(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let id = try therapistID(req)
+        let (_, name) = try await People(req).therapistForReset(id, by: actor, on: req.db)
+        return Layout.render(ResetTwoFactorPage(therapistID: id, name: name, context: req.page))
+    }
+
+    @Sendable static func resetTwoFactor(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let id = try therapistID(req)
+        _ = try await People(req).resetTwoFactor(of: id, by: actor)
+        return req.redirect(to: "/practice?reset=\(id.lowercasedText)")
     }
 
     // MARK: Accepting

@@ -20,6 +20,7 @@ enum Migrations {
         M0012InvitationsThatCanBeFound(),
         M0013EnrolmentKeyKept(),
         M0014OwnersWhoSeeClients(),
+        M0015RecoveryCodes(),
         M0016SessionsThatCanBeChanged(),
     ]
 }

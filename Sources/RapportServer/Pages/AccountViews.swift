@@ -69,7 +69,8 @@ struct SecondFactorPage: PageView {
             FormParts.form(id: "two-factor-form", action: "/signin/two-factor", context, problems: problems, submit: "Continue",
                 FormParts.field("code", label: "6-digit code", autocomplete: "one-time-code", problems: problems,
                                 extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "8")])
-            )
+            ),
+            .p(.a(.id("use-recovery-code"), .href("/signin/recovery-code"), "Lost your phone? Use a recovery code instead"))
         )
     }
 }
@@ -129,7 +130,7 @@ struct EnrolmentPage: PageView {
 /// The owner's practice page: its therapists and the form to invite one.
 struct PracticePage: PageView {
     let practiceName: String
-    let therapists: [(name: String, twoFactorOn: Bool)]
+    let therapists: [(id: UUID, name: String, twoFactorOn: Bool)]
     let invitationDays: Int
     /// The server's zone while the owner hasn't chosen the practice's; nil once they have.
     var unchosenTimeZone: String?
@@ -140,6 +141,8 @@ struct PracticePage: PageView {
     var waiting: [People.WaitingInvitation] = []
     var now = Date()
     var zone = TimeZone.current
+    /// The therapist whose two-step sign-in was just reset, for the notice that says it is done.
+    var resetDoneFor: String?
     /// How many clients the owner has on their own caseload, or nil when they don't see clients.
     var ownCaseload: Int?
     var ownCaseloadProblem: String?
@@ -187,11 +190,20 @@ struct PracticePage: PageView {
             },
             .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
             .h2("Therapists"),
+            .unwrap(resetDoneFor) { name in
+                .p(.class("notice"), .id("reset-done"), .attribute(named: "role", value: "status"),
+                   .text("Two-step sign-in for \(name) is reset. They will set it up again the next time they sign in."))
+            },
             .if(therapists.isEmpty,
                 .p(.class("muted"), .text(waiting.isEmpty ? "No therapists yet. Invite the first one below."
                                                           : "No therapist has joined yet: their invitations are below.")),
                 else: .ul(.class("plain card"), .forEach(therapists) { therapist in
-                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · invitation accepted, two-step sign-in not finished")))
+                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · two-step sign-in not set up yet")),
+                        // For a lost phone and lost recovery codes; a confirmation page says what it does first.
+                        .if(therapist.twoFactorOn, .p(.class("therapist-actions"),
+                            .a(.href("/practice/therapists/\(therapist.id.lowercasedText)/reset-two-factor"),
+                               .attribute(named: "aria-label", value: "Reset two-step sign-in for \(therapist.name)"),
+                               "Reset two-step sign-in"))))
                 })),
             WaitingInvitations.node(waiting, actions: "/practice/invitations", now: now, zone: zone, context: context),
             ownCaseloadSection,
@@ -386,6 +398,8 @@ struct AccountPage: PageView {
     let practiceName: String
     let twoFactorSince: Date?
     let zone: TimeZone
+    /// Unused recovery codes; nil without two-step sign-in.
+    var recoveryCodesLeft: Int?
     let context: PageContext
 
     var title: String { "Your account" }
@@ -410,11 +424,18 @@ struct AccountPage: PageView {
             .if(context.identity.actor?.isClient != true || twoFactorSince != nil, .div(.class("card"),
                 .h2("Two-step sign-in"),
                 .p(.text(twoFactorSince.map { "On since \(Formats.when($0, in: zone)). Signing in takes your password and a code from your phone." }
-                         ?? "Not set up: your account is protected by your password alone.")))),
+                         ?? "Not set up: your account is protected by your password alone.")),
+                .unwrap(recoveryCodesLeft) { left in
+                    .group(
+                        .p(.id("recovery-codes-left"), .class(RecoveryCodeWords.isFew(left) ? "warning" : "muted"),
+                           .text(RecoveryCodeWords.summary(left))),
+                        .p(.a(.href("/account/recovery-codes"), "Make new recovery codes")))
+                })),
             .div(.class("card"),
                 .h2("Your calendar"),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's or computer's calendar"))),
-            .p(.class("muted"), "Forgotten your password, or lost your phone? Please contact your practice.")
+            .p(.class("muted"), .text(recoveryCodesLeft == nil ? "Forgotten your password, or lost your phone? Please contact your practice."
+                                                              : "Forgotten your password? Please contact your practice. Lost your phone? Sign in with a recovery code."))
         )
     }
 }

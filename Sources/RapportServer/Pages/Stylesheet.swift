@@ -37,6 +37,19 @@ enum Stylesheet {
     .form-error { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
     .form-error p { margin: 0.2rem 0; }
     .notice { background: var(--ok-bg); border-radius: 10px; padding: 0.75rem 1rem; }
+    .warning { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
+    ol.recovery-codes { list-style: none; padding: 0; margin: 0.75rem 0; display: grid;
+      grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.4rem 1rem; }
+    ol.recovery-codes code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 1.1rem;
+      letter-spacing: 0.04em; white-space: nowrap; }
+    a.button { display: inline-flex; align-items: center; min-height: 48px; padding: 0.7rem 1.2rem; border-radius: 10px;
+      font-weight: 600; text-decoration: none; }
+    a.button.primary { background: var(--accent); color: var(--accent-ink); }
+    /* A rare step, beside the name rather than under it, and quieter than the list's own links. */
+    li.therapist { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0 1rem; }
+    li.therapist p { margin: 0.85rem 0; }
+    ul.plain .therapist-actions a { display: inline-flex; align-items: center; min-height: 44px; padding: 0; font-weight: 400;
+      font-size: 0.95rem; }
     button.primary { font: inherit; font-weight: 600; min-height: 48px; padding: 0.7rem 1.2rem; border: 0;
       border-radius: 10px; background: var(--accent); color: var(--accent-ink); cursor: pointer; }
     button.primary:hover { filter: brightness(1.08); }

@@ -90,6 +90,11 @@ struct KeyStore: Sendable {
         vault.passwordSalt(emailIndex: emailIndex)
     }
 
+    /// What `recovery_codes.code_hash` holds for one of this person's codes (`code` in its canonical form).
+    func recoveryCodeHash(_ code: String, userID: UUID) -> Data {
+        vault.recoveryCodeHash(code, userID: userID)
+    }
+
     /// A user's own fields are sealed under their client's key if they are a client, else under the practice key.
     func userKey(for user: UserRow, on db: any Database) async throws -> SubjectKey {
         try await subjectKey(clientID: user.clientID, practiceID: user.practiceID, on: db)

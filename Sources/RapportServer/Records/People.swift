@@ -530,6 +530,13 @@ struct People: Sendable {
     /// Checks a code against the account's secret; each 30-second step is usable once. Attempts count towards the
     /// same lock-out as passwords, and only an accepted code clears it.
     func checkCode(_ code: String, for user: UserRow, enrolling: Bool) async throws {
+        try await checkCode(code, for: user, enrolling: enrolling) { _ in }
+    }
+
+    /// The same, then `work` in the transaction that claims the code's step: what an accepted code allows (new
+    /// recovery codes) is written together with the claim, or not at all.
+    func checkCode<T: Sendable>(_ code: String, for user: UserRow, enrolling: Bool,
+                                then work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let subject = user.emailIndex
         try await SignInThrottle.claimAttempt(subject, services: services, on: db)
         guard let envelope = user.totpSecretEnvelope else {
@@ -548,7 +555,7 @@ struct People: Sendable {
         }
         let now = services.now
         let userID = try user.requireID()
-        try await services.transactions.run(on: db) { db in
+        return try await services.transactions.run(on: db) { db in
             // Claim the step: of two requests with the same code, only one moves it forward.
             let stepIsNew = SQLGroupExpression(SQLBinaryExpression(
                 left: OneTimeClaim.isNull("totp_last_step"), op: SQLBinaryOperator.or,
@@ -562,6 +569,7 @@ struct People: Sendable {
                 try await fresh.update(on: db)
             }
             try await SignInThrottle.reset(subject, on: db)
+            return try await work(db)
         }
     }
 }
