@@ -79,12 +79,16 @@ public enum SessionSeries {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let wallTime = calendar.dateComponents([.hour, .minute], from: first)
-        return (0..<count).compactMap { index in
-            guard let day = calendar.date(byAdding: .day, value: 7 * everyWeeks * index, to: first) else { return nil }
+        var starts = [first]
+        for index in 1..<count {
             // The same wall-clock time on that day; a time the clocks skip over moves to the next one that exists.
-            return calendar.date(bySettingHour: wallTime.hour ?? 0, minute: wallTime.minute ?? 0, second: 0, of: day,
-                                 matchingPolicy: .nextTime, repeatedTimePolicy: .first, direction: .forward)
+            guard let day = calendar.date(byAdding: .day, value: 7 * everyWeeks * index, to: first),
+                  let start = calendar.date(bySettingHour: wallTime.hour ?? 0, minute: wallTime.minute ?? 0, second: 0, of: day,
+                                            matchingPolicy: .nextTime, repeatedTimePolicy: .first, direction: .forward)
+            else { return [] }  // all or none: a series with a gap would disagree with its RRULE's COUNT
+            starts.append(start)
         }
+        return starts
     }
 
     /// The start an RFC 5545 `RRULE:FREQ=WEEKLY;INTERVAL=n` gives for session `index` when DTSTART is in UTC, as

@@ -260,4 +260,59 @@ import VaporTesting
             }
         }
     }
+
+    /// From the review of this change: nothing un-cancels a session, nothing moves one into the past, and a step that
+    /// writes nothing is not audited as a write.
+    @Test func aCancelledSessionStaysCancelledAndNothingMovesIntoThePast() async throws {
+        try await TestPractice.run { practice in
+            let s = try await setting(practice)
+            // A session cancelled in good time whose time has passed: no attendance can be recorded for it.
+            let past = try await s.row(s.cast.appointmentID)
+            past.cancelled = true
+            past.cancelledAt = Date()
+            try await past.update(on: practice.app.db)
+            try await s.get(s.record) { response in
+                let html = response.body.string
+                #expect(html.contains("Cancelled in good time"))
+                #expect(!html.contains("id=\"attendance-\(s.cast.appointmentID.uuidString.lowercased())\""), "no attendance form for it")
+            }
+            try await s.post("\(s.path(s.cast.appointmentID))/attendance", ["attendance": "did-not-attend"]) { #expect($0.status == .unprocessableEntity || $0.status == .conflict) }
+            let still = try await s.row(s.cast.appointmentID)
+            #expect(still.cancelled && still.attendance == nil, "still cancelled, no withdrawal marker")
+
+            // A session still to come can't be moved to yesterday.
+            let yesterday = local(Date().addingTimeInterval(-86400), s.zone)
+            try await s.post(s.path(s.cast.upcomingID), ["date": yesterday.date, "time": "10:00", "length": "50"]) { response in
+                #expect(response.status == .unprocessableEntity)
+                #expect(response.body.string.contains("only be moved to a time still to come"))
+            }
+            #expect(try await s.row(s.cast.upcomingID).movedFrom == nil)
+
+            // The confirmation step is a look, not a change, in the trail.
+            try await s.post("\(s.path(s.cast.upcomingID))/cancel", ["cancellation": "late"]) { #expect($0.status == .ok) }
+            let entry = try #require(try await AuditEntryRow.query(on: practice.app.db).sort(\.$sequence, .descending).first())
+            #expect(entry.action == Action.listAppointments.rawValue)
+
+            // Saving the same time with a new place doesn't tell the client it moved.
+            let row = try await s.row(s.cast.upcomingID)
+            let same = local(row.startsAt, s.zone)
+            try await s.post(s.path(s.cast.upcomingID), ["date": same.date, "time": same.time, "length": "50", "location": "Room 9"]) {
+                #expect($0.status == .seeOther)
+            }
+            #expect(try await s.row(s.cast.upcomingID).movedFrom == nil)
+        }
+    }
+
+    @Test func thePortalShowsTheNextFourSessionsStillOnWithCancelledOnesAmongThem() {
+        let now = Date()
+        func session(_ days: Double, cancelled: Bool = false) -> AppointmentView {
+            AppointmentView(id: UUID(), clientID: UUID(), therapistID: UUID(), startsAt: now.addingTimeInterval(days * 86400), durationMinutes: 50,
+                            location: nil, cancelled: cancelled, attendance: nil, lateMinutes: nil)
+        }
+        let sessions = [session(-1), session(1, cancelled: true), session(2, cancelled: true), session(3, cancelled: true),
+                        session(4, cancelled: true), session(5), session(6), session(7), session(8), session(9)]
+        let shown = PortalPage.nextSessions(sessions.shuffled(), after: now)
+        #expect(shown.count == 8 && shown.filter { !$0.cancelled }.count == 4)
+        #expect(shown.first?.startsAt == sessions[1].startsAt && shown.last?.startsAt == sessions[8].startsAt)
+    }
 }

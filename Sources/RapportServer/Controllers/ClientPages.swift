@@ -100,7 +100,8 @@ enum ClientPages {
     static func sessionPage(_ req: Request, id: UUID, drafts: [String: String] = [:], problems: [FieldProblem] = [],
                             confirming: Cancellation? = nil, refusal: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let zone = try await req.practiceZone()
-        let (name, session, now) = try await req.withClientRecord { record in
+        // Recorded as a look at the sessions, whichever route shows it: a confirmation step or a refused change wrote nothing.
+        let (name, session, now) = try await req.withClientRecord(recording: .listAppointments) { record in
             guard let client = try await ClientRow.find(record.clientID, on: record.db),
                   let row = try await Appointments.one(id, in: record)
             else { throw RecordError.notFound }
@@ -235,7 +236,7 @@ enum ClientPages {
             name: try people.name(of: user, key: .client(record.key)),
             practiceName: try await people.practiceName(user.practiceID, on: req.db),
             // Cancelled ones too, marked: the client sees at once that a session is off, not just that it is gone.
-            upcoming: Array(try await Appointments.all(in: record).filter { $0.startsAt > record.now }.prefix(4)),
+            upcoming: PortalPage.nextSessions(try await Appointments.all(in: record), after: record.now),
             checkIns: try await CheckIns.open(in: record),
             crisisResources: try await req.crisisResources(),
             context: req.page, zone: try await req.practiceZone())

@@ -15,6 +15,18 @@ struct PortalPage: PageView {
 
     var title: String { "Your space" }
 
+    /// The next four sessions still on, and any cancelled among or before them (so a client sees a cancellation, but
+    /// four cancelled sessions never hide the next real one).
+    static func nextSessions(_ sessions: [AppointmentView], after now: Date) -> [AppointmentView] {
+        var shown: [AppointmentView] = []
+        var held = 0
+        for session in sessions.sorted(by: { $0.startsAt < $1.startsAt }) where session.startsAt > now && held < 4 {
+            shown.append(session)
+            if !session.cancelled { held += 1 }
+        }
+        return shown
+    }
+
     var content: Node<HTML.BodyContext> {
         .group(
             .h1(.text("Welcome, \(InputRules.firstName(of: name))")),

@@ -114,12 +114,15 @@ struct RecordPage: PageView {
             .forEach(past) { session in
                 let formID = "attendance-\(session.id.uuidString.lowercased())"
                 let sessionProblems = problems[formID] ?? []
-                return .div(.class("card session past"),
+                return .div(.class(session.cancelled ? "card session past cancelled" : "card session past"),
                     .p(.strong(.text(when(session.startsAt))), .text(" · \(session.durationMinutes) min"),
                        .unwrap(session.attendance) { attendance in
-                           .text(" · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
+                           .text(attendance == .cancelledLate ? ""
+                                 : " · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
                        }),
-                    .if(session.attendance == nil,
+                    .unwrap(session.cancellation) { .p(.class("status cancelled-status"), .text($0.display)) },
+                    // A session cancelled in good time was never going to be held: there is nothing to record.
+                    .if(session.attendance == nil && !session.cancelled,
                         FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
                                        context, problems: sessionProblems, submit: "Record attendance",
                             .div(.class("field"),

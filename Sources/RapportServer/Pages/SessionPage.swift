@@ -33,7 +33,7 @@ struct SessionPage: PageView {
             .p(.class("lead"), .text("\(session.durationMinutes) minutes\(session.location.map { " · \($0)" } ?? "")"),
                .unwrap(session.cancellation) { .text(" · \($0.display)") }),
             .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
-            .if(confirming != nil, confirmation, else: .if(refusal == nil && !session.cancelled && session.startsAt > now, forms))
+            .if(refusal == nil && !session.cancelled && session.startsAt > now, confirming == nil ? forms : confirmation)
         )
     }
 

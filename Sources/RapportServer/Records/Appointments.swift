@@ -95,7 +95,9 @@ enum Appointments {
                 if let count = repeats.count, SessionSeries.counts.contains(count) {
                     if let start {
                         starts = SessionSeries.starts(first: start, everyWeeks: weeks, count: count, in: booking.zone)
-                        if let last = starts.last, last > now.addingTimeInterval(2 * 366 * 86400) {
+                        if starts.isEmpty {
+                            problems.append(FieldProblem(field: booking.startField, message: "Those sessions can't be placed on the calendar from this date. Please choose another."))
+                        } else if let last = starts.last, last > now.addingTimeInterval(2 * 366 * 86400) {
                             problems.append(FieldProblem(field: "count", message: "The last of these sessions would be more than two years ahead. Please book fewer."))
                         }
                     }
@@ -184,7 +186,13 @@ enum Appointments {
         try changeable(row, now: record.now)
         let checked = try check(Booking(start: booking.start, startField: booking.startField, lengthMinutes: booking.lengthMinutes,
                                         location: booking.location), now: record.now)
-        if checked.starts[0] != row.startsAt {
+        // Moving a session into the past would rewrite what happened; that is recorded as attendance instead.
+        guard checked.starts[0] > record.now else {
+            throw RecordError.invalid([FieldProblem(field: booking.startField,
+                message: "A session can only be moved to a time still to come. For one that has happened, record what happened instead.")])
+        }
+        // The same minute is the same time: a form shows minutes, so saving only a new place doesn't "move" it.
+        if (checked.starts[0].timeIntervalSince1970 / 60).rounded(.down) != (row.startsAt.timeIntervalSince1970 / 60).rounded(.down) {
             row.movedFrom = row.startsAt
             row.startsAt = checked.starts[0]
         }
@@ -240,6 +248,11 @@ enum Appointments {
         guard let row = try await one(appointmentID, in: record)
         else { throw RecordError.notFound }
         if let problem = AppointmentRules.attendanceProblem(attendance, lateMinutes: lateMinutes) { throw RecordError.invalid([problem]) }
+        // Cancelled in good time, it was never going to be held: recording attendance would quietly un-cancel it in
+        // the client's lists and calendar, and count a withdrawal marker that isn't one.
+        if row.cancelled && row.attendance != Attendance.cancelledLate.rawValue {
+            throw RecordError.conflict("This session was cancelled in good time, so there is no attendance to record.")
+        }
         // A late cancellation is known before the session; everything else only once it has started.
         guard row.startsAt <= now || attendance == .cancelledLate else {
             throw RecordError.conflict("This session hasn't started yet. Record attendance once it has, or mark it as cancelled late.")
@@ -250,6 +263,7 @@ enum Appointments {
         // and cancelled in calendars.
         row.cancelled = attendance == .cancelledLate
         if row.cancelled, row.cancelledAt == nil { row.cancelledAt = now }
+        if !row.cancelled { row.cancelledAt = nil }
         try await row.update(on: record.db)
     }
 }

@@ -59,7 +59,10 @@ enum CalendarFeeds {
         let seriesIDs = Set(rows.compactMap(\.seriesID))
         let series = seriesIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await AppointmentSeriesRow.query(on: db)
             .filter(\.$id ~~ seriesIDs).all().map { (try $0.requireID(), $0) })
-        let clientKeys = try await services.keys.clientKeys(Set(rows.map(\.clientID)), practiceID: user.practiceID, on: db)
+        // Keys only for the clients whose places are opened.
+        let withPlaces = Set(rows.filter { $0.locationEnvelope != nil }.map(\.clientID))
+            .union(series.values.filter { $0.locationEnvelope != nil }.map(\.clientID))
+        let clientKeys = try await services.keys.clientKeys(withPlaces, practiceID: user.practiceID, on: db)
         func place(_ envelope: Data?, clientID: UUID, _ schema: String, row: UUID) throws -> String? {
             guard let envelope else { return nil }
             guard let key = clientKeys[clientID] else { throw RecordError.missingKey }
