@@ -119,9 +119,12 @@ public struct CalendarEvent: Sendable, Equatable {
     /// For one session of a series given on its own (moved, changed or cancelled): the start the series' rule
     /// gives it, which is how a calendar knows which occurrence this replaces.
     public let recurrenceID: Date?
+    /// For a series: occurrences that won't take place (cancelled sessions), by the start the rule gives them.
+    /// Given as EXDATE, which every calendar honours; some ignore a cancelled exception.
+    public let exceptDates: [Date]
 
     public init(uid: String, start: Date, minutes: Int, summary: String, location: String?, description: String?, cancelled: Bool,
-                rule: String? = nil, recurrenceID: Date? = nil) {
+                rule: String? = nil, recurrenceID: Date? = nil, exceptDates: [Date] = []) {
         self.uid = uid
         self.start = start
         self.minutes = minutes
@@ -131,6 +134,7 @@ public struct CalendarEvent: Sendable, Equatable {
         self.cancelled = cancelled
         self.rule = rule
         self.recurrenceID = recurrenceID
+        self.exceptDates = exceptDates
     }
 }
 
@@ -144,6 +148,7 @@ public enum ICalendar {
             if let recurrenceID = event.recurrenceID { lines.append("RECURRENCE-ID:\(utc(recurrenceID))") }
             lines += ["DTSTART:\(utc(event.start))", "DTEND:\(utc(event.start.addingTimeInterval(Double(event.minutes) * 60)))"]
             if let rule = event.rule { lines.append("RRULE:\(rule)") }
+            if !event.exceptDates.isEmpty { lines.append("EXDATE:" + event.exceptDates.sorted().map(utc).joined(separator: ",")) }
             lines.append("SUMMARY:\(escape(event.summary))")
             if let location = event.location, !location.isEmpty { lines.append("LOCATION:\(escape(location))") }
             if let description = event.description, !description.isEmpty { lines.append("DESCRIPTION:\(escape(description))") }

@@ -64,5 +64,12 @@ import Testing
         #expect(events.last?.contains("RECURRENCE-ID:\(ICalendar.utc(first.addingTimeInterval(7 * 86400)))\r\n") == true)
         #expect(events.last?.contains("STATUS:CANCELLED") == true)
         #expect(events.last?.contains("RRULE") == false)
+        let withGaps = ICalendar.feed(name: "Sessions", events: [
+            CalendarEvent(uid: "s@rapport", start: first, minutes: 50, summary: "Session", location: nil, description: nil, cancelled: false,
+                          rule: SessionSeries.rule(everyWeeks: 1, count: 4),
+                          exceptDates: [first.addingTimeInterval(21 * 86400), first.addingTimeInterval(7 * 86400)]),
+        ], stamp: first)
+        #expect(withGaps.contains("EXDATE:\(ICalendar.utc(first.addingTimeInterval(7 * 86400))),\(ICalendar.utc(first.addingTimeInterval(21 * 86400)))\r\n"),
+                "one EXDATE line, in order")
     }
 }

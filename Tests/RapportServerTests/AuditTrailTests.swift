@@ -398,6 +398,9 @@ extension AuditChain.Verification {
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await TestPractice.run(adjust: { configuration in
+            // Forty transactions and three checkpoints queue for the pool (two connections on a 2-core machine, with
+            // every other suite running beside it): they wait their turn rather than time out.
+            configuration.databaseWaitLimit = 120
             if onFile, case .sqliteMemory = configuration.database {
                 configuration.database = .sqliteFile(path: (folder as NSString).appendingPathComponent("rapport.sqlite"))
             }

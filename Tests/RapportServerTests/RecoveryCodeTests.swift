@@ -341,6 +341,7 @@ struct TwoStep {
             let colleague = try await practice.newTherapist(in: owner, name: "Cara Lind")
             let enrolled = try await steps.enrol(therapist)
             _ = try await steps.enrol(colleague)
+            let ownersApp = try await steps.enrol(owner).totp
             let apiToken = try await practice.signIn(therapist, kind: .api)
             let ownerBrowser = Browser(sessionToken: try await practice.signIn(owner))
             let path = "/practice/therapists/\(therapist.id.lowercasedText)/reset-two-factor"
@@ -360,7 +361,18 @@ struct TwoStep {
             #expect(confirm.text.contains(#"action="\#(path)""#))
             #expect(try await SignInRow.query(on: practice.app.db).filter(\.$userID == therapist.id).count() == 2)
 
-            let done = try await steps.post(path, [:], ownerBrowser)
+            #expect(confirm.text.contains(#"name="code""#), "a key operation: the owner confirms with a fresh code")
+            // Without a code from the owner's own app, or with a wrong or used one, nothing happens.
+            for code in ["000000", String(repeating: "9", count: 5_000), ownersApp.code(at: practice.clock.now())] {
+                let refused = try await steps.post(path, ["code": code], ownerBrowser)
+                #expect(refused.status == 422 && refused.text.contains("id=\"code-error\""), "\(code.prefix(12)): \(refused.status)")
+            }
+            #expect(try await UserRow.find(therapist.id, on: practice.app.db)?.totpEnabledAt != nil)
+            #expect(try await SignInRow.query(on: practice.app.db).filter(\.$userID == therapist.id).count() == 2)
+            #expect(try await AuditEntryRow.query(on: practice.app.db).filter(\.$action == Action.resetStaffTwoFactor.rawValue).count() == 0)
+
+            practice.clock.advance(by: 30)
+            let done = try await steps.post(path, ["code": ownersApp.code(at: practice.clock.now())], ownerBrowser)
             #expect(done.status == 303 && done.location == "/practice?reset=\(therapist.id.lowercasedText)")
             let after = try await steps.get(try #require(done.location), ownerBrowser)
             #expect(after.text.contains("Two-step sign-in for Tom Ward is reset."))

@@ -87,9 +87,9 @@ include-path-regex = "^/clients/\\\\{{clientID\\\\}}"
 parameters = {{ clientID = "{client}" }}
 
 [[operations]]
-# A session's date must lie between a week ago and two years ahead: a rule about today, which JSON Schema cannot
-# state. The document says so in words and lists 422 for it.
-include-operation-id = "scheduleAppointment"
+# A session's date must lie between a week ago and two years ahead, and a session can only be moved to a time still
+# to come: rules about today, which JSON Schema cannot state. The document says so in words and lists 422 for them.
+include-operation-id = ["scheduleAppointment", "changeAppointment"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 [[operations]]

@@ -177,7 +177,11 @@ def test_06_owner_resets_the_therapists_two_step_sign_in(browser: Browser, story
     for words in ("stop working", "signed out", "set up two-step sign-in again"):
         assert words in consequences, f"The reset's confirmation should say what happens ({words!r}); it says {consequences!r}"
     form = browser.form("reset two-step confirmation", css="form#reset-two-factor-form")
-    browser.submit(form, {}, "reset two-step confirmation", "practice home after the reset", "/practice")
+    # A key operation: the owner confirms with a fresh code from their own app.
+    step = usable_totp_step(after=story.owner.totp_step)
+    browser.submit(form, {"code": totp(story.owner.totp_secret, step)}, "reset two-step confirmation",
+                   "practice home after the reset", "/practice")
+    story.owner.totp_step = step
     also_at_wide_desktop(browser, "practice home after the reset")
     notice = browser.text_of("#reset-done", "practice home after the reset", "the notice that the reset is done")
     assert story.therapist.name in notice and "reset" in notice, f"After the reset the practice page says {notice!r}"

@@ -24,7 +24,7 @@ public enum RapportApp {
         } catch let missing as ShippedInstrumentDefinitions.MissingFile {
             throw ConfigurationError(message: "This build of Rapport is incomplete. \(missing.description) Build it again.")
         }
-        try DatabaseSetup.register(configuration.database, on: app)
+        try DatabaseSetup.register(configuration.database, waitLimit: configuration.databaseWaitLimit, on: app)
         for migration in Migrations.all { app.migrations.add(migration) }
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
         try await DatabaseSetup.prepareSchema(configuration.database, app.db)

@@ -43,6 +43,9 @@ public struct RapportConfiguration: Sendable {
     /// Behind a reverse proxy every request comes from the proxy's address: then the client's address is the last
     /// one in `X-Forwarded-For`, which the proxy appends. Off by default, because anyone can send that header.
     public var behindProxy: Bool
+    /// How long a request waits for a database connection before it fails (Fluent's default, 10 s). Tests that
+    /// queue dozens of transactions on a loaded machine give it longer.
+    public var databaseWaitLimit: TimeInterval
     /// Whether the server signs audit checkpoints on its own (`serve` turns this on; one-off commands and tests don't).
     public var automaticCheckpoints: Bool = false
     /// Sign a checkpoint once this long has passed with new entries in the trail…
@@ -75,8 +78,10 @@ public struct RapportConfiguration: Sendable {
         behindProxy: Bool = false,
         checkpointInterval: TimeInterval = 3600,
         checkpointEveryEntries: Int = 1000,
-        checkpointFile: String? = nil
+        checkpointFile: String? = nil,
+        databaseWaitLimit: TimeInterval = 10
     ) {
+        self.databaseWaitLimit = databaseWaitLimit
         self.checkpointInterval = checkpointInterval
         self.checkpointEveryEntries = checkpointEveryEntries
         self.timeZone = timeZone

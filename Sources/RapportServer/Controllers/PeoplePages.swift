@@ -112,7 +112,19 @@ enum PeoplePages {
     @Sendable static func resetTwoFactor(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let id = try therapistID(req)
-        _ = try await People(req).resetTwoFactor(of: id, by: actor)
+        let code = try req.content.decode(AccountPages.CodeForm.self).code ?? ""
+        let people = People(req)
+        func again(_ problems: [FieldProblem], _ status: HTTPResponseStatus) async throws -> Response {
+            let (_, name) = try await people.therapistForReset(id, by: actor, on: req.db)
+            return Layout.render(ResetTwoFactorPage(therapistID: id, name: name, problems: problems, context: req.page), status: status)
+        }
+        do {
+            _ = try await people.resetTwoFactor(of: id, by: actor, code: code)
+        } catch RecordError.invalid(let problems) {
+            return try await again(problems, .unprocessableEntity)
+        } catch RecordError.tooManyAttempts(let until) {
+            return try await again([FieldProblem(field: "code", message: RapportError.tooManyAttempts(until: until).detail)], .tooManyRequests)
+        }
         return req.redirect(to: "/practice?reset=\(id.lowercasedText)")
     }
 

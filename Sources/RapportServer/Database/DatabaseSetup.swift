@@ -17,23 +17,26 @@ enum DatabaseSetup {
         return { [app] in app.databases.database(.sqliteWriter, logger: app.logger, on: app.eventLoopGroup.any()) ?? app.db }
     }
 
-    static func register(_ choice: RapportConfiguration.DatabaseChoice, on app: Application) throws {
+    static func register(_ choice: RapportConfiguration.DatabaseChoice, waitLimit: TimeInterval = 10, on app: Application) throws {
+        // Range-checked before it becomes an integer: a connection wait of 1 s to 10 minutes, 10 s for anything odd.
+        let seconds = waitLimit.isFinite ? min(max(waitLimit, 1), 600) : 10
+        let wait = TimeAmount.milliseconds(Int64(seconds * 1000))
         switch choice {
         case .sqliteFile(let path):
             let directory = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             // SQL logging off: queries carry envelopes and blind indexes, which have no place in a log either.
             // (The PostgreSQL driver cannot turn it off; it logs at `trace`, which `ServerRunner` never allows.)
-            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: wait, sqlLogLevel: nil), as: .sqlite)
             // Fluent keeps one SQLite connection per event loop. Write transactions get connections of their own, so
             // that while a batch holds the write lock, reads (sign-in checks, policy look-ups) go on beside it (WAL).
-            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqliteWriter, isDefault: false)
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: wait, sqlLogLevel: nil), as: .sqliteWriter, isDefault: false)
         case .sqliteMemory:
-            app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
+            app.databases.use(.sqlite(.memory, connectionPoolTimeout: wait, sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url, let searchPath):
             var configuration = try SQLPostgresConfiguration(url: url)
             configuration.searchPath = searchPath
-            app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .trace), as: .psql)
+            app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: wait, sqlLogLevel: .trace), as: .psql)
         }
     }
 

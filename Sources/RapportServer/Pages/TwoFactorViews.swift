@@ -108,6 +108,7 @@ enum RecoveryCodeWords {
 struct ResetTwoFactorPage: PageView {
     let therapistID: UUID
     let name: String
+    var problems: [FieldProblem] = []
     let context: PageContext
 
     var title: String { "Reset two-step sign-in" }
@@ -128,7 +129,11 @@ struct ResetTwoFactorPage: PageView {
                     .li(.text("The next time \(first) signs in with their password, Rapport takes them to set up two-step sign-in again, with a new key.")),
                     .li("Their password, their clients and their notes stay as they are."))),
             .p(.class("muted"), .text("Before you do this, make sure it is really \(first) asking, for example by calling them on a number you already know. The reset is recorded in the practice's audit trail.")),
-            FormParts.form(id: "reset-two-factor-form", action: action, context, submit: "Reset two-step sign-in"),
+            FormParts.form(id: "reset-two-factor-form", action: action, context, problems: problems, submit: "Reset two-step sign-in",
+                FormParts.field("code", label: "A code from your own authenticator app", value: "", autocomplete: "one-time-code",
+                                hint: "To be sure it is you at this desk: a reset hands the next person with \(first)'s password a new key.",
+                                problems: problems,
+                                extra: [.attribute(named: "inputmode", value: "numeric"), .attribute(named: "maxlength", value: "12")])),
             .p(.a(.href("/practice"), "Cancel"))
         )
     }

@@ -182,8 +182,7 @@ enum Appointments {
     /// Moves a session, or changes its length or place. Only a session still to come and not cancelled can change;
     /// the client sees the new time, and that it moved from the old one.
     static func change(_ appointmentID: UUID, to booking: Booking, in record: ClientRecord) async throws -> AppointmentView {
-        guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
-        try changeable(row, now: record.now)
+        let row = try await lockedForChange(appointmentID, in: record)
         let checked = try check(Booking(start: booking.start, startField: booking.startField, lengthMinutes: booking.lengthMinutes,
                                         location: booking.location), now: record.now)
         // Moving a session into the past would rewrite what happened; that is recorded as attendance instead.
@@ -206,14 +205,23 @@ enum Appointments {
     /// Cancels a session still to come: in good time, or late (then it counts as a late cancellation, a behavioural
     /// marker). It stays in both histories with its status; no check-in is asked for it.
     static func cancel(_ appointmentID: UUID, _ cancellation: Cancellation, in record: ClientRecord) async throws -> AppointmentView {
-        guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
-        try changeable(row, now: record.now)
+        let row = try await lockedForChange(appointmentID, in: record)
         row.cancelled = true
         row.cancelledAt = record.now
         row.attendance = cancellation == .late ? Attendance.cancelledLate.rawValue : nil
         row.lateMinutes = nil
         try await row.update(on: record.db)
         return try view(row, in: record)
+    }
+
+    /// The session, read after taking its row lock, and only if it can still change: a move and a cancellation sent
+    /// at once run one after the other, and the second sees the first (a cancelled session is not moved afterwards).
+    private static func lockedForChange(_ appointmentID: UUID, in record: ClientRecord) async throws -> AppointmentRow {
+        guard try await one(appointmentID, in: record) != nil else { throw RecordError.notFound }
+        try await RowLock.take(AppointmentRow.schema, id: appointmentID, column: "cancelled", on: record.db)
+        guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
+        try changeable(row, now: record.now)
+        return row
     }
 
     private static func changeable(_ row: AppointmentRow, now: Date) throws {

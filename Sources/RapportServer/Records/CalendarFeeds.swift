@@ -69,22 +69,29 @@ enum CalendarFeeds {
             return try services.keys.open(envelope, key: key, schema, "location", row: row)
         }
         var events: [CalendarEvent] = []
-        // A series is one recurring event (RRULE); a session of it that no longer matches the rule (moved, changed,
-        // cancelled, or across a change of the clocks) follows as an exception, named by the start the rule gave it.
+        // A series is one recurring event (RRULE); a session of it that no longer matches the rule (moved, changed, or
+        // across a change of the clocks) follows as an exception, named by the start the rule gave it.
         for (seriesID, seriesRow) in series.sorted(by: { $0.value.startsAt < $1.value.startsAt }) {
             let uid = "\(seriesID.uuidString.lowercased())@rapport"
             let seriesPlace = try place(seriesRow.locationEnvelope, clientID: seriesRow.clientID, AppointmentSeriesRow.schema, row: seriesID)
+            let sessions = rows.filter { $0.seriesID == seriesID }
+            // Cancelled sessions are left out of the rule (EXDATE), which every calendar honours; a cancelled exception
+            // is ignored by some subscribed calendars, and one for an excluded date would be contradictory.
+            let cancelled = sessions.compactMap { row in
+                row.cancelled ? row.seriesIndex.map { SessionSeries.ruleStart(first: seriesRow.startsAt, everyWeeks: seriesRow.intervalWeeks, index: $0) } : nil
+            }
             events.append(CalendarEvent(uid: uid, start: seriesRow.startsAt, minutes: seriesRow.durationMinutes, summary: "Session",
                                         location: seriesPlace, description: "Details are in Rapport.", cancelled: false,
-                                        rule: SessionSeries.rule(everyWeeks: seriesRow.intervalWeeks, count: seriesRow.count)))
-            for row in rows where row.seriesID == seriesID {
+                                        rule: SessionSeries.rule(everyWeeks: seriesRow.intervalWeeks, count: seriesRow.count),
+                                        exceptDates: cancelled))
+            for row in sessions where !row.cancelled {
                 guard let index = row.seriesIndex else { continue }
                 let ruleStart = SessionSeries.ruleStart(first: seriesRow.startsAt, everyWeeks: seriesRow.intervalWeeks, index: index)
                 let rowPlace = try place(row.locationEnvelope, clientID: row.clientID, AppointmentRow.schema, row: try row.requireID())
-                guard row.startsAt != ruleStart || row.durationMinutes != seriesRow.durationMinutes || rowPlace != seriesPlace || row.cancelled
+                guard row.startsAt != ruleStart || row.durationMinutes != seriesRow.durationMinutes || rowPlace != seriesPlace
                 else { continue }
                 events.append(CalendarEvent(uid: uid, start: row.startsAt, minutes: row.durationMinutes, summary: "Session",
-                                            location: rowPlace, description: "Details are in Rapport.", cancelled: row.cancelled,
+                                            location: rowPlace, description: "Details are in Rapport.", cancelled: false,
                                             recurrenceID: ruleStart))
             }
         }

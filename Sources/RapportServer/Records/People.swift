@@ -164,6 +164,8 @@ struct People: Sendable {
     func setOwnerSeesClients(_ seesClients: Bool, by owner: Principal) async throws {
         let now = services.now
         try await services.transactions.run(on: db) { db in
+            // Locked first, as `inviteClient` locks its inviter: a client can't join their care team in between.
+            try await RowLock.take(UserRow.schema, id: owner.userID, column: "sees_clients", on: db)
             guard let user = try await UserRow.find(owner.userID, on: db), user.practiceID == owner.practiceID,
                   user.role == Role.owner.rawValue
             else { throw RecordError.notFound }
@@ -252,6 +254,12 @@ struct People: Sendable {
         let emailIndex = keys.emailIndex(email)
         let now = services.now
         return try await services.transactions.run(on: db) { [keys] db in
+            // The inviter must still see clients once their row is locked: an owner stopping at this moment would
+            // otherwise leave this client with nobody able to read their record.
+            try await RowLock.take(UserRow.schema, id: therapist.userID, column: "sees_clients", on: db)
+            guard let inviter = try await UserRow.find(therapist.userID, on: db), inviter.roles?.contains(.therapist) == true else {
+                throw RecordError.conflict("You no longer see clients here, so you can't invite one.")
+            }
             let clientID = UUID()
             let client = ClientRow()
             client.id = clientID

@@ -138,9 +138,16 @@ extension People {
     /// authenticator key (and any key from an enrolment they restarted), its last used step and their recovery
     /// codes are cleared, and their sign-ins end, so the next sign-in with their password takes them to enrolment
     /// with a new key. One transaction, with its audit entry. Returns the therapist's name.
-    func resetTwoFactor(of id: UUID, by owner: Principal) async throws -> String {
+    ///
+    /// It is a key operation (SECURITY.md: re-authentication), so it takes a fresh code from the owner's own app,
+    /// claimed in the same transaction: a signed-in owner's browser left open is not enough to hand someone who
+    /// knows a therapist's password a way to enrol their own phone. An id that isn't the owner's therapist is
+    /// refused before the code is looked at, so it costs no code.
+    func resetTwoFactor(of id: UUID, by owner: Principal, code: String) async throws -> String {
         let now = services.now
-        return try await services.transactions.run(on: db) { db in
+        _ = try await therapistForReset(id, by: owner, on: db)
+        guard let ownerRow = try await UserRow.find(owner.userID, on: db) else { throw RecordError.notFound }
+        return try await checkCode(code, for: ownerRow, enrolling: false) { db in
             let (therapist, name) = try await therapistForReset(id, by: owner, on: db)
             therapist.totpSecretEnvelope = nil
             therapist.totpPreviousSecretEnvelope = nil
