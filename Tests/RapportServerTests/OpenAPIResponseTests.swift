@@ -205,6 +205,9 @@ struct ResponseSchemaCheck {
                                body: #"{"answers":[1,1,1,1,1,1,1]}"#, expect: .ok)
             _ = try await call(.POST, "/instruments/session-feedback/score", "/api/v1/instruments/session-feedback/score", token: nil,
                                body: #"{"answers":[9,9,8,10]}"#, expect: .ok)
+            _ = try await call(.POST, "/rupture-signals", "/api/v1/rupture-signals", token: nil,
+                               body: #"{"sessions":[{"attendance":"attended","feedback":{"items":[10,10,10,10],"comment":false},"outcome_check_in":"done"},{"attendance":"did-not-attend","feedback":null,"outcome_check_in":"missed"}]}"#,
+                               expect: .ok)
             // The change answer carries the RCI, whose description promises its decimals.
             _ = try await call(.POST, "/instruments/phq-9/change", "/api/v1/instruments/phq-9/change", token: nil,
                                body: #"{"before":17,"after":8}"#, expect: .ok)
@@ -222,7 +225,7 @@ struct ResponseSchemaCheck {
                                    expect: .created)
             }
             // The test reaches what it meant to: every operation above was held to its schema.
-            #expect(checked.count == 25, "\(checked.sorted())")
+            #expect(checked.count == 26, "\(checked.sorted())")
         }
     }
 }

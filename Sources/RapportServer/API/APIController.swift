@@ -31,6 +31,7 @@ enum APIController {
         api.post("clients", ":clientID", "appointments", ":appointmentID", action: .scheduleAppointment, use: changeAppointment)
         api.post("clients", ":clientID", "appointments", ":appointmentID", "cancel", action: .scheduleAppointment, use: cancelAppointment)
         CheckInsAPI.register(api)
+        RupturesAPI.register(api)
         InstrumentsAPI.register(api)
     }
 

@@ -1,0 +1,78 @@
+import Foundation
+import RapportCore
+import Vapor
+
+/// The possible-rupture rules on any timeline, like the scoring API: no sign-in, nothing stored, nothing logged but
+/// the request line. A practice can check the rules against its own cases, and any tool can use them.
+enum RupturesAPI {
+    static let maximumSessions = 200
+
+    static func register(_ api: any RoutesBuilder) {
+        api.post("rupture-signals", action: .usePublicPage, use: signals)
+    }
+
+    struct TimelineBody: Decodable {
+        var sessions: [SessionBody]
+    }
+
+    struct SessionBody: Decodable {
+        var attendance: String
+        var late_minutes: Int?
+        var feedback: FeedbackBody?
+        var outcome_check_in: String?
+    }
+
+    struct FeedbackBody: Decodable {
+        var items: [Double]
+        var comment: Bool?
+    }
+
+    struct SignalsOut: Content {
+        var signals: [RuptureSignal]
+    }
+
+    @Sendable static func signals(_ req: Request) async throws -> SignalsOut {
+        let body = try APIController.body(req, TimelineBody.self, expected: #"{"sessions":[{"attendance":"attended","late_minutes":null,"feedback":{"items":[9,9,8,9],"comment":false},"outcome_check_in":"done"}]}"#)
+        return SignalsOut(signals: RuptureRules.signals(try timeline(body)))
+    }
+
+    /// Every value range-checked before the rules see it; every problem named by its place in the timeline.
+    static func timeline(_ body: TimelineBody) throws -> [TimelineSession] {
+        guard body.sessions.count <= maximumSessions else {
+            throw RapportError.invalid([FieldProblem(field: "sessions", message: "Send at most \(maximumSessions) sessions, oldest first.")])
+        }
+        var problems: [FieldProblem] = []
+        var timeline: [TimelineSession] = []
+        for (index, session) in body.sessions.enumerated() {
+            let place = "sessions[\(index)]"
+            let attendance = Attendance(rawValue: session.attendance)
+            if attendance == nil {
+                problems.append(FieldProblem(field: "\(place).attendance", message: "attendance must be one of "
+                    + Attendance.allCases.map(\.rawValue).joined(separator: ", ") + "."))
+            }
+            if let minutes = session.late_minutes, !(0...AppointmentRules.maximumLateMinutes).contains(minutes) {
+                problems.append(FieldProblem(field: "\(place).late_minutes", message: "late_minutes must be from 0 to \(AppointmentRules.maximumLateMinutes)."))
+            }
+            var feedback: TimelineSession.Feedback?
+            if let given = session.feedback {
+                if given.items.count != RuptureRules.itemNames.count || !given.items.allSatisfy({ $0.isFinite && (0...10).contains($0) }) {
+                    problems.append(FieldProblem(field: "\(place).feedback.items", message: "feedback.items must be the 4 session-feedback answers, each from 0 to 10."))
+                } else {
+                    feedback = TimelineSession.Feedback(items: given.items, comment: given.comment ?? false)
+                }
+            }
+            var checkIn: TimelineSession.OutcomeCheckIn?
+            if let text = session.outcome_check_in {
+                checkIn = TimelineSession.OutcomeCheckIn(rawValue: text)
+                if checkIn == nil {
+                    problems.append(FieldProblem(field: "\(place).outcome_check_in", message: "outcome_check_in must be done, missed or null."))
+                }
+            }
+            if let attendance {
+                timeline.append(TimelineSession(attendance: attendance, lateMinutes: session.late_minutes, feedback: feedback, outcomeCheckIn: checkIn))
+            }
+        }
+        guard problems.isEmpty else { throw RapportError.invalid(Array(problems.prefix(20))) }
+        return timeline
+    }
+}
