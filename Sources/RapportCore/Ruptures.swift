@@ -132,6 +132,8 @@ public enum RuptureRules {
         var perfectOnly: Bool?  // nil until the first feedback
         var missedSincePerfect = 0
         var perfectRaised = false
+        let marks = sessions.map(markers(of:))
+        let firstMarked = marks.firstIndex { !$0.isEmpty } ?? sessions.count
         for (index, session) in sessions.enumerated() {
             let number = index + 1
             if let feedback = session.feedback, feedback.items.count == itemNames.count {
@@ -162,7 +164,7 @@ public enum RuptureRules {
                         evidence: "Session \(number): a second outcome check-in missed, after feedback that was always 40 of 40."))
                 }
             }
-            if let signal = withdrawal(at: index, in: sessions) { found.append(signal) }
+            if let signal = withdrawal(at: index, marks: marks, firstMarked: firstMarked) { found.append(signal) }
         }
         return found
     }
@@ -183,16 +185,15 @@ public enum RuptureRules {
 
     /// Raised at the session that completes a new cluster: this session has a marker, the last three hold two or
     /// more, the two before it alone didn't, and every session before the three was free of markers.
-    static func withdrawal(at index: Int, in sessions: [TimelineSession]) -> RuptureSignal? {
-        let own = markers(of: sessions[index])
+    /// `marks` are every session's markers, `firstMarked` the first session that has any.
+    static func withdrawal(at index: Int, marks: [[String]], firstMarked: Int) -> RuptureSignal? {
+        let own = marks[index]
         guard !own.isEmpty else { return nil }
         let start = max(0, index - (withdrawalWindow - 1))
-        let window = (start...index).map { (session: $0, markers: markers(of: sessions[$0])) }
+        let window = (start...index).map { (session: $0, markers: marks[$0]) }
         let total = window.reduce(0) { $0 + $1.markers.count }
         let before = total - own.count
-        guard total >= withdrawalMarkers, before < withdrawalMarkers,
-              sessions[0..<start].allSatisfy({ markers(of: $0).isEmpty })
-        else { return nil }
+        guard total >= withdrawalMarkers, before < withdrawalMarkers, firstMarked >= start else { return nil }
         let evidence = window.filter { !$0.markers.isEmpty }
             .map { "session \($0.session + 1): \($0.markers.joined(separator: ", "))" }.joined(separator: "; ")
         return RuptureSignal(session: index, type: .withdrawal, rule: "withdrawal-markers",

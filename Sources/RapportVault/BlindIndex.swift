@@ -7,14 +7,17 @@ import Crypto
 /// known emails; without the master key nobody can compute or test an index. Each purpose gets its own derived
 /// key, so indexes of the same value made for different purposes cannot be linked.
 extension Vault {
+    /// A 256-bit key for one purpose, derived from the master key with HKDF-SHA256 and `info` naming the purpose
+    /// (and its version): keys for different purposes never coincide, and none of them is the master key.
+    func derivedKey(_ info: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: masterKey.symmetricKey, info: Data(info.utf8), outputByteCount: 32)
+    }
+
     /// HMAC-SHA256 of the normalised value under a key derived (HKDF-SHA256) from the master key with info
     /// "rapport blind index v1|<purpose>". Equal for values that differ only in case, surrounding whitespace or
     /// Unicode compatibility form.
     public func blindIndex(_ value: String, purpose: String) -> Data {
-        let indexKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey.symmetricKey,
-            info: Data("rapport blind index v1|\(purpose)".utf8),
-            outputByteCount: 32)
+        let indexKey = derivedKey("rapport blind index v1|\(purpose)")
         let normalised = Self.normaliseForBlindIndex(value)
         return Data(HMAC<SHA256>.authenticationCode(for: Data(normalised.utf8), using: indexKey))
     }
@@ -38,10 +41,7 @@ extension Vault {
     /// have and looks it up, so it costs exactly one bcrypt however many accounts share the address, and its timing
     /// cannot tell a practice that the address has an account somewhere else.
     public func passwordSalt(emailIndex: Data) -> Data {
-        let saltKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey.symmetricKey,
-            info: Data("rapport password salt v1".utf8),
-            outputByteCount: 32)
+        let saltKey = derivedKey("rapport password salt v1")
         return Data(HMAC<SHA256>.authenticationCode(for: emailIndex, using: saltKey).prefix(16))
     }
 }

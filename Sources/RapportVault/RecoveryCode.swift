@@ -78,10 +78,7 @@ extension Vault {
     /// makes every hash belong to one account. Being deterministic, the hash is also what a typed code is looked
     /// up by.
     public func recoveryCodeHash(_ canonicalCode: String, userID: UUID) -> Data {
-        let hashKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: masterKey.symmetricKey,
-            info: Data("rapport recovery code v1".utf8),
-            outputByteCount: 32)
+        let hashKey = derivedKey("rapport recovery code v1")
         var message = withUnsafeBytes(of: userID.uuid) { Data($0) }
         message.append(Data(canonicalCode.utf8))
         return Data(HMAC<SHA256>.authenticationCode(for: message, using: hashKey))

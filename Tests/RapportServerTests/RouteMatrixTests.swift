@@ -330,10 +330,7 @@ struct Cast {
         if path.hasSuffix("/cancel") { return (#"{"cancellation":"in-good-time"}"#, ["cancellation": "in-good-time", "confirm": "yes"]) }
         if path.range(of: "/appointments/[0-9a-f-]{36}$", options: .regularExpression) != nil {
             let later = Date().addingTimeInterval(4 * 86400)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = .current
-            let c = calendar.dateComponents([.year, .month, .day], from: later)
-            let date = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            let date = Formats.dateField(later, in: .current)
             return (#"{"starts_at":"\#(ISO8601DateFormatter().string(from: later))","duration_minutes":60}"#,
                     ["date": date, "time": "11:00", "length": "60", "location": "Room 3"])
         }
@@ -350,10 +347,7 @@ struct Cast {
         }
         if path.hasSuffix("/appointments") {
             let tomorrow = Date().addingTimeInterval(86400)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = .current
-            let c = calendar.dateComponents([.year, .month, .day], from: tomorrow)
-            let date = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            let date = Formats.dateField(tomorrow, in: .current)
             return (#"{"starts_at":"\#(ISO8601DateFormatter().string(from: tomorrow))","duration_minutes":50}"#,
                     ["date": date, "time": "10:00", "length": "50", "location": ""])
         }

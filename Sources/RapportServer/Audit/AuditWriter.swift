@@ -26,9 +26,9 @@ struct AuditEvent: Sendable {
     /// The one way entries are made: who (and in which capacity: the role of theirs the action is done in, see
     /// `Principal.capacity(for:)`; "anonymous" for nobody) did what to which client's record, which resource in it
     /// (`resource`, nil for none), and with what outcome. The resource's type follows from the action unless given.
-    static func access(by actor: Principal?, as role: String? = nil, _ action: Action, clientID: UUID?, resource: UUID?,
+    static func access(by actor: Principal?, _ action: Action, clientID: UUID?, resource: UUID?,
                        resourceType: String? = nil, outcome: String = "allowed") -> AuditEvent {
-        AuditEvent(actorID: actor?.userID, actorRole: role ?? actor?.capacity(for: action).rawValue ?? "anonymous", action: action, clientID: clientID,
+        AuditEvent(actorID: actor?.userID, actorRole: actor?.capacity(for: action).rawValue ?? "anonymous", action: action, clientID: clientID,
                    resourceType: resourceType ?? Self.resourceType(action), resourceID: resource?.lowercasedText, outcome: outcome)
     }
 

@@ -106,14 +106,24 @@ enum AccountPages {
     @Sendable static func signIn(_ req: Request) async throws -> Response {
         let form = try req.content.decode(SignInForm.self)
         let email = form.email ?? ""
-        do {
+        return try await checking {
             let (user, stage) = try await People(req).checkPassword(email: email, password: form.password ?? "")
             return try await startSession(req, user: user, stage: stage)
+        } orAgain: { problems, status in
+            signInPage(req, email: email, problems: problems, status: status)
+        }
+    }
+
+    /// The answer to a form that checks a password or a code: what `work` answers, or the form again, with what was
+    /// wrong beside its field (422) or the lock-out said above it (429). One place, so every such form refuses alike.
+    static func checking(_ work: () async throws -> Response,
+                         orAgain form: ([FieldProblem], HTTPResponseStatus) async throws -> Response) async throws -> Response {
+        do {
+            return try await work()
         } catch RecordError.invalid(let problems) {
-            return signInPage(req, email: email, problems: problems)
+            return try await form(problems, .unprocessableEntity)
         } catch RecordError.tooManyAttempts(let until) {
-            return signInPage(req, email: email, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
-                              status: .tooManyRequests)
+            return try await form([FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)], .tooManyRequests)
         }
     }
 
@@ -162,14 +172,11 @@ enum AccountPages {
             return req.redirect(to: "/")
         }
         let form = try req.content.decode(CodeForm.self)
-        do {
+        return try await checking {
             try await People(req).checkCode(form.code ?? "", for: user, enrolling: false)
             return try await startSession(req, user: user, stage: .full)
-        } catch RecordError.invalid(let problems) {
-            return secondFactorPage(req, problems: problems)
-        } catch RecordError.tooManyAttempts(let until) {
-            return secondFactorPage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
-                                    status: .tooManyRequests)
+        } orAgain: { problems, status in
+            secondFactorPage(req, problems: problems, status: status)
         }
     }
 
@@ -193,14 +200,11 @@ enum AccountPages {
             return req.redirect(to: "/")
         }
         let form = try req.content.decode(CodeForm.self)
-        do {
+        return try await checking {
             try await People(req).signInWithRecoveryCode(form.code ?? "", for: user, as: actor)
             return try await startSession(req, user: user, stage: .full, destination: "/account")
-        } catch RecordError.invalid(let problems) {
-            return recoveryCodePage(req, problems: problems)
-        } catch RecordError.tooManyAttempts(let until) {
-            return recoveryCodePage(req, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
-                                    status: .tooManyRequests)
+        } orAgain: { problems, status in
+            recoveryCodePage(req, problems: problems, status: status)
         }
     }
 
@@ -215,17 +219,13 @@ enum AccountPages {
         guard let user = req.identity.user, let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let form = try req.content.decode(CodeForm.self)
         let people = People(req)
-        do {
+        return try await checking {
             let codes = try await people.makeNewRecoveryCodes(form.code ?? "", for: user, by: actor)
             return Layout.render(RecoveryCodesPage(codes: codes, next: "/account", nextLabel: "I've kept them: back to my account",
                                                    replacedOld: true, context: req.page))
-        } catch RecordError.invalid(let problems) {
+        } orAgain: { problems, status in
             let left = try await people.recoveryCodesLeft(user, on: req.db)
-            return Layout.render(NewRecoveryCodesPage(left: left, problems: problems, context: req.page), status: .unprocessableEntity)
-        } catch RecordError.tooManyAttempts(let until) {
-            let left = try await people.recoveryCodesLeft(user, on: req.db)
-            return Layout.render(NewRecoveryCodesPage(left: left, problems: [FieldProblem(field: "form", message: RapportError.tooManyAttempts(until: until).detail)],
-                                                      context: req.page), status: .tooManyRequests)
+            return Layout.render(NewRecoveryCodesPage(left: left, problems: problems, context: req.page), status: status)
         }
     }
 

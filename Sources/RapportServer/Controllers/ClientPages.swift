@@ -59,11 +59,12 @@ enum ClientPages {
         var count: String?
 
         func booking(in zone: TimeZone) -> Appointments.Booking {
+            let sessions = count.flatMap { InputRules.integer($0, in: SessionSeries.counts) }
             var repeatsEvery: Appointments.Repeats?
             switch repeats ?? "no" {
             case "no", "": repeatsEvery = nil
-            case "weekly": repeatsEvery = .init(everyWeeks: 1, count: count.flatMap { InputRules.integer($0, in: SessionSeries.counts) })
-            case "fortnightly": repeatsEvery = .init(everyWeeks: 2, count: count.flatMap { InputRules.integer($0, in: SessionSeries.counts) })
+            case "weekly": repeatsEvery = .init(everyWeeks: 1, count: sessions)
+            case "fortnightly": repeatsEvery = .init(everyWeeks: 2, count: sessions)
             default: repeatsEvery = .init(everyWeeks: nil, count: nil)
             }
             return Appointments.Booking(start: Appointments.start(date: date ?? "", time: time ?? "", in: zone), startField: "date",
@@ -110,8 +111,7 @@ enum ClientPages {
         }
         let page = SessionPage(clientName: name, clientID: session.clientID, session: session, now: now, zone: zone, context: req.page,
                                drafts: drafts, problems: problems, confirming: confirming,
-                               refusal: refusal ?? (session.cancelled || session.startsAt > now ? nil
-                                   : "This session has already started, so it can't be moved or cancelled. Record what happened on the record."))
+                               refusal: refusal ?? (session.cancelled || session.startsAt > now ? nil : Appointments.alreadyStarted))
         return Layout.render(page, status: status)
     }
 
@@ -122,10 +122,8 @@ enum ClientPages {
     @Sendable static func changeSession(_ req: Request) async throws -> Response {
         let id = try appointmentID(req)
         let form = try req.content.decode(ScheduleForm.self)
-        // A change is to this one session: a "repeats" sent along is ignored.
-        var changed = form.booking(in: try await req.practiceZone())
-        changed.repeats = nil
-        let booking = changed
+        // A change is to this one session: `Appointments.change` ignores a "repeats" sent along.
+        let booking = form.booking(in: try await req.practiceZone())
         do {
             let session = try await req.withClientRecord { record in try await Appointments.change(id, to: booking, in: record) }
             return req.redirect(to: "/clients/\(session.clientID.uuidString.lowercased())#sessions")

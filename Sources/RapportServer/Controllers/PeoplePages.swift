@@ -114,18 +114,13 @@ enum PeoplePages {
         let id = try therapistID(req)
         let code = try req.content.decode(AccountPages.CodeForm.self).code ?? ""
         let people = People(req)
-        func again(_ problems: [FieldProblem], _ status: HTTPResponseStatus) async throws -> Response {
+        return try await AccountPages.checking {
+            _ = try await people.resetTwoFactor(of: id, by: actor, code: code)
+            return req.redirect(to: "/practice?reset=\(id.lowercasedText)")
+        } orAgain: { problems, status in
             let (_, name) = try await people.therapistForReset(id, by: actor, on: req.db)
             return Layout.render(ResetTwoFactorPage(therapistID: id, name: name, problems: problems, context: req.page), status: status)
         }
-        do {
-            _ = try await people.resetTwoFactor(of: id, by: actor, code: code)
-        } catch RecordError.invalid(let problems) {
-            return try await again(problems, .unprocessableEntity)
-        } catch RecordError.tooManyAttempts(let until) {
-            return try await again([FieldProblem(field: "code", message: RapportError.tooManyAttempts(until: until).detail)], .tooManyRequests)
-        }
-        return req.redirect(to: "/practice?reset=\(id.lowercasedText)")
     }
 
     // MARK: Accepting

@@ -41,12 +41,17 @@ enum SessionLine {
         .group(
             .p(.strong(.text(when)), .text(" · \(session.durationMinutes) \(minutes)"),
                .unwrap(session.location) { .text(" · \($0)") }),
-            .unwrap(session.cancellation) { cancellation in
-                .p(.class("status cancelled-status"), .text(forClient ? cancellation.clientDisplay : cancellation.display))
-            },
+            status(session, forClient: forClient),
             .if(!session.cancelled, .unwrap(session.movedFrom) { from in
                 .p(.class("status moved"), .text("Moved from \(Formats.when(from, in: zone))"))
             }))
+    }
+
+    /// "Cancelled late" (the therapist's words) or "Cancelled at short notice" (the client's), or nothing.
+    static func status(_ session: AppointmentView, forClient: Bool = false) -> Node<HTML.BodyContext> {
+        .unwrap(session.cancellation) { cancellation in
+            .p(.class("status cancelled-status"), .text(forClient ? cancellation.clientDisplay : cancellation.display))
+        }
     }
 }
 

@@ -120,7 +120,7 @@ struct RecordPage: PageView {
                            .text(attendance == .cancelledLate ? ""
                                  : " · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
                        }),
-                    .unwrap(session.cancellation) { .p(.class("status cancelled-status"), .text($0.display)) },
+                    SessionLine.status(session),
                     // A session cancelled in good time was never going to be held: there is nothing to record.
                     .if(session.attendance == nil && !session.cancelled,
                         FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",

@@ -217,18 +217,20 @@ enum Appointments {
     /// The session, read after taking its row lock, and only if it can still change: a move and a cancellation sent
     /// at once run one after the other, and the second sees the first (a cancelled session is not moved afterwards).
     private static func lockedForChange(_ appointmentID: UUID, in record: ClientRecord) async throws -> AppointmentRow {
-        guard try await one(appointmentID, in: record) != nil else { throw RecordError.notFound }
+        // Locked by id before it is known to be this client's: the lock writes nothing, and the one read after it
+        // (scoped to the client) decides.
         try await RowLock.take(AppointmentRow.schema, id: appointmentID, column: "cancelled", on: record.db)
         guard let row = try await one(appointmentID, in: record) else { throw RecordError.notFound }
         try changeable(row, now: record.now)
         return row
     }
 
+    /// Why a session that has started can no longer change: said when a change is refused, and on its page.
+    static let alreadyStarted = "This session has already started, so it can't be moved or cancelled. Record what happened instead."
+
     private static func changeable(_ row: AppointmentRow, now: Date) throws {
         if row.cancelled { throw RecordError.conflict("This session has been cancelled, so it can't be changed. Book a new one instead.") }
-        if row.startsAt <= now {
-            throw RecordError.conflict("This session has already started, so it can't be moved or cancelled. Record what happened instead.")
-        }
+        if row.startsAt <= now { throw RecordError.conflict(alreadyStarted) }
     }
 
     static func view(_ row: AppointmentRow, in record: ClientRecord) throws -> AppointmentView {

@@ -55,10 +55,11 @@ enum CalendarFeeds {
                                                      resourceType: "calendar-feed"), at: services.now, on: db)
             }
         }
-        // Series in one query, for the sessions booked weekly or fortnightly.
-        let seriesIDs = Set(rows.compactMap(\.seriesID))
-        let series = seriesIDs.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await AppointmentSeriesRow.query(on: db)
-            .filter(\.$id ~~ seriesIDs).all().map { (try $0.requireID(), $0) })
+        // Series in one query, for the sessions booked weekly or fortnightly, and their sessions grouped once.
+        let sessionsBySeries = Dictionary(grouping: rows.compactMap { row in row.seriesID.map { (series: $0, row: row) } }, by: \.series)
+            .mapValues { $0.map(\.row) }
+        let series = sessionsBySeries.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await AppointmentSeriesRow.query(on: db)
+            .filter(\.$id ~~ Set(sessionsBySeries.keys)).all().map { (try $0.requireID(), $0) })
         // Keys only for the clients whose places are opened.
         let withPlaces = Set(rows.filter { $0.locationEnvelope != nil }.map(\.clientID))
             .union(series.values.filter { $0.locationEnvelope != nil }.map(\.clientID))
@@ -74,7 +75,7 @@ enum CalendarFeeds {
         for (seriesID, seriesRow) in series.sorted(by: { $0.value.startsAt < $1.value.startsAt }) {
             let uid = "\(seriesID.uuidString.lowercased())@rapport"
             let seriesPlace = try place(seriesRow.locationEnvelope, clientID: seriesRow.clientID, AppointmentSeriesRow.schema, row: seriesID)
-            let sessions = rows.filter { $0.seriesID == seriesID }
+            let sessions = sessionsBySeries[seriesID] ?? []
             // Cancelled sessions are left out of the rule (EXDATE), which every calendar honours; a cancelled exception
             // is ignored by some subscribed calendars, and one for an excluded date would be contradictory.
             let cancelled = sessions.compactMap { row in

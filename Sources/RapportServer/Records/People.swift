@@ -171,7 +171,7 @@ struct People: Sendable {
             else { throw RecordError.notFound }
             guard user.seesClients != seesClients else { return }
             if !seesClients {
-                let clients = try await CareTeamMemberRow.query(on: db).filter(\.$therapistID == owner.userID).count()
+                let clients = try await caseloadSize(therapistID: owner.userID, on: db)
                 if clients > 0 {
                     throw RecordError.conflict(clients == 1
                         ? "One client has you on their care team, so you can't stop seeing clients yet: their record would have nobody to look after it."
