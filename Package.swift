@@ -30,7 +30,7 @@ let package = Package(
     ],
     targets: [
         // Pure domain: Foundation only.
-        .target(name: "RapportCore", resources: [.copy("Resources/Instruments")], swiftSettings: strictSettings),
+        .target(name: "RapportCore", resources: [.copy("Resources/Instruments"), .copy("Resources/Models")], swiftSettings: strictSettings),
         // Keys, envelopes, blind indexes, audit chain, TOTP: swift-crypto only.
         .target(
             name: "RapportVault",

@@ -213,6 +213,10 @@ struct ResponseSchemaCheck {
                                body: #"{"before":17,"after":8}"#, expect: .ok)
             _ = try await call(.POST, "/instruments/gad-7/change", "/api/v1/instruments/gad-7/change", token: nil,
                                body: #"{"before":13,"after":6}"#, expect: .ok)
+            _ = try await call(.POST, "/instruments/phq-9/expected-course", "/api/v1/instruments/phq-9/expected-course", token: nil,
+                               body: #"{"scores":[15,13,12,14,15]}"#, expect: .ok)
+            _ = try await call(.POST, "/instruments/gad-7/expected-course", "/api/v1/instruments/gad-7/expected-course", token: nil,
+                               body: #"{"scores":[12]}"#, expect: .ok)
             let invited = try await call(.POST, "/clients", "/api/v1/clients", token: therapist,
                                          body: #"{"name":"Noor Haddad","email":"noor@example.org"}"#, expect: .created)
             _ = try await call(.POST, "/invitations/therapists", "/api/v1/invitations/therapists", token: owner,
@@ -225,7 +229,7 @@ struct ResponseSchemaCheck {
                                    expect: .created)
             }
             // The test reaches what it meant to: every operation above was held to its schema.
-            #expect(checked.count == 26, "\(checked.sorted())")
+            #expect(checked.count == 28, "\(checked.sorted())")
         }
     }
 }

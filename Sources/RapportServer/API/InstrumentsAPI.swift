@@ -10,6 +10,7 @@ enum InstrumentsAPI {
         api.get("instruments", ":instrumentID", action: .usePublicPage, use: definition)
         api.post("instruments", ":instrumentID", "score", action: .usePublicPage, use: score)
         api.post("instruments", ":instrumentID", "change", action: .usePublicPage, use: change)
+        api.post("instruments", ":instrumentID", "expected-course", action: .usePublicPage, use: expectedCourse)
     }
 
     static func instrument(_ req: Request) throws -> InstrumentDefinition {
@@ -139,6 +140,45 @@ enum InstrumentsAPI {
             switch error {
             case .scoreOutOfRange(let field, _, _):
                 throw RapportError.invalid([FieldProblem(field: field, message: error.description)])
+            case .notSupported:
+                throw RapportError.invalid([FieldProblem(field: "instrument", message: error.description)])
+            }
+        }
+    }
+}
+
+extension InstrumentsAPI {
+    struct ExpectedCourseBody: Decodable {
+        var scores: [Double]
+    }
+
+    struct ExpectedCourseOut: Content {
+        var expected: [Double]
+        var lower: [Double]
+        var upper: [Double]
+        var not_on_track: [Bool]
+        var model: String
+    }
+
+    /// The default model only: this API keeps nothing, so it knows no practice's own episodes.
+    @Sendable static func expectedCourse(_ req: Request) async throws -> ExpectedCourseOut {
+        let definition = try instrument(req)
+        let body = try APIController.body(req, ExpectedCourseBody.self, expected: #"{"scores": [first total, second, …, latest]}"#)
+        guard let parameters = ExpectedCourses.defaultParameters(for: definition) else {
+            throw RapportError.invalid([FieldProblem(field: "instrument", message: ExpectedCourseError.notSupported(instrument: definition.name).description)])
+        }
+        do {
+            let course = try ExpectedCourses.course(body.scores, definition: definition, parameters: parameters)
+            // Two decimals: the band is an estimate, and more digits would only suggest a precision it lacks.
+            let rounded = { (values: [Double]) in values.map { ($0 * 100).rounded() / 100 } }
+            return ExpectedCourseOut(expected: rounded(course.expected), lower: rounded(course.lower), upper: rounded(course.upper),
+                                     not_on_track: course.notOnTrack, model: course.model)
+        } catch let error as ExpectedCourseError {
+            switch error {
+            case .scoreOutOfRange(let index, _, _):
+                throw RapportError.invalid([FieldProblem(field: "scores[\(index)]", message: error.description)])
+            case .noScores, .tooManyScores:
+                throw RapportError.invalid([FieldProblem(field: "scores", message: error.description)])
             case .notSupported:
                 throw RapportError.invalid([FieldProblem(field: "instrument", message: error.description)])
             }

@@ -21,7 +21,10 @@ public enum RapportApp {
         }
         do {
             _ = try ShippedInstrumentDefinitions.load()
+            _ = try ExpectedCourses.loadDefault()
         } catch let missing as ShippedInstrumentDefinitions.MissingFile {
+            throw ConfigurationError(message: "This build of Rapport is incomplete. \(missing.description) Build it again.")
+        } catch let missing as ExpectedCourses.MissingModel {
             throw ConfigurationError(message: "This build of Rapport is incomplete. \(missing.description) Build it again.")
         }
         try DatabaseSetup.register(configuration.database, waitLimit: configuration.databaseWaitLimit, on: app)
