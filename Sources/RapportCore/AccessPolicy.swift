@@ -36,6 +36,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case enterCheckIn = "check-ins.enter"
     case chooseMeasures = "check-ins.measures"
     case acknowledgeRiskAlert = "risk-alerts.acknowledge"
+    /// The rupture → repair log: possible ruptures, the therapist's word on them, repairs.
+    case listRuptures = "ruptures.list"
+    case recordRupture = "ruptures.record"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -51,7 +54,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
             return .therapist
         }
     }
@@ -62,7 +65,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn:
@@ -157,7 +160,7 @@ public enum AccessPolicy {
             }
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

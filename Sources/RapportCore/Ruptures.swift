@@ -39,12 +39,16 @@ public struct TimelineSession: Sendable, Equatable {
     public let feedback: Feedback?
     /// Nil: none was asked for this session.
     public let outcomeCheckIn: OutcomeCheckIn?
+    /// Whether feedback was asked after this session: a client who is not asked for feedback has not withheld it.
+    public let feedbackAsked: Bool
 
-    public init(attendance: Attendance, lateMinutes: Int? = nil, feedback: Feedback?, outcomeCheckIn: OutcomeCheckIn?) {
+    public init(attendance: Attendance, lateMinutes: Int? = nil, feedback: Feedback?, outcomeCheckIn: OutcomeCheckIn?,
+                feedbackAsked: Bool = true) {
         self.attendance = attendance
         self.lateMinutes = lateMinutes
         self.feedback = feedback
         self.outcomeCheckIn = outcomeCheckIn
+        self.feedbackAsked = feedbackAsked || feedback != nil
     }
 
     /// Whether the session took place (feedback is asked only then).
@@ -178,7 +182,7 @@ public enum RuptureRules {
         case .didNotAttend: markers.append("did not attend")
         case .attended, .late: break
         }
-        if session.held && session.feedback == nil { markers.append("feedback not given") }
+        if session.held && session.feedbackAsked && session.feedback == nil { markers.append("feedback not given") }
         if session.outcomeCheckIn == .missed { markers.append("outcome check-in missed") }
         return markers
     }
@@ -204,5 +208,160 @@ public enum RuptureRules {
         // Only whole numbers in range become an Int: a value from outside must never trap the conversion.
         guard value.isFinite, abs(value) < 1_000_000 else { return "?" }
         return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+}
+
+// MARK: The rupture → repair log's words
+
+/// What the therapist saw in the room, after the Rupture Resolution Rating System (3RS; Eubanks, Muran & Safran
+/// 2015): its withdrawal and confrontation markers, in plain words.
+public enum RuptureMarker: String, Sendable, Codable, CaseIterable {
+    // Withdrawal: moving away from the therapist or the work.
+    case minimalResponse = "minimal-response"
+    case shiftingTopic = "shifting-topic"
+    case deferring
+    case contentAffectSplit = "content-affect-split"
+    case abstractTalk = "abstract-talk"
+    case denial
+    case selfCriticism = "self-criticism"
+    // Confrontation: moving against the therapist or the work.
+    case complaintAboutTherapist = "complaint-about-therapist"
+    case complaintAboutWork = "complaint-about-work"
+    case complaintAboutArrangements = "complaint-about-arrangements"
+    case complaintAboutProgress = "complaint-about-progress"
+    case rejectingIntervention = "rejecting-intervention"
+    case defendingAgainstTherapist = "defending-against-therapist"
+    case pressuringTherapist = "pressuring-therapist"
+
+    public var type: RuptureType {
+        switch self {
+        case .minimalResponse, .shiftingTopic, .deferring, .contentAffectSplit, .abstractTalk, .denial, .selfCriticism:
+            return .withdrawal
+        case .complaintAboutTherapist, .complaintAboutWork, .complaintAboutArrangements, .complaintAboutProgress,
+             .rejectingIntervention, .defendingAgainstTherapist, .pressuringTherapist:
+            return .confrontation
+        }
+    }
+
+    public var display: String {
+        switch self {
+        case .minimalResponse: return "Minimal response"
+        case .shiftingTopic: return "Shifting the topic, avoidant storytelling"
+        case .deferring: return "Deferring, appeasing"
+        case .contentAffectSplit: return "Content/affect split"
+        case .abstractTalk: return "Abstract or intellectual talk"
+        case .denial: return "Denying a feeling that shows"
+        case .selfCriticism: return "Self-criticism, hopelessness"
+        case .complaintAboutTherapist: return "Complaint about the therapist"
+        case .complaintAboutWork: return "Complaint about the work or its tasks"
+        case .complaintAboutArrangements: return "Complaint about the arrangements (times, fees, rules)"
+        case .complaintAboutProgress: return "Complaint about progress"
+        case .rejectingIntervention: return "Rejecting an intervention"
+        case .defendingAgainstTherapist: return "Defending against the therapist"
+        case .pressuringTherapist: return "Trying to control or pressure the therapist"
+        }
+    }
+}
+
+/// What the therapist did to repair a rupture (Safran & Muran's immediate and expressive strategies; 3RS resolution
+/// strategies).
+public enum RepairAction: String, Sendable, Codable, CaseIterable {
+    case namedIt = "named-it"
+    case invitedExploration = "invited-exploration"
+    case clarifiedMisunderstanding = "clarified-misunderstanding"
+    case changedTaskOrGoal = "changed-task-or-goal"
+    case acknowledgedOwnPart = "acknowledged-own-part"
+    case validated
+    case linkedToPattern = "linked-to-pattern"
+
+    public var display: String {
+        switch self {
+        case .namedIt: return "Named what was happening between us"
+        case .invitedExploration: return "Invited the client to explore it"
+        case .clarifiedMisunderstanding: return "Clarified a misunderstanding"
+        case .changedTaskOrGoal: return "Changed the task or the goal"
+        case .acknowledgedOwnPart: return "Acknowledged my own part"
+        case .validated: return "Validated the client's experience"
+        case .linkedToPattern: return "Linked it to a pattern in the client's life"
+        }
+    }
+}
+
+public enum RepairOutcome: String, Sendable, Codable, CaseIterable {
+    case resolved
+    case partly
+    case notYet = "not-yet"
+
+    public var display: String {
+        switch self {
+        case .resolved: return "Resolved"
+        case .partly: return "Partly resolved"
+        case .notYet: return "Not yet resolved"
+        }
+    }
+}
+
+/// Whether feedback came back after a rupture: the last feedback before its session, the feedback at it, and every
+/// total since. Pure, so the record, the API and the tests agree.
+public struct FeedbackRecovery: Sendable, Equatable, Codable {
+    public let before: Double?
+    public let at: Double?
+    public let since: [Double]
+
+    /// Back to where it was before the rupture, or to the 36-of-40 line, in a later session.
+    public var recovered: Bool? {
+        guard !since.isEmpty else { return nil }
+        let line = min(before ?? RuptureRules.lowTotal, RuptureRules.lowTotal)
+        return since.contains { $0 >= line }
+    }
+
+    /// `totals` are the feedback totals of the timeline's sessions (nil where none was given), `index` the
+    /// rupture's session.
+    public static func around(_ index: Int, totals: [Double?]) -> FeedbackRecovery {
+        guard totals.indices.contains(index) else { return FeedbackRecovery(before: nil, at: nil, since: []) }
+        return FeedbackRecovery(before: totals[..<index].last { $0 != nil } ?? nil, at: totals[index],
+                                since: totals[(index + 1)...].compactMap { $0 })
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case before, at, since, recovered
+    }
+
+    public init(before: Double?, at: Double?, since: [Double]) {
+        self.before = before
+        self.at = at
+        self.since = since
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(before: try container.decodeIfPresent(Double.self, forKey: .before),
+                  at: try container.decodeIfPresent(Double.self, forKey: .at),
+                  since: try container.decode([Double].self, forKey: .since))
+    }
+
+    /// Every key always present, `null` where there is nothing, and `recovered` worked out.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(before, forKey: .before)
+        try container.encode(at, forKey: .at)
+        try container.encode(since, forKey: .since)
+        try container.encode(recovered, forKey: .recovered)
+    }
+
+    /// "Feedback 38 before, 30 at it; since: 33, 37. Back to where it was."
+    public var words: String {
+        var parts: [String] = []
+        var around: [String] = []
+        if let before { around.append("\(RuptureRules.format(before)) before") }
+        if let at { around.append("\(RuptureRules.format(at)) at it") }
+        if !around.isEmpty { parts.append("Feedback " + around.joined(separator: ", ") + ".") }
+        if since.isEmpty {
+            parts.append("No feedback since yet.")
+        } else {
+            parts.append("Since: " + since.map(RuptureRules.format).joined(separator: ", ") + ".")
+            parts.append(recovered == true ? "Feedback recovered." : "Feedback has not recovered yet.")
+        }
+        return parts.joined(separator: " ")
     }
 }

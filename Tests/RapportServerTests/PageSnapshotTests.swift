@@ -63,10 +63,25 @@ import Testing
                             body: "Talked about saying no at work; agreed to practise once this week.")
         let privateNote = NoteView(id: id(31), kind: .psychotherapy, clientID: clientID, authorID: therapistID, createdAt: days(-7),
                                    body: "Noticed I hurried the ending. Slow down next time.")
+        let checkIns = CheckInSummary(measures: measures, available: InstrumentCatalogue.shipped.filter(\.enabledByDefault),
+                                      plan: plan, results: results, openAlerts: [alert])
+        // The rules on this timeline, as the record reads them: 35 of 40 after the first session, then 29.
+        let sessions = RuptureLog.timeline(appointments: [first, second, next], checkIns: checkIns, now: now)
+        let possible = RuptureRules.signals(sessions.map(\.session)).map { signal in
+            PossibleRupture(appointmentID: sessions[signal.session].appointmentID, sessionStart: sessions[signal.session].startsAt,
+                            type: signal.type, rule: signal.rule, evidence: signal.evidence)
+        }
+        let repair = RepairView(id: id(51), actions: [.namedIt, .acknowledgedOwnPart], outcome: .partly,
+                                note: "Said I had rushed the ending; she nodded but stayed quiet.", sharedWithClient: true,
+                                recordedBy: therapistID, recordedAt: days(-7))
+        let noticed = LoggedRupture(id: id(50), appointmentID: first.id, sessionStart: first.startsAt, origin: .noticed, rule: nil,
+                                    type: .withdrawal, status: .confirmed, markers: [.minimalResponse, .shiftingTopic],
+                                    note: "Changed the subject twice when her sister came up.", recordedBy: therapistID,
+                                    recordedAt: days(-14), repairs: [repair],
+                                    feedback: FeedbackRecovery.around(0, totals: sessions.map { $0.session.feedback?.total }))
         return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
-                                appointments: [first, second, next],
-                                checkIns: CheckInSummary(measures: measures, available: InstrumentCatalogue.shipped.filter(\.enabledByDefault),
-                                                         plan: plan, results: results, openAlerts: [alert]))
+                                appointments: [first, second, next], checkIns: checkIns,
+                                ruptures: RuptureSummary(possible: possible, log: [noticed]))
     }
 
     @Test func theRecordPage() throws {

@@ -49,6 +49,8 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .enterCheckIn: careTeam,
         .chooseMeasures: careTeam,
         .acknowledgeRiskAlert: careTeam,
+        .listRuptures: careTeam,
+        .recordRupture: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
     ]
@@ -71,6 +73,8 @@ struct Cast {
     let upcomingID: UUID
     /// One still to come for each route that cancels one (page and API), so neither finds it cancelled already.
     let toCancelIDs: (page: UUID, api: UUID)
+    /// A rupture on the log, for the routes that name one.
+    let ruptureID: UUID
 
     var clientID: UUID { client.user.clientID! }
 
@@ -108,9 +112,11 @@ struct Cast {
             upcoming.append(try await Appointments.schedule(
                 .init(start: Date().addingTimeInterval(days * 86400), startField: "date", lengthMinutes: 50, location: "Room 2"), in: record).id)
         }
+        let rupture = try await RuptureLog.record(RuptureEntry(decision: "noticed", appointmentID: session.id.uuidString, type: "withdrawal",
+                                                               markers: ["minimal-response"], note: nil), in: record)
         return Cast(practice: practice, own: own, colleague: colleague, owner: owner, otherTherapist: otherTherapist, otherOwner: otherOwner,
                     client: client, anotherClient: anotherClient, coOwner: coOwnerJoined, progressNoteID: progress.id, psychotherapyNoteID: psychotherapy.id,
-                    appointmentID: session.id, upcomingID: upcoming[0], toCancelIDs: (upcoming[1], upcoming[2]))
+                    appointmentID: session.id, upcomingID: upcoming[0], toCancelIDs: (upcoming[1], upcoming[2]), ruptureID: rupture)
     }
 
     func person(_ persona: Persona) -> TestPractice.Person? {
@@ -152,6 +158,7 @@ struct Cast {
             // The colleague: a therapist none of the walks sign in as, so a reset of their two-step ends nobody's sign-in.
             case ":therapistID": return colleague.id.uuidString.lowercased()
             case ":instrumentID": return "phq-9"
+            case ":ruptureID": return ruptureID.uuidString.lowercased()
             default: return component.description
             }
         }.joined(separator: "/")
@@ -254,6 +261,8 @@ struct Cast {
             #expect(try await CheckInRow.query(on: practice.app.db).first()?.completedAt == nil, "a refused request finished a check-in")
             #expect(try await RiskAlertRow.find(alertID, on: practice.app.db)?.acknowledgedAt == nil, "a refused request marked an alert as seen")
             #expect(try await CheckInPlanRow.query(on: practice.app.db).count() == 0, "a refused request chose measures")
+            #expect(try await RuptureRow.query(on: practice.app.db).count() == 1, "a refused request recorded a rupture")
+            #expect(try await RuptureRepairRow.query(on: practice.app.db).count() == 0, "a refused request recorded a repair")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {
@@ -333,6 +342,13 @@ struct Cast {
             let date = Formats.dateField(later, in: .current)
             return (#"{"starts_at":"\#(ISO8601DateFormatter().string(from: later))","duration_minutes":60}"#,
                     ["date": date, "time": "11:00", "length": "60", "location": "Room 3"])
+        }
+        if path.hasSuffix("/ruptures") {
+            return (#"{"decision":"noticed","type":"confrontation","markers":["complaint-about-work"]}"#,
+                    ["decision": "noticed", "type": "confrontation", "marker-complaint-about-work": "on"])
+        }
+        if path.hasSuffix("/repairs") {
+            return (#"{"actions":["named-it"],"outcome":"resolved"}"#, ["action-named-it": "on", "outcome": "resolved"])
         }
         if path.hasSuffix("/acknowledge") { return ("{}", ["alert-\(alertID?.uuidString.lowercased() ?? "")": "seen"]) }
         if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }

@@ -9,6 +9,9 @@ enum RupturesAPI {
 
     static func register(_ api: any RoutesBuilder) {
         api.post("rupture-signals", action: .usePublicPage, use: signals)
+        api.get("clients", ":clientID", "ruptures", action: .listRuptures, use: list)
+        api.post("clients", ":clientID", "ruptures", action: .recordRupture, use: record)
+        api.post("clients", ":clientID", "ruptures", ":ruptureID", "repairs", action: .recordRupture, use: repair)
     }
 
     struct TimelineBody: Decodable {
@@ -74,5 +77,63 @@ enum RupturesAPI {
         }
         guard problems.isEmpty else { throw RapportError.invalid(Array(problems.prefix(20))) }
         return timeline
+    }
+}
+
+// MARK: The rupture → repair log of one client
+
+extension RupturesAPI {
+    static func summary(in record: ClientRecord) async throws -> RuptureSummary {
+        let appointments = try await Appointments.all(in: record)
+        return try await RuptureLog.load(appointments: appointments,
+                                         checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record), in: record)
+    }
+
+    @Sendable static func list(_ req: Request) async throws -> Response {
+        try APIController.json(try await req.withClientRecord { record in try await summary(in: record) })
+    }
+
+    struct RuptureBody: Decodable {
+        var decision: String
+        var appointment_id: String?
+        var rule: String?
+        var type: String?
+        var markers: [String]?
+        var note: String?
+    }
+
+    @Sendable static func record(_ req: Request) async throws -> Response {
+        let body = try APIController.body(req, RuptureBody.self, expected: #"{"decision":"confirm"|"dismiss"|"noticed","appointment_id":"…","rule":"…","type":"withdrawal"|"confrontation","markers":["…"],"note":"…"}"#)
+        guard (body.markers ?? []).count <= RuptureMarker.allCases.count else {
+            throw RapportError.invalid([FieldProblem(field: "markers", message: "Send each marker at most once.")])
+        }
+        let entry = RuptureEntry(decision: body.decision, appointmentID: body.appointment_id, rule: body.rule, type: body.type,
+                                 markers: body.markers ?? [], note: body.note)
+        let rupture = try await req.withClientRecord { record in
+            let id = try await RuptureLog.record(entry, in: record)
+            guard let logged = try await summary(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
+            return logged
+        }
+        let response = try APIController.json(rupture, status: .created)
+        response.headers.replaceOrAdd(name: .location, value: "\(req.url.path)/\(rupture.id.lowercasedText)")
+        return response
+    }
+
+    struct RepairBody: Decodable {
+        var actions: [String]
+        var outcome: String
+        var note: String?
+        var share_with_client: Bool?
+    }
+
+    @Sendable static func repair(_ req: Request) async throws -> Response {
+        guard let id = req.parameters.get("ruptureID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        let body = try APIController.body(req, RepairBody.self, expected: #"{"actions":["named-it",…],"outcome":"resolved"|"partly"|"not-yet","note":"…","share_with_client":false}"#)
+        guard body.actions.count <= RepairAction.allCases.count else {
+            throw RapportError.invalid([FieldProblem(field: "actions", message: "Send each action at most once.")])
+        }
+        let entry = RepairEntry(actions: body.actions, outcome: body.outcome, note: body.note, shareWithClient: body.share_with_client ?? false)
+        let repair = try await req.withClientRecord { record in try await RuptureLog.repair(id, entry, in: record) }
+        return try APIController.json(repair, status: .created)
     }
 }

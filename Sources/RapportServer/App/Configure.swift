@@ -80,6 +80,7 @@ public enum RapportApp {
         PeoplePages.register(pages)
         CaseloadPages.register(pages)
         ClientPages.register(pages)
+        RupturePages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)
         CalendarPages.register(pages: pages, open: open)

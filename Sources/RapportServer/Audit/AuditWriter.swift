@@ -39,6 +39,7 @@ struct AuditEvent: Sendable {
         case .listAppointments, .scheduleAppointment, .recordAttendance: return "appointment"
         case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
         case .acknowledgeRiskAlert: return "risk-alert"
+        case .listRuptures, .recordRupture: return "rupture"
         // The resource is the staff member's account (their id), not a client's record.
         case .resetStaffTwoFactor: return "two-factor"
         default: return "client-record"

@@ -39,10 +39,11 @@ enum ClientPages {
 
     /// The record page; `drafts` and `problems` are keyed by form id, so a rejected form keeps its text and message.
     static func recordPage(_ req: Request, contents: RecordPage.Model, drafts: [String: String],
-                           problems: [String: [FieldProblem]]) async throws -> Response {
+                           problems: [String: [FieldProblem]], ticked: [String: Set<String>] = [:],
+                           status: HTTPResponseStatus? = nil) async throws -> Response {
         let page = RecordPage(model: contents, clientID: try req.clientAccess().scope.clientID, context: req.page, now: req.rapport.now,
-                              zone: try await req.practiceZone(), drafts: drafts, problems: problems)
-        return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
+                              zone: try await req.practiceZone(), drafts: drafts, problems: problems, ticked: ticked)
+        return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
     @Sendable static func record(_ req: Request) async throws -> Response {

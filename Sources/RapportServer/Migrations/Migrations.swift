@@ -22,6 +22,7 @@ enum Migrations {
         M0014OwnersWhoSeeClients(),
         M0015RecoveryCodes(),
         M0016SessionsThatCanBeChanged(),
+        M0017RuptureRepairLog(),
     ]
 }
 

@@ -225,13 +225,14 @@ enum FormParts {
     }
 
     /// `id` must be unique on the page (a record page has two note forms, both posting `body`).
-    static func textArea(_ name: String, id: String, label: String, value: String = "", problems: [FieldProblem] = []) -> Node<HTML.FormContext> {
+    static func textArea(_ name: String, id: String, label: String, value: String = "", problems: [FieldProblem] = [],
+                         required: Bool = true, rows: Int = 6) -> Node<HTML.FormContext> {
         let problem = problems.first { $0.field == name }
         return .div(
             .class(problem == nil ? "field" : "field has-error"),
             .label(.for(id), .text(label)),
             .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
-            .textarea(.name(name), .id(id), .rows(6), .required(true),
+            .textarea(.name(name), .id(id), .rows(rows), .required(required),
                       .if(problem != nil, .group(.attribute(named: "aria-invalid", value: "true"),
                                                  .attribute(named: "aria-describedby", value: "\(id)-error"))),
                       .text(value))

@@ -12,18 +12,21 @@ struct RecordPage: PageView {
         let psychotherapyNotes: [NoteView]
         let appointments: [AppointmentView]
         let checkIns: CheckInSummary
+        let ruptures: RuptureSummary
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
         static func load(available: [InstrumentDefinition], in record: ClientRecord) async throws -> Model {
             guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
             let appointments = try await Appointments.all(in: record)
+            let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record)
             return Model(
                 name: try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID),
                 progressNotes: try await Notes.progressNotes(in: record),
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(in: record),
                 appointments: appointments,
-                checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record))
+                checkIns: checkIns,
+                ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record))
         }
     }
 
@@ -35,6 +38,8 @@ struct RecordPage: PageView {
     /// Keyed by form id, so a rejected note stays in its own box with its message.
     var drafts: [String: String] = [:]
     var problems: [String: [FieldProblem]] = [:]
+    /// Checkboxes ticked on a refused rupture form, by form id.
+    var ticked: [String: Set<String>] = [:]
 
     var contents: Model { model }
     var title: String { model.name }
@@ -51,9 +56,14 @@ struct RecordPage: PageView {
             .h1(.text(contents.name)),
             alertsPart,
             .div(.class("record-grid"),
-                 .div(.class("record-main"), scoresPart, feedbackPart, notesPart),
+                 .div(.class("record-main"), relationshipPart.node, scoresPart, feedbackPart, notesPart),
                  .div(.class("record-side"), sessionsSection, checkInPlanPart, measuresPart))
         )
+    }
+
+    var relationshipPart: RelationshipPart {
+        RelationshipPart(summary: contents.ruptures, sessions: contents.appointments, base: base, context: context, zone: zone, now: now,
+                         drafts: drafts, problems: problems, ticked: ticked)
     }
 
     var notesPart: Node<HTML.BodyContext> {

@@ -162,6 +162,13 @@ enum Stylesheet {
     button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
                               border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
     button.secondary-button[hidden] { display: none; }
+    .badge { display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0.1rem 0.6rem; border-radius: 999px; }
+    .badge.withdrawal { background: #e6edf6; color: #24405f; }
+    .badge.confrontation { background: var(--warn-bg); color: var(--warn); }
+    .actions { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: center; }
+    details > summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; color: var(--accent); font-weight: 600; }
+    .card.rupture.possible { border-left: 4px solid #b7791f; }
+    .card.rupture.repaired { border-left: 4px solid var(--accent); }
     textarea.copy-buffer { position: fixed; top: 0; left: 0; width: 1px; height: 1px; opacity: 0; }
     @media (min-width: 64rem) {
       .record-grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 0 2.5rem; align-items: start; }

@@ -76,7 +76,7 @@ extension Request {
         return try await transaction { [access] db in
             let result = try await body(try await ClientRecord.open(access, keys: keys, now: now, on: db))
             try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID,
-                                                 resource: access.noteID ?? access.appointmentID ?? access.scope.clientID), at: now, on: db)
+                                                 resource: access.noteID ?? access.ruptureID ?? access.appointmentID ?? access.scope.clientID), at: now, on: db)
             return result
         }
     }
@@ -180,7 +180,9 @@ struct PolicyMiddleware: AsyncMiddleware {
         }
         let appointmentID = request.parameters.get("appointmentID").flatMap(UUID.init(uuidString:))
         let key = try found.keys.map { try request.rapport.keys.clientKey(clientID: clientID, practiceID: scope.practiceID, wrapped: $0) }
-        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID, appointmentID: appointmentID, key: key)
+        let ruptureID = request.parameters.get("ruptureID").flatMap(UUID.init(uuidString:))
+        return ClientAccess(actor: actor, action: action, scope: scope, noteID: noteID, appointmentID: appointmentID,
+                            ruptureID: ruptureID, key: key)
     }
 
     /// For work done outside a request (the demo): asks the same policy, and refuses the same way.

@@ -12,6 +12,8 @@ struct ClientAccess: Sendable {
     let noteID: UUID?
     /// The appointment the route is about, when it names one (checked against the client by the handler).
     var appointmentID: UUID? = nil
+    /// The rupture the route is about, when it names one (checked against the client by the handler).
+    var ruptureID: UUID? = nil
     /// The client's data key, unwrapped once by the policy middleware after it allowed the request.
     var key: ClientDataKey? = nil
 }
