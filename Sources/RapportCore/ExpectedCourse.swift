@@ -129,9 +129,11 @@ public enum ExpectedCourses {
     }
 
     /// The course for these scores, checked the same way whether they come from a record or from outside.
-    public static func course(_ scores: [Double], definition: InstrumentDefinition, parameters: CourseParameters) throws -> ExpectedCourse {
+    /// `limit` bounds what comes from outside; a record's own scores are not limited.
+    public static func course(_ scores: [Double], definition: InstrumentDefinition, parameters: CourseParameters,
+                              limit: Int = maximumScores) throws -> ExpectedCourse {
         guard !scores.isEmpty else { throw ExpectedCourseError.noScores }
-        guard scores.count <= maximumScores else { throw ExpectedCourseError.tooManyScores(maximum: maximumScores) }
+        guard scores.count <= limit else { throw ExpectedCourseError.tooManyScores(maximum: limit) }
         let range = definition.totalRange
         for (index, score) in scores.enumerated() where !ChangeStatistics.isPossibleTotal(score, of: definition) {
             throw ExpectedCourseError.scoreOutOfRange(index: index, value: score, range: range)

@@ -173,6 +173,31 @@ public enum RuptureRules {
         return found
     }
 
+    /// A signal in a few words, for a list that says *why* at a glance ("feedback fell 30 → 24").
+    public static func brief(_ signal: RuptureSignal, in sessions: [TimelineSession]) -> String {
+        guard sessions.indices.contains(signal.session) else { return signal.rule }
+        let session = sessions[signal.session]
+        let total = session.feedback?.total
+        switch signal.rule {
+        case "feedback-drop":
+            let previous = sessions[..<signal.session].last { $0.feedback != nil }?.feedback?.total
+            return "feedback fell \(previous.map(format) ?? "?") → \(total.map(format) ?? "?")"
+        case "feedback-item-low":
+            let low = session.feedback?.items.enumerated().first { $0.element < lowItem }
+            return low.map { "feedback: \(itemNames[$0.offset]) \(format($0.element)) of 10" } ?? "a feedback answer below 6"
+        case "feedback-below-36-first":
+            return "feedback \(total.map(format) ?? "?") of 40, first time below 36"
+        case "withdrawal-markers":
+            let start = max(0, signal.session - (withdrawalWindow - 1))
+            let seen = sessions[start...signal.session].flatMap(markers(of:))
+            return "withdrawal: " + seen.joined(separator: ", ")
+        case "perfect-feedback-then-missed":
+            return "feedback always 40, then \(missedAfterPerfect) check-ins missed"
+        default:
+            return signal.rule
+        }
+    }
+
     /// The behavioural markers of one session, in plain words.
     public static func markers(of session: TimelineSession) -> [String] {
         var markers: [String] = []

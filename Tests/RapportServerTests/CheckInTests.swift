@@ -113,7 +113,7 @@ import VaporTesting
             // The therapist sees it on the caseload and the record, then marks it as seen.
             let therapist = Browser(sessionToken: try await practice.signIn(cast.own))
             try await practice.app.testing().test(.GET, "/clients", headers: therapist.headers) { response in
-                #expect(response.body.string.contains("Risk alert"))
+                #expect(response.body.string.contains("badge risk"))
             }
             let record = "/clients/\(cast.clientID.uuidString.lowercased())"
             try await practice.app.testing().test(.GET, record, headers: therapist.headers) { response in
@@ -137,7 +137,7 @@ import VaporTesting
                 #expect($0.status == .seeOther)
             }
             try await practice.app.testing().test(.GET, "/clients", headers: therapist.headers) { response in
-                #expect(!response.body.string.contains("Risk alert"))
+                #expect(!response.body.string.contains("badge risk"), "no client marked with a risk alert")
             }
         }
     }

@@ -99,10 +99,17 @@ import Testing
 
     @Test func theCaseload() {
         let page = CaseloadPage(entries: [
-            CaseloadEntry(clientID: Self.id(41), name: "Alex Moreau", hasJoined: true, hasRiskAlert: false),
-            CaseloadEntry(clientID: Self.id(42), name: "Priya Nair", hasJoined: true, hasRiskAlert: true),
+            CaseloadEntry(clientID: Self.id(40), name: "Aisha Khan", hasJoined: true, hasRiskAlert: false,
+                          needs: [CaseloadNeed(kind: .overdueCheckIn, words: "PHQ-9 overdue")], nextSession: Self.days(3)),
+            CaseloadEntry(clientID: Self.id(41), name: "Alex Moreau", hasJoined: true, hasRiskAlert: false,
+                          needs: [CaseloadNeed(kind: .possibleRupture, words: "withdrawal: late by 15 minutes, outcome check-in missed")],
+                          nextSession: Self.days(1)),
+            CaseloadEntry(clientID: Self.id(42), name: "Priya Nair", hasJoined: true, hasRiskAlert: true,
+                          needs: [CaseloadNeed(kind: .riskAlert, words: "risk alert open"),
+                                  CaseloadNeed(kind: .notOnTrack, words: "PHQ-9 above the expected course for 3 scores")], nextSession: Self.days(2)),
             CaseloadEntry(clientID: Self.id(43), name: "Sam Lee", hasJoined: false, hasRiskAlert: false),
-        ], context: Self.context(.therapist, path: "/clients"), invitationDays: 7)
+            CaseloadEntry(clientID: Self.id(44), name: "Tom Ward", hasJoined: true, hasRiskAlert: false, nextSession: Self.days(5)),
+        ], context: Self.context(.therapist, path: "/clients"), invitationDays: 7, now: Self.now, zone: Self.zone)
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "caseload")
     }
 

@@ -211,7 +211,7 @@ enum APIController {
 
     @Sendable static func caseload(_ req: Request) async throws -> [ClientOut] {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        return try await People(req).caseload(therapistID: actor.userID, on: req.db)
+        return try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db)
             .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined, risk_alert: $0.hasRiskAlert) }
     }
 

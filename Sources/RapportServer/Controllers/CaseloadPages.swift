@@ -17,11 +17,15 @@ enum CaseloadPages {
 
     static func caseloadPage(_ req: Request, form: PeoplePages.InviteForm, problems: [FieldProblem]) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, on: req.db), context: req.page,
+        // A filter from the address: one of the known reasons, or everyone with a word about it.
+        let need = (try? req.query.get(String.self, at: "need")).map { String($0.prefix(40)) }
+        let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db), context: req.page,
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems,
                                 waiting: try await People(req).waitingInvitations(.clients(of: actor.userID, practiceID: actor.practiceID), on: req.db),
-                                now: req.rapport.now, zone: try await req.practiceZone())
+                                now: req.rapport.now, zone: try await req.practiceZone(),
+                                filter: need.flatMap { slug in NeedKind.allCases.first { $0.slug == slug } },
+                                unknownFilter: need.map { slug in !NeedKind.allCases.contains { $0.slug == slug } } ?? false)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 

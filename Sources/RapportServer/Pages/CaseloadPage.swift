@@ -15,25 +15,59 @@ struct CaseloadPage: PageView {
     var waiting: [People.WaitingInvitation] = []
     var now = Date()
     var zone = TimeZone.current
+    /// Only the clients with this reason (`/clients?need=…`); nil for everyone.
+    var filter: NeedKind? = nil
+    /// The address asked for a filter that doesn't exist: everyone is shown, and the page says so.
+    var unknownFilter = false
 
     var title: String { "Your clients" }
     var hasCopyButtons: Bool { true }
 
-    /// Clients with an open risk alert come first; otherwise the order given (by name).
+    /// By need: an open risk alert first, then not on track, then possible ruptures, then overdue check-ins, then
+    /// everyone else; within each, the next session soonest first, then the order given (by name).
     var ordered: [CaseloadEntry] {
-        entries.enumerated().sorted { ($0.element.hasRiskAlert ? 0 : 1, $0.offset) < ($1.element.hasRiskAlert ? 0 : 1, $1.offset) }.map(\.element)
+        let none = NeedKind.allCases.count
+        return entries.enumerated().filter { filter == nil || $0.element.needs.contains { $0.kind == filter } }
+            .sorted { a, b in
+                (a.element.topNeed?.rawValue ?? none, a.element.nextSession ?? .distantFuture, a.offset)
+                    < (b.element.topNeed?.rawValue ?? none, b.element.nextSession ?? .distantFuture, b.offset)
+            }.map(\.element)
+    }
+
+    var filters: Node<HTML.BodyContext> {
+        .nav(.class("filters"), .attribute(named: "aria-label", value: "Show only"),
+             .ul(.li(.a(.href("/clients"), .if(filter == nil, .attribute(named: "aria-current", value: "page")),
+                        .text("Everyone (\(entries.count))"))),
+                 .forEach(NeedKind.allCases) { kind in
+                     let count = entries.filter { $0.needs.contains { $0.kind == kind } }.count
+                     return .li(.a(.href("/clients?need=\(kind.slug)"), .class("need-\(kind.slug)"),
+                                   .if(filter == kind, .attribute(named: "aria-current", value: "page")),
+                                   .text("\(kind.label) (\(count))")))
+                 }))
+    }
+
+    func row(_ entry: CaseloadEntry) -> Node<HTML.ListContext> {
+        .li(.class("caseload-row\(entry.topNeed.map { " need-\($0.slug)" } ?? "")"),
+            .a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
+               .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
+            .if(!entry.hasJoined, .span(.class("muted"), " · invited")),
+            .if(!entry.needs.isEmpty, .ul(.class("needs"), .forEach(entry.needs) { need in
+                .li(.class("need-\(need.kind.slug)"), .strong(.text("\(need.kind.label): ")), .text(need.words))
+            })),
+            .p(.class("muted next"), .text(entry.nextSession.map { "Next session \(Formats.when($0, in: zone))" } ?? "No session booked")))
     }
 
     var content: Node<HTML.BodyContext> {
-        .group(
+        let shown = ordered
+        return .group(
             .h1("Your clients"),
+            .if(!entries.isEmpty, filters),
+            .if(unknownFilter, .p(.class("notice"), "That filter doesn't exist, so everyone is shown.")),
             .if(entries.isEmpty,
                 .p(.class("muted"), "No clients yet. When you invite someone, they'll appear here."),
-                else: .ul(.class("plain card"), .forEach(ordered) { entry in
-                    .li(.a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
-                           .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
-                        .if(!entry.hasJoined, .span(.class("muted"), " · invited")))
-                })),
+                else: .if(shown.isEmpty,
+                          .p(.class("muted"), .text("Nobody with \((filter?.label ?? "").lowercased()) right now.")),
+                          else: .ul(.class("plain card caseload"), .forEach(shown) { row($0) }))),
             WaitingInvitations.node(waiting, actions: "/clients/invitations", now: now, zone: zone, context: context),
             .h2("Invite a client"),
             .p("This creates their private record and a link for them to join. The link works once and expires in \(invitationDays) days."),

@@ -74,7 +74,7 @@ struct RelationshipPart: Sendable {
                 errors(formProblems),
                 markerChoices(formID: id, types: [possible.type], problems: formProblems, open: false),
                 FormParts.textArea("note", id: "\(id)-note", label: "Note (to dismiss, say why it is not a rupture)",
-                                   value: drafts[id] ?? "", problems: formProblems, required: false, rows: 3),
+                                   value: drafts[id] ?? "", problems: formProblems, required: false, rows: 2),
                 .div(.class("actions"),
                      .button(.type(.submit), .class("primary"), .attribute(named: "name", value: "decision"), .attribute(named: "value", value: "confirm"),
                              .text("Confirm: it is a rupture")),

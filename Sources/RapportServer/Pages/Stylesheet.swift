@@ -95,6 +95,16 @@ enum Stylesheet {
     .alert { border: 2px solid var(--warn); background: var(--warn-bg); }
     .alert h2 { color: var(--warn); }
     .alert ul { margin: 0.25rem 0 0.75rem; padding-left: 1.2rem; }
+    nav.filters ul { list-style: none; padding: 0; margin: 0 0 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    nav.filters a { display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.9rem; border: 1px solid var(--line);
+                    border-radius: 999px; background: var(--card); text-decoration: none; }
+    nav.filters a[aria-current] { background: var(--accent); color: var(--accent-ink); border-color: var(--accent); }
+    ul.caseload > li { padding: 0.75rem 0; }
+    ul.caseload > li.need-risk { border-left: 4px solid var(--warn); padding-left: 0.75rem; }
+    ul.caseload > li.need-not-on-track, ul.caseload > li.need-rupture { border-left: 4px solid #b7791f; padding-left: 0.75rem; }
+    ul.needs { list-style: none; padding: 0; margin: 0.35rem 0 0; font-size: 0.95rem; }
+    ul.needs li { border: 0; padding: 0.1rem 0; }
+    p.next { margin: 0.25rem 0 0; font-size: 0.9rem; }
     .badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 999px; padding: 0.05rem 0.55rem; margin-left: 0.4rem; }
     .badge.risk { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); }
     .table-scroll { overflow-x: auto; }
@@ -162,6 +172,16 @@ enum Stylesheet {
     button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
                               border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
     button.secondary-button[hidden] { display: none; }
+    nav.filters ul { list-style: none; padding: 0; margin: 0 0 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    nav.filters a { display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.9rem; border: 1px solid var(--line);
+                    border-radius: 999px; background: var(--card); text-decoration: none; }
+    nav.filters a[aria-current] { background: var(--accent); color: var(--accent-ink); border-color: var(--accent); }
+    ul.caseload > li { padding: 0.75rem 0; }
+    ul.caseload > li.need-risk { border-left: 4px solid var(--warn); padding-left: 0.75rem; }
+    ul.caseload > li.need-not-on-track, ul.caseload > li.need-rupture { border-left: 4px solid #b7791f; padding-left: 0.75rem; }
+    ul.needs { list-style: none; padding: 0; margin: 0.35rem 0 0; font-size: 0.95rem; }
+    ul.needs li { border: 0; padding: 0.1rem 0; }
+    p.next { margin: 0.25rem 0 0; font-size: 0.9rem; }
     .badge { display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0.1rem 0.6rem; border-radius: 999px; }
     .badge.withdrawal { background: #e6edf6; color: #24405f; }
     .badge.confrontation { background: var(--warn-bg); color: var(--warn); }

@@ -195,7 +195,7 @@ struct People: Sendable {
     }
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
-    func caseload(therapistID: UUID, on db: any Database) async throws -> [CaseloadEntry] {
+    func caseload(therapistID: UUID, now: Date, on db: any Database) async throws -> [CaseloadEntry] {
         // Three statements however long the caseload (the clients with their flags, their keys, the practice key):
         // the therapist's home page is opened all day. Plain SQL, see HotPaths for why.
         let rows = try await HotPaths.sql(db).raw("""
@@ -211,17 +211,29 @@ struct People: Sendable {
              name: try row.decode(column: "name_envelope", as: Data.self),
              joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1)
         }
-        var entries: [(sortKey: String, idText: String, entry: CaseloadEntry)] = []
+        var names: [UUID: String] = [:]
+        var allKeys: [UUID: ClientDataKey] = [:]
+        var available: [UUID: [InstrumentDefinition]] = [:]
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
             let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
+            available[practiceID] = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
             for client in group {
                 guard let key = keys[client.id] else { throw RecordError.missingKey }
-                let name = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
-                entries.append((name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), client.id.lowercasedText,
-                                CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted)))
+                names[client.id] = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
+                allKeys[client.id] = key
             }
         }
-        // The id breaks ties between equal names; its text is made once per client, not once per comparison.
+        let needs = try await CaseloadNeeds.load(therapistID: therapistID, alerted: Set(clients.filter(\.alerted).map(\.id)), keys: allKeys,
+                                                 available: available, practiceOf: Dictionary(clients.map { ($0.id, $0.practiceID) }, uniquingKeysWith: { a, _ in a }),
+                                                 keyStore: keys, now: now, on: db)
+        let entries = clients.map { client in
+            let name = names[client.id] ?? ""
+            return (sortKey: name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), idText: client.id.lowercasedText,
+                    entry: CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted,
+                                         needs: needs[client.id]?.needs ?? [], nextSession: needs[client.id]?.nextSession))
+        }
+        // By name here; the page orders by need. The id breaks ties between equal names; its text is made once per
+        // client, not once per comparison.
         return entries.sorted { ($0.sortKey, $0.idText) < ($1.sortKey, $1.idText) }.map(\.entry)
     }
 
@@ -588,4 +600,10 @@ struct CaseloadEntry: Sendable {
     let hasJoined: Bool
     /// An open risk alert, shown first thing on the caseload.
     let hasRiskAlert: Bool
+    /// Why the client needs attention, most urgent first (`CaseloadNeeds`).
+    var needs: [CaseloadNeed] = []
+    var nextSession: Date? = nil
+
+    /// The most urgent reason, or nil when all is well.
+    var topNeed: NeedKind? { needs.map(\.kind).min() }
 }

@@ -151,19 +151,26 @@ enum RuptureLog {
     /// would otherwise look withheld); a session cancelled in good time was never going to be held.
     static func timeline(appointments: [AppointmentView], checkIns: CheckInSummary, now: Date)
         -> [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] {
-        let plan = Dictionary(grouping: checkIns.plan, by: \.appointmentID)
-        let feedback = Dictionary(checkIns.results.filter { $0.definition.purpose == .sessionFeedback }.map { ($0.appointmentID, $0) },
-                                  uniquingKeysWith: { first, _ in first })
+        var feedback: [UUID: TimelineSession.Feedback] = [:]
+        for view in checkIns.results where view.definition.purpose == .sessionFeedback && feedback[view.appointmentID] == nil {
+            let items = view.answers.compactMap { $0 }
+            guard view.isDone, items.count == RuptureRules.itemNames.count else { continue }
+            feedback[view.appointmentID] = TimelineSession.Feedback(items: items, comment: !(view.comment ?? "").isEmpty)
+        }
+        return timeline(appointments: appointments, plan: checkIns.plan, feedback: feedback, now: now)
+    }
+
+    /// The same from plain parts: the plan's check-in states and the feedback given, by session (the caseload reads
+    /// these for many clients at once).
+    static func timeline(appointments: [AppointmentView], plan entries: [PlannedCheckIn], feedback: [UUID: TimelineSession.Feedback],
+                         now: Date) -> [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] {
+        let plan = Dictionary(grouping: entries, by: \.appointmentID)
         var sessions: [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] = []
         for appointment in appointments where appointment.startsAt <= now {
             if appointment.cancelled && appointment.attendance != .cancelledLate { continue }
             let entries = plan[appointment.id] ?? []
             if entries.contains(where: { $0.state == .notYetOpen || $0.state == .due }) { continue }
-            let given = feedback[appointment.id].flatMap { view -> TimelineSession.Feedback? in
-                let items = view.answers.compactMap { $0 }
-                guard view.isDone, items.count == RuptureRules.itemNames.count else { return nil }
-                return TimelineSession.Feedback(items: items, comment: !(view.comment ?? "").isEmpty)
-            }
+            let given = feedback[appointment.id]
             // Attendance not recorded yet: a session with feedback was held; otherwise it waits for the therapist.
             guard let attendance = appointment.attendance ?? (given == nil ? nil : .attended) else { continue }
             let outcomes = entries.filter { $0.purpose == .outcome }
