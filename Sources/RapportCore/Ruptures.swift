@@ -189,8 +189,14 @@ public enum RuptureRules {
             return "feedback \(total.map(format) ?? "?") of 40, first time below 36"
         case "withdrawal-markers":
             let start = max(0, signal.session - (withdrawalWindow - 1))
+            // Each marker once, in the order first seen, with how often when more than once.
             let seen = sessions[start...signal.session].flatMap(markers(of:))
-            return "withdrawal: " + seen.joined(separator: ", ")
+            var order: [String] = []
+            for marker in seen where !order.contains(marker) { order.append(marker) }
+            return "withdrawal: " + order.map { marker in
+                let count = seen.filter { $0 == marker }.count
+                return count > 1 ? "\(marker) ×\(count)" : marker
+            }.joined(separator: ", ")
         case "perfect-feedback-then-missed":
             return "feedback always 40, then \(missedAfterPerfect) check-ins missed"
         default:

@@ -174,4 +174,23 @@ import Testing
         }
         #expect(Set(RuptureRules.all.map(\.type)) == [.withdrawal, .confrontation])
     }
+
+    /// What the caseload says about each rule, in a few words.
+    @Test func eachSignalHasItsFewWords() {
+        let late = S(attendance: .late, lateMinutes: 15, feedback: nil, outcomeCheckIn: .missed)
+        let silent = Self.held(nil)
+        let cases: [([S], String)] = [
+            ([Self.held([10, 10, 10, 10]), Self.held([8, 8, 7, 7])], "feedback fell 40 → 30"),
+            ([Self.held([10, 10, 5, 10])], "feedback: the way of working 5 of 10"),
+            ([Self.held([9, 9, 8, 9])], "feedback 35 of 40, first time below 36"),
+            ([Self.clean, late], "withdrawal: late by 15 minutes, feedback not given, outcome check-in missed"),
+            ([Self.clean, silent, silent], "withdrawal: feedback not given ×2"),
+            ([Self.held([10, 10, 10, 10]), Self.held([10, 10, 10, 10], checkIn: .missed), Self.held([10, 10, 10, 10], checkIn: .missed)],
+             "feedback always 40, then 2 check-ins missed"),
+        ]
+        for (timeline, words) in cases {
+            let briefs = RuptureRules.signals(timeline).map { RuptureRules.brief($0, in: timeline) }
+            #expect(briefs.contains(words), "\(briefs)")
+        }
+    }
 }

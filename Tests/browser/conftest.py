@@ -22,6 +22,7 @@ inaccessible page does not make the next steps meaningless), so one run reports 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -70,8 +71,11 @@ def reset_postgres(url: str) -> None:
 class RapportServer:
     """`rapport serve` in a subprocess; all of its output goes to build/browser/server-<kind>-<story>.log."""
 
-    def __init__(self, binary: Path, db_kind: str, database_url: str, story: str) -> None:
+    def __init__(self, binary: Path, db_kind: str, database_url: str, story: str, demo: bool = False) -> None:
         self.binary = binary
+        # A story that starts from `rapport demo` (its accounts in `demo_accounts`) instead of a first-run setup link.
+        self.demo = demo
+        self.demo_accounts: list[dict] = []
         self.db_kind = db_kind
         self.database_url = database_url
         self.log_path = BUILD_DIR / "browser" / f"server-{db_kind}-{story}.log"
@@ -92,6 +96,15 @@ class RapportServer:
         if self.database_url:
             reset_postgres(self.database_url)
             env["DATABASE_URL"] = self.database_url
+        if self.demo:
+            made = subprocess.run([str(self.binary), "demo", "--hostname", "127.0.0.1", "--port", str(self.port),
+                                   "--data-dir", str(self.data_dir)], cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=SERVER_START_SECONDS)
+            if made.returncode != 0:
+                raise RuntimeError(f"rapport demo exited with status {made.returncode}:\n{made.stderr[-4000:]}")
+            self.demo_accounts = json.loads(made.stdout)["accounts"]
+            self.setup_link = ""
+            self._setup_seen.set()  # a practice exists: no setup link will be printed
         command = [str(self.binary), "serve", "--hostname", "127.0.0.1", "--port", str(self.port),
                    "--data-dir", str(self.data_dir)]
         # A pipe makes C stdio (and Swift's print) buffer whole blocks: ask for line buffering so the
@@ -207,7 +220,8 @@ def server(request):
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no server binary at {binary}: run `swift build` first, or set RAPPORT_BIN", pytrace=False)
     # A server of its own for each story module, with its own data folder and log.
-    server = RapportServer(binary, DB_KIND, DATABASE_URL, story_name(request.module))
+    server = RapportServer(binary, DB_KIND, DATABASE_URL, story_name(request.module),
+                           demo=getattr(request.module, "STARTS_FROM_DEMO", False))
     problem = None
     try:
         server.start()
@@ -242,7 +256,7 @@ def browser(request, driver, server, axe_report):
     shots = BUILD_DIR / "screenshots" / DB_KIND / story_name(request.module)
     shutil.rmtree(shots, ignore_errors=True)
     origin = server.origin
-    link = urlparse(server.setup_link)
+    link = urlparse(server.setup_link or "")
     if link.port == server.port and link.hostname in ("127.0.0.1", "localhost"):
         origin = f"{link.scheme}://{link.netloc}"  # the origin the server itself hands out
     return Browser(driver=driver, origin=origin, screenshot_dir=shots, axe_report=axe_report)

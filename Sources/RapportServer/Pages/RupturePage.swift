@@ -173,6 +173,7 @@ struct RupturePage: PageView {
     var refusal: String? = nil
 
     var title: String { "Rupture and repair · \(clientName)" }
+    var isWide: Bool { true }
     var isRefusal: Bool { !problems.isEmpty || refusal != nil }
     var base: String { "/clients/\(clientID.lowercasedText)" }
     func when(_ date: Date) -> String { Formats.when(date, in: zone) }

@@ -1,0 +1,95 @@
+"""The relationship, in a real browser, on the demo practice: Dana's caseload puts Priya first (a risk alert, and her
+PHQ-9 above the expected course) and says why on every row; the filter for "not on track" shows only her. On Sam's
+record Dana confirms the possible rupture the rules raised from his feedback (37, then 31 with a comment), with the
+marker she saw and a note, dismisses the other with a reason, then records the repair on the rupture's own page.
+The record is read again on a phone.
+
+The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
+no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from rapport_helpers import DESKTOP, PHONE, Browser, totp, usable_totp_step
+
+pytestmark = pytest.mark.story
+
+# The server for this story is made with `rapport demo` (conftest.py).
+STARTS_FROM_DEMO = True
+
+UUID = r"[0-9a-f-]{36}"
+
+
+def account(server, name: str) -> dict:
+    return next(a for a in server.demo_accounts if a["name"] == name)
+
+
+def rows(browser: Browser) -> list[str]:
+    return [row.text for row in browser.driver.find_elements(By.CSS_SELECTOR, "ul.caseload > li")]
+
+
+def test_01_the_caseload_puts_who_needs_attention_first_and_says_why(browser: Browser, server):
+    dana = account(server, "Dana Okafor")
+    browser.new_person(DESKTOP)
+    browser.go("/signin", "sign-in", "/signin")
+    form = browser.form("sign-in", field="email")
+    browser.submit(form, {"email": dana["email"], "password": dana["password"]}, "sign-in", "two-step sign-in", "/signin/two-factor")
+    form = browser.form("two-step sign-in", field="code")
+    browser.submit(form, {"code": totp(dana["totp_secret"], usable_totp_step())}, "two-step sign-in", "caseload by need", "/clients")
+    listed = rows(browser)
+    assert listed and listed[0].startswith("Priya Nair"), f"On the caseload: Priya (risk alert) should be first, not {listed[:1]}"
+    assert "Not on track: PHQ-9 above the expected course" in listed[0], f"On the caseload: Priya's row should say why: {listed[0]!r}"
+    sam = next((row for row in listed if row.startswith("Sam Lee")), "")
+    assert "Possible rupture: feedback fell 37 → 31" in sam, f"On the caseload: Sam's row should name the fall in feedback: {sam!r}"
+    link = browser.element("nav.filters a.need-not-on-track", "caseload by need", "the 'Not on track' filter")
+    browser.click(link, "caseload by need", "caseload: not on track only", "/clients")
+    listed = rows(browser)
+    assert [row.split("\n")[0] for row in listed] == ["Priya Nair Risk alert"] or (len(listed) == 1 and listed[0].startswith("Priya")), \
+        f"With the 'Not on track' filter only Priya should be listed, not {listed}"
+
+
+def test_02_a_possible_rupture_is_confirmed_with_what_was_seen_and_the_other_dismissed(browser: Browser):
+    browser.go("/clients", "caseload by need", "/clients")
+    link = browser.driver.find_element(By.LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload by need", "Sam's record with possible ruptures")
+    drop = browser.element("form[id$='-feedback-drop']", "Sam's record with possible ruptures", "the review form of the fall in feedback")
+    drop.find_element(By.CSS_SELECTOR, "details.markers > summary").click()
+    drop.find_element(By.NAME, "marker-complaint-about-arrangements").click()
+    browser.submit(drop, {"note": "He said the session ended before he got to work; I had let it run over the hour before."},
+                   "Sam's record with possible ruptures", "Sam's record after confirming")
+    assert browser.has_element("#relationship .card.rupture.open"), "After confirming: the rupture should be on the log"
+    log = browser.text_of("#relationship .card.rupture.open", "Sam's record after confirming", "the rupture on the log")
+    assert "Complaint about the arrangements" in log and "No repair recorded yet" in log, f"The rupture on the log reads: {log!r}"
+    other = browser.element("form[id$='-feedback-below-36-first']", "Sam's record after confirming", "the other possible rupture")
+    other.find_element(By.NAME, "note").send_keys("The same moment as the fall in feedback, already on the log.")
+    dismiss = other.find_element(By.CSS_SELECTOR, "button[value=dismiss]")
+    browser.click(dismiss, "Sam's record after confirming", "Sam's record after dismissing")
+    assert not browser.has_element("#relationship .card.rupture.possible"), "After dismissing: no possible rupture should be left"
+    assert "1 dismissed" in browser.text_of("#relationship", "Sam's record after dismissing", "the relationship")
+
+
+def test_03_the_repair_is_recorded_on_the_ruptures_own_page(browser: Browser):
+    link = browser.element("#relationship .card.rupture.open a", "Sam's record after dismissing", "the link to record a repair")
+    browser.click(link, "Sam's record after dismissing", "the rupture's page", re.compile(rf"/clients/{UUID}/ruptures/{UUID}"))
+    form = browser.form("the rupture's page", css="form#repair-form")
+    for name in ["action-named-it", "action-acknowledged-own-part"]:
+        form.find_element(By.NAME, name).click()
+    form.find_element(By.CSS_SELECTOR, "input[name=outcome][value=resolved]").click()
+    browser.submit(form, {"note": "Named that I had rushed the ending; we agreed I'd give a five-minute warning."},
+                   "the rupture's page", "the rupture's page after the repair", re.compile(rf"/clients/{UUID}/ruptures/{UUID}"))
+    text = browser.text_of("main", "the rupture's page after the repair", "the page")
+    assert "Resolved" in text and "Acknowledged my own part" in text, f"The repair should be listed: {text[:400]!r}"
+
+
+def test_04_the_record_reads_top_to_bottom_on_a_phone(browser: Browser):
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "record")
+    browser.click(link, "the rupture's page after the repair", "Sam's record with a repaired rupture")
+    browser.set_window(*PHONE)
+    browser.go(browser.driver.current_url, "Sam's record on a phone")
+    text = browser.text_of("#relationship", "Sam's record on a phone", "the relationship")
+    assert "Repair: resolved" in text, f"On a phone the log should say the rupture was repaired: {text[:300]!r}"
