@@ -205,3 +205,52 @@ import Testing
     }
 }
 
+
+/// The charts' SVG text, whole (issue 10, point 5), and what must hold of any chart: one mark per score, the ones off
+/// track marked, the trend in words in its description, nothing the Content-Security-Policy would have to allow.
+@Suite struct ChartTests {
+    typealias P = PageSnapshotTests
+
+    static func phq9Chart() throws -> MeasureChart {
+        let definition = P.definition("phq-9")
+        let scores: [Double] = [15, 13, 12, 14, 15]
+        let course = try ExpectedCourses.course(scores, definition: definition, parameters: ExpectedCourses.defaultParameters(for: definition)!)
+        let points = scores.enumerated().map { MeasureChart.Point(date: P.days(Double(-28 + 7 * $0.offset)), score: $0.element) }
+        return MeasureChart(definition: definition, points: points, course: course,
+                            events: [.init(date: P.days(-14), kind: .possibleRupture, label: "feedback fell"),
+                                     .init(date: P.days(-7), kind: .rupture, label: "withdrawal"),
+                                     .init(date: P.days(-6), kind: .repair, label: "Resolved")],
+                            zone: P.zone)
+    }
+
+    static func feedbackChart() -> FeedbackChart {
+        FeedbackChart(name: "Session feedback", sessions: [
+            .init(date: P.days(-28), attendance: .attended, cancelled: false, feedback: 38),
+            .init(date: P.days(-21), attendance: .late, cancelled: false, feedback: 31),
+            .init(date: P.days(-14), attendance: .cancelledLate, cancelled: true, feedback: nil),
+            .init(date: P.days(-7), attendance: .attended, cancelled: false, feedback: 37),
+        ], zone: P.zone)
+    }
+
+    @Test func theMeasureChart() throws {
+        assertSnapshot(of: try Self.phq9Chart().svg.replacingOccurrences(of: "><", with: ">\n<"), as: .lines, named: "phq-9-chart")
+    }
+
+    @Test func theFeedbackChart() {
+        assertSnapshot(of: Self.feedbackChart().svg.replacingOccurrences(of: "><", with: ">\n<"), as: .lines, named: "feedback-chart")
+    }
+
+    @Test func aChartMarksEveryScoreSaysItsTrendAndNeedsNothingFromElsewhere() throws {
+        let chart = try Self.phq9Chart()
+        let svg = chart.svg
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 5 + 1, "five scores and one repair")
+        #expect(svg.components(separatedBy: "fill=\"\(Charts.warn)\" stroke=\"#fff\"").count - 1 == 1, "one score off track")
+        #expect(svg.contains("role=\"img\"") && svg.contains("<title id=\"chart-phq-9-title\">PHQ-9 over time</title>"))
+        #expect(svg.contains("Not on track: the latest score is above the expected course&#39;s band."))
+        #expect(!svg.contains("style=") && !svg.contains("http") && !svg.contains("<script"))
+        let feedback = Self.feedbackChart().svg
+        #expect(feedback.contains("Feedback after 3 sessions: 38, 31, 37 of 40; the latest 37. Below 36 once. 2 sessions late, cancelled late or missed."))
+        #expect(feedback.components(separatedBy: "<rect").count - 1 == 1 + 4, "the plot and one square per session")
+        #expect(Charts.escape("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
+    }
+}

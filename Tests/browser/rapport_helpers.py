@@ -505,6 +505,9 @@ class Browser:
         matching `css`. With follow_links, a form posting to `action` that is not on this page is
         looked for behind this page's first link to `action` or to a path below it (e.g. …/new)."""
         if css:
+            found = self.driver.find_elements(By.CSS_SELECTOR, css)
+            if found:
+                self.reveal(found[0])
             return self.element(css, page, "the form")
         if field:
             return self.wait(
@@ -531,6 +534,15 @@ class Browser:
             self.fail(page, f"a form posting to {action}")
         return found
 
+    def reveal(self, element: WebElement) -> None:
+        """A form kept closed until it is wanted (inside <details>): opened the way a person does, by its summary."""
+        closed = self.driver.execute_script(
+            """const found = []; let d = arguments[0].closest('details');
+               while (d) { if (!d.open) found.unshift(d.querySelector(':scope > summary')); d = d.parentElement.closest('details'); }
+               return found;""", element)
+        for summary in closed or []:
+            summary.click()
+
     def _form_with_action(self, action: str) -> Optional[WebElement]:
         return self.driver.execute_script(
             """const path = arguments[0];
@@ -545,6 +557,7 @@ class Browser:
         only `password` was given), clicks its submit button and checks the page that loads (which may
         answer with an error status only if `allow_error`: a form shown again with its message)."""
         fields = dict(fields)
+        self.reveal(form)
         if "password" in fields and "password_confirmation" not in fields:
             if form.find_elements(By.CSS_SELECTOR, "[name='password_confirmation']"):
                 fields["password_confirmation"] = fields["password"]

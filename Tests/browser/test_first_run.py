@@ -271,8 +271,8 @@ def test_09a_therapist_books_a_session_just_held_and_the_next_one(browser: Brows
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     book_session(browser, now - timedelta(hours=2), "client record")
     book_session(browser, now + timedelta(days=2), "client record")
-    past = browser.driver.find_elements(By.CSS_SELECTOR, ".session.past")
-    assert past, "On the client record: the session two hours ago is not listed under past sessions"
+    past = browser.driver.find_elements(By.CSS_SELECTOR, "#timeline .timeline-session")
+    assert past, "On the client record: the session two hours ago is not listed in the relationship over time"
 
 
 def answer_check_in(browser: Browser, instrument: str, answers: list[int], page: str) -> None:
@@ -330,7 +330,7 @@ def test_09d_therapist_sees_scores_feedback_and_the_risk_alert(browser: Browser,
     score = browser.text_of("table.scores td.score", "client record", "the latest score cell")
     assert "PHQ-9" in scores and score == "10" and "Moderate" in scores, (
         f"On the client record: expected PHQ-9 10, Moderate in the scores; the table says {scores!r}")
-    feedback = browser.text_of(".feedback", "client record", "the session feedback")
+    feedback = browser.text_of("#timeline", "client record", "the relationship over time, with the session's feedback")
     assert "30 of 40" in feedback and story.feedback_marker in feedback, (
         f"On the client record: expected the feedback (30 of 40, with the comment); it says {feedback!r}")
 

@@ -48,17 +48,181 @@ struct RecordPage: PageView {
     var base: String { "/clients/\(clientID.uuidString.lowercased())" }
     func when(_ date: Date) -> String { Formats.when(date, in: zone) }
 
-    /// On a desk, two columns: what the therapist reads before and after a session (scores, feedback, notes) on the
-    /// left, the running of the work (sessions, check-ins, measures) on the right. On a phone, one column in that order.
+    /// A desk, not a scroll. On a wide screen: what needs attention, the charts and the relationship on the left; the
+    /// relationship over time (sessions, feedback, ruptures, repairs, notes) and the running of the work on the right,
+    /// with every form closed until it is wanted. On a phone, one column in that order.
     var content: Node<HTML.BodyContext> {
         .group(
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.text(contents.name)),
             alertsPart,
             .div(.class("record-grid"),
-                 .div(.class("record-main"), relationshipPart.node, scoresPart, feedbackPart, notesPart),
-                 .div(.class("record-side"), sessionsSection, checkInPlanPart, measuresPart))
+                 .div(.class("record-main"), attentionPart, scoresPart, chartsPart, relationshipPart.node),
+                 .div(.class("record-side"), sessionsSection, timelinePart, checkInPlanPart, notesPart, measuresPart))
         )
+    }
+
+    /// Each outcome measure's scores against its expected course, index by index (nil without a course).
+    var courses: [String: ExpectedCourse] {
+        var found: [String: ExpectedCourse] = [:]
+        for (definition, series) in contents.checkIns.outcomeSeries {
+            guard let parameters = ExpectedCourses.defaultParameters(for: definition),
+                  let course = try? ExpectedCourses.course(series.compactMap(\.total), definition: definition, parameters: parameters, limit: .max)
+            else { continue }
+            found[definition.id] = course
+        }
+        return found
+    }
+
+    /// What needs attention before the next session, in a few words each: the same reasons as the caseload.
+    var attentionPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        let courses = self.courses
+        var reasons: [String] = []
+        for (definition, _) in summary.outcomeSeries {
+            guard let course = courses[definition.id], course.latestRunNotOnTrack > 0 else { continue }
+            let run = course.latestRunNotOnTrack
+            reasons.append("Not on track: \(definition.name) \(definition.direction == .lowerIsBetter ? "above" : "below") the expected course "
+                + (run == 1 ? "at the latest score." : "for the last \(run) scores."))
+        }
+        let possible = contents.ruptures.possible.count
+        if possible > 0 { reasons.append(possible == 1 ? "1 possible rupture to look at." : "\(possible) possible ruptures to look at.") }
+        let unrepaired = contents.ruptures.confirmed.filter { $0.latestOutcome != .resolved }.count
+        if unrepaired > 0 { reasons.append(unrepaired == 1 ? "1 rupture not yet repaired." : "\(unrepaired) ruptures not yet repaired.") }
+        let overdue = summary.plan.filter { $0.state == .overdue }
+        if !overdue.isEmpty { reasons.append(overdue.count == 1 ? "1 check-in overdue." : "\(overdue.count) check-ins overdue.") }
+        return .section(.id("attention"), .class(reasons.isEmpty ? "card calm" : "card attention"),
+            .h2("Before the next session"),
+            .if(reasons.isEmpty, .p(.text(courses.isEmpty ? "Nothing needs attention right now."
+                                                           : "Nothing needs attention right now: on track, and no possible rupture to look at.")),
+                else: .ul(.forEach(reasons) { .li(.text($0)) })),
+            .unwrap(contents.appointments.first { $0.startsAt > now && !$0.cancelled }) { next in
+                .p(.class("muted"), .text("Next session \(when(next.startsAt)).")) })
+    }
+
+    /// The charts: each outcome measure with its expected course, and session feedback with attendance.
+    var chartsPart: Node<HTML.BodyContext> {
+        let summary = contents.checkIns
+        let courses = self.courses
+        let start = Dictionary(contents.appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+        var events: [MeasureChart.Event] = contents.ruptures.possible.map { .init(date: $0.sessionStart, kind: .possibleRupture, label: $0.evidence) }
+        for rupture in contents.ruptures.confirmed {
+            events.append(.init(date: rupture.sessionStart ?? rupture.recordedAt, kind: .rupture, label: rupture.type.rawValue))
+            events += rupture.repairs.map { .init(date: $0.recordedAt, kind: .repair, label: $0.outcome.display) }
+        }
+        let charts = summary.outcomeSeries.map { definition, series in
+            MeasureChart(definition: definition,
+                         points: series.compactMap { view in
+                             view.total.map { MeasureChart.Point(date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) }
+                         },
+                         course: courses[definition.id], events: events, zone: zone)
+        }
+        let feedbackMeasure = summary.measures.first { $0.purpose == .sessionFeedback }
+        let feedbackByAppointment = Dictionary(summary.feedback.map { ($0.appointmentID, $0.total) }, uniquingKeysWith: { first, _ in first })
+        let held = contents.appointments.filter { $0.startsAt <= now }
+        let feedbackChart = FeedbackChart(name: feedbackMeasure?.name ?? "Session feedback",
+                                          sessions: held.map { .init(date: $0.startsAt, attendance: $0.attendance, cancelled: $0.cancelled,
+                                                                     feedback: feedbackByAppointment[$0.id] ?? nil) },
+                                          zone: zone)
+        let model = courses.isEmpty ? nil : ExpectedCourses.default
+        return .section(.id("progress"),
+            .h2("Progress"),
+            .if(charts.isEmpty && held.isEmpty, .p(.class("muted"), "Charts appear here once the client has answered a check-in.")),
+            .div(.class("charts"),
+                 .forEach(charts) { $0.node },
+                 .if(!held.isEmpty, feedbackChart.node)),
+            .unwrap(model) { model in
+                .p(.class("muted"), .text("Expected course: \(model.name) (\(model.id)), the same for every client who started at the same score; "
+                    + "the practice's own course replaces it once it has enough ended episodes. How it is drawn is in the README."))
+            })
+    }
+
+    /// Sessions that have happened, ruptures, repairs and notes, newest first: the relationship as it went.
+    var timelinePart: Node<HTML.BodyContext> {
+        enum Entry { case session(AppointmentView), rupture(LoggedRupture), repair(RepairView, LoggedRupture), note(NoteView) }
+        var entries: [(date: Date, entry: Entry)] = contents.appointments.filter { $0.startsAt <= now }.map { ($0.startsAt, .session($0)) }
+        for rupture in contents.ruptures.confirmed {
+            entries.append((rupture.recordedAt, .rupture(rupture)))
+            entries += rupture.repairs.map { ($0.recordedAt, .repair($0, rupture)) }
+        }
+        entries += contents.progressNotes.map { ($0.createdAt, .note($0)) }
+        let feedback = Dictionary(contents.checkIns.feedback.map { ($0.appointmentID, $0) }, uniquingKeysWith: { first, _ in first })
+        return .section(.id("timeline"),
+            .h2("The relationship over time"),
+            .forEach(contents.checkIns.measures.filter { $0.purpose == .sessionFeedback }) { definition in
+                .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
+                    + (definition.flag ?? []).map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
+            },
+            .if(entries.isEmpty, .p(.class("muted"), "Sessions, feedback, ruptures, repairs and notes appear here as they happen.")),
+            .ol(.class("plain timeline"), .forEach(entries.sorted { $0.date > $1.date }) { item in
+                switch item.entry {
+                case .session(let session):
+                    return .li(.class(session.cancelled ? "timeline-session cancelled" : "timeline-session"), pastSession(session, feedback: feedback[session.id]))
+                case .rupture(let rupture):
+                    return .li(.class("timeline-rupture"),
+                               .p(RelationshipPart.typeBadge(rupture.type),
+                                  .a(.href("\(base)/ruptures/\(rupture.id.lowercasedText)"),
+                                     .text(" Rupture \(rupture.origin == .signal ? "confirmed" : "noticed"), \(when(rupture.recordedAt))"))))
+                case .repair(let repair, let rupture):
+                    return .li(.class("timeline-repair"),
+                               .p(.a(.href("\(base)/ruptures/\(rupture.id.lowercasedText)"),
+                                     .text("Repair, \(when(repair.recordedAt)): \(repair.outcome.display.lowercasedFirst)"))))
+                case .note(let note):
+                    return .li(.class("timeline-note"),
+                               .p(.a(.href("\(base)/progress-notes/\(note.id.lowercasedText)"), .text("Progress note, \(when(note.createdAt))"))),
+                               .p(.class("muted note-preview"), .text(String(note.body.prefix(140)) + (note.body.count > 140 ? "…" : ""))))
+                }
+            }))
+    }
+
+    /// A session that has happened: attendance, feedback, and the form to record attendance when it is missing.
+    func pastSession(_ session: AppointmentView, feedback: CheckInView?) -> Node<HTML.BodyContext> {
+        let formID = "attendance-\(session.id.uuidString.lowercased())"
+        let sessionProblems = problems[formID] ?? []
+        return .group(
+            .p(.strong(.text(when(session.startsAt))), .text(" · \(session.durationMinutes) min"),
+               .unwrap(session.attendance) { attendance in
+                   .text(attendance == .cancelledLate ? ""
+                         : " · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
+               },
+               .unwrap(feedback) { view in
+                   .group(.text(" · feedback \(view.total.map(Scoring.format) ?? "?") of \(Scoring.format(view.definition.totalRange.upperBound))"),
+                          .if(view.flags.contains("alliance-concern"), .span(.class("flag"), " · worth talking about")))
+               }),
+            .unwrap(feedback) { view in
+                .p(.class("muted"), .text(zip(view.definition.item, view.answers).map { item, answer in
+                    "\(item.linkId) \(answer.map(Scoring.format) ?? "–")"
+                }.joined(separator: " · ")))
+            },
+            .unwrap(feedback?.comment) { .blockquote(.class("comment"), .text($0)) },
+            .unwrap(session.cancellation) { .p(.class("status cancelled-status"), .text($0.display)) },
+            // A session cancelled in good time was never going to be held: there is nothing to record.
+            .if(session.attendance == nil && !session.cancelled,
+                .element(named: "details", nodes: [
+                    .attribute(named: "class", value: "attendance"),
+                    .if(!sessionProblems.isEmpty, .attribute(named: "open", value: "open")),
+                    .element(named: "summary", nodes: [.text("Record attendance")]),
+                    FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
+                                   context, problems: sessionProblems, submit: "Record attendance",
+                        .div(.class("field"),
+                             .label(.for("\(formID)-attendance"), "What happened"),
+                             .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
+                             .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
+                                     .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
+                        FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
+                                        required: false, id: "\(formID)-late")),
+                ])))
+    }
+
+    /// A form closed until it is wanted, open when it was refused (so its message shows).
+    func opener(_ summary: String, id: String, open: Bool, _ form: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        .element(named: "details", nodes: [
+            .attribute(named: "class", value: "opener"),
+            .attribute(named: "id", value: "\(id)-opener"),
+            .if(open, .attribute(named: "open", value: "open")),
+            .element(named: "summary", nodes: [.text(summary)]),
+            form,
+        ])
     }
 
     var relationshipPart: RelationshipPart {
@@ -70,18 +234,21 @@ struct RecordPage: PageView {
         .section(.id("notes"),
             .h2("Progress notes"),
             .p(.class("muted"), "Part of the client's record."),
-            FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", context,
-                           problems: problems["progress-note-form"] ?? [], submit: "Save progress note",
-                FormParts.textArea("body", id: "progress-body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
-                                   problems: problems["progress-note-form"] ?? [])),
+            opener("Write a progress note", id: "progress-note-form", open: problems["progress-note-form"] != nil || drafts["progress-note-form"] != nil,
+                FormParts.form(id: "progress-note-form", action: "\(base)/progress-notes", context,
+                               problems: problems["progress-note-form"] ?? [], submit: "Save progress note",
+                    FormParts.textArea("body", id: "progress-body", label: "New progress note", value: drafts["progress-note-form"] ?? "",
+                                       problems: problems["progress-note-form"] ?? []))),
             .if(contents.progressNotes.isEmpty, .p(.class("muted"), "No progress notes yet.")),
             .forEach(contents.progressNotes) { NoteCard.node($0, href: "\(base)/progress-notes/\($0.id.uuidString.lowercased())", zone: zone) },
             .h2("Psychotherapy notes"),
             .p(.class("muted"), "Your private process notes. Only you can read them: not the client, not colleagues, not the practice owner."),
-            FormParts.form(id: "psychotherapy-note-form", action: "\(base)/psychotherapy-notes", context,
-                           problems: problems["psychotherapy-note-form"] ?? [], submit: "Save private note",
-                FormParts.textArea("body", id: "psychotherapy-body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
-                                   problems: problems["psychotherapy-note-form"] ?? [])),
+            opener("Write a private note", id: "psychotherapy-note-form",
+                   open: problems["psychotherapy-note-form"] != nil || drafts["psychotherapy-note-form"] != nil,
+                FormParts.form(id: "psychotherapy-note-form", action: "\(base)/psychotherapy-notes", context,
+                               problems: problems["psychotherapy-note-form"] ?? [], submit: "Save private note",
+                    FormParts.textArea("body", id: "psychotherapy-body", label: "New psychotherapy note", value: drafts["psychotherapy-note-form"] ?? "",
+                                       problems: problems["psychotherapy-note-form"] ?? []))),
             .if(contents.psychotherapyNotes.isEmpty, .p(.class("muted"), "No psychotherapy notes yet.")),
             .forEach(contents.psychotherapyNotes) { NoteCard.node($0, href: "\(base)/psychotherapy-notes/\($0.id.uuidString.lowercased())", zone: zone) }
         )
@@ -90,7 +257,6 @@ struct RecordPage: PageView {
     var sessionsSection: Node<HTML.BodyContext> {
         // Cancelled sessions stay in the list with their status, so the history is whole.
         let upcoming = contents.appointments.filter { $0.startsAt > now }
-        let past = contents.appointments.filter { $0.startsAt <= now }.reversed()
         let scheduleProblems = problems["schedule-form"] ?? []
         return .section(.id("sessions"),
             .h2("Sessions"),
@@ -105,46 +271,22 @@ struct RecordPage: PageView {
                               .attribute(named: "aria-label", value: "Change or cancel the session on \(when(session.startsAt))"),
                               "Change or cancel"))))
             })),
-            FormParts.form(id: "schedule-form", action: "\(base)/appointments", context, problems: scheduleProblems, submit: "Book session",
-                FormParts.field("date", label: "Date", type: .date, value: drafts["date"] ?? "", problems: scheduleProblems),
-                FormParts.field("time", label: "Time (\(zone.identifier))", type: .time,
-                                value: drafts["time"] ?? "", problems: scheduleProblems),
-                FormParts.field("length", label: "Length in minutes", type: .number, value: drafts["length"] ?? "50", problems: scheduleProblems,
-                                extra: [.attribute(named: "min", value: "10"), .attribute(named: "max", value: "240")]),
-                FormParts.field("location", label: "Place or video link (optional)", value: drafts["location"] ?? "",
-                                hint: "The client sees this, and it appears in their calendar.", problems: scheduleProblems, required: false),
-                repeatsField(scheduleProblems),
-                FormParts.field("count", label: "How many sessions, if it repeats", type: .number, value: drafts["count"] ?? "6",
-                                hint: "From \(SessionSeries.counts.lowerBound) to \(SessionSeries.counts.upperBound), at the same time of day.",
-                                problems: scheduleProblems, required: false,
-                                extra: [.attribute(named: "min", value: "\(SessionSeries.counts.lowerBound)"),
-                                        .attribute(named: "max", value: "\(SessionSeries.counts.upperBound)")])
-            ),
-            .if(!past.isEmpty, .h2("Past sessions")),
-            .forEach(past) { session in
-                let formID = "attendance-\(session.id.uuidString.lowercased())"
-                let sessionProblems = problems[formID] ?? []
-                return .div(.class(session.cancelled ? "card session past cancelled" : "card session past"),
-                    .p(.strong(.text(when(session.startsAt))), .text(" · \(session.durationMinutes) min"),
-                       .unwrap(session.attendance) { attendance in
-                           .text(attendance == .cancelledLate ? ""
-                                 : " · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
-                       }),
-                    SessionLine.status(session),
-                    // A session cancelled in good time was never going to be held: there is nothing to record.
-                    .if(session.attendance == nil && !session.cancelled,
-                        FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
-                                       context, problems: sessionProblems, submit: "Record attendance",
-                            .div(.class("field"),
-                                 .label(.for("\(formID)-attendance"), "What happened"),
-                                 .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
-                                 .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
-                                         .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
-                            FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
-                                            required: false, id: "\(formID)-late")
-                        ))
-                )
-            }
+            opener("Book a session", id: "schedule-form", open: !scheduleProblems.isEmpty,
+                FormParts.form(id: "schedule-form", action: "\(base)/appointments", context, problems: scheduleProblems, submit: "Book session",
+                    FormParts.field("date", label: "Date", type: .date, value: drafts["date"] ?? "", problems: scheduleProblems),
+                    FormParts.field("time", label: "Time (\(zone.identifier))", type: .time,
+                                    value: drafts["time"] ?? "", problems: scheduleProblems),
+                    FormParts.field("length", label: "Length in minutes", type: .number, value: drafts["length"] ?? "50", problems: scheduleProblems,
+                                    extra: [.attribute(named: "min", value: "10"), .attribute(named: "max", value: "240")]),
+                    FormParts.field("location", label: "Place or video link (optional)", value: drafts["location"] ?? "",
+                                    hint: "The client sees this, and it appears in their calendar.", problems: scheduleProblems, required: false),
+                    repeatsField(scheduleProblems),
+                    FormParts.field("count", label: "How many sessions, if it repeats", type: .number, value: drafts["count"] ?? "6",
+                                    hint: "From \(SessionSeries.counts.lowerBound) to \(SessionSeries.counts.upperBound), at the same time of day.",
+                                    problems: scheduleProblems, required: false,
+                                    extra: [.attribute(named: "min", value: "\(SessionSeries.counts.lowerBound)"),
+                                            .attribute(named: "max", value: "\(SessionSeries.counts.upperBound)")])
+                ))
         )
     }
 
@@ -204,9 +346,6 @@ struct RecordPage: PageView {
                                .td(.text(latest.band?.display ?? "")),
                                .td(.text(latest.completedAt.map { when($0) } ?? "")))
                 })))),
-            .forEach(summary.outcomeSeries) { definition, series in
-                .p(.class("change"), .text(ChangeWords.summary(definition, scores: series.compactMap(\.total))))
-            }
         )
     }
 
@@ -231,34 +370,13 @@ struct RecordPage: PageView {
         )
     }
 
-    var feedbackPart: Node<HTML.BodyContext> {
-        let summary = contents.checkIns
-        let sessionStart = Dictionary(uniqueKeysWithValues: contents.appointments.map { ($0.id, $0.startsAt) })
-        return .section(.id("feedback"),
-            .h2("Session feedback"),
-            .forEach(summary.measures.filter { $0.purpose == .sessionFeedback }) { definition in
-                .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
-                    + (definition.flag ?? []).map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
-            },
-            .if(summary.feedback.isEmpty, .p(.class("muted"), "No feedback yet.")),
-            .forEach(summary.feedback) { feedback in
-                .div(.class("card feedback\(feedback.flags.contains("alliance-concern") ? " concern" : "")"),
-                     .p(.strong(.text(sessionStart[feedback.appointmentID].map { "Session of \(when($0))" } ?? "Session")),
-                        .text(" · \(feedback.definition.name) \(feedback.total.map(Scoring.format) ?? "?") of \(Scoring.format(feedback.definition.totalRange.upperBound))"),
-                        .if(feedback.flags.contains("alliance-concern"), .span(.class("flag"), " · worth talking about"))),
-                     .p(.class("muted"), .text(zip(feedback.definition.item, feedback.answers).map { item, answer in
-                         "\(item.linkId) \(answer.map(Scoring.format) ?? "–")"
-                     }.joined(separator: " · "))),
-                     .unwrap(feedback.comment) { .blockquote(.class("comment"), .text($0)) })
-            }
-        )
-    }
-
     var measuresPart: Node<HTML.BodyContext> {
         let summary = contents.checkIns
         let measureProblems = problems["measures-form"] ?? []
         return .section(.id("measures"),
             .h2("Measures for this client"),
+            .p(.class("muted"), .text(summary.measures.isEmpty ? "None asked." : "Asked: " + summary.measures.map(\.name).joined(separator: ", ") + ".")),
+            opener("Change the measures", id: "measures-form", open: !measureProblems.isEmpty,
             FormParts.form(id: "measures-form", action: "\(base)/measures", context, problems: measureProblems, submit: "Save measures",
                 .fieldset(.class("measures"),
                     .element(named: "legend", nodes: [Node<HTML.FormContext>.text("Asked before each session (outcome) or after it (feedback)")]),
@@ -268,7 +386,7 @@ struct RecordPage: PageView {
                                .input(.type(.checkbox), .name("measure-\(definition.id)"), .value("on"),
                                       .checked(summary.measures.contains(definition))),
                                .text(" \(definition.name): \(definition.title)\(definition.purpose == .outcome ? "" : " (after sessions)")"))
-                    }))
+                    })))
         )
     }
 

@@ -32,6 +32,7 @@ enum Stylesheet {
     .field input, .field textarea { width: 100%; font: inherit; padding: 0.7rem 0.8rem; min-height: 48px;
       border: 1px solid #b9b2a6; border-radius: 10px; background: #fff; color: var(--ink); }
     .field textarea { min-height: 9rem; resize: vertical; }
+    .field textarea[rows="2"], .field textarea[rows="3"] { min-height: 4.5rem; }
     .field.has-error input, .field.has-error textarea { border-color: var(--warn); }
     .error { color: var(--warn); margin: 0 0 0.35rem; font-size: 0.95rem; }
     .form-error { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
@@ -105,6 +106,33 @@ enum Stylesheet {
     ul.needs { list-style: none; padding: 0; margin: 0.35rem 0 0; font-size: 0.95rem; }
     ul.needs li { border: 0; padding: 0.1rem 0; }
     p.next { margin: 0.25rem 0 0; font-size: 0.9rem; }
+    figure.chart { margin: 0 0 1.5rem; }
+    @media (min-width: 90rem) { .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5rem; } }
+    figure.chart svg { width: 100%; height: auto; display: block; }
+    figure.chart figcaption p { margin: 0.35rem 0; }
+    ul.legend { list-style: none; padding: 0; margin: 0.35rem 0 0; display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; font-size: 0.9rem;
+                color: var(--muted); }
+    ul.legend li { display: flex; align-items: center; border: 0; }
+    .swatch { display: inline-block; width: 14px; height: 10px; margin-right: 0.35rem; border-radius: 2px; }
+    .swatch.score { background: #2f6f6a; height: 4px; }
+    .swatch.expected { background: #dbe6f2; border-top: 2px dashed #4a6d94; }
+    .swatch.off-track { background: #8a2f1d; width: 10px; border-radius: 50%; }
+    .swatch.cutoff { height: 0; border-top: 2px dashed #8a2f1d; border-radius: 0; }
+    .swatch.possible { width: 8px; height: 8px; border: 2px solid #b7791f; transform: rotate(45deg); border-radius: 0; }
+    .swatch.rupture { width: 9px; height: 9px; background: #b7791f; transform: rotate(45deg); border-radius: 0; }
+    .swatch.repair { width: 10px; background: #2f6f6a; border-radius: 50%; }
+    .swatch.attended { background: #2f6f6a; }
+    .swatch.late { background: #b7791f; }
+    .swatch.cancelled-late { background: #c2562f; }
+    .swatch.did-not-attend { background: #8a2f1d; }
+    .swatch.cancelled { background: #b9b2a6; }
+    .swatch.unrecorded { background: #fff; border: 1px solid #55646c; }
+    #attention.attention { border-left: 4px solid #b7791f; }
+    #attention h2 { margin-top: 0; }
+    ol.timeline { list-style: none; padding: 0; margin: 0; }
+    ol.timeline li { padding: 0.5rem 0; border-bottom: 1px solid var(--line); }
+    ol.timeline li p { margin: 0.2rem 0; }
+    .note-preview { font-size: 0.92rem; }
     .badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 999px; padding: 0.05rem 0.55rem; margin-left: 0.4rem; }
     .badge.risk { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); }
     .table-scroll { overflow-x: auto; }
@@ -172,20 +200,12 @@ enum Stylesheet {
     button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
                               border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
     button.secondary-button[hidden] { display: none; }
-    nav.filters ul { list-style: none; padding: 0; margin: 0 0 1rem; display: flex; flex-wrap: wrap; gap: 0.5rem; }
-    nav.filters a { display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.9rem; border: 1px solid var(--line);
-                    border-radius: 999px; background: var(--card); text-decoration: none; }
-    nav.filters a[aria-current] { background: var(--accent); color: var(--accent-ink); border-color: var(--accent); }
-    ul.caseload > li { padding: 0.75rem 0; }
-    ul.caseload > li.need-risk { border-left: 4px solid var(--warn); padding-left: 0.75rem; }
-    ul.caseload > li.need-not-on-track, ul.caseload > li.need-rupture { border-left: 4px solid #b7791f; padding-left: 0.75rem; }
-    ul.needs { list-style: none; padding: 0; margin: 0.35rem 0 0; font-size: 0.95rem; }
-    ul.needs li { border: 0; padding: 0.1rem 0; }
-    p.next { margin: 0.25rem 0 0; font-size: 0.9rem; }
-    .badge { display: inline-block; font-size: 0.85rem; font-weight: 600; padding: 0.1rem 0.6rem; border-radius: 999px; }
     .badge.withdrawal { background: #e6edf6; color: #24405f; }
     .badge.confrontation { background: var(--warn-bg); color: var(--warn); }
     .actions { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: center; }
+    /* Closed, its contents take no room: Chromium keeps laying them out under the following content, where
+       accessibility checkers then find a button behind the text. */
+    details:not([open]) > :not(summary) { display: none; }
     details > summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; color: var(--accent); font-weight: 600; }
     .card.rupture.possible { border-left: 4px solid #b7791f; }
     .card.rupture.repaired { border-left: 4px solid var(--accent); }

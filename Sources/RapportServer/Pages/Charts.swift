@@ -1,0 +1,294 @@
+import Foundation
+import Plot
+import RapportCore
+
+/// Charts drawn on the server as SVG text (issue 10, point 5): no script, nothing from anywhere else, and nothing the
+/// Content-Security-Policy would have to allow (presentation attributes, never a `style` attribute). Each chart is an
+/// image with a title and a description that say the trend in words, and its numbers are in a table under a
+/// disclosure beneath it. A chart is a value: the same data always gives the same text, so tests compare it whole.
+enum Charts {
+    static let width = 640.0
+    static let accent = "#2f6f6a"
+    static let warn = "#8a2f1d"
+    static let amber = "#b7791f"
+    static let expectedInk = "#4a6d94"
+
+    /// Text for inside SVG and HTML: the five XML specials escaped.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+
+    /// Coordinates with one decimal: enough for a screen, and stable text for the snapshots.
+    static func n(_ value: Double) -> String {
+        guard value.isFinite else { return "0" }
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+    }
+
+    static func day(_ date: Date, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.day, .month], from: date)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(parts.day ?? 1) \(months[max(0, min(11, (parts.month ?? 1) - 1))])"
+    }
+
+    /// Where each date falls across `width` (the middle when there is only one day).
+    static func xScale(_ dates: [Date], left: Double, width: Double) -> (Date) -> Double {
+        guard let first = dates.min(), let last = dates.max(), last > first else { return { _ in left + width / 2 } }
+        let span = last.timeIntervalSince(first)
+        return { left + width * $0.timeIntervalSince(first) / span }
+    }
+
+    /// The chart, its caption and its numbers, as one figure.
+    static func figure(id: String, svg: String, caption: String, legend: [(swatch: String, label: String)], table: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        .element(named: "figure", nodes: [
+            .attribute(named: "class", value: "chart"),
+            .attribute(named: "id", value: id),
+            .raw(svg),
+            .element(named: "figcaption", nodes: [
+                .if(!legend.isEmpty, .ul(.class("legend"), .forEach(legend) { item in
+                    .li(.span(.class("swatch \(item.swatch)"), .attribute(named: "aria-hidden", value: "true")), .text(item.label))
+                })),
+                .p(.text(caption)),
+            ]),
+            .element(named: "details", nodes: [
+                .element(named: "summary", nodes: [.text("The numbers")]),
+                .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
+                     .attribute(named: "aria-label", value: "The numbers of the chart: \(caption.prefix(60))"), table),
+            ]),
+        ])
+    }
+}
+
+/// One outcome measure over time: its severity bands as strips, the clinical cutoff, the expected course and its
+/// band, the scores (those off track marked), and along the top the possible ruptures, confirmed ruptures and repairs.
+struct MeasureChart: Sendable {
+    struct Point: Sendable { let date: Date; let score: Double }
+    enum EventKind: String, Sendable { case possibleRupture = "possible", rupture, repair }
+    struct Event: Sendable { let date: Date; let kind: EventKind; let label: String }
+
+    let definition: InstrumentDefinition
+    let points: [Point]
+    /// Aligned with `points`; nil for a measure without an expected course.
+    let course: ExpectedCourse?
+    let events: [Event]
+    let zone: TimeZone
+
+    var id: String { "chart-\(definition.id)" }
+    static let height = 250.0
+    static let left = 34.0, right = 118.0, top = 26.0, bottom = 30.0
+    var plotWidth: Double { Charts.width - Self.left - Self.right }
+    var plotHeight: Double { Self.height - Self.top - Self.bottom }
+
+    func y(_ value: Double) -> Double {
+        let range = definition.totalRange
+        let span = max(range.upperBound - range.lowerBound, 1)
+        return Self.top + plotHeight * (1 - (min(max(value, range.lowerBound), range.upperBound) - range.lowerBound) / span)
+    }
+
+    /// The trend in words: the change so far, and where the latest score stands against the expected course.
+    var words: String {
+        let scores = points.map(\.score)
+        var text = ChangeWords.summary(definition, scores: scores)
+        if let course, scores.count >= 2, let last = course.notOnTrack.last {
+            let run = course.latestRunNotOnTrack
+            text += last
+                ? " Not on track: the latest score is \(definition.direction == .lowerIsBetter ? "above" : "below") the expected course's band"
+                    + (run > 1 ? " for the last \(run) scores." : ".")
+                : " On track: the latest score is within or better than the expected course's band."
+        }
+        return text
+    }
+
+    var svg: String {
+        let range = definition.totalRange
+        let x = Charts.xScale(points.map(\.date) + events.map(\.date), left: Self.left + 8, width: plotWidth - 16)
+        var body = ""
+        // Severity bands, mildest palest; their names at the right.
+        let palette = ["#eef5f0", "#f3f5e6", "#faf2df", "#f9e8dc", "#f5dfdb", "#f1d5d5"]
+        let bands = definition.direction == .lowerIsBetter ? definition.band : definition.band.reversed()
+        for (index, band) in bands.enumerated() {
+            // Whole-score bands meet half-way between their ends (PHQ-9: 4 | 5 at 4.5).
+            let top = y(min(band.max + 0.5, range.upperBound))
+            let bottom = y(max(band.min - 0.5, range.lowerBound))
+            let fill = palette[min(index * palette.count / max(bands.count, 1), palette.count - 1)]
+            body += "<rect x=\"\(Charts.n(Self.left))\" y=\"\(Charts.n(top))\" width=\"\(Charts.n(plotWidth))\" height=\"\(Charts.n(max(bottom - top, 0)))\" fill=\"\(fill)\"/>"
+            body += "<text x=\"\(Charts.n(Self.left + plotWidth + 6))\" y=\"\(Charts.n((top + bottom) / 2 + 4))\" font-size=\"11\" fill=\"#55646c\">\(Charts.escape(band.display))</text>"
+        }
+        // The clinical cutoff.
+        if let cutoff = definition.casenessCutoff {
+            let line = y(cutoff - (definition.direction == .lowerIsBetter ? 0.5 : 0))
+            body += "<line x1=\"\(Charts.n(Self.left))\" x2=\"\(Charts.n(Self.left + plotWidth))\" y1=\"\(Charts.n(line))\" y2=\"\(Charts.n(line))\" stroke=\"\(Charts.warn)\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>"
+        }
+        // The expected course and its band.
+        if let course, points.count >= 2 {
+            let xs = points.map { x($0.date) }
+            let upper = zip(xs, course.upper).map { "\(Charts.n($0)),\(Charts.n(y($1)))" }
+            let lower = zip(xs, course.lower).map { "\(Charts.n($0)),\(Charts.n(y($1)))" }.reversed()
+            body += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"#dbe6f2\" fill-opacity=\"0.75\"/>"
+            body += "<polyline points=\"\(zip(xs, course.expected).map { "\(Charts.n($0)),\(Charts.n(y($1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(Charts.expectedInk)\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"/>"
+        }
+        // The scores.
+        if points.count >= 2 {
+            body += "<polyline points=\"\(points.map { "\(Charts.n(x($0.date))),\(Charts.n(y($0.score)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(Charts.accent)\" stroke-width=\"2.5\"/>"
+        }
+        for (index, point) in points.enumerated() {
+            let off = course?.notOnTrack.indices.contains(index) == true && course?.notOnTrack[index] == true
+            body += "<circle cx=\"\(Charts.n(x(point.date)))\" cy=\"\(Charts.n(y(point.score)))\" r=\"\(Charts.n(off ? 6 : 4.5))\" fill=\"\(off ? Charts.warn : Charts.accent)\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
+        }
+        // Ruptures and repairs along the top.
+        for event in events {
+            let cx = x(event.date), cy = 12.0
+            switch event.kind {
+            case .possibleRupture:
+                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"#fff\" stroke=\"\(Charts.amber)\" stroke-width=\"2\"/>"
+            case .rupture:
+                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"\(Charts.amber)\"/>"
+            case .repair:
+                body += "<circle cx=\"\(Charts.n(cx))\" cy=\"\(Charts.n(cy))\" r=\"5\" fill=\"\(Charts.accent)\"/>"
+            }
+        }
+        // Axes: the range at the left, the first and last day below.
+        for value in [range.lowerBound, range.upperBound] + (definition.casenessCutoff.map { [$0] } ?? []) {
+            body += "<text x=\"\(Charts.n(Self.left - 6))\" y=\"\(Charts.n(y(value) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#55646c\">\(Scoring.format(value))</text>"
+        }
+        let days = Array(Set((points.map(\.date) + events.map(\.date)).map { Charts.day($0, zone) }))
+        if let first = points.first?.date, let last = points.last?.date {
+            body += "<text x=\"\(Charts.n(x(first)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(first, zone))</text>"
+            if days.count > 1, last > first {
+                body += "<text x=\"\(Charts.n(x(last)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(last, zone))</text>"
+            }
+        }
+        return "<svg viewBox=\"0 0 \(Charts.n(Charts.width)) \(Charts.n(Self.height))\" role=\"img\" "
+            + "aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
+            + "<title id=\"\(id)-title\">\(Charts.escape("\(definition.name) over time"))</title>"
+            + "<desc id=\"\(id)-desc\">\(Charts.escape(words))</desc>"
+            + body + "</svg>"
+    }
+
+    var node: Node<HTML.BodyContext> {
+        var legend: [(swatch: String, label: String)] = [("score", "Score")]
+        if course != nil && points.count >= 2 { legend += [("expected", "Expected course and its band"), ("off-track", "Not on track")] }
+        if definition.casenessCutoff != nil { legend.append(("cutoff", "Clinical cutoff")) }
+        let kinds = Set(events.map(\.kind))
+        if kinds.contains(.possibleRupture) { legend.append(("possible", "Possible rupture")) }
+        if kinds.contains(.rupture) { legend.append(("rupture", "Rupture")) }
+        if kinds.contains(.repair) { legend.append(("repair", "Repair")) }
+        let table: Node<HTML.BodyContext> = .table(
+            .thead(.tr(.th("Session"), .th("Score"), .th("Expected"), .th("Band's edge"), .th("On track"))),
+            .tbody(.forEach(points.indices) { index in
+                let point = points[index]
+                let edge = course.map { definition.direction == .lowerIsBetter ? $0.upper[index] : $0.lower[index] }
+                return .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))),
+                           .td(.text(course.map { Charts.n($0.expected[index]) } ?? "–")), .td(.text(edge.map(Charts.n) ?? "–")),
+                           .td(.text(course.map { $0.notOnTrack[index] ? "No" : (index == 0 ? "Start" : "Yes") } ?? "–")))
+            }))
+        return Charts.figure(id: id, svg: svg, caption: words, legend: legend, table: table)
+    }
+}
+
+/// Session feedback over time with the 36-of-40 line, and an attendance strip beneath: attended, late, cancelled,
+/// did not attend.
+struct FeedbackChart: Sendable {
+    struct Session: Sendable {
+        let date: Date
+        let attendance: Attendance?
+        let cancelled: Bool
+        let feedback: Double?
+    }
+
+    let name: String
+    let sessions: [Session]
+    let zone: TimeZone
+    var id: String { "chart-feedback" }
+    static let height = 210.0
+    static let left = 34.0, right = 20.0, top = 14.0, bottom = 62.0
+    var plotWidth: Double { Charts.width - Self.left - Self.right }
+    var plotHeight: Double { Self.height - Self.top - Self.bottom }
+    func y(_ value: Double) -> Double { Self.top + plotHeight * (1 - min(max(value, 0), 40) / 40) }
+
+    static func attendanceWords(_ session: Session) -> String {
+        if session.cancelled && session.attendance != .cancelledLate { return "Cancelled in good time" }
+        return session.attendance?.display ?? "Not recorded"
+    }
+
+    static func swatch(_ session: Session) -> String {
+        if session.cancelled && session.attendance != .cancelledLate { return "cancelled" }
+        switch session.attendance {
+        case .attended: return "attended"
+        case .late: return "late"
+        case .cancelledLate: return "cancelled-late"
+        case .didNotAttend: return "did-not-attend"
+        case nil: return "unrecorded"
+        }
+    }
+
+    static let fills = ["attended": "#2f6f6a", "late": "#b7791f", "cancelled-late": "#c2562f", "did-not-attend": "#8a2f1d",
+                        "cancelled": "#b9b2a6", "unrecorded": "#ffffff"]
+
+    var words: String {
+        let totals = sessions.compactMap(\.feedback)
+        guard let last = totals.last else { return "No feedback yet." }
+        let below = totals.filter { $0 < RuptureRules.lowTotal }.count
+        var text = "Feedback after \(totals.count) \(totals.count == 1 ? "session" : "sessions"): "
+            + totals.suffix(8).map(Scoring.format).joined(separator: ", ") + " of 40; the latest \(Scoring.format(last))"
+            + (last < RuptureRules.lowTotal ? ", below 36." : ".")
+        if below > 0 { text += " Below 36 \(below == 1 ? "once" : "\(below) times")." }
+        let missed = sessions.filter { $0.attendance == .didNotAttend || $0.attendance == .cancelledLate || $0.attendance == .late }.count
+        if missed > 0 { text += " \(missed) \(missed == 1 ? "session" : "sessions") late, cancelled late or missed." }
+        return text
+    }
+
+    var svg: String {
+        let x = Charts.xScale(sessions.map(\.date), left: Self.left + 8, width: plotWidth - 16)
+        var body = "<rect x=\"\(Charts.n(Self.left))\" y=\"\(Charts.n(Self.top))\" width=\"\(Charts.n(plotWidth))\" height=\"\(Charts.n(plotHeight))\" fill=\"#f7f5f1\"/>"
+        let line = y(RuptureRules.lowTotal)
+        body += "<line x1=\"\(Charts.n(Self.left))\" x2=\"\(Charts.n(Self.left + plotWidth))\" y1=\"\(Charts.n(line))\" y2=\"\(Charts.n(line))\" stroke=\"\(Charts.warn)\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>"
+        for value in [0.0, 36, 40] {
+            body += "<text x=\"\(Charts.n(Self.left - 6))\" y=\"\(Charts.n(y(value) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#55646c\">\(Scoring.format(value))</text>"
+        }
+        let given = sessions.compactMap { session in session.feedback.map { (x(session.date), $0) } }
+        if given.count >= 2 {
+            body += "<polyline points=\"\(given.map { "\(Charts.n($0.0)),\(Charts.n(y($0.1)))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(Charts.accent)\" stroke-width=\"2.5\"/>"
+        }
+        for (cx, total) in given {
+            let low = total < RuptureRules.lowTotal
+            body += "<circle cx=\"\(Charts.n(cx))\" cy=\"\(Charts.n(y(total)))\" r=\"\(Charts.n(low ? 5.5 : 4.5))\" fill=\"\(low ? Charts.warn : Charts.accent)\" stroke=\"#fff\" stroke-width=\"1.5\"/>"
+        }
+        // The attendance strip.
+        let strip = Self.height - Self.bottom + 14
+        for session in sessions {
+            let fill = Self.fills[Self.swatch(session)] ?? "#fff"
+            body += "<rect x=\"\(Charts.n(x(session.date) - 6))\" y=\"\(Charts.n(strip))\" width=\"12\" height=\"12\" rx=\"2\" fill=\"\(fill)\" stroke=\"#55646c\" stroke-width=\"0.75\"/>"
+        }
+        if let first = sessions.first?.date, let last = sessions.last?.date {
+            body += "<text x=\"\(Charts.n(x(first)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(first, zone))</text>"
+            if last > first {
+                body += "<text x=\"\(Charts.n(x(last)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(last, zone))</text>"
+            }
+        }
+        return "<svg viewBox=\"0 0 \(Charts.n(Charts.width)) \(Charts.n(Self.height))\" role=\"img\" "
+            + "aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
+            + "<title id=\"\(id)-title\">\(Charts.escape("\(name) and attendance over time"))</title>"
+            + "<desc id=\"\(id)-desc\">\(Charts.escape(words))</desc>"
+            + body + "</svg>"
+    }
+
+    var node: Node<HTML.BodyContext> {
+        let present = Set(sessions.map(Self.swatch))
+        let legend: [(swatch: String, label: String)] = [("score", "Feedback total"), ("cutoff", "36 of 40")]
+            + [("attended", "Attended"), ("late", "Late"), ("cancelled-late", "Cancelled late"), ("did-not-attend", "Did not attend"),
+               ("cancelled", "Cancelled in good time"), ("unrecorded", "Not recorded")].filter { present.contains($0.0) }
+        let table: Node<HTML.BodyContext> = .table(
+            .thead(.tr(.th("Session"), .th("Attendance"), .th("Feedback"))),
+            .tbody(.forEach(sessions.indices) { index in
+                let session = sessions[index]
+                return .tr(.td(.text(Formats.when(session.date, in: zone))), .td(.text(Self.attendanceWords(session))),
+                           .td(.text(session.feedback.map { "\(Scoring.format($0)) of 40" } ?? "–")))
+            }))
+        return Charts.figure(id: id, svg: svg, caption: words, legend: legend, table: table)
+    }
+}
