@@ -43,6 +43,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     // The client's own portal.
     case viewOwnPortal = "portal.view"
     case answerOwnCheckIn = "portal.check-in"
+    /// How the client's own pages show things to them (their progress in numbers or in words only).
+    case setOwnPreferences = "portal.preferences"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -50,7 +52,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
@@ -68,7 +70,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences:
             return false
         }
     }
@@ -149,7 +151,7 @@ public enum AccessPolicy {
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow

@@ -94,7 +94,8 @@ public enum ExpectedCourseError: Error, Equatable, Sendable, CustomStringConvert
 
 public enum ExpectedCourses {
     public static let maximumScores = 200
-    /// Ended episodes a practice needs before its own data replaces the default (configurable per server).
+    /// Ended episodes a practice needs before its own data replaces the default. Rapport does not record the end of an
+    /// episode yet (the ending comes with issue 11), so until then every practice uses the default.
     public static let defaultMinimumEpisodes = 30
 
     /// The shipped default, read once. Checked by the tests; a build without it is caught at start (`loadDefault`).
@@ -108,7 +109,12 @@ public enum ExpectedCourses {
         guard let url = Bundle.module.url(forResource: "expected-course", withExtension: "json", subdirectory: "Models"),
               let data = try? Data(contentsOf: url)
         else { throw MissingModel() }
-        return try JSONDecoder().decode(ExpectedCourseModel.self, from: data)
+        let model = try JSONDecoder().decode(ExpectedCourseModel.self, from: data)
+        // A model that would draw nonsense is a broken build, caught at start like a missing file.
+        guard model.rate.isFinite, model.rate >= 0, model.z.isFinite, model.z > 0,
+              model.instruments.allSatisfy({ $0.target.isFinite && $0.spread.isFinite && $0.spread > 0 })
+        else { throw MissingModel() }
+        return model
     }
 
     /// The default parameters for a measure, or nil when it has no clinical cutoff or no entry in the model.
@@ -192,7 +198,8 @@ public enum ExpectedCourses {
                 count += 1
             }
         }
-        let spread = count > 1 ? (residuals / Double(count - 1)).squareRoot() : defaults.spread
+        // Never narrower than half the default's: a band of nothing would flag every score a point worse than expected.
+        let spread = max(count > 1 ? (residuals / Double(count - 1)).squareRoot() : defaults.spread, defaults.spread / 2)
         return CourseParameters(target: defaults.target, rate: rate, spread: spread, z: defaults.z,
                                 model: "practice-fitted", episodes: usable.count)
     }

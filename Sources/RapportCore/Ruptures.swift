@@ -20,9 +20,33 @@ public struct TimelineSession: Sendable, Equatable {
         public let items: [Double]
         public let comment: Bool
 
+        /// False when only the total and whether an answer was below 6 are known (`summarised`).
+        public let itemsKnown: Bool
+
         public init(items: [Double], comment: Bool) {
             self.items = items
             self.comment = comment
+            self.itemsKnown = true
+        }
+
+        private init(summarised items: [Double]) {
+            self.items = items
+            self.comment = false
+            self.itemsKnown = false
+        }
+
+        /// Feedback known by its total and by whether any answer was below 6 (the plain `low-item` flag), as the
+        /// caseload reads it without opening anyone's answers. The items stand in with that total and that property,
+        /// which is all any rule reads: totals (drop, below 36, always 40) and whether an item is below `lowItem`.
+        /// Evidence that names an item is not available for these (`brief` says "a feedback answer below 6").
+        public static func summarised(total: Double, lowItem: Bool) -> Feedback {
+            let total = min(max(total, 0), 40)
+            guard lowItem else { return Feedback(summarised: Array(repeating: total / 4, count: 4)) }
+            // One answer below 6 and the rest spread over three answers of at most 10 (a total with a low answer is
+            // at most 5 + 30).
+            let low = min(total, 5)
+            let rest = min(total - low, 30) / 3
+            return Feedback(summarised: [low, rest, rest, rest])
         }
 
         public var total: Double { items.reduce(0, +) }
@@ -183,7 +207,9 @@ public enum RuptureRules {
             let previous = sessions[..<signal.session].last { $0.feedback != nil }?.feedback?.total
             return "feedback fell \(previous.map(format) ?? "?") → \(total.map(format) ?? "?")"
         case "feedback-item-low":
+            guard session.feedback?.itemsKnown == true else { return "a feedback answer below 6" }
             let low = session.feedback?.items.enumerated().first { $0.element < lowItem }
+                .flatMap { itemNames.indices.contains($0.offset) ? $0 : nil }
             return low.map { "feedback: \(itemNames[$0.offset]) \(format($0.element)) of 10" } ?? "a feedback answer below 6"
         case "feedback-below-36-first":
             return "feedback \(total.map(format) ?? "?") of 40, first time below 36"

@@ -95,7 +95,7 @@ func definition(_ id: String) throws -> InstrumentDefinition {
         let feedback = try definition("session-feedback")
         #expect(try Scoring.score(feedback, answers: [10, 10, 10, 10]).flags == [])
         #expect(try Scoring.score(feedback, answers: [9, 9, 9, 8]).flags == ["alliance-concern"])
-        #expect(try Scoring.score(feedback, answers: [10, 10, 10, 5]).flags == ["alliance-concern"])
+        #expect(try Scoring.score(feedback, answers: [10, 10, 10, 5]).flags == ["alliance-concern", "low-item"])
         #expect(try Scoring.score(feedback, answers: [9, 9, 9, 9]).total == 36)
     }
 

@@ -160,7 +160,7 @@ import VaporTesting
             }
             let row = try #require(try await CheckInRow.query(on: practice.app.db).first())
             #expect(row.total == 30)
-            #expect(row.flags == "alliance-concern")
+            #expect(row.flags == "alliance-concern,low-item", "an answer below 6 is its own plain mark")
             #expect(row.commentEnvelope != nil)
             #expect(try await rawDatabaseContains(practice, "Zephyrine") == false, "the comment is not in clear")
             #expect(try await rawDatabaseContains(practice, "9,5") == false, "the answers are not in clear")

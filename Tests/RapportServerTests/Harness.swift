@@ -37,8 +37,25 @@ struct TestPractice {
     }
 
     /// `adjust` changes the test configuration before the app starts (limits, timeouts).
+    /// Tests run in parallel, each with its own application and connection pool: on PostgreSQL that many pools at
+    /// once ran past the server's connection limit ("too many clients already"). At most this many run together there.
+    static let postgresGate = ConcurrencyGate(limit: 16)
+
     static func run(adjust: (inout RapportConfiguration) -> Void = { _ in }, _ body: (TestPractice) async throws -> Void) async throws {
         let (database, schema) = TestDatabase.choice()
+        guard schema != nil else { return try await runOpen(database: database, schema: schema, adjust: adjust, body) }
+        await postgresGate.enter()
+        do {
+            try await runOpen(database: database, schema: schema, adjust: adjust, body)
+        } catch {
+            await postgresGate.leave()
+            throw error
+        }
+        await postgresGate.leave()
+    }
+
+    private static func runOpen(database: RapportConfiguration.DatabaseChoice, schema: String?,
+                                adjust: (inout RapportConfiguration) -> Void, _ body: (TestPractice) async throws -> Void) async throws {
         let dataDirectory = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         var configuration = RapportConfiguration(
@@ -143,5 +160,31 @@ extension HTTPHeaders {
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         return headers
+    }
+}
+
+/// A counting semaphore for async code: at most `limit` holders at once, the rest wait in turn.
+actor ConcurrencyGate {
+    let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func enter() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            // The place passes straight to the next in line.
+            waiting.removeFirst().resume()
+        }
     }
 }

@@ -216,7 +216,7 @@ import Testing
         let scores: [Double] = [15, 13, 12, 14, 15]
         let course = try ExpectedCourses.course(scores, definition: definition, parameters: ExpectedCourses.defaultParameters(for: definition)!)
         let points = scores.enumerated().map { MeasureChart.Point(date: P.days(Double(-28 + 7 * $0.offset)), score: $0.element) }
-        return MeasureChart(definition: definition, points: points, course: course,
+        return MeasureChart(definition: definition, points: points, expectedCourse: course,
                             events: [.init(date: P.days(-14), kind: .possibleRupture, label: "feedback fell"),
                                      .init(date: P.days(-7), kind: .rupture, label: "withdrawal"),
                                      .init(date: P.days(-6), kind: .repair, label: "Resolved")],

@@ -53,6 +53,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .recordRupture: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
+        .setOwnPreferences: [.theClient, .anotherClient],
     ]
 }()
 

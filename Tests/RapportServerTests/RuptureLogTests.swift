@@ -198,6 +198,8 @@ import VaporTesting
                 (#"{"decision":"noticed","type":"withdrawal"}"#, "markers"),
                 (#"{"decision":"confirm","appointment_id":"\#(s.sessions[0].uuidString)","rule":"feedback-drop"}"#, "rule"),
                 (#"{"decision":"noticed","type":"withdrawal","appointment_id":"x","markers":["denial"]}"#, "appointment_id"),
+                (#"{"decision":"noticed","type":"withdrawal","markers":["denial"],"rule":"AAA"}"#, "rule"),
+                (#"{"decision":"confirm","appointment_id":"\#(s.sessions[1].uuidString)","rule":"feedback-drop","type":"sulky"}"#, "type"),
                 ("{\"decision\":\"noticed\",\"type\":\"withdrawal\",\"note\":\"" + String(repeating: "a", count: 5_001) + "\"}", "note"),
             ]
             for (body, field) in problems {
@@ -251,31 +253,60 @@ import VaporTesting
         }
     }
 
-    /// The record's timeline, as the rules read it: only what has happened and had its time.
+    /// The record's timeline, as the rules read it: only what has happened and whose check-ins are done or closed.
     @Test func theTimelineLeavesOutWhatIsStillOpenAndFeedbackNeverAsked() throws {
         typealias P = PageSnapshotTests
-        let held = P.appointment(1, at: P.days(-9), attendance: .attended)
-        let late = P.appointment(2, at: P.days(-5), attendance: .late, lateMinutes: 15)
+        let held = P.appointment(1, at: P.days(-10), attendance: .attended)
+        let late = P.appointment(2, at: P.days(-9), attendance: .late, lateMinutes: 15)
+        let overdue = P.appointment(6, at: P.days(-4), attendance: .attended)
         let yesterday = P.appointment(3, at: P.days(-1), attendance: .attended)
         let cancelled = AppointmentView(id: P.id(4), clientID: P.clientID, therapistID: P.therapistID, startsAt: P.days(-3), durationMinutes: 50,
                                         location: nil, cancelled: true, attendance: nil, lateMinutes: nil)
         let unrecorded = P.appointment(5, at: P.days(-2))
-        let all = [held, late, cancelled, unrecorded, yesterday]
+        let all = [held, late, overdue, cancelled, unrecorded, yesterday]
         func summary(_ measures: [String]) -> CheckInSummary {
             let definitions = measures.map(P.definition)
             return CheckInSummary(measures: definitions, available: definitions,
                                   plan: CheckInSchedule.plan(appointments: all.map(\.slot), measures: definitions, completed: [], now: P.now),
                                   results: [], openAlerts: [])
         }
-        // Feedback asked: yesterday's is still due, so yesterday waits; the others held without feedback count as not given.
+        // Feedback asked: closed unanswered after a week, so the first two count as not given; the one four days ago
+        // can still be answered (overdue) and yesterday's is due, so those wait.
         let asked = RuptureLog.timeline(appointments: all, checkIns: summary(["session-feedback"]), now: P.now)
-        #expect(asked.map(\.appointmentID) == [held.id, late.id], "cancelled in good time, unrecorded and still-due sessions left out")
+        #expect(asked.map(\.appointmentID) == [held.id, late.id], "cancelled in good time, unrecorded, overdue and still-due sessions left out")
         #expect(asked.allSatisfy { $0.session.feedbackAsked && $0.session.feedback == nil })
         #expect(RuptureRules.signals(asked.map(\.session)).map(\.rule) == ["withdrawal-markers"])
         // Nothing asked: the same sessions hold no marker but lateness.
         let notAsked = RuptureLog.timeline(appointments: all, checkIns: summary([]), now: P.now)
-        #expect(notAsked.map(\.appointmentID) == [held.id, late.id, yesterday.id])
-        #expect(notAsked.map { RuptureRules.markers(of: $0.session) } == [[], ["late by 15 minutes"], []])
+        #expect(notAsked.map(\.appointmentID) == [held.id, late.id, overdue.id, yesterday.id])
+        #expect(notAsked.map { RuptureRules.markers(of: $0.session) } == [[], ["late by 15 minutes"], [], []])
         #expect(RuptureRules.signals(notAsked.map(\.session)).isEmpty)
+    }
+
+    /// Another client's rupture or session, named in a path or a body, is never reached.
+    @Test func anotherClientsRuptureAndSessionAreOutOfReach() async throws {
+        try await TestPractice.run { practice in
+            let s = try await Self.setting(practice)
+            let other = try await practice.newClient(of: s.therapist, name: "Other Client")
+            let otherScope = ClientScope(clientID: other.user.clientID!, practiceID: s.scope.practiceID, careTeam: [s.therapist.id])
+            let otherRecord = try await practice.record(s.therapist.actor, .recordRupture, otherScope)
+            let otherSession = try await Appointments.schedule(.init(start: Date().addingTimeInterval(-2 * 86400), startField: "date", lengthMinutes: 50, location: ""),
+                                                               in: otherRecord.at(Date().addingTimeInterval(-3 * 86400)))
+            let otherRupture = try await RuptureLog.record(RuptureEntry(decision: "noticed", appointmentID: otherSession.id.uuidString, type: "withdrawal",
+                                                                        markers: ["denial"]), in: otherRecord)
+            let browser = Browser(sessionToken: try await practice.signIn(s.therapist))
+            // The other client's rupture through this client's address: not found, page and repair alike.
+            try await get(s, browser, "\(s.base)/ruptures/\(otherRupture.uuidString.lowercased())") { #expect($0.status == .notFound) }
+            try await post(s, browser, "\(s.base)/ruptures/\(otherRupture.uuidString.lowercased())/repairs",
+                           ["action-validated": "on", "outcome": "partly"]) { #expect($0.status == .notFound) }
+            // The other client's session in a rupture noticed on this record: refused, nothing written.
+            try await post(s, browser, "\(s.base)/ruptures", ["decision": "noticed", "type": "withdrawal", "marker-denial": "on",
+                                                               "appointment_id": otherSession.id.uuidString.lowercased()]) { response in
+                #expect(response.status == .unprocessableEntity)
+                #expect(response.body.string.contains("Choose one of the client&#39;s sessions") || response.body.string.contains("Choose one of the client's sessions"))
+            }
+            #expect(try await RuptureRow.query(on: practice.app.db).count() == 1)
+            #expect(try await RuptureRepairRow.query(on: practice.app.db).count() == 0)
+        }
     }
 }

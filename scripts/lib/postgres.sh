@@ -80,7 +80,7 @@ pg_start() {
 
     # Durability is irrelevant for a throw-away test server: turn off fsync for speed.
     local opts="-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR/sock"
-    opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     pg__log "starting on 127.0.0.1:$PG_PORT"
     if ! pg__as_owner "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -o "$opts" \
             -w -t 60 start >/dev/null; then

@@ -104,6 +104,10 @@ extension RupturesAPI {
 
     @Sendable static func record(_ req: Request) async throws -> Response {
         let body = try APIController.body(req, RuptureBody.self, expected: #"{"decision":"confirm"|"dismiss"|"noticed","appointment_id":"…","rule":"…","type":"withdrawal"|"confrontation","markers":["…"],"note":"…"}"#)
+        // The page's form sends an empty choice for "not in a recorded session"; the API says so with null.
+        if let raw = body.appointment_id, UUID(uuidString: raw) == nil {
+            throw RapportError.invalid([FieldProblem(field: "appointment_id", message: "appointment_id must be the id of one of the client's sessions, or null.")])
+        }
         guard (body.markers ?? []).count <= RuptureMarker.allCases.count else {
             throw RapportError.invalid([FieldProblem(field: "markers", message: "Send each marker at most once.")])
         }
@@ -114,9 +118,7 @@ extension RupturesAPI {
             guard let logged = try await summary(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
             return logged
         }
-        let response = try APIController.json(rupture, status: .created)
-        response.headers.replaceOrAdd(name: .location, value: "\(req.url.path)/\(rupture.id.lowercasedText)")
-        return response
+        return try APIController.json(rupture, status: .created)
     }
 
     struct RepairBody: Decodable {

@@ -22,6 +22,8 @@ enum ClientPages {
         routes.get("me", action: .viewOwnPortal, use: portal)
         routes.get("me", "sessions", action: .viewOwnPortal, use: ownSessions)
         routes.get("me", "check-ins", action: .viewOwnPortal, use: ownCheckIns)
+        routes.get("me", "progress", action: .viewOwnPortal, use: ownProgress)
+        routes.post("me", "progress", action: .setOwnPreferences, use: chooseProgressView)
     }
 
     // MARK: A client's record
@@ -225,6 +227,48 @@ enum ClientPages {
         let record = try await ownRecord(req)
         return Layout.render(ClientCheckInsPage(checkIns: try await CheckIns.open(in: record), zone: try await req.practiceZone(),
                                                 context: req.page))
+    }
+
+    /// The client's progress page, from their own record: their scores, their feedback, and the repairs their
+    /// therapist chose to share (never a rupture's kind, markers or notes).
+    static func progressPage(_ req: Request, problem: String? = nil) async throws -> Response {
+        let record = try await ownRecord(req)
+        let appointments = try await Appointments.all(in: record)
+        let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record)
+        let ruptures = try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record)
+        guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+        let start = Dictionary(appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+        let measures = checkIns.outcomeSeries.filter { $0.0.casenessCutoff != nil && $0.0.reliableChange != nil }.map { definition, series in
+            ClientProgressPage.Measure(definition: definition, points: series.compactMap { view in
+                view.total.map { MeasureChart.Point(date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) }
+            })
+        }
+        let feedback = checkIns.feedback.compactMap { view in
+            view.total.map { (date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, total: $0) }
+        }
+        let repairs = ruptures.confirmed.flatMap(\.repairs).filter(\.sharedWithClient).sorted { $0.recordedAt > $1.recordedAt }
+            .map { (date: $0.recordedAt, words: ProgressWords.repair(actions: $0.actions, outcome: $0.outcome)) }
+        let page = ClientProgressPage(measures: measures, feedback: feedback, repairs: repairs, wordsOnly: client.progressWordsOnly,
+                                      context: req.page, zone: try await req.practiceZone(), problem: problem)
+        return Layout.render(page, status: problem == nil ? .ok : .unprocessableEntity)
+    }
+
+    @Sendable static func ownProgress(_ req: Request) async throws -> Response {
+        try await progressPage(req)
+    }
+
+    @Sendable static func chooseProgressView(_ req: Request) async throws -> Response {
+        let show = req.formFields()["show"]
+        guard let choice = show, ["numbers", "words"].contains(choice) else {
+            return try await progressPage(req, problem: "Please choose numbers and words, or words only.")
+        }
+        guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
+        // The policy decides the record is the client's own before anything is written.
+        let record = try await req.ownRecord(.setOwnPreferences, clientID: clientID, on: req.db)
+        guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+        client.progressWordsOnly = choice == "words"
+        try await client.update(on: record.db)
+        return req.redirect(to: "/me/progress")
     }
 
     @Sendable static func portal(_ req: Request) async throws -> Response {

@@ -23,6 +23,7 @@ enum Migrations {
         M0015RecoveryCodes(),
         M0016SessionsThatCanBeChanged(),
         M0017RuptureRepairLog(),
+        M0018ProgressInWords(),
     ]
 }
 

@@ -7,5 +7,7 @@ final class ClientRow: Model, @unchecked Sendable {
     @Field(key: "practice_id") var practiceID: UUID
     @Field(key: "name_envelope") var nameEnvelope: Data
     @Field(key: "created_at") var createdAt: Date
+    /// The client's choice for their progress page: words only, no numbers.
+    @Field(key: "progress_words_only") var progressWordsOnly: Bool
     init() {}
 }

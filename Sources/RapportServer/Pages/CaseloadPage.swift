@@ -51,7 +51,8 @@ struct CaseloadPage: PageView {
             .a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
                .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
             .if(!entry.hasJoined, .span(.class("muted"), " · invited")),
-            .if(!entry.needs.isEmpty, .ul(.class("needs"), .forEach(entry.needs) { need in
+            // The risk alert is the badge beside the name; the other reasons are listed.
+            .if(entry.needs.contains { $0.kind != .riskAlert }, .ul(.class("needs"), .forEach(entry.needs.filter { $0.kind != .riskAlert }) { need in
                 .li(.class("need-\(need.kind.slug)"), .strong(.text("\(need.kind.label): ")), .text(need.words))
             })),
             .p(.class("muted next"), .text(entry.nextSession.map { "Next session \(Formats.when($0, in: zone))" } ?? "No session booked")))

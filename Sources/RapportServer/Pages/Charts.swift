@@ -73,14 +73,25 @@ struct MeasureChart: Sendable {
     let definition: InstrumentDefinition
     let points: [Point]
     /// Aligned with `points`; nil for a measure without an expected course.
-    let course: ExpectedCourse?
+    let expectedCourse: ExpectedCourse?
     let events: [Event]
     let zone: TimeZone
+    /// The client's own chart: their measure's plain title and the words they read, no band names, no course.
+    var clientWords: String? = nil
 
     var id: String { "chart-\(definition.id)" }
+
+    /// The course only when it has one entry per point, so no index can fall outside it.
+    var course: ExpectedCourse? {
+        guard let expectedCourse, expectedCourse.expected.count == points.count, expectedCourse.upper.count == points.count,
+              expectedCourse.lower.count == points.count, expectedCourse.notOnTrack.count == points.count else { return nil }
+        return expectedCourse
+    }
     static let height = 250.0
-    static let left = 34.0, right = 118.0, top = 26.0, bottom = 30.0
-    var plotWidth: Double { Charts.width - Self.left - Self.right }
+    static let left = 34.0, top = 26.0, bottom = 30.0
+    /// Room at the right for the bands' names, which the client's own chart doesn't show.
+    var right: Double { clientWords == nil ? 118 : 20 }
+    var plotWidth: Double { Charts.width - Self.left - right }
     var plotHeight: Double { Self.height - Self.top - Self.bottom }
 
     func y(_ value: Double) -> Double {
@@ -91,6 +102,7 @@ struct MeasureChart: Sendable {
 
     /// The trend in words: the change so far, and where the latest score stands against the expected course.
     var words: String {
+        if let clientWords { return clientWords }
         let scores = points.map(\.score)
         var text = ChangeWords.summary(definition, scores: scores)
         if let course, scores.count >= 2, let last = course.notOnTrack.last {
@@ -116,7 +128,9 @@ struct MeasureChart: Sendable {
             let bottom = y(max(band.min - 0.5, range.lowerBound))
             let fill = palette[min(index * palette.count / max(bands.count, 1), palette.count - 1)]
             body += "<rect x=\"\(Charts.n(Self.left))\" y=\"\(Charts.n(top))\" width=\"\(Charts.n(plotWidth))\" height=\"\(Charts.n(max(bottom - top, 0)))\" fill=\"\(fill)\"/>"
-            body += "<text x=\"\(Charts.n(Self.left + plotWidth + 6))\" y=\"\(Charts.n((top + bottom) / 2 + 4))\" font-size=\"11\" fill=\"#55646c\">\(Charts.escape(band.display))</text>"
+            if clientWords == nil {
+                body += "<text x=\"\(Charts.n(Self.left + plotWidth + 6))\" y=\"\(Charts.n((top + bottom) / 2 + 4))\" font-size=\"11\" fill=\"#55646c\">\(Charts.escape(band.display))</text>"
+            }
         }
         // The clinical cutoff.
         if let cutoff = definition.casenessCutoff {
@@ -142,13 +156,15 @@ struct MeasureChart: Sendable {
         // Ruptures and repairs along the top.
         for event in events {
             let cx = x(event.date), cy = 12.0
+            // Each mark carries its words as a tooltip for a pointer; the description and the numbers say it for everyone.
+            let tip = "<title>\(Charts.escape(event.label))</title>"
             switch event.kind {
             case .possibleRupture:
-                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"#fff\" stroke=\"\(Charts.amber)\" stroke-width=\"2\"/>"
+                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"#fff\" stroke=\"\(Charts.amber)\" stroke-width=\"2\">\(tip)</path>"
             case .rupture:
-                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"\(Charts.amber)\"/>"
+                body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"\(Charts.amber)\">\(tip)</path>"
             case .repair:
-                body += "<circle cx=\"\(Charts.n(cx))\" cy=\"\(Charts.n(cy))\" r=\"5\" fill=\"\(Charts.accent)\"/>"
+                body += "<circle cx=\"\(Charts.n(cx))\" cy=\"\(Charts.n(cy))\" r=\"5\" fill=\"\(Charts.accent)\">\(tip)</circle>"
             }
         }
         // Axes: the range at the left, the first and last day below.
@@ -164,28 +180,40 @@ struct MeasureChart: Sendable {
         }
         return "<svg viewBox=\"0 0 \(Charts.n(Charts.width)) \(Charts.n(Self.height))\" role=\"img\" "
             + "aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
-            + "<title id=\"\(id)-title\">\(Charts.escape("\(definition.name) over time"))</title>"
+            + "<title id=\"\(id)-title\">\(Charts.escape(clientWords == nil ? "\(definition.name) over time" : "\(definition.clientTitle), over time"))</title>"
             + "<desc id=\"\(id)-desc\">\(Charts.escape(words))</desc>"
             + body + "</svg>"
     }
 
     var node: Node<HTML.BodyContext> {
-        var legend: [(swatch: String, label: String)] = [("score", "Score")]
+        var legend: [(swatch: String, label: String)] = [("score", clientWords == nil ? "Score" : "Your answers")]
         if course != nil && points.count >= 2 { legend += [("expected", "Expected course and its band"), ("off-track", "Not on track")] }
-        if definition.casenessCutoff != nil { legend.append(("cutoff", "Clinical cutoff")) }
+        if definition.casenessCutoff != nil {
+            legend.append(("cutoff", clientWords == nil ? "Clinical cutoff"
+                : "\(definition.direction == .lowerIsBetter ? "Above" : "Below") this line, these difficulties usually get in the way"))
+        }
         let kinds = Set(events.map(\.kind))
         if kinds.contains(.possibleRupture) { legend.append(("possible", "Possible rupture")) }
         if kinds.contains(.rupture) { legend.append(("rupture", "Rupture")) }
         if kinds.contains(.repair) { legend.append(("repair", "Repair")) }
-        let table: Node<HTML.BodyContext> = .table(
-            .thead(.tr(.th("Session"), .th("Score"), .th("Expected"), .th("Band's edge"), .th("On track"))),
-            .tbody(.forEach(points.indices) { index in
-                let point = points[index]
-                let edge = course.map { definition.direction == .lowerIsBetter ? $0.upper[index] : $0.lower[index] }
-                return .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))),
-                           .td(.text(course.map { Charts.n($0.expected[index]) } ?? "–")), .td(.text(edge.map(Charts.n) ?? "–")),
-                           .td(.text(course.map { $0.notOnTrack[index] ? "No" : (index == 0 ? "Start" : "Yes") } ?? "–")))
-            }))
+        let table: Node<HTML.BodyContext>
+        if let course {
+            table = .table(
+                .thead(.tr(.th("Session"), .th("Score"), .th("Expected"), .th("Band's edge"), .th("On track"))),
+                .tbody(.forEach(points.indices) { index in
+                    let point = points[index]
+                    let edge = definition.direction == .lowerIsBetter ? course.upper[index] : course.lower[index]
+                    return .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))),
+                               .td(.text(Charts.n(course.expected[index]))), .td(.text(Charts.n(edge))),
+                               .td(.text(course.notOnTrack[index] ? "No" : (index == 0 ? "Start" : "Yes"))))
+                }))
+        } else {
+            table = .table(
+                .thead(.tr(.th("When"), .th(.text(clientWords == nil ? "Score" : "Your answers")))),
+                .tbody(.forEach(points) { point in
+                    .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))))
+                }))
+        }
         return Charts.figure(id: id, svg: svg, caption: words, legend: legend, table: table)
     }
 }

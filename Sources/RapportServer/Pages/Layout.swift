@@ -23,7 +23,7 @@ enum Navigation {
         guard signedIn, let actor else { return [] }
         if actor.isClient {
             return [Item(label: "Home", href: "/me"), Item(label: "Sessions", href: "/me/sessions"),
-                    Item(label: "Check-ins", href: "/me/check-ins")]
+                    Item(label: "Check-ins", href: "/me/check-ins"), Item(label: "Progress", href: "/me/progress")]
         }
         // Staff: the day's work first (an owner who sees clients has both halves), their account last.
         var items: [Item] = []

@@ -105,17 +105,20 @@ struct RecordPage: PageView {
         let summary = contents.checkIns
         let courses = self.courses
         let start = Dictionary(contents.appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
-        var events: [MeasureChart.Event] = contents.ruptures.possible.map { .init(date: $0.sessionStart, kind: .possibleRupture, label: $0.evidence) }
+        var events: [MeasureChart.Event] = contents.ruptures.possible.map {
+            .init(date: $0.sessionStart, kind: .possibleRupture, label: "Possible rupture: \($0.evidence)")
+        }
         for rupture in contents.ruptures.confirmed {
-            events.append(.init(date: rupture.sessionStart ?? rupture.recordedAt, kind: .rupture, label: rupture.type.rawValue))
-            events += rupture.repairs.map { .init(date: $0.recordedAt, kind: .repair, label: $0.outcome.display) }
+            events.append(.init(date: rupture.sessionStart ?? rupture.recordedAt, kind: .rupture,
+                                label: "Rupture (\(rupture.type.rawValue)), \(when(rupture.sessionStart ?? rupture.recordedAt))"))
+            events += rupture.repairs.map { .init(date: $0.recordedAt, kind: .repair, label: "Repair, \(when($0.recordedAt)): \($0.outcome.display.lowercasedFirst)") }
         }
         let charts = summary.outcomeSeries.map { definition, series in
             MeasureChart(definition: definition,
                          points: series.compactMap { view in
                              view.total.map { MeasureChart.Point(date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) }
                          },
-                         course: courses[definition.id], events: events, zone: zone)
+                         expectedCourse: courses[definition.id], events: events, zone: zone)
         }
         let feedbackMeasure = summary.measures.first { $0.purpose == .sessionFeedback }
         let feedbackByAppointment = Dictionary(summary.feedback.map { ($0.appointmentID, $0.total) }, uniquingKeysWith: { first, _ in first })
@@ -132,8 +135,8 @@ struct RecordPage: PageView {
                  .forEach(charts) { $0.node },
                  .if(!held.isEmpty, feedbackChart.node)),
             .unwrap(model) { model in
-                .p(.class("muted"), .text("Expected course: \(model.name) (\(model.id)), the same for every client who started at the same score; "
-                    + "the practice's own course replaces it once it has enough ended episodes. How it is drawn is in the README."))
+                .p(.class("muted"), .text("Expected course: \(model.name) (\(model.id)), the same for every client who started at the same score. "
+                    + "How it is drawn, and where each figure comes from, is in the README."))
             })
     }
 
@@ -151,7 +154,8 @@ struct RecordPage: PageView {
             .h2("The relationship over time"),
             .forEach(contents.checkIns.measures.filter { $0.purpose == .sessionFeedback }) { definition in
                 .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
-                    + (definition.flag ?? []).map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
+                    + (definition.flag ?? []).filter { $0.code == "alliance-concern" }
+                        .map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
             },
             .if(entries.isEmpty, .p(.class("muted"), "Sessions, feedback, ruptures, repairs and notes appear here as they happen.")),
             .ol(.class("plain timeline"), .forEach(entries.sorted { $0.date > $1.date }) { item in

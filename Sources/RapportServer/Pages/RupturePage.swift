@@ -205,7 +205,9 @@ struct RupturePage: PageView {
                         }))),
                 .div(.class("record-side"),
                     .section(
-                        .h2(.text(rupture.repairs.isEmpty ? "Record the repair" : "Record another attempt")),
+                        .h2(.text(rupture.status == .dismissed ? "Dismissed" : (rupture.repairs.isEmpty ? "Record the repair" : "Record another attempt"))),
+                        .if(rupture.status == .dismissed,
+                            .p(.text("This possible rupture was dismissed, so there is nothing to repair. If it was one after all, record it on the record as noticed in the room."))),
                         .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
                         .if(rupture.status == .confirmed,
                             FormParts.form(id: formID, action: "\(base)/ruptures/\(rupture.id.lowercasedText)/repairs", context,

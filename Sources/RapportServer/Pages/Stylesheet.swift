@@ -176,8 +176,11 @@ enum Stylesheet {
     /* A client's navigation sits at the bottom of a phone's screen, where a thumb reaches it. */
     nav.client-nav { position: fixed; left: 0; right: 0; bottom: 0; z-index: 5; background: var(--card);
       border-top: 1px solid var(--line); padding: 0.25rem 0.5rem calc(0.25rem + env(safe-area-inset-bottom)); }
-    nav.client-nav ul { justify-content: space-around; }
-    nav.client-nav a { flex-direction: column; min-height: 48px; padding: 0.5rem 0.9rem; }
+    nav.client-nav ul { justify-content: space-around; gap: 0; }
+    nav.client-nav li { flex: 1; display: flex; }
+    /* Four places share a phone's width: each its own quarter, the words on one line. */
+    nav.client-nav a { flex: 1; justify-content: center; flex-direction: column; min-height: 48px; padding: 0.5rem 0.2rem;
+      font-size: 0.95rem; white-space: nowrap; }
     body.with-client-nav { padding-bottom: 4.5rem; }
     @media (max-width: 40rem) {
       header.top { flex-wrap: wrap; }
@@ -216,7 +219,8 @@ enum Stylesheet {
     }
     @media (min-width: 48rem) {
       nav.client-nav { position: static; border: 0; padding: 0; background: none; flex: 1; }
-      nav.client-nav ul { justify-content: flex-start; }
+      nav.client-nav ul { justify-content: flex-start; gap: 0.25rem; }
+      nav.client-nav li { flex: none; }
       nav.client-nav a { flex-direction: row; }
       body.with-client-nav { padding-bottom: 0; }
       main { padding-top: 2.5rem; }

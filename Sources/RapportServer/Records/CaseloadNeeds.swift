@@ -40,29 +40,27 @@ struct CaseloadNeed: Sendable, Equatable {
     let words: String
 }
 
-/// What the caseload shows for each client beyond their name, worked out for the whole caseload in five statements
-/// however many clients and sessions: the list page must not run a query per row. Totals, flags, attendance and
-/// times are stored in clear for this; the only envelopes opened are the answers of feedback that a rule needs item by
-/// item (feedback already marked as a concern, or a measure that marks only low totals).
+/// What the caseload shows for each client beyond their name, worked out for the whole caseload in four statements
+/// however many clients and sessions (beside the keys and settings the names need): the list page must not run a
+/// query per row. It reads only what is stored in clear for this (times, attendance, totals and flags such as
+/// `low-item`) and opens no envelope: opening a client's answers is a read of their record, audited on the record page.
 enum CaseloadNeeds {
     struct Result: Sendable {
         var needs: [CaseloadNeed]
         var nextSession: Date?
     }
 
-    /// `clients` are the caseload's clients with their keys already unwrapped (the names were opened with them).
-    static func load(therapistID: UUID, alerted: Set<UUID>, keys clientKeys: [UUID: ClientDataKey], available: [UUID: [InstrumentDefinition]],
-                     practiceOf: [UUID: UUID], keyStore: KeyStore, now: Date, on db: any Database) async throws -> [UUID: Result] {
+    /// `clients` are the caseload's clients; `available` each practice's measures.
+    static func load(therapistID: UUID, alerted: Set<UUID>, clients: Set<UUID>, available: [UUID: [InstrumentDefinition]],
+                     practiceOf: [UUID: UUID], now: Date, on db: any Database) async throws -> [UUID: Result] {
         let sql = try HotPaths.sql(db)
         let caseload = SQLQueryString("SELECT \"client_id\" FROM \"care_team_members\" WHERE \"therapist_id\" = \(bind: therapistID)")
         let appointmentRows = try await sql.raw("""
             SELECT "id", "client_id", "starts_at", "duration_minutes", "cancelled", "attendance", "late_minutes" FROM "appointments"
             WHERE "client_id" IN (\(caseload)) ORDER BY "starts_at"
             """).all()
-        let feedbackIDs = InstrumentCatalogue.shipped.filter { $0.purpose == .sessionFeedback }.map(\.id)
         let checkInRows = try await sql.raw("""
-            SELECT "id", "client_id", "appointment_id", "instrument_id", "total", "flags",
-                   CASE WHEN "instrument_id" IN (\(binds: feedbackIDs)) THEN "answers_envelope" ELSE NULL END AS "answers"
+            SELECT "id", "client_id", "appointment_id", "instrument_id", "total", "flags", "completed_at"
             FROM "check_ins" WHERE "client_id" IN (\(caseload)) AND "completed_at" IS NOT NULL
             """).all()
         let planRows = try await sql.raw("""
@@ -83,13 +81,13 @@ enum CaseloadNeeds {
                 attendance: try row.decode(column: "attendance", as: String?.self).flatMap(Attendance.init(rawValue:)),
                 lateMinutes: try row.decode(column: "late_minutes", as: Int?.self)))
         }
-        struct Done { let id: UUID; let appointmentID: UUID; let instrument: String; let total: Double?; let flags: String; let answers: Data? }
+        struct Done { let id: UUID; let appointmentID: UUID; let instrument: String; let total: Double?; let flags: String; let completedAt: Date? }
         var done: [UUID: [Done]] = [:]
         for row in checkInRows {
             done[try HotPaths.uuid(row, "client_id"), default: []].append(Done(
                 id: try HotPaths.uuid(row, "id"), appointmentID: try HotPaths.uuid(row, "appointment_id"),
                 instrument: try row.decode(column: "instrument_id", as: String.self), total: try row.decode(column: "total", as: Double?.self),
-                flags: try row.decode(column: "flags", as: String.self), answers: try row.decode(column: "answers", as: Data?.self)))
+                flags: try row.decode(column: "flags", as: String.self), completedAt: try row.decode(column: "completed_at", as: Date?.self)))
         }
         var chosen: [UUID: [String]] = [:]
         for row in planRows { chosen[try HotPaths.uuid(row, "id")] = CheckIns.ids(try row.decode(column: "instruments", as: String.self)) }
@@ -101,7 +99,7 @@ enum CaseloadNeeds {
         }
 
         var results: [UUID: Result] = [:]
-        for (clientID, key) in clientKeys {
+        for clientID in clients {
             let sessions = appointments[clientID] ?? []
             let completed = done[clientID] ?? []
             let offered = available[practiceOf[clientID] ?? UUID()] ?? []
@@ -126,24 +124,13 @@ enum CaseloadNeeds {
                     + (run == 1 ? "at the latest score" : "for \(run) scores")))
             }
 
-            // Possible ruptures nobody has reviewed.
+            // Possible ruptures nobody has reviewed, from feedback known by its total and its plain `low-item` flag:
+            // the caseload opens nobody's answers (that is a read of the record, for the record page and its audit).
             var feedback: [UUID: TimelineSession.Feedback] = [:]
-            for check in completed {
+            for check in completed.sorted(by: { ($0.completedAt ?? .distantPast) < ($1.completedAt ?? .distantPast) }) {
                 guard let definition = InstrumentCatalogue.definition(id: check.instrument), definition.purpose == .sessionFeedback,
                       let total = check.total, feedback[check.appointmentID] == nil else { continue }
-                let rules = definition.flag ?? []
-                let marksLowItems = rules.contains { $0.when == .anyItemBelow && $0.value >= RuptureRules.lowItem }
-                    && rules.contains { $0.when == .totalBelow && $0.value >= RuptureRules.lowTotal }
-                if marksLowItems && check.flags.isEmpty {
-                    // Unmarked, every item is 6 or more and the total 36 or more: the total decides every rule.
-                    feedback[check.appointmentID] = TimelineSession.Feedback(items: Array(repeating: total / 4, count: 4), comment: false)
-                } else if let envelope = check.answers {
-                    let json = try keyStore.open(envelope, key: key, CheckInRow.schema, "answers", row: check.id)
-                    let items = try JSONDecoder().decode([Double?].self, from: Data(json.utf8)).compactMap { $0 }
-                    if items.count == RuptureRules.itemNames.count {
-                        feedback[check.appointmentID] = TimelineSession.Feedback(items: items, comment: false)
-                    }
-                }
+                feedback[check.appointmentID] = .summarised(total: total, lowItem: CheckIns.ids(check.flags).contains("low-item"))
             }
             let timeline = RuptureLog.timeline(appointments: sessions, plan: plan, feedback: feedback, now: now)
             let seen = reviewed[clientID] ?? []

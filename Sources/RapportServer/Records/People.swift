@@ -196,8 +196,9 @@ struct People: Sendable {
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
     func caseload(therapistID: UUID, now: Date, on db: any Database) async throws -> [CaseloadEntry] {
-        // Three statements however long the caseload (the clients with their flags, their keys, the practice key):
-        // the therapist's home page is opened all day. Plain SQL, see HotPaths for why.
+        // A fixed number of statements however long the caseload (the clients with their flags, their keys and the
+        // practice's measures per practice, and `CaseloadNeeds`' four): the therapist's home page is opened all day.
+        // Plain SQL, see HotPaths for why.
         let rows = try await HotPaths.sql(db).raw("""
             SELECT "clients"."id" AS "id", "clients"."practice_id" AS "practice_id", "clients"."name_envelope" AS "name_envelope",
                    CASE WHEN EXISTS (SELECT 1 FROM "users" WHERE "users"."client_id" = "clients"."id") THEN 1 ELSE 0 END AS "joined",
@@ -212,7 +213,6 @@ struct People: Sendable {
              joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1)
         }
         var names: [UUID: String] = [:]
-        var allKeys: [UUID: ClientDataKey] = [:]
         var available: [UUID: [InstrumentDefinition]] = [:]
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
             let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
@@ -220,12 +220,12 @@ struct People: Sendable {
             for client in group {
                 guard let key = keys[client.id] else { throw RecordError.missingKey }
                 names[client.id] = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
-                allKeys[client.id] = key
             }
         }
-        let needs = try await CaseloadNeeds.load(therapistID: therapistID, alerted: Set(clients.filter(\.alerted).map(\.id)), keys: allKeys,
-                                                 available: available, practiceOf: Dictionary(clients.map { ($0.id, $0.practiceID) }, uniquingKeysWith: { a, _ in a }),
-                                                 keyStore: keys, now: now, on: db)
+        let needs = try await CaseloadNeeds.load(therapistID: therapistID, alerted: Set(clients.filter(\.alerted).map(\.id)),
+                                                 clients: Set(clients.map(\.id)), available: available,
+                                                 practiceOf: Dictionary(clients.map { ($0.id, $0.practiceID) }, uniquingKeysWith: { a, _ in a }),
+                                                 now: now, on: db)
         let entries = clients.map { client in
             let name = names[client.id] ?? ""
             return (sortKey: name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), idText: client.id.lowercasedText,
@@ -277,6 +277,7 @@ struct People: Sendable {
             client.id = clientID
             client.practiceID = therapist.practiceID
             client.createdAt = now
+            client.progressWordsOnly = false
             client.nameEnvelope = Data()
             try await client.create(on: db)
             let clientKey = try await keys.createClientKey(clientID: clientID, practiceID: therapist.practiceID, now: now, on: db)

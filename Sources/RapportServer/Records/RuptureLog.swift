@@ -169,7 +169,9 @@ enum RuptureLog {
         for appointment in appointments where appointment.startsAt <= now {
             if appointment.cancelled && appointment.attendance != .cancelledLate { continue }
             let entries = plan[appointment.id] ?? []
-            if entries.contains(where: { $0.state == .notYetOpen || $0.state == .due }) { continue }
+            // A check-in that can still be answered (not yet open, due, or overdue) is not yet missed: the session
+            // waits until every one is done or closed, so a signal never rests on something the client may still do.
+            if entries.contains(where: { $0.state == .notYetOpen || $0.state == .due || $0.state == .overdue }) { continue }
             let given = feedback[appointment.id]
             // Attendance not recorded yet: a session with feedback was held; otherwise it waits for the therapist.
             guard let attendance = appointment.attendance ?? (given == nil ? nil : .attended) else { continue }
@@ -205,8 +207,8 @@ enum RuptureLog {
             let id = try row.requireID()
             return LoggedRupture(
                 id: id, appointmentID: row.appointmentID, sessionStart: row.appointmentID.flatMap { starts[$0] },
-                origin: LoggedRupture.Origin(rawValue: row.origin) ?? .noticed, rule: row.rule,
-                type: RuptureType(rawValue: row.type) ?? .withdrawal, status: LoggedRupture.Status(rawValue: row.status) ?? .confirmed,
+                origin: try known(LoggedRupture.Origin(rawValue: row.origin)), rule: row.rule,
+                type: try known(RuptureType(rawValue: row.type)), status: try known(LoggedRupture.Status(rawValue: row.status)),
                 markers: try row.markersEnvelope.map { try codes(record.open($0, RuptureRow.schema, "markers", row: id)) }?
                     .compactMap(RuptureMarker.init(rawValue:)) ?? [],
                 note: try row.noteEnvelope.map { try record.open($0, RuptureRow.schema, "note", row: id) },
@@ -221,12 +223,19 @@ enum RuptureLog {
         let id = try row.requireID()
         return RepairView(id: id,
                           actions: codes(try record.open(row.actionsEnvelope, RuptureRepairRow.schema, "actions", row: id)).compactMap(RepairAction.init(rawValue:)),
-                          outcome: RepairOutcome(rawValue: row.outcome) ?? .notYet,
+                          outcome: try known(RepairOutcome(rawValue: row.outcome)),
                           note: try row.noteEnvelope.map { try record.open($0, RuptureRepairRow.schema, "note", row: id) },
                           sharedWithClient: row.sharedWithClient, recordedBy: row.recordedBy, recordedAt: row.recordedAt)
     }
 
     static func codes(_ text: String) -> [String] { text.split(separator: ",").map(String.init) }
+
+    /// A stored value this build doesn't know means the database is from a newer or altered Rapport: refuse rather
+    /// than guess (a dismissed rupture read as confirmed would invite a repair of nothing).
+    static func known<T>(_ value: T?) throws -> T {
+        guard let value else { throw RecordError.unknownInstrument }
+        return value
+    }
 
     /// A note is optional, but never longer than a short page.
     static func noteProblem(_ raw: String?, field: String) -> FieldProblem? {
@@ -247,6 +256,14 @@ enum RuptureLog {
             throw RecordError.invalid([FieldProblem(field: "decision", message: "Choose confirm, dismiss or noticed.")])
         }
         var problems: [FieldProblem] = []
+        // Every value sent is one Rapport knows, whatever the decision reads of it.
+        if let rule = entry.rule, !RuptureRules.all.contains(where: { $0.id == rule }) {
+            problems.append(FieldProblem(field: "rule", message: "\"\(rule.prefix(40))\" is not one of the rules: "
+                + RuptureRules.all.map(\.id).joined(separator: ", ") + "."))
+        }
+        if let type = entry.type, RuptureType(rawValue: type) == nil {
+            problems.append(FieldProblem(field: "type", message: "Choose withdrawal or confrontation."))
+        }
         let markers = entry.markers.map { (raw: $0, marker: RuptureMarker(rawValue: $0)) }
         if let unknown = markers.first(where: { $0.marker == nil }) {
             problems.append(FieldProblem(field: "markers", message: "\"\(unknown.raw.prefix(40))\" is not one of the markers: "
@@ -283,7 +300,8 @@ enum RuptureLog {
             }
         case .noticed:
             guard let given = entry.type.flatMap(RuptureType.init(rawValue:)) else {
-                throw RecordError.invalid(problems + [FieldProblem(field: "type", message: "Choose withdrawal or confrontation.")])
+                let missing = problems.contains { $0.field == "type" } ? [] : [FieldProblem(field: "type", message: "Choose withdrawal or confrontation.")]
+                throw RecordError.invalid(problems + missing)
             }
             type = given
             if chosen.isEmpty && note == nil {
@@ -311,8 +329,8 @@ enum RuptureLog {
         do {
             try await row.create(on: record.db)
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            // Two therapists reviewed the same signal at once: the first word stands.
-            throw RecordError.conflict("This possible rupture has already been reviewed.")
+            // Most likely two therapists reviewed the same signal at once: the first word stands.
+            throw RecordError.conflict("This possible rupture has already been reviewed, or the record changed meanwhile. Reload the record to see it as it is now.")
         }
         return id
     }
