@@ -72,7 +72,7 @@ import VaporTesting
             let cas = try #require(entries.first { $0.name == "Cas Rupture" })
             let casScope = ClientScope(clientID: cas.clientID, practiceID: practiceID, careTeam: [therapist.id])
             let casRecord = try await practice.record(therapist.actor, .recordRupture, casScope)
-            let summary = try await RupturesAPI.summary(in: casRecord)
+            let summary = try await RuptureLog.load(in: casRecord)
             for possible in summary.possible {
                 try await RuptureLog.record(RuptureEntry(decision: "dismiss", appointmentID: possible.appointmentID.uuidString, rule: possible.rule,
                                                          note: "talked it through"), in: casRecord)

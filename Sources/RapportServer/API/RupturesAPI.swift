@@ -83,14 +83,8 @@ enum RupturesAPI {
 // MARK: The rupture → repair log of one client
 
 extension RupturesAPI {
-    static func summary(in record: ClientRecord) async throws -> RuptureSummary {
-        let appointments = try await Appointments.all(in: record)
-        return try await RuptureLog.load(appointments: appointments,
-                                         checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record), in: record)
-    }
-
     @Sendable static func list(_ req: Request) async throws -> Response {
-        try APIController.json(try await req.withClientRecord { record in try await summary(in: record) })
+        try APIController.json(try await req.withClientRecord { record in try await RuptureLog.load(in: record) })
     }
 
     struct RuptureBody: Decodable {
@@ -115,7 +109,7 @@ extension RupturesAPI {
                                  markers: body.markers ?? [], note: body.note)
         let rupture = try await req.withClientRecord { record in
             let id = try await RuptureLog.record(entry, in: record)
-            guard let logged = try await summary(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
+            guard let logged = try await RuptureLog.load(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
             return logged
         }
         return try APIController.json(rupture, status: .created)

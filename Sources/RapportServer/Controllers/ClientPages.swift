@@ -237,11 +237,9 @@ enum ClientPages {
         let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record)
         let ruptures = try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record)
         guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
-        let start = Dictionary(appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+        let start = appointments.startsByID
         let measures = checkIns.outcomeSeries.filter { $0.0.casenessCutoff != nil && $0.0.reliableChange != nil }.map { definition, series in
-            ClientProgressPage.Measure(definition: definition, points: series.compactMap { view in
-                view.total.map { MeasureChart.Point(date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) }
-            })
+            ClientProgressPage.Measure(definition: definition, points: MeasureChart.points(series, starts: start))
         }
         let feedback = checkIns.feedback.compactMap { view in
             view.total.map { (date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, total: $0) }

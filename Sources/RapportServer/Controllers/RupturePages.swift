@@ -63,11 +63,7 @@ enum RupturePages {
                      refusal: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (name, rupture) = try await req.withClientRecord(recording: .listRuptures) { record in
             guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
-            let appointments = try await Appointments.all(in: record)
-            let summary = try await RuptureLog.load(appointments: appointments,
-                                                    checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record),
-                                                    in: record)
-            guard let rupture = summary.log.first(where: { $0.id == id }) else { throw RecordError.notFound }
+            guard let rupture = try await RuptureLog.load(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
             return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID), rupture)
         }
         let view = RupturePage(clientName: name, clientID: try req.clientAccess().scope.clientID, rupture: rupture, context: req.page,

@@ -35,6 +35,22 @@ enum Charts {
         return "\(parts.day ?? 1) \(months[max(0, min(11, (parts.month ?? 1) - 1))])"
     }
 
+    /// A value on the left axis, beside the plot.
+    static func axisLabel(_ value: Double, x: Double, y: Double) -> String {
+        "<text x=\"\(n(x))\" y=\"\(n(y + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#55646c\">\(Scoring.format(value))</text>"
+    }
+
+    /// A day under the plot.
+    static func dayLabel(_ date: Date, x: Double, y: Double, zone: TimeZone) -> String {
+        "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(day(date, zone))</text>"
+    }
+
+    /// The chart as an image: its title and its description (the trend in words) name it, then what is drawn.
+    static func svg(id: String, height: Double, title: String, words: String, body: String) -> String {
+        "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
+            + "<title id=\"\(id)-title\">\(escape(title))</title><desc id=\"\(id)-desc\">\(escape(words))</desc>" + body + "</svg>"
+    }
+
     /// Where each date falls across `width` (the middle when there is only one day).
     static func xScale(_ dates: [Date], left: Double, width: Double) -> (Date) -> Double {
         guard let first = dates.min(), let last = dates.max(), last > first else { return { _ in left + width / 2 } }
@@ -69,6 +85,11 @@ struct MeasureChart: Sendable {
     struct Point: Sendable { let date: Date; let score: Double }
     enum EventKind: String, Sendable { case possibleRupture = "possible", rupture, repair }
     struct Event: Sendable { let date: Date; let kind: EventKind; let label: String }
+
+    /// One point per scored check-in, at its session's start (when it was answered, for one without a session).
+    static func points(_ series: [CheckInView], starts: [UUID: Date]) -> [Point] {
+        series.compactMap { view in view.total.map { Point(date: starts[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) } }
+    }
 
     let definition: InstrumentDefinition
     let points: [Point]
@@ -169,20 +190,17 @@ struct MeasureChart: Sendable {
         }
         // Axes: the range at the left, the first and last day below.
         for value in [range.lowerBound, range.upperBound] + (definition.casenessCutoff.map { [$0] } ?? []) {
-            body += "<text x=\"\(Charts.n(Self.left - 6))\" y=\"\(Charts.n(y(value) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#55646c\">\(Scoring.format(value))</text>"
+            body += Charts.axisLabel(value, x: Self.left - 6, y: y(value))
         }
         let days = Array(Set((points.map(\.date) + events.map(\.date)).map { Charts.day($0, zone) }))
         if let first = points.first?.date, let last = points.last?.date {
-            body += "<text x=\"\(Charts.n(x(first)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(first, zone))</text>"
+            body += Charts.dayLabel(first, x: x(first), y: Self.height - 8, zone: zone)
             if days.count > 1, last > first {
-                body += "<text x=\"\(Charts.n(x(last)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(last, zone))</text>"
+                body += Charts.dayLabel(last, x: x(last), y: Self.height - 8, zone: zone)
             }
         }
-        return "<svg viewBox=\"0 0 \(Charts.n(Charts.width)) \(Charts.n(Self.height))\" role=\"img\" "
-            + "aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
-            + "<title id=\"\(id)-title\">\(Charts.escape(clientWords == nil ? "\(definition.name) over time" : "\(definition.clientTitle), over time"))</title>"
-            + "<desc id=\"\(id)-desc\">\(Charts.escape(words))</desc>"
-            + body + "</svg>"
+        return Charts.svg(id: id, height: Self.height,
+                          title: clientWords == nil ? "\(definition.name) over time" : "\(definition.clientTitle), over time", words: words, body: body)
     }
 
     var node: Node<HTML.BodyContext> {
@@ -276,7 +294,7 @@ struct FeedbackChart: Sendable {
         let line = y(RuptureRules.lowTotal)
         body += "<line x1=\"\(Charts.n(Self.left))\" x2=\"\(Charts.n(Self.left + plotWidth))\" y1=\"\(Charts.n(line))\" y2=\"\(Charts.n(line))\" stroke=\"\(Charts.warn)\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>"
         for value in [0.0, 36, 40] {
-            body += "<text x=\"\(Charts.n(Self.left - 6))\" y=\"\(Charts.n(y(value) + 4))\" font-size=\"11\" text-anchor=\"end\" fill=\"#55646c\">\(Scoring.format(value))</text>"
+            body += Charts.axisLabel(value, x: Self.left - 6, y: y(value))
         }
         let given = sessions.compactMap { session in session.feedback.map { (x(session.date), $0) } }
         if given.count >= 2 {
@@ -293,16 +311,12 @@ struct FeedbackChart: Sendable {
             body += "<rect x=\"\(Charts.n(x(session.date) - 6))\" y=\"\(Charts.n(strip))\" width=\"12\" height=\"12\" rx=\"2\" fill=\"\(fill)\" stroke=\"#55646c\" stroke-width=\"0.75\"/>"
         }
         if let first = sessions.first?.date, let last = sessions.last?.date {
-            body += "<text x=\"\(Charts.n(x(first)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(first, zone))</text>"
+            body += Charts.dayLabel(first, x: x(first), y: Self.height - 8, zone: zone)
             if last > first {
-                body += "<text x=\"\(Charts.n(x(last)))\" y=\"\(Charts.n(Self.height - 8))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(Charts.day(last, zone))</text>"
+                body += Charts.dayLabel(last, x: x(last), y: Self.height - 8, zone: zone)
             }
         }
-        return "<svg viewBox=\"0 0 \(Charts.n(Charts.width)) \(Charts.n(Self.height))\" role=\"img\" "
-            + "aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
-            + "<title id=\"\(id)-title\">\(Charts.escape("\(name) and attendance over time"))</title>"
-            + "<desc id=\"\(id)-desc\">\(Charts.escape(words))</desc>"
-            + body + "</svg>"
+        return Charts.svg(id: id, height: Self.height, title: "\(name) and attendance over time", words: words, body: body)
     }
 
     var node: Node<HTML.BodyContext> {

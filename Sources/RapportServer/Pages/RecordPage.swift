@@ -52,12 +52,13 @@ struct RecordPage: PageView {
     /// relationship over time (sessions, feedback, ruptures, repairs, notes) and the running of the work on the right,
     /// with every form closed until it is wanted. On a phone, one column in that order.
     var content: Node<HTML.BodyContext> {
-        .group(
+        let courses = self.courses
+        return .group(
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.text(contents.name)),
             alertsPart,
             .div(.class("record-grid"),
-                 .div(.class("record-main"), attentionPart, scoresPart, chartsPart, relationshipPart.node),
+                 .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
                  .div(.class("record-side"), sessionsSection, timelinePart, checkInPlanPart, notesPart, measuresPart))
         )
     }
@@ -75,9 +76,8 @@ struct RecordPage: PageView {
     }
 
     /// What needs attention before the next session, in a few words each: the same reasons as the caseload.
-    var attentionPart: Node<HTML.BodyContext> {
+    func attentionPart(_ courses: [String: ExpectedCourse]) -> Node<HTML.BodyContext> {
         let summary = contents.checkIns
-        let courses = self.courses
         var reasons: [String] = []
         for (definition, _) in summary.outcomeSeries {
             guard let course = courses[definition.id], course.latestRunNotOnTrack > 0 else { continue }
@@ -101,10 +101,9 @@ struct RecordPage: PageView {
     }
 
     /// The charts: each outcome measure with its expected course, and session feedback with attendance.
-    var chartsPart: Node<HTML.BodyContext> {
+    func chartsPart(_ courses: [String: ExpectedCourse]) -> Node<HTML.BodyContext> {
         let summary = contents.checkIns
-        let courses = self.courses
-        let start = Dictionary(contents.appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+        let start = contents.appointments.startsByID
         var events: [MeasureChart.Event] = contents.ruptures.possible.map {
             .init(date: $0.sessionStart, kind: .possibleRupture, label: "Possible rupture: \($0.evidence)")
         }
@@ -114,11 +113,7 @@ struct RecordPage: PageView {
             events += rupture.repairs.map { .init(date: $0.recordedAt, kind: .repair, label: "Repair, \(when($0.recordedAt)): \($0.outcome.display.lowercasedFirst)") }
         }
         let charts = summary.outcomeSeries.map { definition, series in
-            MeasureChart(definition: definition,
-                         points: series.compactMap { view in
-                             view.total.map { MeasureChart.Point(date: start[view.appointmentID] ?? view.completedAt ?? view.startedAt, score: $0) }
-                         },
-                         expectedCourse: courses[definition.id], events: events, zone: zone)
+            MeasureChart(definition: definition, points: MeasureChart.points(series, starts: start), expectedCourse: courses[definition.id], events: events, zone: zone)
         }
         let feedbackMeasure = summary.measures.first { $0.purpose == .sessionFeedback }
         let feedbackByAppointment = Dictionary(summary.feedback.map { ($0.appointmentID, $0.total) }, uniquingKeysWith: { first, _ in first })

@@ -4,6 +4,11 @@ import RapportCore
 import RapportVault
 
 /// A session as pages and the API show it.
+extension Array where Element == AppointmentView {
+    /// Each session's start by its id: where check-ins, feedback and ruptures are placed in time.
+    var startsByID: [UUID: Date] { Dictionary(map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first }) }
+}
+
 struct AppointmentView: Sendable, Codable {
     let id: UUID
     let clientID: UUID

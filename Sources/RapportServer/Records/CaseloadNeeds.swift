@@ -107,7 +107,7 @@ enum CaseloadNeeds {
             let plan = CheckInSchedule.plan(appointments: sessions.map(\.slot), measures: measures,
                                             completed: Set(completed.map { CheckInKey(appointmentID: $0.appointmentID, instrumentID: $0.instrument) }),
                                             now: now)
-            let start = Dictionary(sessions.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+            let start = sessions.startsByID
             var needs: [CaseloadNeed] = []
             if alerted.contains(clientID) { needs.append(CaseloadNeed(kind: .riskAlert, words: "risk alert open")) }
 

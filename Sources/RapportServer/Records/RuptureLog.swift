@@ -186,6 +186,13 @@ enum RuptureLog {
         return sessions
     }
 
+    /// The same, reading the client's sessions and check-ins itself (the API and a rupture's own page).
+    static func load(in record: ClientRecord) async throws -> RuptureSummary {
+        let appointments = try await Appointments.all(in: record)
+        return try await load(appointments: appointments,
+                              checkIns: try await CheckInSummary.load(sessions: appointments.map(\.slot), in: record), in: record)
+    }
+
     /// Possible ruptures not yet reviewed, and the log with each rupture's repairs and feedback since.
     static func load(appointments: [AppointmentView], checkIns: CheckInSummary, in record: ClientRecord) async throws -> RuptureSummary {
         let sessions = timeline(appointments: appointments, checkIns: checkIns, now: record.now)
@@ -202,7 +209,7 @@ enum RuptureLog {
         }
         let totals = sessions.map { $0.session.feedback?.total }
         let position = Dictionary(sessions.enumerated().map { ($0.element.appointmentID, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        let starts = Dictionary(appointments.map { ($0.id, $0.startsAt) }, uniquingKeysWith: { first, _ in first })
+        let starts = appointments.startsByID
         let log = try rows.map { row in
             let id = try row.requireID()
             return LoggedRupture(
