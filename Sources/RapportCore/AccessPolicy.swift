@@ -16,6 +16,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// A therapist lost their phone and recovery codes: the owner clears their two-step sign-in so they enrol again.
     case resetStaffTwoFactor = "practice.reset-two-factor"
     case manageSettings = "practice.settings"
+    /// Practice outcomes: aggregates over every episode, small cells hidden; never one client's record.
+    case viewPracticeOutcomes = "practice.outcomes"
 
     // A therapist's caseload.
     case viewCaseload = "caseload.view"
@@ -51,7 +53,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     public var capacity: Role? {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings: return .owner
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
         case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
@@ -70,6 +72,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
+             .viewPracticeOutcomes,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences:
             return false
         }
@@ -147,7 +150,7 @@ public enum AccessPolicy {
         switch action {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings:
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes:
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)

@@ -69,13 +69,40 @@ struct SetupLink: AsyncParsableCommand {
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a demo practice (owner, two therapists, clients with notes) and print its accounts as JSON.")
+        abstract: "Create a demo practice and print its accounts as JSON.",
+        discussion: """
+            Without options: an owner, two therapists and clients whose stories show the caseload by need, the charts, \
+            a repaired rupture, a withdrawal pattern and a recovery. With --clients: a generated practice of that many \
+            clients with --weeks weekly sessions each, the same for the same --seed (for screenshots and benchmarks).
+            """)
     @OptionGroup var data: DataOptions
     @OptionGroup var address: AddressOptions
+    @Option(name: .long, help: "Generate a practice of this many clients (1 to 1000000) instead of the stories.")
+    var clients: Int?
+    @Option(name: .long, help: "Weekly sessions per generated client, up to this week (1 to 520; default 12).")
+    var weeks: Int = 12
+    @Option(name: .long, help: "Seed of the generated practice: the same seed gives the same practice (default 1).")
+    var seed: UInt64 = 1
+    @Option(name: .long, help: "Therapists in the generated practice (1 to 1000; default one per 30 clients).")
+    var therapists: Int?
+
+    func validate() throws {
+        guard clients != nil || (therapists == nil && weeks == 12) else {
+            throw ValidationError("--weeks and --therapists go with --clients.")
+        }
+        if let clients, !(1...1_000_000).contains(clients) { throw ValidationError("--clients must be from 1 to 1000000.") }
+        guard (1...520).contains(weeks) else { throw ValidationError("--weeks must be from 1 to 520.") }
+        if let therapists, !(1...1000).contains(therapists) { throw ValidationError("--therapists must be from 1 to 1000.") }
+    }
 
     func run() async throws {
         try await ServerRunner.withApp(try data.configuration(hostname: address.hostname, port: address.port)) { app in
-            print(try await RapportApp.createDemo(app))
+            if let clients {
+                let therapists = self.therapists ?? max(1, min(1000, (clients + 29) / 30))
+                print(try await RapportApp.createGeneratedDemo(app, clients: clients, weeks: weeks, seed: seed, therapists: therapists))
+            } else {
+                print(try await RapportApp.createDemo(app))
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         // The policy lets any owner ask; the reset itself finds only the owner's own therapists (OwnerResetTests).
         .resetStaffTwoFactor: owners,
         .manageSettings: owners,
+        .viewPracticeOutcomes: owners,
         .viewCaseload: therapists,
         .inviteClient: therapists,
         .viewClientRecord: careTeam,

@@ -5,6 +5,8 @@ marker she saw and a note, dismisses the other with a reason, then records the r
 The record is read again on a phone, and Sam opens his own progress page on his: his change in
 plain words, how his sessions felt, and the repair Dana chose to share; then he chooses words only.
 
+The owner then reads the practice outcomes: counts per therapist and a chart, no client named, a bad range explained.
+
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
 """
@@ -116,3 +118,27 @@ def test_05_the_client_sees_his_progress_on_his_phone(browser: Browser, server):
     browser.submit(form, {}, "client progress", "client progress in words only", "/me/progress")
     text = browser.text_of("main", "client progress in words only", "the progress page")
     assert "gone from 17" not in text and "of 40" not in text, f"In words only, no score should show: {text[:500]!r}"
+
+
+def test_06_the_owner_reads_the_practice_outcomes_and_no_one_by_name(browser: Browser, server):
+    owner = account(server, "Morgan Reyes")
+    browser.new_person(DESKTOP)
+    browser.go("/signin", "owner sign-in", "/signin")
+    form = browser.form("owner sign-in", field="email")
+    browser.submit(form, {"email": owner["email"], "password": owner["password"]}, "owner sign-in", "owner two-step sign-in", "/signin/two-factor")
+    form = browser.form("owner two-step sign-in", field="code")
+    browser.submit(form, {"code": totp(owner["totp_secret"], usable_totp_step())}, "owner two-step sign-in", "the practice", "/practice")
+    link = browser.element("nav a[href='/practice/outcomes']", "the practice", "the Outcomes link in the navigation")
+    browser.click(link, "the practice", "practice outcomes", "/practice/outcomes")
+    text = browser.text_of("main", "practice outcomes", "the page")
+    assert "Reliable recovery" in text and "Dana Okafor" in text and "Jonas Berg" in text, f"The outcomes page reads: {text[:600]!r}"
+    for client in ["Sam Lee", "Priya Nair", "Maya Chen", "Lena Fischer"]:
+        assert client not in text, f"Practice outcomes are counts only: {client} should not be named"
+    assert browser.has_element("figure#outcomes-chart svg[role=img]"), "The outcomes should be drawn as a chart"
+    csv = browser.element("a#outcomes-csv", "practice outcomes", "the CSV download link")
+    assert "/practice/outcomes.csv?from=" in csv.get_attribute("href")
+    # A range that isn't one is explained on the page.
+    browser.go("/practice/outcomes?from=2026-02-30", "practice outcomes with a bad date", allow_error=True)
+    assert "year-month-day" in browser.text_of("main", "practice outcomes with a bad date", "the page")
+    browser.set_window(*PHONE)
+    browser.go("/practice/outcomes", "practice outcomes on a phone", "/practice/outcomes")

@@ -83,6 +83,7 @@ public enum RapportApp {
         RupturePages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)
+        OutcomesPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 
         let api = app.grouped("api", "v1").grouped(MiddlewareChain(IdentityMiddleware(), PolicyMiddleware()))
@@ -111,6 +112,12 @@ public enum RapportApp {
     /// Creates the demo practice and returns its accounts as JSON (`rapport demo`).
     public static func createDemo(_ app: Application) async throws -> String {
         try await DemoPractice.create(app)
+    }
+
+    /// A generated practice of `clients` clients with `weeks` weekly sessions each, the same for the same seed
+    /// (`rapport demo --clients N --weeks W --seed S`), spread over `therapists` therapists.
+    public static func createGeneratedDemo(_ app: Application, clients: Int, weeks: Int, seed: UInt64, therapists: Int) async throws -> String {
+        try await DemoPractice.create(app, generated: DemoGenerator(clients: clients, weeks: weeks, seed: seed), therapists: therapists)
     }
 
     /// Recomputes the audit chain: `.ok(count)` or the first entry that does not match.

@@ -26,7 +26,23 @@ enum DemoPractice {
         var accounts: [Account]
     }
 
-    static func create(_ app: Application) async throws -> String {
+    struct GeneratedOutput: Codable {
+        var url: String
+        var practice: String
+        var how_to_start: String
+        var clients: Int
+        var sessions: Int
+        var measure_sets: Int
+        var seconds: Double
+        var accounts: [Account]
+    }
+
+    /// More therapists for a generated practice, after Dana and Jonas.
+    static let moreTherapists = ["Amara Lewis", "Kenji Mori", "Sofia Rossi", "Farah Aziz", "Tomás Ruiz", "Ingrid Holm",
+                                 "Kwame Mensah", "Leah Cohen"]
+
+    static func create(_ app: Application, generated: DemoGenerator? = nil, therapists therapistCount: Int = 2) async throws -> String {
+        let started = Date()
         let services = app.rapport
         let people = People(app: app)
         // The demo is for trying Rapport: it goes into a folder of its own, never beside a real practice.
@@ -70,7 +86,17 @@ enum DemoPractice {
             ]),
         ]
 
-        for (index, therapistPlan) in caseloads.enumerated() {
+        var plans = caseloads
+        if generated != nil {
+            let names = [("Dana Okafor", "dana"), ("Jonas Berg", "jonas")] + moreTherapists.map { ($0, $0.split(separator: " ")[0].lowercased()) }
+            plans = (0..<max(1, therapistCount)).map { index in
+                let (name, handle) = names[index % names.count]
+                let suffix = index < names.count ? "" : "\(index / names.count + 1)"
+                return (name + (suffix.isEmpty ? "" : " \(suffix)"), "\(handle)\(suffix)@demo.rapport.invalid", [])
+            }
+        }
+        var therapistActors: [Principal] = []
+        for (index, therapistPlan) in plans.enumerated() {
             let invitation = try await people.inviteTherapist(by: ownerActor, name: therapistPlan.name, email: therapistPlan.email)
             let therapistPassword = password()
             let therapist = try await people.acceptInvitation(token: invitation.token, password: therapistPassword, confirmation: therapistPassword)
@@ -78,6 +104,7 @@ enum DemoPractice {
                                     totp_secret: try await enableTwoFactor(therapist, app),
                                     calendar_feed: try await calendarFeed(for: therapist, app)))
             let therapistActor = Principal(userID: try therapist.requireID(), role: .therapist, practiceID: therapist.practiceID)
+            therapistActors.append(therapistActor)
 
             for (clientIndex, clientPlan) in therapistPlan.clients.enumerated() {
                 let (name, email, notes) = clientPlan
@@ -132,11 +159,125 @@ enum DemoPractice {
             }
         }
 
-        let output = Output(url: services.configuration.baseURL, practice: practiceName,
-                            how_to_start: "rapport serve --data-dir \(services.configuration.dataDirectory)", accounts: accounts)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let generated {
+            let counts = try await generate(generated, therapists: therapistActors, app)
+            let output = GeneratedOutput(url: services.configuration.baseURL, practice: practiceName,
+                                         how_to_start: "rapport serve --data-dir \(services.configuration.dataDirectory)",
+                                         clients: generated.clients, sessions: counts.sessions, measure_sets: counts.measureSets,
+                                         seconds: (Date().timeIntervalSince(started) * 10).rounded() / 10, accounts: accounts)
+            return String(decoding: try encoder.encode(output), as: UTF8.self)
+        }
+        try await addLongerStories(jonas: therapistActors[1], accounts: &accounts, app)
+        let output = Output(url: services.configuration.baseURL, practice: practiceName,
+                            how_to_start: "rapport serve --data-dir \(services.configuration.dataDirectory)", accounts: accounts)
         return String(decoding: try encoder.encode(output), as: UTF8.self)
+    }
+
+    /// The generated clients, dealt to the therapists in turn, written 200 at a time (each batch one transaction).
+    private static func generate(_ generator: DemoGenerator, therapists: [Principal], _ app: Application) async throws -> (sessions: Int, measureSets: Int) {
+        var sessions = 0
+        var measureSets = 0
+        let batch = 200
+        for start in stride(from: 0, to: generator.clients, by: batch) {
+            let indices = start..<min(start + batch, generator.clients)
+            var byTherapist: [Int: [(name: String, sessions: [DemoHistories.Session])]] = [:]
+            for index in indices {
+                let client = generator.client(index)
+                sessions += client.sessions.count
+                measureSets += client.sessions.filter { !$0.outcomes.isEmpty }.count
+                byTherapist[index % therapists.count, default: []].append(client)
+            }
+            let dealt = byTherapist.sorted(by: { $0.key < $1.key })
+            try await app.rapport.transactions.run(on: app.db) { db in
+                for (therapist, clients) in dealt {
+                    _ = try await DemoHistories.writeClients(clients, therapist: therapists[therapist], now: app.rapport.now, app: app, on: db)
+                }
+            }
+        }
+        return (sessions, measureSets)
+    }
+
+    /// The longer stories on Jonas's caseload (issue 10, point 8): a client who recovered and stayed on track, one
+    /// not on track, a rupture that was repaired (and shared with the client), and a withdrawal pattern nobody has
+    /// looked at yet. Weekly sessions, the newest first in each list read from the end.
+    private static func addLongerStories(jonas: Principal, accounts: inout [Account], _ app: Application) async throws {
+        typealias Session = DemoHistories.Session
+        func weeks(_ phq: [Int], _ gad: [Int], feedback: [Int?], attendance: [Attendance] = [], late: [Int?] = [], low: [Int: Int] = [:]) -> [Session] {
+            let count = phq.count
+            var sessions: [Session] = (0..<count).map { index in
+                let state = index < attendance.count ? attendance[index] : .attended
+                let attended = state == .attended || state == .late
+                var session = Session(days: -Double(count - index) * 7 + 1.5, attendance: state)
+                session.lateMinutes = index < late.count ? late[index] : nil
+                session.cancelled = state == .cancelledLate
+                if attended && phq[index] >= 0 { session.outcomes = ["phq-9": phq[index], "gad-7": gad[index]] }
+                session.feedback = attended && index < feedback.count ? feedback[index] : nil
+                session.lowItem = low[index]
+                return session
+            }
+            sessions.append(Session(days: 8.5, attendance: nil))
+            return sessions
+        }
+        let stories: [(String, [Session])] = [
+            // Recovered, and on track all the way: PHQ-9 18 → 6, GAD-7 14 → 5.
+            ("Maya Chen", weeks([18, 16, 14, 12, 11, 9, 8, 7, 6, 6], [14, 13, 11, 10, 8, 7, 7, 6, 5, 5],
+                                feedback: [36, 37, 38, 38, 39, 39, 40, 39, 40, 40])),
+            // Not on track: PHQ-9 no better after eight sessions, and above the expected course's band.
+            ("Tom Walsh", weeks([16, 17, 16, 17, 18, 18, 19, 19], [12, 12, 13, 13, 14, 14, 15, 15],
+                                feedback: [37, 38, 37, 38, 37, 37, 38, 37])),
+            // A rupture four weeks ago (feedback 38 → 29, "the way we work" held low), repaired; feedback came back.
+            ("Lena Fischer", weeks([15, 14, 13, 13, 12, 11, 10, 9], [11, 10, 10, 9, 9, 8, 8, 7],
+                                   feedback: [38, 38, 39, 38, 29, 35, 37, 38], low: [4: 2])),
+            // Withdrawal: late, then a late cancellation, then not there, after weeks free of all of them.
+            ("Omar Haddad", weeks([14, 13, 12, 12, 12, -1, -1], [10, 10, 9, 9, 9, -1, -1],
+                                  feedback: [37, 38, 38, 37, 36, nil, nil],
+                                  attendance: [.attended, .attended, .attended, .attended, .late, .cancelledLate, .didNotAttend],
+                                  late: [nil, nil, nil, nil, 20, nil, nil])),
+        ]
+        let services = app.rapport
+        let people = People(app: app)
+        var ids: [String: UUID] = [:]
+        for (name, sessions) in stories {
+            // Invited and joined the usual way, so each can sign in and see their own progress.
+            let email = name.split(separator: " ")[0].lowercased() + "@demo.rapport.invalid"
+            let invitation = try await people.inviteClient(by: jonas, name: name, email: email)
+            guard let clientID = invitation.clientID else { continue }
+            let password = "demo-" + SecureToken.generate(byteCount: 16)
+            let user = try await people.acceptInvitation(token: invitation.token, password: password, confirmation: password)
+            accounts.append(Account(role: "client", name: name, email: email, password: password, totp_secret: nil,
+                                    calendar_feed: try await calendarFeed(for: user, app)))
+            try await services.transactions.run(on: app.db) { db in
+                try await DemoHistories.writeHistory(clientID: clientID, therapist: jonas, sessions: sessions, now: services.now, app: app, on: db)
+            }
+            ids[name] = clientID
+        }
+        // Lena's rupture: confirmed from the fall in feedback, then repaired, through the log's own path.
+        guard let lena = ids["Lena Fischer"] else { return }
+        let scope = ClientScope(clientID: lena, practiceID: jonas.practiceID, careTeam: [jonas.userID])
+        let access = try PolicyMiddleware.grant(jonas, .recordRupture, scope)
+        try await services.transactions.run(on: app.db) { db in
+            let record = try await ClientRecord.open(access, keys: services.keys, now: services.now.addingTimeInterval(-20 * 86400), on: db)
+            let summary = try await RuptureLog.load(in: record)
+            guard let signal = summary.possible.first(where: { $0.rule == "feedback-drop" }) else { return }
+            let ruptureID = try await RuptureLog.record(RuptureEntry(
+                decision: RuptureEntry.Decision.confirm.rawValue, appointmentID: signal.appointmentID.uuidString, rule: signal.rule,
+                type: RuptureType.confrontation.rawValue, markers: [RuptureMarker.complaintAboutWork.rawValue],
+                note: "Lena said the homework felt like being marked. I had pushed the worksheet twice."), in: record)
+            try await audit(access, ruptureID, at: services.now, on: db)
+            // The same moment raised other signals (an answer held low, a total below 36): the same rupture.
+            for other in summary.possible where other.appointmentID == signal.appointmentID && other.rule != signal.rule {
+                let dismissed = try await RuptureLog.record(RuptureEntry(
+                    decision: RuptureEntry.Decision.dismiss.rawValue, appointmentID: other.appointmentID.uuidString, rule: other.rule,
+                    type: other.type.rawValue, note: "The same moment as the fall in feedback, already on the log."), in: record)
+                try await audit(access, dismissed, at: services.now, on: db)
+            }
+            _ = try await RuptureLog.repair(ruptureID, RepairEntry(
+                actions: [RepairAction.namedIt, .acknowledgedOwnPart, .changedTaskOrGoal].map(\.rawValue), outcome: RepairOutcome.resolved.rawValue,
+                note: "We dropped the worksheet and agreed she brings one moment from the week instead.", shareWithClient: true), in: record)
+            try await audit(access, ruptureID, at: services.now, on: db)
+        }
     }
 
     /// Check-ins as each client would have answered them: done for past sessions, some still due, one risk alert.

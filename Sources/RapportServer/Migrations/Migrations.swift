@@ -24,6 +24,7 @@ enum Migrations {
         M0016SessionsThatCanBeChanged(),
         M0017RuptureRepairLog(),
         M0018ProgressInWords(),
+        M0019OutcomesAtScale(),
     ]
 }
 

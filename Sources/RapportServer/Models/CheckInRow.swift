@@ -22,5 +22,9 @@ final class CheckInRow: Model, @unchecked Sendable {
     @Field(key: "in_room") var inRoom: Bool
     @Field(key: "started_at") var startedAt: Date
     @OptionalField(key: "completed_at") var completedAt: Date?
+    /// The session's time and therapist, copied from the appointment (and again when it moves) so practice outcomes
+    /// read one index with no join (migration 0019). Nil only on a database not yet migrated.
+    @OptionalField(key: "session_starts_at") var sessionStartsAt: Date?
+    @OptionalField(key: "session_therapist_id") var sessionTherapistID: UUID?
     init() {}
 }

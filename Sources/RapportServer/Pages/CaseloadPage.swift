@@ -50,7 +50,7 @@ struct CaseloadPage: PageView {
         .li(.class("caseload-row\(entry.topNeed.map { " need-\($0.slug)" } ?? "")"),
             .a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
                .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
-            .if(!entry.hasJoined, .span(.class("muted"), " · invited")),
+            .if(!entry.hasJoined, .span(.class("muted"), " · not joined yet")),
             // The risk alert is the badge beside the name; the other reasons are listed.
             .if(entry.needs.contains { $0.kind != .riskAlert }, .ul(.class("needs"), .forEach(entry.needs.filter { $0.kind != .riskAlert }) { need in
                 .li(.class("need-\(need.kind.slug)"), .strong(.text("\(need.kind.label): ")), .text(need.words))

@@ -31,7 +31,8 @@ enum Navigation {
             items += [Item(label: "Clients", href: "/clients"), Item(label: "Calendar", href: "/account/calendar")]
         }
         if actor.has(.owner) {
-            items += [Item(label: "Practice", href: "/practice"), Item(label: "Settings", href: "/practice/settings")]
+            items += [Item(label: "Practice", href: "/practice"), Item(label: "Outcomes", href: "/practice/outcomes"),
+                      Item(label: "Settings", href: "/practice/settings")]
         }
         return items + [Item(label: "Account", href: "/account")]
     }

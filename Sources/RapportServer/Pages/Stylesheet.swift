@@ -136,6 +136,20 @@ enum Stylesheet {
     .badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 999px; padding: 0.05rem 0.55rem; margin-left: 0.4rem; }
     .badge.risk { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); }
     .table-scroll { overflow-x: auto; }
+    form.range-form { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 0.9rem; margin-bottom: 1.25rem; }
+    form.range-form label { margin: 0; }
+    form.range-form .form-error { flex-basis: 100%; }
+    section.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.75rem; margin-bottom: 1.25rem; }
+    .tile { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 0.75rem 0.9rem; }
+    .tile p { margin: 0; }
+    .tile-label { font-size: 0.9rem; color: var(--muted); }
+    .tile-value { font-size: 1.6rem; font-weight: 600; }
+    .tile-note { font-size: 0.85rem; color: var(--muted); }
+    table.outcomes th, table.outcomes td { white-space: nowrap; }
+    table.outcomes tr.practice-line { font-weight: 600; }
+    .swatch.reliable-improvement { background: #2f6f6a; }
+    .swatch.reliable-recovery { background: #4a6d94; }
+    .swatch.reliable-deterioration { background: #8a2f1d; }
     table.scores { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 12px; }
     table.scores th, table.scores td { text-align: left; padding: 0.5rem 0.7rem; border-bottom: 1px solid var(--line); }
     @media (max-width: 30rem) {

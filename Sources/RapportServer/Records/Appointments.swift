@@ -199,6 +199,9 @@ enum Appointments {
         if (checked.starts[0].timeIntervalSince1970 / 60).rounded(.down) != (row.startsAt.timeIntervalSince1970 / 60).rounded(.down) {
             row.movedFrom = row.startsAt
             row.startsAt = checked.starts[0]
+            // Check-ins answered ahead of the session move with it (their copy of its time, migration 0019).
+            try await CheckInRow.query(on: record.db).filter(\.$appointmentID == appointmentID)
+                .set(\.$sessionStartsAt, to: checked.starts[0]).update()
         }
         row.durationMinutes = checked.minutes
         row.locationEnvelope = checked.location.isEmpty ? nil

@@ -202,7 +202,17 @@ enum CheckIns {
         if row.id == nil { row.id = UUID() }
         let json = String(decoding: try JSONEncoder().encode(answers), as: UTF8.self)
         row.answersEnvelope = try record.seal(json, CheckInRow.schema, "answers", row: try row.requireID())
-        if isNew { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
+        if isNew {
+            // The session's time and therapist go with the check-in, for practice outcomes (migration 0019).
+            guard let session = try await AppointmentRow.query(on: record.db).filter(\.$id == row.appointmentID)
+                .filter(\.$clientID == record.clientID).field(\.$startsAt).field(\.$therapistID).first()
+            else { throw RecordError.notFound }
+            row.sessionStartsAt = session.startsAt
+            row.sessionTherapistID = session.therapistID
+            try await row.create(on: record.db)
+        } else {
+            try await row.update(on: record.db)
+        }
     }
 
     // MARK: Results

@@ -1,0 +1,201 @@
+import Foundation
+import Plot
+import RapportCore
+
+/// The owner's practice outcomes (issue 10, point 7): the practice's figures first, a chart of the outcomes per
+/// therapist, every figure in a table, and what each one means. Aggregates only, small cells hidden.
+struct PracticeOutcomesPage: PageView {
+    let report: OutcomesPages.Report?
+    let from: String
+    let to: String
+    let problem: FieldProblem?
+    let context: PageContext
+
+    var title: String { "Practice outcomes" }
+    var isWide: Bool { true }
+    var isRefusal: Bool { problem != nil }
+
+    static func percent(_ share: Double?) -> String {
+        guard let share else { return "–" }
+        return "\(Int((share * 100).rounded())) %"
+    }
+
+    /// "12 (40 %)", or "–" when hidden.
+    static func count(_ cell: OutcomeCell, share: Double? = nil, showShare: Bool = true) -> String {
+        guard let shown = cell.shown else { return "–" }
+        guard showShare, let share else { return "\(shown)" }
+        return "\(shown) (\(percent(share)))"
+    }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Practice outcomes"),
+            .p(.class("lead"), "How the practice's episodes of care have gone, from the scores and feedback clients gave. These are counts only: nobody's record is opened, and any figure about fewer than \(PracticeOutcomes.smallestShownGroup) people is hidden (–)."),
+            .form(.id("outcomes-range"), .method(.get), .action("/practice/outcomes"), .class("range-form"),
+                .unwrap(problem) { problem in
+                    .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text(problem.message)))
+                },
+                .label(.for("from"), "From"),
+                .input(.type(.date), .id("from"), .name("from"), .value(from),
+                       .attribute(named: "aria-invalid", value: problem?.field == "from" ? "true" : "false")),
+                .label(.for("to"), "To"),
+                .input(.type(.date), .id("to"), .name("to"), .value(to),
+                       .attribute(named: "aria-invalid", value: problem?.field == "to" ? "true" : "false")),
+                .button(.type(.submit), .class("primary"), "Show"),
+                .unwrap(report) { report in
+                    .a(.id("outcomes-csv"), .href("/practice/outcomes.csv?from=\(report.range.firstDay)&to=\(report.range.lastDay)"),
+                       "Download as CSV")
+                }),
+            .unwrap(report) { report in body(report) }
+        )
+    }
+
+    func body(_ report: OutcomesPages.Report) -> Node<HTML.BodyContext> {
+        let practice = report.practice
+        return .group(
+            .if(practice.episodes.count == 0,
+                .p(.class("card"), "No episode had a session or a score in this range.")),
+            .section(.class("tiles"), .id("outcomes-summary"), .attribute(named: "aria-label", value: "The practice"),
+                tile("Episodes", Self.count(practice.episodes), "with a session or a score in the range"),
+                tile("Measured twice", Self.percent(practice.measuredTwiceShare), "have a first and a later score to compare"),
+                tile("Reliable improvement", Self.percent(practice.reliableImprovementShare), "of those measured twice"),
+                tile("Reliable recovery", Self.percent(practice.reliableRecoveryShare), "of those who started at caseness"),
+                tile("Reliable deterioration", Self.percent(practice.reliableDeteriorationShare), "of those measured twice"),
+                tile("Feedback given", Self.percent(practice.feedbackCompletion),
+                     practice.feedbackMean.map { "of sessions attended · mean \(String(format: "%.1f", $0)) of 40" } ?? "of sessions attended"),
+                tile("Ruptures repaired", practice.rupturesRecorded.shown.map { recorded in
+                         practice.rupturesRepaired.shown.map { "\($0) of \(recorded)" } ?? "– of \(recorded)" } ?? "–",
+                     "recorded in the range, and resolved")),
+            .section(.class("card"), .id("outcomes-chart-section"),
+                .h2("Outcomes by therapist"),
+                OutcomesChart(lines: [("The practice", practice)] + report.therapists.map { ($0.name, $0.line) }).node),
+            .section(.class("card"), .id("outcomes-table-section"),
+                .h2("Every figure"),
+                .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
+                     .attribute(named: "aria-label", value: "Every figure, per therapist and for the practice"),
+                    .table(.class("scores outcomes"),
+                        .thead(.tr(
+                            .th(.attribute(named: "scope", value: "col"), "Who"),
+                            .th(.attribute(named: "scope", value: "col"), "Episodes"),
+                            .th(.attribute(named: "scope", value: "col"), "Measured twice"),
+                            .th(.attribute(named: "scope", value: "col"), "Reliable improvement"),
+                            .th(.attribute(named: "scope", value: "col"), "Reliable deterioration"),
+                            .th(.attribute(named: "scope", value: "col"), "At caseness"),
+                            .th(.attribute(named: "scope", value: "col"), "Recovery"),
+                            .th(.attribute(named: "scope", value: "col"), "Reliable recovery"),
+                            .th(.attribute(named: "scope", value: "col"), "PHQ-9 + GAD-7 paired"),
+                            .th(.attribute(named: "scope", value: "col"), "Feedback given"),
+                            .th(.attribute(named: "scope", value: "col"), "Mean feedback"),
+                            .th(.attribute(named: "scope", value: "col"), "Ruptures recorded"),
+                            .th(.attribute(named: "scope", value: "col"), "Repaired"))),
+                        .tbody(
+                            row("The practice", practice, isPractice: true),
+                            .forEach(report.therapists) { row($0.name, $0.line, isPractice: false) })))),
+            .section(.class("card"), .id("outcomes-definitions"),
+                .h2("What the figures mean"),
+                .dl(
+                    .dt("An episode"),
+                    .dd("A client's care with one therapist. It counts in a range when it had an attended session or a score there. Until Rapport records when an episode ends, its outcome compares its first score with its latest one up to the end of the range."),
+                    .dt("Measured twice"),
+                    .dd("Episodes with a first and a later score on the same measure. Every outcome below is a share of these (recovery: of those at caseness at the start)."),
+                    .dt("Reliable improvement and deterioration"),
+                    .dd("NHS Talking Therapies: the score moved by at least the measure's reliable-change amount (PHQ-9 6, GAD-7 4). With both PHQ-9 and GAD-7 measured twice they are paired: improvement needs one to fall that far and neither to rise that far; deterioration the reverse."),
+                    .dt("Recovery and reliable recovery"),
+                    .dd("At caseness at the start (PHQ-9 10 or more, or GAD-7 8 or more) and below caseness at the latest, on both measures when paired. Reliable recovery is recovery with reliable improvement."),
+                    .dt("Feedback"),
+                    .dd("Of the sessions attended in the range, those with feedback given afterwards, and its mean total (of 40)."),
+                    .dt("Ruptures"),
+                    .dd("Ruptures confirmed or recorded in the range, and those with a repair whose outcome was resolved."),
+                    .dt("Hidden figures (–)"),
+                    .dd("A figure about fewer than \(PracticeOutcomes.smallestShownGroup) people is hidden, and so is a share that rests on one. Where a single therapist's figure is hidden, the next smallest in that column is hidden as well, so it can't be worked out from the practice's total.")))
+        )
+    }
+
+    func tile(_ label: String, _ value: String, _ note: String) -> Node<HTML.BodyContext> {
+        .div(.class("tile"),
+            .p(.class("tile-label"), .text(label)),
+            .p(.class("tile-value"), .text(value)),
+            .p(.class("tile-note"), .text(note)))
+    }
+
+    func row(_ name: String, _ line: OutcomeLine, isPractice: Bool) -> Node<HTML.TableContext> {
+        .tr(.class(isPractice ? "practice-line" : "therapist-line"),
+            .th(.attribute(named: "scope", value: "row"), .text(name)),
+            .td(.text(Self.count(line.episodes))),
+            .td(.text(Self.count(line.measuredTwice, share: line.measuredTwiceShare))),
+            .td(.text(Self.count(line.reliableImprovement, share: line.reliableImprovementShare))),
+            .td(.text(Self.count(line.reliableDeterioration, share: line.reliableDeteriorationShare))),
+            .td(.text(Self.count(line.atCaseness))),
+            .td(.text(Self.count(line.recovery, share: line.recoveryShare))),
+            .td(.text(Self.count(line.reliableRecovery, share: line.reliableRecoveryShare))),
+            .td(.text(Self.count(line.paired))),
+            .td(.text(Self.count(line.feedbackGiven, share: line.feedbackCompletion))),
+            .td(.text(line.feedbackMean.map { String(format: "%.1f", $0) } ?? "–")),
+            .td(.text(Self.count(line.rupturesRecorded))),
+            .td(.text(Self.count(line.rupturesRepaired, share: line.rupturesRepairedShare))))
+    }
+}
+
+/// Reliable improvement, reliable recovery and reliable deterioration as bars, for the practice and each therapist.
+/// A hidden share is drawn as no bar and says so.
+struct OutcomesChart {
+    let lines: [(name: String, line: OutcomeLine)]
+
+    static let measures: [(label: String, colour: String, share: @Sendable (OutcomeLine) -> Double?)] = [
+        ("Reliable improvement", Charts.accent, { $0.reliableImprovementShare }),
+        ("Reliable recovery", Charts.expectedInk, { $0.reliableRecoveryShare }),
+        ("Reliable deterioration", Charts.warn, { $0.reliableDeteriorationShare }),
+    ]
+
+    var words: String {
+        lines.map { entry in
+            "\(entry.name): " + Self.measures.map { "\($0.label.lowercased()) \(PracticeOutcomesPage.percent($0.share(entry.line)))" }
+                .joined(separator: ", ")
+        }.joined(separator: "; ") + "."
+    }
+
+    var svg: String {
+        let left = 170.0, right = Charts.width - 20, barHeight = 12.0, gap = 3.0, groupGap = 14.0, top = 24.0
+        let groupHeight = Double(Self.measures.count) * (barHeight + gap) + groupGap
+        let height = top + Double(lines.count) * groupHeight + 8
+        let scale = (right - left) / 100
+        var body = ""
+        for tick in stride(from: 0, through: 100, by: 25) {
+            let x = left + Double(tick) * scale
+            body += "<line x1=\"\(Charts.n(x))\" y1=\"\(Charts.n(top - 6))\" x2=\"\(Charts.n(x))\" y2=\"\(Charts.n(height - 8))\" stroke=\"#e1ddd5\"/>"
+            body += "<text x=\"\(Charts.n(x))\" y=\"14\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(tick) %</text>"
+        }
+        for (index, entry) in lines.enumerated() {
+            let y = top + Double(index) * groupHeight
+            let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name
+            body += "<text x=\"\(Charts.n(left - 8))\" y=\"\(Charts.n(y + 2 * (barHeight + gap) - 2))\" font-size=\"12\" text-anchor=\"end\" fill=\"#1d2b33\""
+                + (index == 0 ? " font-weight=\"600\"" : "") + ">\(Charts.escape(name))</text>"
+            for (row, measure) in Self.measures.enumerated() {
+                let barY = y + Double(row) * (barHeight + gap)
+                if let share = measure.share(entry.line) {
+                    let width = max(1, share * 100 * scale)
+                    body += "<rect x=\"\(Charts.n(left))\" y=\"\(Charts.n(barY))\" width=\"\(Charts.n(width))\" height=\"\(Charts.n(barHeight))\" fill=\"\(measure.colour)\"/>"
+                    body += "<text x=\"\(Charts.n(left + width + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"10\" fill=\"#1d2b33\">\(PracticeOutcomesPage.percent(share))</text>"
+                } else {
+                    body += "<text x=\"\(Charts.n(left + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"10\" fill=\"#55646c\">hidden or none</text>"
+                }
+            }
+        }
+        return Charts.svg(id: "outcomes-chart", height: height, title: "Outcomes by therapist", words: words, body: body)
+    }
+
+    var node: Node<HTML.BodyContext> {
+        .element(named: "figure", nodes: [
+            .attribute(named: "class", value: "chart"),
+            .attribute(named: "id", value: "outcomes-chart"),
+            .raw(svg),
+            .element(named: "figcaption", nodes: [
+                .ul(.class("legend"), .forEach(Self.measures) { measure in
+                    .li(.span(.class("swatch \(measure.label.lowercased().replacingOccurrences(of: " ", with: "-"))"),
+                              .attribute(named: "aria-hidden", value: "true")), .text(measure.label))
+                }),
+                .p(.text("Shares of the episodes measured twice (reliable recovery: of those who started at caseness). Every figure is in the table below.")),
+            ]),
+        ])
+    }
+}

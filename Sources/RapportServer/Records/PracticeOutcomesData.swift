@@ -1,0 +1,117 @@
+import Fluent
+import Foundation
+import RapportCore
+import SQLKit
+
+/// The numbers behind the practice outcomes (issue 10, point 7), read for the owner without opening any envelope:
+/// only what is stored in clear for this (totals, session times, attendance, a rupture's status and a repair's
+/// outcome). The owner sees aggregates only; `PracticeOutcomes.report` makes them and suppresses small cells.
+///
+/// A fixed number of statements however large the practice: one per outcome measure, one for feedback, one for
+/// attendance, one for ruptures. Each groups by (client, therapist) in the order of an index made for it (migration
+/// 0019), so it is one pass with no sort, and the rows that come back are one per episode, not one per score. They
+/// run side by side, each on a connection of its own.
+enum PracticeOutcomesData {
+    /// Sessions from this day on are counted (anything earlier is not a real session, and it keeps the packed key
+    /// below positive).
+    static let earliest = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01T00:00:00Z
+
+    /// Every episode with something in `[from, to)`: scores up to `to`, feedback, attendance and ruptures within it.
+    static func episodes(practiceID: UUID, from: Date, to: Date, outcomeMeasures: [String], feedbackMeasures: [String],
+                         on db: any Database) async throws -> [Episode] {
+        let sql = try HotPaths.sql(db)
+        let from = max(from, earliest)
+        guard from < to else { return [] }
+        async let scoreRows = withThrowingTaskGroup(of: (String, [any SQLRow]).self) { group in
+            for measure in outcomeMeasures {
+                group.addTask { (measure, try await firstAndLatest(measure, practiceID: practiceID, before: to, sql: sql)) }
+            }
+            var all: [(String, [any SQLRow])] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        async let feedbackRows = sql.raw("""
+            SELECT "client_id", "session_therapist_id", COUNT(*) AS "given", SUM("total") AS "sum" FROM "check_ins"
+            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" IN (\(binds: feedbackMeasures)) AND "total" IS NOT NULL
+              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: from) AND "session_starts_at" < \(bind: to)
+            GROUP BY "client_id", "session_therapist_id"
+            """).all()
+        async let attendanceRows = sql.raw("""
+            SELECT "client_id", "therapist_id", COUNT(*) AS "attended" FROM "appointments"
+            WHERE "practice_id" = \(bind: practiceID) AND "starts_at" >= \(bind: from) AND "starts_at" < \(bind: to)
+              AND "cancelled" = \(bind: false) AND "attendance" IN (\(binds: [Attendance.attended.rawValue, Attendance.late.rawValue]))
+            GROUP BY "client_id", "therapist_id"
+            """).all()
+        async let ruptureRows = sql.raw("""
+            SELECT "client_id", "recorded_by", COUNT(*) AS "recorded",
+                   SUM(CASE WHEN EXISTS (SELECT 1 FROM "rupture_repairs" WHERE "rupture_repairs"."rupture_id" = "ruptures"."id"
+                                         AND "rupture_repairs"."outcome" = \(bind: RepairOutcome.resolved.rawValue)) THEN 1 ELSE 0 END) AS "repaired"
+            FROM "ruptures"
+            WHERE "practice_id" = \(bind: practiceID) AND "status" = \(bind: LoggedRupture.Status.confirmed.rawValue)
+              AND "recorded_at" >= \(bind: from) AND "recorded_at" < \(bind: to)
+            GROUP BY "client_id", "recorded_by"
+            """).all()
+
+        var episodes: [EpisodeID: Episode] = [:]
+        func episode(_ row: any SQLRow, therapist column: String) throws -> EpisodeID {
+            let id = EpisodeID(client: try HotPaths.uuid(row, "client_id"), therapist: try HotPaths.uuid(row, column))
+            if episodes[id] == nil { episodes[id] = Episode(clientID: id.client, therapistID: id.therapist) }
+            return id
+        }
+        for (measure, rows) in try await scoreRows {
+            for row in rows {
+                let id = try episode(row, therapist: "session_therapist_id")
+                let first = try row.decode(column: "first_key", as: Int64.self)
+                let latest = try row.decode(column: "latest_key", as: Int64.self)
+                episodes[id]?.scores[measure] = EpisodeScores(instrumentID: measure, first: total(first), latest: total(latest),
+                                                              count: try row.decode(column: "scores", as: Int.self))
+                if time(latest) >= from { episodes[id]?.activeInRange = true }
+            }
+        }
+        for row in try await feedbackRows {
+            let id = try episode(row, therapist: "session_therapist_id")
+            episodes[id]?.feedbackGiven = try row.decode(column: "given", as: Int.self)
+            episodes[id]?.feedbackTotal = try row.decode(column: "sum", as: Double.self)
+        }
+        for row in try await attendanceRows {
+            let id = try episode(row, therapist: "therapist_id")
+            episodes[id]?.sessionsAttended = try row.decode(column: "attended", as: Int.self)
+            episodes[id]?.activeInRange = true
+        }
+        for row in try await ruptureRows {
+            let id = try episode(row, therapist: "recorded_by")
+            episodes[id]?.rupturesRecorded = try row.decode(column: "recorded", as: Int.self)
+            episodes[id]?.rupturesRepaired = try row.decode(column: "repaired", as: Int.self)
+        }
+        return Array(episodes.values)
+    }
+
+    private struct EpisodeID: Hashable {
+        let client: UUID
+        let therapist: UUID
+    }
+
+    // A score and its session's time packed into one integer, (seconds since 2000) × 100000 + total × 100, so that
+    // MIN and MAX over an episode's rows give its first and its latest score in one pass, the same way on SQLite and
+    // PostgreSQL (which have no portable "value at the minimum"). Totals are at most 40 with steps of 0.1, so the
+    // total's part stays below 100000; 100 years of seconds times 100000 is far inside an Int64.
+    private static let totalPart: Int64 = 100_000
+
+    private static func total(_ key: Int64) -> Double { Double(key % totalPart) / 100 }
+
+    private static func time(_ key: Int64) -> Date { earliest.addingTimeInterval(Double(key / totalPart)) }
+
+    private static func firstAndLatest(_ measure: String, practiceID: UUID, before to: Date, sql: any SQLDatabase) async throws -> [any SQLRow] {
+        let seconds = sql.dialect.name == "sqlite" ? #"CAST("session_starts_at" AS INTEGER)"#
+            : #"CAST(EXTRACT(EPOCH FROM "session_starts_at") AS BIGINT)"#
+        let key = "(\(seconds) - \(Int64(earliest.timeIntervalSince1970))) * \(totalPart) + CAST(ROUND(\"total\" * 100) AS BIGINT)"
+        return try await sql.raw("""
+            SELECT "client_id", "session_therapist_id", COUNT(*) AS "scores",
+                   MIN(\(unsafeRaw: key)) AS "first_key", MAX(\(unsafeRaw: key)) AS "latest_key"
+            FROM "check_ins"
+            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure) AND "total" IS NOT NULL
+              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: earliest) AND "session_starts_at" < \(bind: to)
+            GROUP BY "client_id", "session_therapist_id"
+            """).all()
+    }
+}
