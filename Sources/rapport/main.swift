@@ -83,7 +83,7 @@ struct Demo: AsyncParsableCommand {
     var weeks: Int = 12
     @Option(name: .long, help: "Seed of the generated practice: the same seed gives the same practice (default 1).")
     var seed: UInt64 = 1
-    @Option(name: .long, help: "Therapists in the generated practice (1 to 1000; default one per 30 clients).")
+    @Option(name: .long, help: "Therapists in the generated practice (1 to 1000; default one per 30 clients, at most 50).")
     var therapists: Int?
 
     func validate() throws {
@@ -98,7 +98,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         try await ServerRunner.withApp(try data.configuration(hostname: address.hostname, port: address.port)) { app in
             if let clients {
-                let therapists = self.therapists ?? max(1, min(1000, (clients + 29) / 30))
+                let therapists = self.therapists ?? max(1, min(50, (clients + 29) / 30))
                 print(try await RapportApp.createGeneratedDemo(app, clients: clients, weeks: weeks, seed: seed, therapists: therapists))
             } else {
                 print(try await RapportApp.createDemo(app))

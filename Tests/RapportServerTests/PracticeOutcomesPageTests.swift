@@ -165,6 +165,26 @@ import VaporTesting
         }
     }
 
+    @Test func checkInsMadeBeforeMigration0019GetTheirSessionsTimeAndTherapist() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let client = try await practice.newClient(of: therapist)
+            let scope = ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [therapist.id])
+            let record = try await practice.record(therapist.actor, .enterCheckIn, scope)
+            let start = Date().addingTimeInterval(2 * 86400)
+            let session = try await Appointments.schedule(.init(start: start, startField: "date", lengthMinutes: 50, location: ""), in: record)
+            _ = try await CheckIns.enterInRoom([1, 1, 1, 1, 1, 1, 1], comment: nil, definition: InstrumentCatalogue.definition(id: "gad-7")!,
+                                               appointmentID: session.id, in: record)
+            // As it was before 0019: the columns gone, then added again and filled in from the appointments.
+            try await M0019OutcomesAtScale().revert(on: practice.app.db)
+            try await M0019OutcomesAtScale().prepare(on: practice.app.db)
+            let row = try #require(try await CheckInRow.query(on: practice.app.db).filter(\.$appointmentID == session.id).first())
+            #expect(row.sessionTherapistID == therapist.id)
+            #expect(abs((row.sessionStartsAt ?? .distantPast).timeIntervalSince(start)) < 1)
+        }
+    }
+
     @Test func theSameSeedGivesTheSamePracticeAndAnotherSeedAnother() {
         let one = DemoGenerator(clients: 50, weeks: 30, seed: 7)
         let again = DemoGenerator(clients: 50, weeks: 30, seed: 7)

@@ -33,11 +33,12 @@ struct M0019OutcomesAtScale: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        if let sql = database as? any SQLDatabase {
-            try await sql.drop(index: "appointments_for_outcomes").run()
-            try await sql.drop(index: "check_ins_for_outcomes").run()
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.drop(index: "appointments_for_outcomes").run()
+        try await sql.drop(index: "check_ins_for_outcomes").run()
+        // In SQL: Fluent's SQLite driver passes over a dropped field without a word, and the columns would stay.
+        for column in ["session_therapist_id", "session_starts_at"] {
+            try await sql.raw("ALTER TABLE \"check_ins\" DROP COLUMN \(ident: column)").run()
         }
-        try await database.schema("check_ins").deleteField("session_therapist_id").update()
-        try await database.schema("check_ins").deleteField("session_starts_at").update()
     }
 }
