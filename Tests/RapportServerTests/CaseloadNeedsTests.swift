@@ -92,6 +92,18 @@ import VaporTesting
                 #expect(response.body.string.contains("That filter doesn't exist"))
                 #expect(response.body.string.contains("Dee Calm"))
             }
+            // The same reasons in the API's caseload, with the next session as an ISO 8601 time.
+            let token = try await practice.signIn(therapist, kind: .api)
+            try await practice.app.testing().test(.GET, "/api/v1/clients", headers: .bearer(token)) { response in
+                #expect(response.status == .ok)
+                struct Listed: Decodable { let name: String; let needs: [Need]; let next_session: String?; struct Need: Decodable { let kind: String; let words: String } }
+                let listed = try JSONDecoder().decode([Listed].self, from: Data(response.body.readableBytesView))
+                let byName = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                #expect(byName["Bo Offtrack"]?.needs.map(\.kind) == ["not-on-track"])
+                #expect(byName["Bo Offtrack"]?.needs.first?.words == "PHQ-9 above the expected course for 2 scores")
+                #expect(byName["Ari Risk"]?.needs.first?.kind == "risk" && byName["Dee Calm"]?.needs.isEmpty == true)
+                #expect(byName["Dee Calm"]?.next_session.flatMap { ISO8601DateFormatter().date(from: $0) } != nil)
+            }
         }
     }
 }

@@ -207,12 +207,23 @@ enum APIController {
         var has_joined: Bool
         /// An open risk alert: answered above 0 on a risk item, not yet marked as seen.
         var risk_alert: Bool
+        /// In the caseload only: why the client needs attention, most urgent first, as on the caseload page.
+        var needs: [NeedOut]?
+        var next_session: Date?
     }
 
-    @Sendable static func caseload(_ req: Request) async throws -> [ClientOut] {
+    struct NeedOut: Content {
+        var kind: String
+        var words: String
+    }
+
+    @Sendable static func caseload(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        return try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db)
-            .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined, risk_alert: $0.hasRiskAlert) }
+        // Through `json` for its ISO 8601 dates (`next_session`).
+        return try json(try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db)
+            .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined, risk_alert: $0.hasRiskAlert,
+                             needs: $0.needs.sorted { $0.kind < $1.kind }.map { NeedOut(kind: $0.kind.slug, words: $0.words) },
+                             next_session: $0.nextSession) })
     }
 
     @Sendable static func client(_ req: Request) async throws -> ClientOut {
