@@ -154,34 +154,37 @@ struct OutcomesChart {
         }.joined(separator: "; ") + "."
     }
 
+    /// Each line's name above its three bars, so the chart reads on a phone as well as on a desk.
     var svg: String {
-        let left = 170.0, right = Charts.width - 20, barHeight = 12.0, gap = 3.0, groupGap = 14.0, top = 24.0
-        let groupHeight = Double(Self.measures.count) * (barHeight + gap) + groupGap
-        let height = top + Double(lines.count) * groupHeight + 8
+        let width = 480.0, left = 4.0, right = width - 52, barHeight = 14.0, gap = 4.0, nameHeight = 22.0, groupGap = 14.0, top = 26.0
+        let groupHeight = nameHeight + Double(Self.measures.count) * (barHeight + gap) + groupGap
+        let height = top + Double(lines.count) * groupHeight
         let scale = (right - left) / 100
         var body = ""
         for tick in stride(from: 0, through: 100, by: 25) {
             let x = left + Double(tick) * scale
-            body += "<line x1=\"\(Charts.n(x))\" y1=\"\(Charts.n(top - 6))\" x2=\"\(Charts.n(x))\" y2=\"\(Charts.n(height - 8))\" stroke=\"#e1ddd5\"/>"
-            body += "<text x=\"\(Charts.n(x))\" y=\"14\" font-size=\"11\" text-anchor=\"middle\" fill=\"#55646c\">\(tick) %</text>"
+            body += "<line x1=\"\(Charts.n(x))\" y1=\"\(Charts.n(top - 6))\" x2=\"\(Charts.n(x))\" y2=\"\(Charts.n(height - groupGap))\" stroke=\"#e1ddd5\"/>"
+            let anchor = tick == 0 ? "start" : tick == 100 ? "end" : "middle"
+            body += "<text x=\"\(Charts.n(x))\" y=\"15\" font-size=\"13\" text-anchor=\"\(anchor)\" fill=\"#55646c\">\(tick) %</text>"
         }
         for (index, entry) in lines.enumerated() {
             let y = top + Double(index) * groupHeight
-            let name = entry.name.count > 24 ? String(entry.name.prefix(23)) + "…" : entry.name
-            body += "<text x=\"\(Charts.n(left - 8))\" y=\"\(Charts.n(y + 2 * (barHeight + gap) - 2))\" font-size=\"12\" text-anchor=\"end\" fill=\"#1d2b33\""
+            let name = entry.name.count > 48 ? String(entry.name.prefix(47)) + "…" : entry.name
+            body += "<text x=\"\(Charts.n(left))\" y=\"\(Charts.n(y + nameHeight - 6))\" font-size=\"15\" fill=\"#1d2b33\""
                 + (index == 0 ? " font-weight=\"600\"" : "") + ">\(Charts.escape(name))</text>"
             for (row, measure) in Self.measures.enumerated() {
-                let barY = y + Double(row) * (barHeight + gap)
+                let barY = y + nameHeight + Double(row) * (barHeight + gap)
                 if let share = measure.share(entry.line) {
-                    let width = max(1, share * 100 * scale)
-                    body += "<rect x=\"\(Charts.n(left))\" y=\"\(Charts.n(barY))\" width=\"\(Charts.n(width))\" height=\"\(Charts.n(barHeight))\" fill=\"\(measure.colour)\"/>"
-                    body += "<text x=\"\(Charts.n(left + width + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"10\" fill=\"#1d2b33\">\(PracticeOutcomesPage.percent(share))</text>"
+                    let barWidth = max(1, share * 100 * scale)
+                    body += "<rect x=\"\(Charts.n(left))\" y=\"\(Charts.n(barY))\" width=\"\(Charts.n(barWidth))\" height=\"\(Charts.n(barHeight))\" fill=\"\(measure.colour)\"/>"
+                    body += "<text x=\"\(Charts.n(left + barWidth + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"13\" fill=\"#1d2b33\">\(PracticeOutcomesPage.percent(share))</text>"
                 } else {
-                    body += "<text x=\"\(Charts.n(left + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"10\" fill=\"#55646c\">hidden or none</text>"
+                    body += "<text x=\"\(Charts.n(left + 4))\" y=\"\(Charts.n(barY + barHeight - 2))\" font-size=\"13\" fill=\"#55646c\">\(measure.label.lowercased()): hidden or none</text>"
                 }
             }
         }
-        return Charts.svg(id: "outcomes-chart", height: height, title: "Outcomes by therapist", words: words, body: body)
+        return "<svg viewBox=\"0 0 \(Charts.n(width)) \(Charts.n(height))\" role=\"img\" aria-labelledby=\"outcomes-chart-title outcomes-chart-desc\" focusable=\"false\">"
+            + "<title id=\"outcomes-chart-title\">Outcomes by therapist</title><desc id=\"outcomes-chart-desc\">\(Charts.escape(words))</desc>" + body + "</svg>"
     }
 
     var node: Node<HTML.BodyContext> {

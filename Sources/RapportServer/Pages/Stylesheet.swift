@@ -139,11 +139,12 @@ enum Stylesheet {
     form.range-form { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 0.9rem; margin-bottom: 1.25rem; }
     form.range-form label { margin: 0; }
     form.range-form .form-error { flex-basis: 100%; }
-    section.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.75rem; margin-bottom: 1.25rem; }
+    section.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: 0.75rem; margin-bottom: 1.25rem; }
+    figure#outcomes-chart svg { max-width: 36rem; }
     .tile { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 0.75rem 0.9rem; }
     .tile p { margin: 0; }
     .tile-label { font-size: 0.9rem; color: var(--muted); }
-    .tile-value { font-size: 1.6rem; font-weight: 600; }
+    .tile-value { font-size: 1.5rem; font-weight: 600; }
     .tile-note { font-size: 0.85rem; color: var(--muted); }
     table.outcomes th, table.outcomes td { white-space: nowrap; }
     table.outcomes tr.practice-line { font-weight: 600; }
