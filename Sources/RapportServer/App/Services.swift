@@ -16,6 +16,8 @@ struct RapportServices: Sendable {
     let signedOutTraffic: SignedOutTraffic
 
     var now: Date { clock.now() }
+    /// Each client's caseload needs until their record changes (`CaseloadNeeds.load`).
+    let caseloadNeeds = CaseloadNeedsCache()
 }
 
 /// The time, replaceable in tests (two-factor steps, idle timeouts and invitation expiry all depend on it).

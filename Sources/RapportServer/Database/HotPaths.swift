@@ -64,6 +64,12 @@ enum HotPaths {
         return try row.decode(column: column, as: UUID.self)
     }
 
+    /// A UUID column that may be NULL.
+    static func optionalUUID(_ row: any SQLRow, _ column: String) throws -> UUID? {
+        guard try !row.decodeNil(column: column) else { return nil }
+        return try uuid(row, column)
+    }
+
     static func sql(_ db: any Database) throws -> any SQLDatabase {
         guard let sql = db as? any SQLDatabase else { throw HotPathError.notSQL }
         return sql
@@ -162,4 +168,72 @@ extension HotPaths {
 
 enum HotPathError: Error {
     case notSQL
+}
+
+extension CheckInRow {
+    static let sqlColumns = ["id", "practice_id", "client_id", "appointment_id", "instrument_id", "answers_envelope", "comment_envelope",
+                             "total", "band", "flags", "entered_by", "in_room", "started_at", "completed_at", "session_starts_at",
+                             "session_therapist_id"]
+
+    /// A check-in read in SQL, as if Fluent had loaded it: Fluent's model decoding was a sixth of a record page with
+    /// thirty sessions (perf record, issue 10's benchmark).
+    convenience init(sqlRow row: any SQLRow) throws {
+        self.init()
+        id = try HotPaths.uuid(row, "id")
+        practiceID = try HotPaths.uuid(row, "practice_id")
+        clientID = try HotPaths.uuid(row, "client_id")
+        appointmentID = try HotPaths.uuid(row, "appointment_id")
+        instrumentID = try row.decode(column: "instrument_id", as: String.self)
+        answersEnvelope = try row.decode(column: "answers_envelope", as: Data.self)
+        commentEnvelope = try row.decode(column: "comment_envelope", as: Data?.self)
+        total = try row.decode(column: "total", as: Double?.self)
+        band = try row.decode(column: "band", as: String?.self)
+        flags = try row.decode(column: "flags", as: String.self)
+        enteredBy = try HotPaths.uuid(row, "entered_by")
+        inRoom = try row.decode(column: "in_room", as: Bool.self)
+        startedAt = try row.decode(column: "started_at", as: Date.self)
+        completedAt = try row.decode(column: "completed_at", as: Date?.self)
+        sessionStartsAt = try row.decode(column: "session_starts_at", as: Date?.self)
+        sessionTherapistID = try HotPaths.optionalUUID(row, "session_therapist_id")
+        $id.exists = true
+    }
+
+    static func all(clientID: UUID, on db: any Database) async throws -> [CheckInRow] {
+        try await HotPaths.sql(db).raw("""
+            SELECT \(unsafeRaw: sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM "check_ins" WHERE "client_id" = \(bind: clientID)
+            """).all().map(CheckInRow.init(sqlRow:))
+    }
+}
+
+extension AppointmentRow {
+    static let sqlColumns = ["id", "practice_id", "client_id", "therapist_id", "starts_at", "duration_minutes", "location_envelope",
+                             "cancelled", "attendance", "late_minutes", "created_at", "series_id", "series_index", "moved_from", "cancelled_at"]
+
+    convenience init(sqlRow row: any SQLRow) throws {
+        self.init()
+        id = try HotPaths.uuid(row, "id")
+        practiceID = try HotPaths.uuid(row, "practice_id")
+        clientID = try HotPaths.uuid(row, "client_id")
+        therapistID = try HotPaths.uuid(row, "therapist_id")
+        startsAt = try row.decode(column: "starts_at", as: Date.self)
+        durationMinutes = try row.decode(column: "duration_minutes", as: Int.self)
+        locationEnvelope = try row.decode(column: "location_envelope", as: Data?.self)
+        cancelled = try row.decode(column: "cancelled", as: Bool.self)
+        attendance = try row.decode(column: "attendance", as: String?.self)
+        lateMinutes = try row.decode(column: "late_minutes", as: Int?.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        seriesID = try HotPaths.optionalUUID(row, "series_id")
+        seriesIndex = try row.decode(column: "series_index", as: Int?.self)
+        movedFrom = try row.decode(column: "moved_from", as: Date?.self)
+        cancelledAt = try row.decode(column: "cancelled_at", as: Date?.self)
+        $id.exists = true
+    }
+
+    /// The client's sessions, oldest first.
+    static func all(clientID: UUID, on db: any Database) async throws -> [AppointmentRow] {
+        try await HotPaths.sql(db).raw("""
+            SELECT \(unsafeRaw: sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM "appointments" WHERE "client_id" = \(bind: clientID)
+            ORDER BY "starts_at"
+            """).all().map(AppointmentRow.init(sqlRow:))
+    }
 }

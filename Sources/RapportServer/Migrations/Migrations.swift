@@ -25,6 +25,7 @@ enum Migrations {
         M0017RuptureRepairLog(),
         M0018ProgressInWords(),
         M0019OutcomesAtScale(),
+        M0020RecordVersions(),
     ]
 }
 

@@ -181,6 +181,7 @@ enum Appointments {
             try await row.create(on: record.db)
             booked.append(try view(row, in: record))
         }
+        try await record.noteChange()
         return booked
     }
 
@@ -207,6 +208,7 @@ enum Appointments {
         row.locationEnvelope = checked.location.isEmpty ? nil
             : try record.seal(checked.location, AppointmentRow.schema, "location", row: appointmentID)
         try await row.update(on: record.db)
+        try await record.noteChange()
         return try view(row, in: record)
     }
 
@@ -219,6 +221,7 @@ enum Appointments {
         row.attendance = cancellation == .late ? Attendance.cancelledLate.rawValue : nil
         row.lateMinutes = nil
         try await row.update(on: record.db)
+        try await record.noteChange()
         return try view(row, in: record)
     }
 
@@ -252,7 +255,7 @@ enum Appointments {
 
     /// The client's sessions, oldest first.
     static func all(in record: ClientRecord) async throws -> [AppointmentView] {
-        let rows = try await AppointmentRow.query(on: record.db).filter(\.$clientID == record.clientID).sort(\.$startsAt).all()
+        let rows = try await AppointmentRow.all(clientID: record.clientID, on: record.db)
         return try rows.map { try view($0, in: record) }
     }
 
@@ -283,5 +286,6 @@ enum Appointments {
         if row.cancelled, row.cancelledAt == nil { row.cancelledAt = now }
         if !row.cancelled { row.cancelledAt = nil }
         try await row.update(on: record.db)
+        try await record.noteChange()
     }
 }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import RapportCore
 import RapportVault
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// Why a client needs attention, most urgent first (issue 10, point 4): an open risk alert, then not on track, then
@@ -50,11 +51,43 @@ enum CaseloadNeeds {
         var nextSession: Date?
     }
 
-    /// `clients` are the caseload's clients; `available` each practice's measures.
-    static func load(therapistID: UUID, alerted: Set<UUID>, clients: Set<UUID>, available: [UUID: [InstrumentDefinition]],
-                     practiceOf: [UUID: UUID], now: Date, on db: any Database) async throws -> [UUID: Result] {
+    /// `clients` are the caseload's clients with their record versions; `available` each practice's measures.
+    /// What was worked out for a client is kept (`cache`) until their record changes or it is a minute or so old,
+    /// whichever is first: the time-driven states (a check-in falling overdue, a session passing) are never more than
+    /// that late, and the risk alert, which must be at once, is read fresh every time and never kept.
+    static func load(therapistID: UUID, alerted: Set<UUID>, clients versions: [UUID: Int64], available: [UUID: [InstrumentDefinition]],
+                     practiceOf: [UUID: UUID], now: Date, cache: CaseloadNeedsCache? = nil, on db: any Database) async throws -> [UUID: Result] {
+        func offeredKey(_ clientID: UUID) -> String { (available[practiceOf[clientID] ?? UUID()] ?? []).map(\.id).joined(separator: ",") }
+        var results: [UUID: Result] = [:]
+        var stale: [UUID] = []
+        for (clientID, version) in versions {
+            if let kept = cache?.entry(clientID, version: version, offered: offeredKey(clientID), now: now) {
+                results[clientID] = kept
+            } else {
+                stale.append(clientID)
+            }
+        }
+        if !stale.isEmpty {
+            let computed = try await compute(therapistID: therapistID, clients: stale, available: available, practiceOf: practiceOf, now: now, on: db)
+            for clientID in stale {
+                let result = computed[clientID] ?? Result(needs: [], nextSession: nil)
+                results[clientID] = result
+                cache?.keep(clientID, version: versions[clientID] ?? 0, offered: offeredKey(clientID), result: result, now: now)
+            }
+        }
+        for clientID in alerted where results[clientID] != nil {
+            results[clientID]?.needs.insert(CaseloadNeed(kind: .riskAlert, words: "risk alert open"), at: 0)
+        }
+        return results
+    }
+
+    /// The needs of these clients, from their sessions, check-ins, plans and reviews: four statements for all of them.
+    private static func compute(therapistID: UUID, clients: [UUID], available: [UUID: [InstrumentDefinition]],
+                                practiceOf: [UUID: UUID], now: Date, on db: any Database) async throws -> [UUID: Result] {
         let sql = try HotPaths.sql(db)
-        let caseload = SQLQueryString("SELECT \"client_id\" FROM \"care_team_members\" WHERE \"therapist_id\" = \(bind: therapistID)")
+        // The clients by id while they fit in one statement's bound values; a caseload past that, through the care team.
+        let caseload = clients.count <= 5_000 ? SQLQueryString("\(binds: clients)")
+            : SQLQueryString("SELECT \"client_id\" FROM \"care_team_members\" WHERE \"therapist_id\" = \(bind: therapistID)")
         let appointmentRows = try await sql.raw("""
             SELECT "id", "client_id", "starts_at", "duration_minutes", "cancelled", "attendance", "late_minutes" FROM "appointments"
             WHERE "client_id" IN (\(caseload)) ORDER BY "starts_at"
@@ -109,7 +142,6 @@ enum CaseloadNeeds {
                                             now: now)
             let start = sessions.startsByID
             var needs: [CaseloadNeed] = []
-            if alerted.contains(clientID) { needs.append(CaseloadNeed(kind: .riskAlert, words: "risk alert open")) }
 
             // Not on track: each outcome measure's scores in session order, against the expected course.
             for definition in InstrumentCatalogue.shipped where definition.purpose == .outcome {
@@ -153,5 +185,44 @@ enum CaseloadNeeds {
             results[clientID] = Result(needs: needs, nextSession: next)
         }
         return results
+    }
+}
+
+/// Each client's needs as last worked out, with the record version and the practice's measures they were worked out
+/// from, kept in memory for one server process. An entry is used only while both are unchanged and for about a
+/// minute after it was made (a minute plus up to half a minute, different for each client so that a caseload's
+/// entries don't all run out at once).
+final class CaseloadNeedsCache: Sendable {
+    private struct Entry {
+        let version: Int64
+        let offered: String
+        let madeAt: Date
+        let result: CaseloadNeeds.Result
+    }
+
+    static let lifetime: TimeInterval = 60
+    /// A bound on memory: past it the cache starts again (a practice with more clients than this pays one full
+    /// computation per caseload view, as it would without a cache).
+    static let capacity = 250_000
+
+    private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+
+    func entry(_ clientID: UUID, version: Int64, offered: String, now: Date) -> CaseloadNeeds.Result? {
+        guard let entry = entries.withLockedValue({ $0[clientID] }), entry.version == version, entry.offered == offered,
+              now >= entry.madeAt, now.timeIntervalSince(entry.madeAt) < Self.lifetime + Self.stagger(clientID) else { return nil }
+        return entry.result
+    }
+
+    func keep(_ clientID: UUID, version: Int64, offered: String, result: CaseloadNeeds.Result, now: Date) {
+        entries.withLockedValue { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[clientID] = Entry(version: version, offered: offered, madeAt: now, result: result)
+        }
+    }
+
+    /// 0 to 30 seconds, fixed for a client.
+    private static func stagger(_ clientID: UUID) -> TimeInterval {
+        let bytes = clientID.uuid
+        return Double((Int(bytes.14) << 8 | Int(bytes.15)) % 3001) / 100
     }
 }

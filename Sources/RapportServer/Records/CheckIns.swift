@@ -36,6 +36,7 @@ enum CheckIns {
         row.updatedBy = record.actor.userID
         row.updatedAt = record.now
         if isNew { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
+        try await record.noteChange()
     }
 
     // MARK: What is due
@@ -48,7 +49,7 @@ enum CheckIns {
 
     /// The client's sessions as check-ins see them: times and attendance, nothing sealed.
     static func slots(in record: ClientRecord) async throws -> [AppointmentSlot] {
-        try await AppointmentRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { row in
+        try await AppointmentRow.all(clientID: record.clientID, on: record.db).map { row in
             AppointmentSlot(id: try row.requireID(), start: row.startsAt, minutes: row.durationMinutes, cancelled: row.cancelled,
                             attendance: row.attendance.flatMap(Attendance.init(rawValue:)))
         }
@@ -56,7 +57,7 @@ enum CheckIns {
 
     /// Every check-in of the client, finished or not.
     static func rows(in record: ClientRecord) async throws -> [CheckInRow] {
-        try await CheckInRow.query(on: record.db).filter(\.$clientID == record.clientID).all()
+        try await CheckInRow.all(clientID: record.clientID, on: record.db)
     }
 
     /// The planned check-in for one session and measure, if the client's plan calls for it.
@@ -213,6 +214,7 @@ enum CheckIns {
         } else {
             try await row.update(on: record.db)
         }
+        try await record.noteChange()
     }
 
     // MARK: Results

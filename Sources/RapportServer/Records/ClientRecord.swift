@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import RapportCore
 import RapportVault
+import SQLKit
 
 /// What the policy allowed: who, doing which action, on whose record.
 struct ClientAccess: Sendable {
@@ -45,6 +46,15 @@ struct ClientRecord: Sendable {
             key = try await keys.clientKey(clientID: access.scope.clientID, practiceID: access.scope.practiceID, on: db)
         }
         return ClientRecord(db: db, access: access, key: key, keys: keys, now: now)
+    }
+
+    /// Says that what the caseload works out for this client may have changed (`clients.record_version`, read by
+    /// `CaseloadNeeds`' cache). Every write to sessions, check-ins, the measures chosen or the rupture log calls it,
+    /// inside its transaction.
+    func noteChange() async throws {
+        try await HotPaths.sql(db).raw("""
+            UPDATE "clients" SET "record_version" = "record_version" + 1 WHERE "id" = \(bind: clientID)
+            """).run()
     }
 
     /// The same record at another moment (the demo books past sessions as if on the day before).

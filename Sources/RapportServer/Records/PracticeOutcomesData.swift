@@ -19,30 +19,43 @@ enum PracticeOutcomesData {
     /// Every episode with something in `[from, to)`: scores up to `to`, feedback, attendance and ruptures within it.
     static func episodes(practiceID: UUID, from: Date, to: Date, outcomeMeasures: [String], feedbackMeasures: [String],
                          on db: any Database) async throws -> [Episode] {
-        let sql = try HotPaths.sql(db)
         let from = max(from, earliest)
         guard from < to else { return [] }
         async let scoreRows = withThrowingTaskGroup(of: (String, [any SQLRow]).self) { group in
             for measure in outcomeMeasures {
-                group.addTask { (measure, try await firstAndLatest(measure, practiceID: practiceID, before: to, sql: sql)) }
+                group.addTask {
+                    (measure, try await onOwnConnection(db) { sql in try await firstAndLatest(measure, practiceID: practiceID, before: to, sql: sql) })
+                }
             }
             var all: [(String, [any SQLRow])] = []
             for try await result in group { all.append(result) }
             return all
         }
-        async let feedbackRows = sql.raw("""
-            SELECT "client_id", "session_therapist_id", COUNT(*) AS "given", SUM("total") AS "sum" FROM "check_ins"
-            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" IN (\(binds: feedbackMeasures)) AND "total" IS NOT NULL
-              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: from) AND "session_starts_at" < \(bind: to)
-            GROUP BY "client_id", "session_therapist_id"
-            """).all()
-        async let attendanceRows = sql.raw("""
+        // One statement per feedback measure, so each reads its part of the index in order (an IN list would sort).
+        async let feedbackRows = withThrowingTaskGroup(of: [any SQLRow].self) { group in
+            for measure in feedbackMeasures {
+                group.addTask {
+                    try await onOwnConnection(db) { sql in
+                        try await sql.raw("""
+                            SELECT "client_id", "session_therapist_id", COUNT(*) AS "given", SUM("total") AS "sum" FROM "check_ins"
+                            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure) AND "total" IS NOT NULL
+                              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: from) AND "session_starts_at" < \(bind: to)
+                            GROUP BY "client_id", "session_therapist_id"
+                            """).all()
+                    }
+                }
+            }
+            var all: [any SQLRow] = []
+            for try await rows in group { all += rows }
+            return all
+        }
+        async let attendanceRows = onOwnConnection(db) { sql in try await sql.raw("""
             SELECT "client_id", "therapist_id", COUNT(*) AS "attended" FROM "appointments"
             WHERE "practice_id" = \(bind: practiceID) AND "starts_at" >= \(bind: from) AND "starts_at" < \(bind: to)
               AND "cancelled" = \(bind: false) AND "attendance" IN (\(binds: [Attendance.attended.rawValue, Attendance.late.rawValue]))
             GROUP BY "client_id", "therapist_id"
-            """).all()
-        async let ruptureRows = sql.raw("""
+            """).all() }
+        async let ruptureRows = onOwnConnection(db) { sql in try await sql.raw("""
             SELECT "client_id", "recorded_by", COUNT(*) AS "recorded",
                    SUM(CASE WHEN EXISTS (SELECT 1 FROM "rupture_repairs" WHERE "rupture_repairs"."rupture_id" = "ruptures"."id"
                                          AND "rupture_repairs"."outcome" = \(bind: RepairOutcome.resolved.rawValue)) THEN 1 ELSE 0 END) AS "repaired"
@@ -50,7 +63,7 @@ enum PracticeOutcomesData {
             WHERE "practice_id" = \(bind: practiceID) AND "status" = \(bind: LoggedRupture.Status.confirmed.rawValue)
               AND "recorded_at" >= \(bind: from) AND "recorded_at" < \(bind: to)
             GROUP BY "client_id", "recorded_by"
-            """).all()
+            """).all() }
 
         var episodes: [EpisodeID: Episode] = [:]
         func episode(_ row: any SQLRow, therapist column: String) throws -> EpisodeID {
@@ -84,6 +97,17 @@ enum PracticeOutcomesData {
             episodes[id]?.rupturesRepaired = try row.decode(column: "repaired", as: Int.self)
         }
         return Array(episodes.values)
+    }
+
+    /// A statement on a pooled connection of its own, so the statements run side by side. On SQLite the connection
+    /// first maps the file into memory (`mmap_size`, per connection): the index is then read in place instead of page
+    /// by page through `read` calls, which were a quarter of the time (perf record at 214,000 measure sets).
+    private static func onOwnConnection<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.withConnection { connection in
+            let sql = try HotPaths.sql(connection)
+            if sql.dialect.name == "sqlite" { try await sql.raw("PRAGMA mmap_size = 2147418112").run() }
+            return try await body(sql)
+        }
     }
 
     private struct EpisodeID: Hashable {

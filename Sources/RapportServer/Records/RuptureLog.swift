@@ -339,6 +339,7 @@ enum RuptureLog {
             // Most likely two therapists reviewed the same signal at once: the first word stands.
             throw RecordError.conflict("This possible rupture has already been reviewed, or the record changed meanwhile. Reload the record to see it as it is now.")
         }
+        try await record.noteChange()
         return id
     }
 
@@ -376,6 +377,7 @@ enum RuptureLog {
         row.recordedBy = record.actor.userID
         row.recordedAt = record.now
         try await row.create(on: record.db)
+        try await record.noteChange()
         return RepairView(id: id, actions: chosen, outcome: outcome, note: note, sharedWithClient: entry.shareWithClient,
                           recordedBy: row.recordedBy, recordedAt: row.recordedAt)
     }
