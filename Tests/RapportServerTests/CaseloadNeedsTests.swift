@@ -106,4 +106,44 @@ import VaporTesting
             }
         }
     }
+
+    @Test func eachClientsNeedsAreKeptUntilTheirRecordChangesOrAMinutePasses() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let (_, scope) = try await Self.client(practice, of: therapist, practiceID: owner.user.practiceID, name: "Kit Kept",
+                                                   measures: ["session-feedback"],
+                                                   past: [(-5, "session-feedback", [10, 10, 10, 10]), (-3, "session-feedback", [8, 8, 7, 7])], next: 4)
+            func needs() async throws -> [String] {
+                try await practice.people.caseload(therapistID: therapist.id, now: practice.clock.now(), on: practice.app.db)
+                    .first { $0.clientID == scope.clientID }?.needs.map(\.kind.slug) ?? []
+            }
+            #expect(try await needs() == ["rupture"])
+            // A change made through the record moves its version on: seen at once.
+            let record = try await practice.record(therapist.actor, .recordRupture, scope, now: practice.clock.now())
+            for possible in try await RuptureLog.load(in: record).possible {
+                _ = try await RuptureLog.record(RuptureEntry(decision: "dismiss", appointmentID: possible.appointmentID.uuidString, rule: possible.rule,
+                                                             note: "talked it through"), in: record)
+            }
+            #expect(try await needs() == [])
+            // A change behind the record's back (here, written straight into the table) is not seen while the kept
+            // needs are fresh, which shows they are kept; it is seen once they are a minute and a half old.
+            let sql = try HotPaths.sql(practice.app.db)
+            try await sql.raw("""
+                UPDATE "appointments" SET "attendance" = 'did-not-attend' WHERE "client_id" = \(bind: scope.clientID) AND "starts_at" < \(bind: Date())
+                """).run()
+            #expect(try await needs() == [])
+            practice.clock.advance(by: 91)
+            #expect(try await needs() == ["rupture"])
+            // A risk alert is never kept: it shows on the very next view.
+            let session = try #require(try await AppointmentRow.query(on: practice.app.db).filter(\.$clientID == scope.clientID)
+                .filter(\.$startsAt > Date()).first())
+            try await CheckIns.setMeasures(["phq-9", "session-feedback"], in: record)
+            let client = try #require(try await UserRow.query(on: practice.app.db).filter(\.$clientID == scope.clientID).first())
+            _ = try await CheckIns.saveAnswer(2, item: 8, definition: InstrumentCatalogue.definition(id: "phq-9")!, appointmentID: try session.requireID(),
+                                              to: nil, in: try await practice.record(try client.principal()!, .answerOwnCheckIn, scope, now: practice.clock.now()))
+            #expect(try await needs().first == "risk")
+        }
+    }
 }
+
