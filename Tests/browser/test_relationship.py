@@ -36,14 +36,19 @@ def rows(browser: Browser) -> list[str]:
     return [row.text for row in browser.driver.find_elements(By.CSS_SELECTOR, "ul.caseload > li")]
 
 
-def test_01_the_caseload_puts_who_needs_attention_first_and_says_why(browser: Browser, server):
-    dana = account(server, "Dana Okafor")
+def sign_in_staff(browser: Browser, person: dict, who: str, home: str, home_path: str) -> None:
+    """A demo staff member signs in with their password and a code from their authenticator, at desktop size."""
     browser.new_person(DESKTOP)
-    browser.go("/signin", "sign-in", "/signin")
-    form = browser.form("sign-in", field="email")
-    browser.submit(form, {"email": dana["email"], "password": dana["password"]}, "sign-in", "two-step sign-in", "/signin/two-factor")
-    form = browser.form("two-step sign-in", field="code")
-    browser.submit(form, {"code": totp(dana["totp_secret"], usable_totp_step())}, "two-step sign-in", "caseload by need", "/clients")
+    browser.go("/signin", f"{who} sign-in", "/signin")
+    form = browser.form(f"{who} sign-in", field="email")
+    browser.submit(form, {"email": person["email"], "password": person["password"]}, f"{who} sign-in", f"{who} two-step sign-in",
+                   "/signin/two-factor")
+    form = browser.form(f"{who} two-step sign-in", field="code")
+    browser.submit(form, {"code": totp(person["totp_secret"], usable_totp_step())}, f"{who} two-step sign-in", home, home_path)
+
+
+def test_01_the_caseload_puts_who_needs_attention_first_and_says_why(browser: Browser, server):
+    sign_in_staff(browser, account(server, "Dana Okafor"), "Dana's", "caseload by need", "/clients")
     listed = rows(browser)
     assert listed and listed[0].startswith("Priya Nair"), f"On the caseload: Priya (risk alert) should be first, not {listed[:1]}"
     assert "Not on track: PHQ-9 above the expected course" in listed[0], f"On the caseload: Priya's row should say why: {listed[0]!r}"
@@ -121,13 +126,7 @@ def test_05_the_client_sees_his_progress_on_his_phone(browser: Browser, server):
 
 
 def test_06_the_owner_reads_the_practice_outcomes_and_no_one_by_name(browser: Browser, server):
-    owner = account(server, "Morgan Reyes")
-    browser.new_person(DESKTOP)
-    browser.go("/signin", "owner sign-in", "/signin")
-    form = browser.form("owner sign-in", field="email")
-    browser.submit(form, {"email": owner["email"], "password": owner["password"]}, "owner sign-in", "owner two-step sign-in", "/signin/two-factor")
-    form = browser.form("owner two-step sign-in", field="code")
-    browser.submit(form, {"code": totp(owner["totp_secret"], usable_totp_step())}, "owner two-step sign-in", "the practice", "/practice")
+    sign_in_staff(browser, account(server, "Morgan Reyes"), "the owner's", "the practice", "/practice")
     link = browser.element("nav a[href='/practice/outcomes']", "the practice", "the Outcomes link in the navigation")
     browser.click(link, "the practice", "practice outcomes", "/practice/outcomes")
     text = browser.text_of("main", "practice outcomes", "the page")

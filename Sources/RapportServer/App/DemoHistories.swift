@@ -68,13 +68,7 @@ enum DemoHistories {
         for (name, sessions) in clients {
             let clientID = UUID()
             ids.append(clientID)
-            let (key, wrapped) = try keys.vault.newClientKey(clientID: clientID, version: 1, under: practiceKey)
-            let keyRow = ClientKeyRow()
-            keyRow.clientID = clientID
-            keyRow.version = 1
-            keyRow.practiceKeyVersion = practiceKey.version
-            keyRow.wrappedKey = wrapped
-            keyRow.createdAt = now
+            let (key, keyRow) = try keys.newClientKey(clientID: clientID, under: practiceKey, now: now)
             keyRows.append(keyRow)
             let client = ClientRow()
             client.id = clientID

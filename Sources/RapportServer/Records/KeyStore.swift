@@ -27,7 +27,13 @@ struct KeyStore: Sendable {
     }
 
     func createClientKey(clientID: UUID, practiceID: UUID, now: Date, on db: any Database) async throws -> ClientDataKey {
-        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
+        let (key, row) = try newClientKey(clientID: clientID, under: try await practiceKey(practiceID: practiceID, on: db), now: now)
+        try await row.create(on: db)
+        return key
+    }
+
+    /// A new client's key, and its row (wrapped under the practice key) still to be saved: the demo saves many at once.
+    func newClientKey(clientID: UUID, under practiceKey: PracticeKey, now: Date) throws -> (ClientDataKey, ClientKeyRow) {
         let (key, wrapped) = try vault.newClientKey(clientID: clientID, version: 1, under: practiceKey)
         let row = ClientKeyRow()
         row.clientID = clientID
@@ -35,8 +41,7 @@ struct KeyStore: Sendable {
         row.practiceKeyVersion = practiceKey.version
         row.wrappedKey = wrapped
         row.createdAt = now
-        try await row.create(on: db)
-        return key
+        return (key, row)
     }
 
     func clientKey(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> ClientDataKey {
