@@ -190,8 +190,8 @@ public enum PracticeOutcomes {
         var order = therapists
         for id in byTherapist.keys.sorted(by: { $0.uuidString < $1.uuidString }) where !order.contains(id) { order.append(id) }
         var lines = order.map { line(.therapist($0), byTherapist[$0] ?? [], outcomes: outcomes) }
-        let practice = line(.practice, episodes, outcomes: outcomes)
-        suppressComplements(&lines, practice: practice)
+        var practice = line(.practice, episodes, outcomes: outcomes)
+        suppressComplements(&lines, practice: &practice)
         return (practice, lines)
     }
 
@@ -236,15 +236,20 @@ public enum PracticeOutcomes {
     }
 
     /// With the practice total shown, a single hidden therapist cell in a column is the total less the others: hide
-    /// the smallest shown cell beside it as well, so neither can be worked out.
-    static func suppressComplements(_ lines: inout [OutcomeLine], practice: OutcomeLine) {
+    /// the smallest shown cell beside it that is about someone as well, so neither can be worked out. Not a zero: a
+    /// zero is often plain from the same line's other figures (all improved, so none got worse). With no such cell,
+    /// the practice's own cell is hidden instead.
+    static func suppressComplements(_ lines: inout [OutcomeLine], practice: inout OutcomeLine) {
         guard lines.count > 1 else { return }
         for column in OutcomeLine.columns {
             let hidden = lines.indices.filter { lines[$0][keyPath: column.cell].suppressed }
             guard hidden.count == 1, !practice[keyPath: column.cell].suppressed else { continue }
-            let candidates = lines.indices.filter { !lines[$0][keyPath: column.cell].suppressed }
-            guard let smallest = candidates.min(by: { lines[$0][keyPath: column.cell].count < lines[$1][keyPath: column.cell].count }) else { continue }
-            lines[smallest][keyPath: column.cell].suppressed = true
+            let candidates = lines.indices.filter { !lines[$0][keyPath: column.cell].suppressed && lines[$0][keyPath: column.cell].count > 0 }
+            if let smallest = candidates.min(by: { lines[$0][keyPath: column.cell].count < lines[$1][keyPath: column.cell].count }) {
+                lines[smallest][keyPath: column.cell].suppressed = true
+            } else {
+                practice[keyPath: column.cell].suppressed = true
+            }
         }
     }
 }

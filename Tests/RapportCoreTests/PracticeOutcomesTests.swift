@@ -124,21 +124,29 @@ import Testing
     }
 
     @Test func aSingleHiddenTherapistCellHidesTheNextSmallestSoThePracticeTotalGivesNothingAway() throws {
-        let a = UUID(), b = UUID(), c = UUID()
-        // Deterioration: a 0, b 2 (hidden), c 6; the practice 8 is shown. 8 − 0 − 6 would give b away: a's 0 is hidden too.
+        let a = UUID(), b = UUID(), c = UUID(), d = UUID()
+        // Deterioration: a 0, b 2 (hidden), c 6, d 7; the practice 15 is shown. 15 − 0 − 6 − 7 would give b away. a's 0
+        // is no cover (a's 8 all improved, so none got worse): c's 6, the smallest about someone, is hidden too.
         var episodes = (0..<8).map { _ in Self.episode(a, phq: (16, 6)) }
         episodes += (0..<2).map { _ in Self.episode(b, phq: (5, 12)) } + (0..<6).map { _ in Self.episode(b, phq: (16, 6)) }
         episodes += (0..<6).map { _ in Self.episode(c, phq: (5, 12)) }
-        let report = PracticeOutcomes.report(episodes, therapists: [a, b, c], definitions: Self.definitions)
-        #expect(report.practice.reliableDeterioration.shown == 8)
+        episodes += (0..<7).map { _ in Self.episode(d, phq: (5, 12)) }
+        let report = PracticeOutcomes.report(episodes, therapists: [a, b, c, d], definitions: Self.definitions)
+        #expect(report.practice.reliableDeterioration.shown == 15)
         #expect(report.therapists[1].reliableDeterioration.shown == nil)
-        #expect(report.therapists[0].reliableDeterioration.shown == nil, "the complement of the one hidden cell")
-        #expect(report.therapists[2].reliableDeterioration.shown == 6)
+        #expect(report.therapists[0].reliableDeterioration.shown == 0, "a zero is no cover")
+        #expect(report.therapists[2].reliableDeterioration.shown == nil, "the complement of the one hidden cell")
+        #expect(report.therapists[3].reliableDeterioration.shown == 7)
+        // With nothing else about anyone in the column, the practice's own cell is hidden instead.
+        let alone = (0..<8).map { _ in Self.episode(a, phq: (16, 6)) } + (0..<2).map { _ in Self.episode(b, phq: (5, 12)) }
+            + (0..<6).map { _ in Self.episode(b, phq: (16, 6)) }
+        let hiddenTotal = PracticeOutcomes.report(alone, therapists: [a, b], definitions: Self.definitions)
+        #expect(hiddenTotal.practice.reliableDeterioration.shown == nil && hiddenTotal.therapists[0].reliableDeterioration.shown == 0)
         // Two hidden cells already hide each other: nothing more is hidden.
         let more = episodes + (0..<3).map { _ in Self.episode(a, phq: (5, 12)) }
-        let second = PracticeOutcomes.report(more, therapists: [a, b, c], definitions: Self.definitions)
+        let second = PracticeOutcomes.report(more, therapists: [a, b, c, d], definitions: Self.definitions)
         #expect(second.therapists[0].reliableDeterioration.shown == nil && second.therapists[1].reliableDeterioration.shown == nil)
-        #expect(second.therapists[2].reliableDeterioration.shown == 6)
+        #expect(second.therapists[2].reliableDeterioration.shown == 6 && second.therapists[3].reliableDeterioration.shown == 7)
     }
 
     @Test func aClientSeenByTwoTherapistsIsOnePersonForThePractice() {

@@ -177,8 +177,12 @@ import VaporTesting
             _ = try await CheckIns.enterInRoom([1, 1, 1, 1, 1, 1, 1], comment: nil, definition: InstrumentCatalogue.definition(id: "gad-7")!,
                                                appointmentID: session.id, in: record)
             // As it was before 0019: the columns gone, then added again and filled in from the appointments.
-            try await M0019OutcomesAtScale().revert(on: practice.app.db)
-            try await M0019OutcomesAtScale().prepare(on: practice.app.db)
+            // On one connection, as migrations run: another connection to the same in-memory SQLite database can hold
+            // the schema from before the revert until its next statement, and refuse to add a column it thinks is there.
+            try await practice.app.db.withConnection { connection in
+                try await M0019OutcomesAtScale().revert(on: connection)
+                try await M0019OutcomesAtScale().prepare(on: connection)
+            }
             let row = try #require(try await CheckInRow.query(on: practice.app.db).filter(\.$appointmentID == session.id).first())
             #expect(row.sessionTherapistID == therapist.id)
             #expect(abs((row.sessionStartsAt ?? .distantPast).timeIntervalSince(start)) < 1)

@@ -107,7 +107,7 @@ struct PracticeOutcomesPage: PageView {
                     .dt("Ruptures"),
                     .dd("Ruptures confirmed or recorded in the range, and those with a repair whose outcome was resolved."),
                     .dt("Hidden figures (–)"),
-                    .dd("A figure about fewer than \(PracticeOutcomes.smallestShownGroup) people is hidden, and so is a share that rests on one. Where a single therapist's figure is hidden, the next smallest in that column is hidden as well, so it can't be worked out from the practice's total.")))
+                    .dd("A figure about fewer than \(PracticeOutcomes.smallestShownGroup) people is hidden, and so is a share that rests on one. Where a single therapist's figure is hidden, the next smallest in that column that is about someone is hidden as well (or else the practice's), so it can't be worked out from the practice's total.")))
         )
     }
 

@@ -83,8 +83,9 @@ enum PracticeOutcomesData {
         }
         for row in try await feedbackRows {
             let id = try episode(row, therapist: "session_therapist_id")
-            episodes[id]?.feedbackGiven = try row.decode(column: "given", as: Int.self)
-            episodes[id]?.feedbackTotal = try row.decode(column: "sum", as: Double.self)
+            // Added up: a practice may have used both Rapport's feedback and the SRS within the range.
+            episodes[id]?.feedbackGiven += try row.decode(column: "given", as: Int.self)
+            episodes[id]?.feedbackTotal += try row.decode(column: "sum", as: Double.self)
         }
         for row in try await attendanceRows {
             let id = try episode(row, therapist: "therapist_id")
@@ -127,7 +128,7 @@ enum PracticeOutcomesData {
 
     private static func firstAndLatest(_ measure: String, practiceID: UUID, before to: Date, sql: any SQLDatabase) async throws -> [any SQLRow] {
         let seconds = sql.dialect.name == "sqlite" ? #"CAST("session_starts_at" AS INTEGER)"#
-            : #"CAST(EXTRACT(EPOCH FROM "session_starts_at") AS BIGINT)"#
+            : #"CAST(FLOOR(EXTRACT(EPOCH FROM "session_starts_at")) AS BIGINT)"#  // truncated, as SQLite's CAST does
         let key = "(\(seconds) - \(Int64(earliest.timeIntervalSince1970))) * \(totalPart) + CAST(ROUND(\"total\" * 100) AS BIGINT)"
         return try await sql.raw("""
             SELECT "client_id", "session_therapist_id", COUNT(*) AS "scores",
