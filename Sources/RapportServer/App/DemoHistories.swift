@@ -54,7 +54,8 @@ enum DemoHistories {
         }
     }
 
-    /// Many clients of one therapist at once, in as few statements as Fluent allows (a batch insert per table).
+    /// Many clients of one therapist at once: one batch insert per table (clients, keys and care teams through Fluent,
+    /// one row per client; sessions and check-ins, which are most of the rows, in SQL).
     static func writeClients(_ clients: [(name: String, sessions: [Session])], therapist: Principal, now: Date, app: Application,
                              on db: any Database) async throws -> [UUID] {
         let keys = app.rapport.keys

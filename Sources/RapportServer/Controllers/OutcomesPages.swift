@@ -28,34 +28,32 @@ enum OutcomesPages {
 
     /// `from` and `to` as `YYYY-MM-DD`; by default the year up to today. A problem names the field.
     static func range(from: String?, to: String?, now: Date, zone: TimeZone) -> Parsed {
-        enum Day { case success(Date), failure(FieldProblem) }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let today = calendar.startOfDay(for: now)
-        func day(_ text: String?, field: String, fallback: Date) -> Day {
-            guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .success(fallback) }
+        /// A day typed as `YYYY-MM-DD` in ASCII digits, from 2000 to 2100, that exists; nil for anything else.
+        func day(_ text: String) -> Date? {
             let parts = text.split(separator: "-", omittingEmptySubsequences: false)
             guard text.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
                   let year = Int(parts[0]), let month = Int(parts[1]), let dayOfMonth = Int(parts[2]),
                   (2000...2100).contains(year), (1...12).contains(month), (1...31).contains(dayOfMonth),
                   let date = calendar.date(from: DateComponents(year: year, month: month, day: dayOfMonth)),
                   calendar.component(.day, from: date) == dayOfMonth
-            else {
-                return .failure(FieldProblem(field: field, message: "Please give a date as year-month-day, e.g. 2026-03-31, between 2000 and 2100."))
-            }
-            return .success(date)
+            else { return nil }
+            return date
         }
-        let lastFallback = today
-        let lastDay: Date
-        switch day(to, field: "to", fallback: lastFallback) {
-        case .success(let date): lastDay = date
-        case .failure(let problem): return .failure(problem)
+        func given(_ text: String?) -> String? { text.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+        func notADay(_ field: String) -> Parsed {
+            .failure(FieldProblem(field: field, message: "Please give a date as year-month-day, e.g. 2026-03-31, between 2000 and 2100."))
         }
-        let firstFallback = calendar.date(byAdding: DateComponents(year: -1, day: 1), to: lastDay) ?? lastDay
-        let firstDay: Date
-        switch day(from, field: "from", fallback: firstFallback) {
-        case .success(let date): firstDay = date
-        case .failure(let problem): return .failure(problem)
+        var lastDay = calendar.startOfDay(for: now)
+        if let text = given(to) {
+            guard let date = day(text) else { return notADay("to") }
+            lastDay = date
+        }
+        var firstDay = calendar.date(byAdding: DateComponents(year: -1, day: 1), to: lastDay) ?? lastDay
+        if let text = given(from) {
+            guard let date = day(text) else { return notADay("from") }
+            firstDay = date
         }
         guard firstDay <= lastDay else {
             return .failure(FieldProblem(field: "from", message: "The first day must be on or before the last day."))
@@ -64,11 +62,8 @@ enum OutcomesPages {
             return .failure(FieldProblem(field: "to", message: "Please choose a range of at most \(longestRangeYears) years."))
         }
         let end = calendar.date(byAdding: .day, value: 1, to: lastDay) ?? lastDay
-        func text(_ date: Date) -> String {
-            let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            return String(format: "%04d-%02d-%02d", parts.year ?? 2000, parts.month ?? 1, parts.day ?? 1)
-        }
-        return .success(Range(firstDay: text(firstDay), lastDay: text(lastDay), start: firstDay, end: end))
+        return .success(Range(firstDay: Formats.dateField(firstDay, in: zone), lastDay: Formats.dateField(lastDay, in: zone),
+                              start: firstDay, end: end))
     }
 
     struct Report: Sendable {

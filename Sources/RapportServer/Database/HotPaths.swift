@@ -198,9 +198,11 @@ extension CheckInRow {
         $id.exists = true
     }
 
+    private static let selectList = HotPaths.columns(sqlColumns, of: "check_ins", as: "")
+
     static func all(clientID: UUID, on db: any Database) async throws -> [CheckInRow] {
         try await HotPaths.sql(db).raw("""
-            SELECT \(unsafeRaw: sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM "check_ins" WHERE "client_id" = \(bind: clientID)
+            SELECT \(unsafeRaw: selectList) FROM "check_ins" WHERE "client_id" = \(bind: clientID)
             """).all().map(CheckInRow.init(sqlRow:))
     }
 }
@@ -230,9 +232,11 @@ extension AppointmentRow {
     }
 
     /// The client's sessions, oldest first.
+    private static let selectList = HotPaths.columns(sqlColumns, of: "appointments", as: "")
+
     static func all(clientID: UUID, on db: any Database) async throws -> [AppointmentRow] {
         try await HotPaths.sql(db).raw("""
-            SELECT \(unsafeRaw: sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")) FROM "appointments" WHERE "client_id" = \(bind: clientID)
+            SELECT \(unsafeRaw: selectList) FROM "appointments" WHERE "client_id" = \(bind: clientID)
             ORDER BY "starts_at"
             """).all().map(AppointmentRow.init(sqlRow:))
     }

@@ -46,7 +46,7 @@ enum Charts {
     }
 
     /// The chart as an image: its title and its description (the trend in words) name it, then what is drawn.
-    static func svg(id: String, height: Double, title: String, words: String, body: String) -> String {
+    static func svg(id: String, width: Double = width, height: Double, title: String, words: String, body: String) -> String {
         "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
             + "<title id=\"\(id)-title\">\(escape(title))</title><desc id=\"\(id)-desc\">\(escape(words))</desc>" + body + "</svg>"
     }
@@ -58,8 +58,8 @@ enum Charts {
         return { left + width * $0.timeIntervalSince(first) / span }
     }
 
-    /// The chart, its caption and its numbers, as one figure.
-    static func figure(id: String, svg: String, caption: String, legend: [(swatch: String, label: String)], table: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+    /// The chart, its caption and its numbers, as one figure; with no table when its numbers are elsewhere on the page.
+    static func figure(id: String, svg: String, caption: String, legend: [(swatch: String, label: String)], table: Node<HTML.BodyContext>?) -> Node<HTML.BodyContext> {
         .element(named: "figure", nodes: [
             .attribute(named: "class", value: "chart"),
             .attribute(named: "id", value: id),
@@ -70,11 +70,13 @@ enum Charts {
                 })),
                 .p(.text(caption)),
             ]),
-            .element(named: "details", nodes: [
-                .element(named: "summary", nodes: [.text("The numbers")]),
-                .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
-                     .attribute(named: "aria-label", value: "The numbers of the chart: \(caption.prefix(60))"), table),
-            ]),
+            .unwrap(table) { table in
+                .element(named: "details", nodes: [
+                    .element(named: "summary", nodes: [.text("The numbers")]),
+                    .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
+                         .attribute(named: "aria-label", value: "The numbers of the chart: \(caption.prefix(60))"), table),
+                ])
+            },
         ])
     }
 }

@@ -183,22 +183,14 @@ struct OutcomesChart {
                 }
             }
         }
-        return "<svg viewBox=\"0 0 \(Charts.n(width)) \(Charts.n(height))\" role=\"img\" aria-labelledby=\"outcomes-chart-title outcomes-chart-desc\" focusable=\"false\">"
-            + "<title id=\"outcomes-chart-title\">Outcomes by therapist</title><desc id=\"outcomes-chart-desc\">\(Charts.escape(words))</desc>" + body + "</svg>"
+        return Charts.svg(id: "outcomes-chart", width: width, height: height, title: "Outcomes by therapist", words: words, body: body)
     }
 
+    /// Its numbers are the page's table, so the figure has none of its own.
     var node: Node<HTML.BodyContext> {
-        .element(named: "figure", nodes: [
-            .attribute(named: "class", value: "chart"),
-            .attribute(named: "id", value: "outcomes-chart"),
-            .raw(svg),
-            .element(named: "figcaption", nodes: [
-                .ul(.class("legend"), .forEach(Self.measures) { measure in
-                    .li(.span(.class("swatch \(measure.label.lowercased().replacingOccurrences(of: " ", with: "-"))"),
-                              .attribute(named: "aria-hidden", value: "true")), .text(measure.label))
-                }),
-                .p(.text("Shares of the episodes measured twice (reliable recovery: of those who started at caseness). Every figure is in the table below.")),
-            ]),
-        ])
+        Charts.figure(id: "outcomes-chart", svg: svg,
+                      caption: "Shares of the episodes measured twice (reliable recovery: of those who started at caseness). Every figure is in the table below.",
+                      legend: Self.measures.map { (swatch: $0.label.lowercased().replacingOccurrences(of: " ", with: "-"), label: $0.label) },
+                      table: nil)
     }
 }

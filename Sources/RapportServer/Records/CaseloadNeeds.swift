@@ -57,7 +57,9 @@ enum CaseloadNeeds {
     /// that late, and the risk alert, which must be at once, is read fresh every time and never kept.
     static func load(therapistID: UUID, alerted: Set<UUID>, clients versions: [UUID: Int64], available: [UUID: [InstrumentDefinition]],
                      practiceOf: [UUID: UUID], now: Date, cache: CaseloadNeedsCache? = nil, on db: any Database) async throws -> [UUID: Result] {
-        func offeredKey(_ clientID: UUID) -> String { (available[practiceOf[clientID] ?? UUID()] ?? []).map(\.id).joined(separator: ",") }
+        // What each practice offers, as the cache compares it: spelled once per practice, not once per client.
+        let offeredByPractice = available.mapValues { $0.map(\.id).joined(separator: ",") }
+        func offeredKey(_ clientID: UUID) -> String { practiceOf[clientID].flatMap { offeredByPractice[$0] } ?? "" }
         var results: [UUID: Result] = [:]
         var stale: [UUID] = []
         for (clientID, version) in versions {
