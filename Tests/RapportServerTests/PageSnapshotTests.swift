@@ -81,7 +81,8 @@ import Testing
                                     feedback: FeedbackRecovery.around(0, totals: sessions.map { $0.session.feedback?.total }))
         return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
                                 appointments: [first, second, next], checkIns: checkIns,
-                                ruptures: RuptureSummary(possible: possible, log: [noticed]))
+                                ruptures: RuptureSummary(possible: possible, log: [noticed]),
+                                courseModels: .defaults(now: now))
     }
 
     @Test func theRecordPage() throws {

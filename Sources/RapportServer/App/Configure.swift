@@ -42,7 +42,8 @@ public enum RapportApp {
                 ? CommitBatcher(writer: DatabaseSetup.writer(configuration.database, app)) : nil),
             clock: clock,
             decoyPasswordHash: decoy,
-            signedOutTraffic: SignedOutTraffic(perMinute: configuration.signedOutRequestsPerMinute))
+            signedOutTraffic: SignedOutTraffic(perMinute: configuration.signedOutRequestsPerMinute),
+            courseModels: ExpectedCourseModels(minimumEpisodes: configuration.courseFitEpisodes))
 
         app.http.server.configuration.hostname = configuration.hostname
         app.http.server.configuration.port = configuration.port

@@ -54,6 +54,9 @@ public struct RapportConfiguration: Sendable {
     public var checkpointEveryEntries: Int
     /// Where checkpoints are appended: beside the keys unless set. Keep copies away from the server.
     public var checkpointFile: String
+    /// The fewest ended episodes on a measure before its expected course is fitted on the practice's own data
+    /// (`RAPPORT_COURSE_FIT_EPISODES`, default 30).
+    public var courseFitEpisodes: Int = 30
 
     public static let minimumPasswordHashCost = 12
 
@@ -165,7 +168,11 @@ public struct RapportConfiguration: Sendable {
         let behindProxy = environment["RAPPORT_BEHIND_PROXY"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         let checkpointMinutes = try number("RAPPORT_CHECKPOINT_MINUTES", atMost: 7 * 24 * 60) ?? 60
         let checkpointEntries = try number("RAPPORT_CHECKPOINT_ENTRIES", atMost: 1_000_000_000).map { Int($0) } ?? 1000
-        return RapportConfiguration(
+        let fitEpisodes = try number("RAPPORT_COURSE_FIT_EPISODES", atMost: 1_000_000).map { Int($0) } ?? 30
+        guard fitEpisodes >= 10 else {
+            throw ConfigurationError(message: "RAPPORT_COURSE_FIT_EPISODES must be at least 10: a course fitted on fewer episodes says more about those clients than about the practice.")
+        }
+        var configuration = RapportConfiguration(
             dataDirectory: dataDir,
             hostname: hostname ?? environment["RAPPORT_HOSTNAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
             port: resolvedPort ?? 8080,
@@ -184,6 +191,8 @@ public struct RapportConfiguration: Sendable {
             checkpointEveryEntries: checkpointEntries,
             checkpointFile: environment["RAPPORT_CHECKPOINT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )
+        configuration.courseFitEpisodes = fitEpisodes
+        return configuration
     }
 }
 

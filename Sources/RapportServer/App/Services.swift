@@ -18,6 +18,8 @@ struct RapportServices: Sendable {
     var now: Date { clock.now() }
     /// Each client's caseload needs until their record changes (`CaseloadNeeds.load`).
     let caseloadNeeds = CaseloadNeedsCache()
+    /// Each practice's expected courses, fitted on its own ended episodes once it has enough.
+    let courseModels: ExpectedCourseModels
 }
 
 /// The time, replaceable in tests (two-factor steps, idle timeouts and invitation expiry all depend on it).

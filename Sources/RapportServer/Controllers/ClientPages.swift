@@ -34,8 +34,10 @@ enum ClientPages {
     static func recordContents(_ req: Request) async throws -> RecordPage.Model {
         // Read once for the page: its measures here, its time zone when it is drawn.
         let available = PracticeSettings.availableMeasures(try await req.practiceSettings())
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let courseModels = try await req.rapport.courseModels.fits(practiceID: actor.practiceID, now: req.rapport.now, on: req.db)
         return try await req.withClientRecord(recording: .viewClientRecord) { record in
-            try await RecordPage.Model.load(available: available, in: record)
+            try await RecordPage.Model.load(available: available, courseModels: courseModels, in: record)
         }
     }
 

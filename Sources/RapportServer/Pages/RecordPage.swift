@@ -13,10 +13,12 @@ struct RecordPage: PageView {
         let appointments: [AppointmentView]
         let checkIns: CheckInSummary
         let ruptures: RuptureSummary
+        /// What each measure's expected course is drawn with in this practice: fitted or the default.
+        let courseModels: ExpectedCourseModels.Fits
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
-        static func load(available: [InstrumentDefinition], in record: ClientRecord) async throws -> Model {
+        static func load(available: [InstrumentDefinition], courseModels: ExpectedCourseModels.Fits, in record: ClientRecord) async throws -> Model {
             guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
             let appointments = try await Appointments.all(in: record)
             let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record)
@@ -26,7 +28,8 @@ struct RecordPage: PageView {
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(in: record),
                 appointments: appointments,
                 checkIns: checkIns,
-                ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record))
+                ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record),
+                courseModels: courseModels)
         }
     }
 
@@ -67,7 +70,7 @@ struct RecordPage: PageView {
     var courses: [String: ExpectedCourse] {
         var found: [String: ExpectedCourse] = [:]
         for (definition, series) in contents.checkIns.outcomeSeries {
-            guard let parameters = ExpectedCourses.defaultParameters(for: definition),
+            guard let parameters = contents.courseModels.parameters[definition.id],
                   let course = try? ExpectedCourses.course(series.compactMap(\.total), definition: definition, parameters: parameters, limit: .max)
             else { continue }
             found[definition.id] = course
@@ -122,17 +125,37 @@ struct RecordPage: PageView {
                                           sessions: held.map { .init(date: $0.startsAt, attendance: $0.attendance, cancelled: $0.cancelled,
                                                                      feedback: feedbackByAppointment[$0.id] ?? nil) },
                                           zone: zone)
-        let model = courses.isEmpty ? nil : ExpectedCourses.default
         return .section(.id("progress"),
             .h2("Progress"),
             .if(charts.isEmpty && held.isEmpty, .p(.class("muted"), "Charts appear here once the client has answered a check-in.")),
             .div(.class("charts"),
                  .forEach(charts) { $0.node },
                  .if(!held.isEmpty, feedbackChart.node)),
-            .unwrap(model) { model in
-                .p(.class("muted"), .text("Expected course: \(model.name) (\(model.id)), the same for every client who started at the same score. "
-                    + "How it is drawn, and where each figure comes from, is in the README."))
-            })
+            .if(!courses.isEmpty, .p(.class("muted"), .text(modelWords(Array(courses.keys)))))
+        )
+    }
+
+    /// Which model the expected courses come from, in words: fitted on this practice's ended episodes (and on how
+    /// many), or the default until there are enough.
+    func modelWords(_ measureIDs: [String]) -> String {
+        let models = contents.courseModels
+        var fitted: [String] = [], onDefault: [(name: String, ended: Int)] = []
+        for definition in InstrumentCatalogue.shipped where measureIDs.contains(definition.id) {
+            guard let parameters = models.parameters[definition.id] else { continue }
+            if let episodes = parameters.episodes {
+                fitted.append("\(definition.name) fitted on this practice's own \(episodes) ended episodes")
+            } else {
+                onDefault.append((definition.name, models.endedEpisodes[definition.id] ?? 0))
+            }
+        }
+        var parts = fitted
+        if let model = ExpectedCourses.default, !onDefault.isEmpty {
+            parts.append("\(onDefault.map(\.name).joined(separator: " and ")) on \(model.name) (\(model.id)), until this practice has "
+                + "\(models.minimumEpisodes) ended episodes of a measure to fit its own (so far "
+                + onDefault.map { "\($0.name) \($0.ended)" }.joined(separator: ", ") + ")")
+        }
+        return "Expected course, the same for every client who started at the same score: " + parts.joined(separator: "; ")
+            + ". How it is drawn, and where each figure comes from, is in the README."
     }
 
     /// Sessions that have happened, ruptures, repairs and notes, newest first: the relationship as it went.

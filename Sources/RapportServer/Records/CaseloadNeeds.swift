@@ -55,10 +55,15 @@ enum CaseloadNeeds {
     /// What was worked out for a client is kept (`cache`) until their record changes or it is a minute or so old,
     /// whichever is first: the time-driven states (a check-in falling overdue, a session passing) are never more than
     /// that late, and the risk alert, which must be at once, is read fresh every time and never kept.
+    /// `courses` are each practice's expected-course models (`ExpectedCourseModels`).
     static func load(therapistID: UUID, alerted: Set<UUID>, clients versions: [UUID: Int64], available: [UUID: [InstrumentDefinition]],
-                     practiceOf: [UUID: UUID], now: Date, cache: CaseloadNeedsCache? = nil, on db: any Database) async throws -> [UUID: Result] {
-        // What each practice offers, as the cache compares it: spelled once per practice, not once per client.
-        let offeredByPractice = available.mapValues { $0.map(\.id).joined(separator: ",") }
+                     courses: [UUID: ExpectedCourseModels.Fits], practiceOf: [UUID: UUID], now: Date, cache: CaseloadNeedsCache? = nil,
+                     on db: any Database) async throws -> [UUID: Result] {
+        // What each practice offers and which courses it draws, as the cache compares them: spelled once per practice,
+        // not once per client. A refitted model is a new key, so nobody's "not on track" outlives the model it came from.
+        let offeredByPractice = Dictionary(uniqueKeysWithValues: available.map { practiceID, measures in
+            (practiceID, measures.map(\.id).joined(separator: ",") + "|" + String(courses[practiceID]?.madeAt.timeIntervalSince1970 ?? 0))
+        })
         func offeredKey(_ clientID: UUID) -> String { practiceOf[clientID].flatMap { offeredByPractice[$0] } ?? "" }
         var results: [UUID: Result] = [:]
         var stale: [UUID] = []
@@ -70,7 +75,8 @@ enum CaseloadNeeds {
             }
         }
         if !stale.isEmpty {
-            let computed = try await compute(therapistID: therapistID, clients: stale, available: available, practiceOf: practiceOf, now: now, on: db)
+            let computed = try await compute(therapistID: therapistID, clients: stale, available: available, courses: courses,
+                                             practiceOf: practiceOf, now: now, on: db)
             for clientID in stale {
                 let result = computed[clientID] ?? Result(needs: [], nextSession: nil)
                 results[clientID] = result
@@ -85,7 +91,8 @@ enum CaseloadNeeds {
 
     /// The needs of these clients, from their sessions, check-ins, plans and reviews: four statements for all of them.
     private static func compute(therapistID: UUID, clients: [UUID], available: [UUID: [InstrumentDefinition]],
-                                practiceOf: [UUID: UUID], now: Date, on db: any Database) async throws -> [UUID: Result] {
+                                courses: [UUID: ExpectedCourseModels.Fits], practiceOf: [UUID: UUID], now: Date,
+                                on db: any Database) async throws -> [UUID: Result] {
         let sql = try HotPaths.sql(db)
         // The clients by id while they fit in one statement's bound values; a caseload past that, through the care team.
         let caseload = clients.count <= 5_000 ? SQLQueryString("\(binds: clients)")
@@ -147,7 +154,8 @@ enum CaseloadNeeds {
 
             // Not on track: each outcome measure's scores in session order, against the expected course.
             for definition in InstrumentCatalogue.shipped where definition.purpose == .outcome {
-                guard let parameters = ExpectedCourses.defaultParameters(for: definition) else { continue }
+                guard let parameters = practiceOf[clientID].flatMap({ courses[$0]?.parameters[definition.id] })
+                        ?? ExpectedCourses.defaultParameters(for: definition) else { continue }
                 let scores = completed.filter { $0.instrument == definition.id && $0.total != nil }
                     .sorted { (start[$0.appointmentID] ?? .distantPast) < (start[$1.appointmentID] ?? .distantPast) }.compactMap(\.total)
                 guard scores.count >= 2,

@@ -216,9 +216,11 @@ struct People: Sendable {
         }
         var names: [UUID: String] = [:]
         var available: [UUID: [InstrumentDefinition]] = [:]
+        var courses: [UUID: ExpectedCourseModels.Fits] = [:]
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
             let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
             available[practiceID] = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
+            courses[practiceID] = try await services.courseModels.fits(practiceID: practiceID, now: now, on: db)
             for client in group {
                 guard let key = keys[client.id] else { throw RecordError.missingKey }
                 names[client.id] = try self.keys.open(client.name, key: key, ClientRow.schema, "name", row: client.id)
@@ -226,7 +228,7 @@ struct People: Sendable {
         }
         let needs = try await CaseloadNeeds.load(therapistID: therapistID, alerted: Set(clients.filter(\.alerted).map(\.id)),
                                                  clients: Dictionary(clients.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a }),
-                                                 available: available,
+                                                 available: available, courses: courses,
                                                  practiceOf: Dictionary(clients.map { ($0.id, $0.practiceID) }, uniquingKeysWith: { a, _ in a }),
                                                  now: now, cache: services.caseloadNeeds, on: db)
         let entries = clients.map { client in
