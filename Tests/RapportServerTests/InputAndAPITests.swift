@@ -67,6 +67,32 @@ func rowCounts(_ app: Application) async throws -> [String: Int] {
         }
     }
 
+    /// Plot writes attribute values as given: what someone typed, sent back in a refused form or a query, must not
+    /// end its attribute and become markup.
+    @Test func whatSomeoneTypedComesBackInsideItsAttributeNeverAsMarkup() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let owner = Browser(sessionToken: try await practice.signIn(cast.owner))
+            let therapist = Browser(sessionToken: try await practice.signIn(cast.own))
+            let typed = #"Ann "O'Neil"><b id="injected">&lt;"#
+            let escaped = #"Ann &quot;O&#39;Neil&quot;&gt;&lt;b id=&quot;injected&quot;&gt;&amp;lt;"#
+            for (browser, path) in [(therapist, "/clients/invitations"), (owner, "/practice/invitations")] {
+                let (headers, body) = browser.form(["name": typed, "email": "not an email"])
+                try await practice.app.testing().test(.POST, path, headers: headers, body: body) { response in
+                    #expect(response.status == .unprocessableEntity)
+                    let html = response.body.string
+                    #expect(!html.contains(#"<b id="injected">"#), "\(path)")
+                    #expect(html.contains(#"value="\#(escaped)""#), "\(path)")
+                }
+            }
+            let query = #"2026-01-01"><b id="injected">"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            try await practice.app.testing().test(.GET, "/practice/outcomes?from=\(query)", headers: owner.headers) { response in
+                #expect(response.status == .unprocessableEntity || response.status == .badRequest)
+                #expect(!response.body.string.contains(#"<b id="injected">"#))
+            }
+        }
+    }
+
     @Test func everyEndpointRefusesBadInputWithProblemDetailsAndChangesNothing() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)

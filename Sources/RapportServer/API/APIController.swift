@@ -220,7 +220,7 @@ enum APIController {
     @Sendable static func caseload(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         // Through `json` for its ISO 8601 dates (`next_session`).
-        return try json(try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db)
+        return try json(try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, settings: (actor.practiceID, try await req.practiceSettings()), on: req.db)
             .map { ClientOut(id: $0.clientID, name: $0.name, has_joined: $0.hasJoined, risk_alert: $0.hasRiskAlert,
                              needs: $0.needs.sorted { $0.kind < $1.kind }.map { NeedOut(kind: $0.kind.slug, words: $0.words) },
                              next_session: $0.nextSession) })

@@ -19,7 +19,7 @@ enum CaseloadPages {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         // A filter from the address: one of the known reasons, or everyone with a word about it.
         let need = (try? req.query.get(String.self, at: "need")).map { String($0.prefix(40)) }
-        let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, on: req.db), context: req.page,
+        let page = CaseloadPage(entries: try await People(req).caseload(therapistID: actor.userID, now: req.rapport.now, settings: (actor.practiceID, try await req.practiceSettings()), on: req.db), context: req.page,
                                 invitationDays: Formats.days(req.rapport.configuration.invitationLifetime),
                                 draftName: form.name ?? "", draftEmail: form.email ?? "", problems: problems,
                                 waiting: try await People(req).waitingInvitations(.clients(of: actor.userID, practiceID: actor.practiceID), on: req.db),

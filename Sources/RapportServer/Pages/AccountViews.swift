@@ -202,7 +202,7 @@ struct PracticePage: PageView {
                         // For a lost phone and lost recovery codes; a confirmation page says what it does first.
                         .if(therapist.twoFactorOn, .p(.class("therapist-actions"),
                             .a(.href("/practice/therapists/\(therapist.id.lowercasedText)/reset-two-factor"),
-                               .attribute(named: "aria-label", value: "Reset two-step sign-in for \(therapist.name)"),
+                               .attribute(named: "aria-label", value: Markup.attribute("Reset two-step sign-in for \(therapist.name)")),
                                "Reset two-step sign-in"))))
                 })),
             WaitingInvitations.node(waiting, actions: "/practice/invitations", now: now, zone: zone, context: context),

@@ -27,11 +27,11 @@ struct CaseloadPage: PageView {
     /// everyone else; within each, the next session soonest first, then the order given (by name).
     var ordered: [CaseloadEntry] {
         let none = NeedKind.allCases.count
-        return entries.enumerated().filter { filter == nil || $0.element.needs.contains { $0.kind == filter } }
-            .sorted { a, b in
-                (a.element.topNeed?.rawValue ?? none, a.element.nextSession ?? .distantFuture, a.offset)
-                    < (b.element.topNeed?.rawValue ?? none, b.element.nextSession ?? .distantFuture, b.offset)
-            }.map(\.element)
+        // Each entry's key worked out once, not once per comparison.
+        let keyed = entries.enumerated().filter { filter == nil || $0.element.needs.contains { $0.kind == filter } }
+            .map { (need: $0.element.topNeed?.rawValue ?? none,
+                    next: ($0.element.nextSession ?? .distantFuture).timeIntervalSinceReferenceDate, offset: $0.offset) }
+        return keyed.sorted { a, b in (a.need, a.next, a.offset) < (b.need, b.next, b.offset) }.map { entries[$0.offset] }
     }
 
     var filters: Node<HTML.BodyContext> {
@@ -46,16 +46,36 @@ struct CaseloadPage: PageView {
                  }))
     }
 
-    func row(_ entry: CaseloadEntry) -> Node<HTML.ListContext> {
-        .li(.class("caseload-row\(entry.topNeed.map { " need-\($0.slug)" } ?? "")"),
-            .a(.class("client-link"), .href("/clients/\(entry.clientID.uuidString.lowercased())"), .text(entry.name),
-               .if(entry.hasRiskAlert, .span(.class("badge risk"), " Risk alert"))),
-            .if(!entry.hasJoined, .span(.class("muted"), " · not joined yet")),
-            // The risk alert is the badge beside the name; the other reasons are listed.
-            .if(entry.needs.contains { $0.kind != .riskAlert }, .ul(.class("needs"), .forEach(entry.needs.filter { $0.kind != .riskAlert }) { need in
-                .li(.class("need-\(need.kind.slug)"), .strong(.text("\(need.kind.label): ")), .text(need.words))
-            })),
-            .p(.class("muted next"), .text(entry.nextSession.map { "Next session \(Formats.when($0, in: zone))" } ?? "No session booked")))
+    /// The list, written with `Markup.Builder`: a caseload is opened all day and can run to hundreds of rows.
+    func list(_ shown: [CaseloadEntry]) -> Node<HTML.BodyContext> {
+        var out = Markup.Builder(capacity: 400 * shown.count)
+        out.open("ul", ("class", "plain card caseload"))
+        for entry in shown { row(entry, into: &out) }
+        out.close("ul")
+        return out.node()
+    }
+
+    func row(_ entry: CaseloadEntry, into out: inout Markup.Builder) {
+        out.open("li", ("class", "caseload-row\(entry.topNeed.map { " need-\($0.slug)" } ?? "")"))
+        out.open("a", ("class", "client-link"), ("href", "/clients/\(entry.clientID.lowercasedText)"))
+        out.text(entry.name)
+        if entry.hasRiskAlert { out.element("span", ("class", "badge risk"), text: " Risk alert") }
+        out.close("a")
+        if !entry.hasJoined { out.element("span", ("class", "muted"), text: " · not joined yet") }
+        // The risk alert is the badge beside the name; the other reasons are listed.
+        let listed = entry.needs.filter { $0.kind != .riskAlert }
+        if !listed.isEmpty {
+            out.open("ul", ("class", "needs"))
+            for need in listed {
+                out.open("li", ("class", "need-\(need.kind.slug)"))
+                out.element("strong", text: "\(need.kind.label): ")
+                out.text(need.words)
+                out.close("li")
+            }
+            out.close("ul")
+        }
+        out.element("p", ("class", "muted next"), text: entry.nextSession.map { "Next session \(Formats.when($0, in: zone))" } ?? "No session booked")
+        out.close("li")
     }
 
     var content: Node<HTML.BodyContext> {
@@ -68,7 +88,7 @@ struct CaseloadPage: PageView {
                 .p(.class("muted"), "No clients yet. When you invite someone, they'll appear here."),
                 else: .if(shown.isEmpty,
                           .p(.class("muted"), .text("Nobody with \((filter?.label ?? "").lowercased()) right now.")),
-                          else: .ul(.class("plain card caseload"), .forEach(shown) { row($0) }))),
+                          else: list(shown))),
             WaitingInvitations.node(waiting, actions: "/clients/invitations", now: now, zone: zone, context: context),
             .h2("Invite a client"),
             .p("This creates their private record and a link for them to join. The link works once and expires in \(invitationDays) days."),

@@ -14,11 +14,7 @@ enum Charts {
     static let expectedInk = "#4a6d94"
 
     /// Text for inside SVG and HTML: the five XML specials escaped.
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&#39;")
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     /// Coordinates with one decimal: enough for a screen, and stable text for the snapshots.
     static func n(_ value: Double) -> String {
@@ -74,7 +70,7 @@ enum Charts {
                 .element(named: "details", nodes: [
                     .element(named: "summary", nodes: [.text("The numbers")]),
                     .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
-                         .attribute(named: "aria-label", value: "The numbers of the chart: \(caption.prefix(60))"), table),
+                         .attribute(named: "aria-label", value: Markup.attribute("The numbers of the chart: \(caption.prefix(60))")), table),
                 ])
             },
         ])

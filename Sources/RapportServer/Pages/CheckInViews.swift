@@ -73,7 +73,7 @@ struct CheckInQuestionPage: PageView {
                                       .attribute(named: "min", value: Scoring.format(range.min)), .attribute(named: "max", value: Scoring.format(range.max)),
                                       .attribute(named: "step", value: Scoring.format(range.step)),
                                       .value(Scoring.format(chosen ?? (range.min + range.max) / 2)),
-                                      .attribute(named: "aria-label", value: item.text)),
+                                      .attribute(named: "aria-label", value: Markup.attribute(item.text))),
                                .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))),
                                .button(.type(.submit), .class("primary"), .text("Next")))
                 }
@@ -201,7 +201,7 @@ struct RoomEntryPage: PageView {
                              .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
                              .input(.type(.number), .name("item-\(item.linkId)"), .attribute(named: "min", value: Scoring.format(range.min)),
                                     .attribute(named: "max", value: Scoring.format(range.max)), .attribute(named: "step", value: Scoring.format(range.step)),
-                                    .value(current.map(Scoring.format) ?? ""), .attribute(named: "aria-label", value: item.text)))
+                                    .value(current.map(Scoring.format) ?? ""), .attribute(named: "aria-label", value: Markup.attribute(item.text))))
         } else if let range = item.range {
             choices = scaleValues(range).map { ($0, Scoring.format($0)) }
         }

@@ -200,7 +200,7 @@ enum FormParts {
         let id = id ?? name
         var attributes: [Attribute<HTML.InputContext>] = [.type(type), .name(name), .id(id)]
         if required { attributes.append(.required(true)) }
-        if type != .password { attributes.append(.value(value)) }
+        if type != .password { attributes.append(.value(Markup.attribute(value))) }
         if let autocomplete { attributes.append(.attribute(named: "autocomplete", value: autocomplete)) }
         if problem != nil {
             attributes.append(.attribute(named: "aria-invalid", value: "true"))

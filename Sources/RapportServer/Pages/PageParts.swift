@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Plot
 import RapportCore
@@ -5,11 +6,29 @@ import RapportCore
 /// How dates read on every page.
 enum Formats {
     /// Practice-local date and time, e.g. "Tue 1 Dec 2026, 14:00".
+    ///
+    /// Remembered: a caseload shows each client's next session on every view, and formatting one was a twentieth
+    /// of the page's time (`perf record` under `scripts/bench --at-size`). Only times and zone names are kept,
+    /// nothing about anyone, and the memory is bounded.
     static func when(_ date: Date, in zone: TimeZone) -> String {
+        let key = WhenKey(time: date.timeIntervalSinceReferenceDate, zone: zone.identifier)
+        if let known = formatted.withLockedValue({ $0[key] }) { return known }
         var style = Date.FormatStyle(date: .abbreviated, time: .shortened)
         style.timeZone = zone
-        return date.formatted(style)
+        let text = date.formatted(style)
+        formatted.withLockedValue { known in
+            if known.count >= 20_000 { known.removeAll(keepingCapacity: true) }
+            known[key] = text
+        }
+        return text
     }
+
+    private struct WhenKey: Hashable {
+        let time: Double
+        let zone: String
+    }
+
+    private static let formatted = NIOLockedValueBox<[WhenKey: String]>([:])
 
     /// The practice-local date and time as a date and a time field hold them ("2026-12-01", "14:00").
     static func dateField(_ date: Date, in zone: TimeZone) -> String {
@@ -114,8 +133,8 @@ enum WaitingInvitations {
                     .if(!expired, .unwrap(invitation.link) { link in
                         .element(named: "details", nodes: [
                             .element(named: "summary", text: "Show the link again"),
-                            .input(.type(.text), .value(link), .attribute(named: "readonly", value: "readonly"), .class("link-out"),
-                                   .id("link-\(id)"), .attribute(named: "aria-label", value: "Invitation link for \(invitation.name)")),
+                            .input(.type(.text), .value(Markup.attribute(link)), .attribute(named: "readonly", value: "readonly"), .class("link-out"),
+                                   .id("link-\(id)"), .attribute(named: "aria-label", value: Markup.attribute("Invitation link for \(invitation.name)"))),
                             .p(.class("hint"), "Copy it into a message you trust."),
                             CopyButton.node(target: "link-\(id)"),
                         ])

@@ -36,10 +36,10 @@ struct PracticeOutcomesPage: PageView {
                     .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text(problem.message)))
                 },
                 .label(.for("from"), "From"),
-                .input(.type(.date), .id("from"), .name("from"), .value(from),
+                .input(.type(.date), .id("from"), .name("from"), .value(Markup.attribute(from)),
                        .attribute(named: "aria-invalid", value: problem?.field == "from" ? "true" : "false")),
                 .label(.for("to"), "To"),
-                .input(.type(.date), .id("to"), .name("to"), .value(to),
+                .input(.type(.date), .id("to"), .name("to"), .value(Markup.attribute(to)),
                        .attribute(named: "aria-invalid", value: problem?.field == "to" ? "true" : "false")),
                 .button(.type(.submit), .class("primary"), "Show"),
                 .unwrap(report) { report in

@@ -60,9 +60,17 @@ struct KeyStore: Sendable {
     func clientKeys(_ clientIDs: Set<UUID>, practiceID: UUID, on db: any Database) async throws -> [UUID: ClientDataKey] {
         guard !clientIDs.isEmpty else { return [:] }
         let newest = try await HotPaths.clientKeys(Array(clientIDs), on: db)
-        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
         guard newest.count == clientIDs.count else { throw RecordError.missingKey }
+        return try await unwrap(newest, practiceID: practiceID, on: db)
+    }
+
+    /// Client keys whose wrapped rows (each client's newest) the caller has already read, unwrapped under the
+    /// practice key: the caseload reads them with its clients, in the same statement.
+    func unwrap(_ newest: [UUID: (version: Int, wrapped: Data)], practiceID: UUID, on db: any Database) async throws -> [UUID: ClientDataKey] {
+        guard !newest.isEmpty else { return [:] }
+        let practiceKey = try await practiceKey(practiceID: practiceID, on: db)
         var keys: [UUID: ClientDataKey] = [:]
+        keys.reserveCapacity(newest.count)
         for (clientID, row) in newest {
             keys[clientID] = try vault.unwrapClientKey(clientID: clientID, version: row.version, wrapped: row.wrapped, under: practiceKey)
         }

@@ -195,7 +195,10 @@ struct People: Sendable {
     }
 
     /// A therapist's caseload: the clients whose care team they are on, by name.
-    func caseload(therapistID: UUID, now: Date, on db: any Database) async throws -> [CaseloadEntry] {
+    /// `settings` are the therapist's practice's settings when the caller has read them already (a nil row: the
+    /// practice's defaults); nil reads them here.
+    func caseload(therapistID: UUID, now: Date, settings: (practiceID: UUID, row: PracticeSettingsRow?)? = nil,
+                  on db: any Database) async throws -> [CaseloadEntry] {
         // A fixed number of statements however long the caseload (the clients with their flags, their keys and the
         // practice's measures per practice, and `CaseloadNeeds`' four): the therapist's home page is opened all day.
         // Plain SQL, see HotPaths for why.
@@ -204,22 +207,35 @@ struct People: Sendable {
                    CASE WHEN EXISTS (SELECT 1 FROM "users" WHERE "users"."client_id" = "clients"."id") THEN 1 ELSE 0 END AS "joined",
                    CASE WHEN EXISTS (SELECT 1 FROM "risk_alerts" WHERE "risk_alerts"."client_id" = "clients"."id"
                                      AND "risk_alerts"."acknowledged_at" IS NULL) THEN 1 ELSE 0 END AS "alerted",
-                   "clients"."record_version" AS "record_version"
+                   "clients"."record_version" AS "record_version", "client_keys"."version" AS "key_version",
+                   "client_keys"."wrapped_key" AS "wrapped_key"
             FROM "care_team_members" JOIN "clients" ON "clients"."id" = "care_team_members"."client_id"
+            LEFT JOIN "client_keys" ON "client_keys"."client_id" = "clients"."id"
+                 AND "client_keys"."version" = (SELECT MAX("version") FROM "client_keys" AS "newest" WHERE "newest"."client_id" = "clients"."id")
             WHERE "care_team_members"."therapist_id" = \(bind: therapistID)
             """).all()
         let clients = try rows.map { row in
             (id: try HotPaths.uuid(row, "id"), practiceID: try HotPaths.uuid(row, "practice_id"),
              name: try row.decode(column: "name_envelope", as: Data.self),
              joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1,
-             version: try row.decode(column: "record_version", as: Int64.self))
+             version: try row.decode(column: "record_version", as: Int64.self),
+             key: try row.decode(column: "key_version", as: Int?.self).map { ($0, try row.decode(column: "wrapped_key", as: Data.self)) })
         }
         var names: [UUID: String] = [:]
         var available: [UUID: [InstrumentDefinition]] = [:]
         var courses: [UUID: ExpectedCourseModels.Fits] = [:]
         for (practiceID, group) in Dictionary(grouping: clients, by: \.practiceID) {
-            let keys = try await self.keys.clientKeys(Set(group.map(\.id)), practiceID: practiceID, on: db)
-            available[practiceID] = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
+            var wrapped: [UUID: (version: Int, wrapped: Data)] = [:]
+            for client in group {
+                guard let key = client.key else { throw RecordError.missingKey }
+                wrapped[client.id] = key
+            }
+            let keys = try await self.keys.unwrap(wrapped, practiceID: practiceID, on: db)
+            if let settings, settings.practiceID == practiceID {
+                available[practiceID] = PracticeSettings.availableMeasures(settings.row)
+            } else {
+                available[practiceID] = try await PracticeSettings.availableMeasures(practiceID: practiceID, on: db)
+            }
             courses[practiceID] = try await services.courseModels.fits(practiceID: practiceID, now: now, on: db)
             for client in group {
                 guard let key = keys[client.id] else { throw RecordError.missingKey }
@@ -370,12 +386,12 @@ struct People: Sendable {
         case .therapists(let practiceID):
             query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.therapist.rawValue)
         case .clients(let therapistID, let practiceID):
-            // The ids alone, in SQL: building a hundred care-team models was a tenth of the caseload page (perf record).
-            let team = try await HotPaths.sql(db).raw("""
-                SELECT "client_id" FROM "care_team_members" WHERE "therapist_id" = \(bind: therapistID)
-                """).all().map { try HotPaths.uuid($0, "client_id") }
-            guard !team.isEmpty else { return [] }
-            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.client.rawValue).filter(\.$clientID ~~ team)
+            // The care team as a subquery, in the same statement: building a hundred care-team models was a tenth of
+            // the caseload page, and a hundred bound ids after them most of the rest (perf record).
+            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.client.rawValue)
+                .filter(.sql(embed: """
+                    "invitations"."client_id" IN (SELECT "client_id" FROM "care_team_members" WHERE "therapist_id" = \(bind: therapistID))
+                    """))
         }
         return try await query.sort(\.$createdAt, .descending).all()
     }

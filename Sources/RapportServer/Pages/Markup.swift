@@ -1,0 +1,97 @@
+import Plot
+
+/// HTML written straight into a string, for the two things Plot does not do for us:
+///
+/// - **Attribute values.** Plot writes an attribute's value between quotes as it is given, unescaped. Anything in an
+///   attribute that did not come from Rapport's own code (a name, a refused form's draft, a query's value) goes
+///   through `Markup.attribute`, or a `"` in it would end the attribute and what follows would be markup.
+/// - **Long lists.** Plot builds a tree of closures and escapes text a character at a time: about two thirds of a
+///   100-client caseload page's time went there (`perf record` under `scripts/bench --at-size`). The caseload's rows
+///   are written with `Markup.Builder` instead, whose text escaping copies whole runs of plain UTF-8 at once.
+enum Markup {
+    /// Text for an attribute value or an element's content: the five XML specials escaped.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        append(text, to: &out)
+        return out
+    }
+
+
+    /// The same, for a value going into a Plot attribute (which doesn't escape it).
+    static func attribute(_ value: String) -> String { escape(value) }
+
+    /// Appends `text` escaped: runs without a special character are copied whole. Quotes are escaped unless
+    /// `quotes` is false (an element's content, where they are harmless and Plot leaves them too, so a page reads
+    /// the same whichever wrote it).
+    static func append(_ text: String, to out: inout String, quotes: Bool = true) {
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let replacement: String
+                switch bytes[index] {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\"") where quotes: replacement = "&quot;"
+                case UInt8(ascii: "'") where quotes: replacement = "&#39;"
+                default: continue
+                }
+                if runStart < index { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self) }
+                out += replacement
+                runStart = index + 1
+            }
+            if runStart < bytes.count { out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart...]), as: UTF8.self) }
+        }
+    }
+
+    /// Markup built by appending: elements opened and closed by the caller, every text and attribute value escaped.
+    struct Builder {
+        private(set) var html = ""
+
+        init(capacity: Int = 0) { html.reserveCapacity(capacity) }
+
+        /// `<tag a="v" …>`; attributes with a nil value are left out.
+        mutating func open(_ tag: StaticString, _ attributes: (StaticString, String?)...) {
+            html += "<"
+            html += tag.description
+            for (name, value) in attributes {
+                guard let value else { continue }
+                html += " "
+                html += name.description
+                html += "=\""
+                Markup.append(value, to: &html)
+                html += "\""
+            }
+            html += ">"
+        }
+
+        mutating func close(_ tag: StaticString) {
+            html += "</"
+            html += tag.description
+            html += ">"
+        }
+
+        mutating func text(_ text: String) { Markup.append(text, to: &html, quotes: false) }
+
+        /// `<tag …>text</tag>`.
+        mutating func element(_ tag: StaticString, _ attributes: (StaticString, String?)..., text: String) {
+            html += "<"
+            html += tag.description
+            for (name, value) in attributes {
+                guard let value else { continue }
+                html += " "
+                html += name.description
+                html += "=\""
+                Markup.append(value, to: &html)
+                html += "\""
+            }
+            html += ">"
+            Markup.append(text, to: &html, quotes: false)
+            close(tag)
+        }
+
+        func node<Context>() -> Node<Context> { .raw(html) }
+    }
+}
