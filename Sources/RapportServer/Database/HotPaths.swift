@@ -56,6 +56,45 @@ extension SignInRow {
     }
 }
 
+extension PracticeSettingsRow {
+    static let sqlColumns = ["id", "enabled_instruments", "crisis_envelope", "time_zone", "updated_by", "updated_at"]
+
+    convenience init(sqlRow row: any SQLRow) throws {
+        self.init()
+        id = try HotPaths.uuid(row, "id")
+        enabledInstruments = try row.decode(column: "enabled_instruments", as: String.self)
+        crisisEnvelope = try row.decode(column: "crisis_envelope", as: Data?.self)
+        timeZone = try row.decode(column: "time_zone", as: String?.self)
+        updatedBy = try HotPaths.uuid(row, "updated_by")
+        updatedAt = try row.decode(column: "updated_at", as: Date.self)
+        $id.exists = true
+    }
+}
+
+extension InvitationRow {
+    static let sqlColumns = ["id", "practice_id", "role", "token_hash", "invited_by", "client_id", "email_index", "email_envelope",
+                             "name_envelope", "expires_at", "accepted_at", "token_envelope", "withdrawn_at", "created_at"]
+
+    convenience init(sqlRow row: any SQLRow) throws {
+        self.init()
+        id = try HotPaths.uuid(row, "id")
+        practiceID = try HotPaths.uuid(row, "practice_id")
+        role = try row.decode(column: "role", as: String.self)
+        tokenHash = try row.decode(column: "token_hash", as: Data.self)
+        invitedBy = try HotPaths.uuid(row, "invited_by")
+        clientID = try HotPaths.optionalUUID(row, "client_id")
+        emailIndex = try row.decode(column: "email_index", as: Data.self)
+        emailEnvelope = try row.decode(column: "email_envelope", as: Data.self)
+        nameEnvelope = try row.decode(column: "name_envelope", as: Data.self)
+        expiresAt = try row.decode(column: "expires_at", as: Date.self)
+        acceptedAt = try row.decode(column: "accepted_at", as: Date?.self)
+        tokenEnvelope = try row.decode(column: "token_envelope", as: Data?.self)
+        withdrawnAt = try row.decode(column: "withdrawn_at", as: Date?.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        $id.exists = true
+    }
+}
+
 enum HotPaths {
     /// A UUID column: SQLite hands ids back as text, and Foundation parses that with `sscanf`; read the text and
     /// parse it directly when it is in the usual form, else decode as usual (PostgreSQL's native uuid).
@@ -130,6 +169,14 @@ enum HotPaths {
             """).first()
         return try row.map { (try $0.decode(column: "version", as: Int.self), try $0.decode(column: "wrapped_key", as: Data.self)) }
     }
+
+    /// A practice's settings row, or nil before the owner has saved any (every page reads it, for the practice's zone).
+    static func practiceSettings(practiceID: UUID, on db: any Database) async throws -> PracticeSettingsRow? {
+        try await sql(db).raw(SQLQueryString(practiceSettingsSQL) + "\(bind: practiceID)").first().map(PracticeSettingsRow.init(sqlRow:))
+    }
+
+    private static let practiceSettingsSQL = "SELECT " + PracticeSettingsRow.sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")
+        + " FROM \"practice_settings\" WHERE \"id\" = "
 
     /// The newest wrapped key of each of these clients: [client: (version, wrapped bytes)].
     static func clientKeys(_ clientIDs: [UUID], on db: any Database) async throws -> [UUID: (version: Int, wrapped: Data)] {

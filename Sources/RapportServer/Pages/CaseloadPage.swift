@@ -55,27 +55,39 @@ struct CaseloadPage: PageView {
         return out.node()
     }
 
+    /// One row, written as literal markup around escaped values: the page's hot loop (see `Markup`).
     func row(_ entry: CaseloadEntry, into out: inout Markup.Builder) {
-        out.open("li", ("class", "caseload-row\(entry.topNeed.map { " need-\($0.slug)" } ?? "")"))
-        out.open("a", ("class", "client-link"), ("href", "/clients/\(entry.clientID.lowercasedText)"))
+        out.raw("<li class=\"caseload-row")
+        if let top = entry.topNeed { out.raw(" need-"); out.value(top.slug) }
+        out.raw("\"><a class=\"client-link\" href=\"/clients/")
+        out.value(entry.clientID.lowercasedText)
+        out.raw("\">")
         out.text(entry.name)
-        if entry.hasRiskAlert { out.element("span", ("class", "badge risk"), text: " Risk alert") }
-        out.close("a")
-        if !entry.hasJoined { out.element("span", ("class", "muted"), text: " · not joined yet") }
+        if entry.hasRiskAlert { out.raw("<span class=\"badge risk\"> Risk alert</span>") }
+        out.raw("</a>")
+        if !entry.hasJoined { out.raw("<span class=\"muted\"> · not joined yet</span>") }
         // The risk alert is the badge beside the name; the other reasons are listed.
-        let listed = entry.needs.filter { $0.kind != .riskAlert }
-        if !listed.isEmpty {
-            out.open("ul", ("class", "needs"))
-            for need in listed {
-                out.open("li", ("class", "need-\(need.kind.slug)"))
-                out.element("strong", text: "\(need.kind.label): ")
+        if entry.needs.contains(where: { $0.kind != .riskAlert }) {
+            out.raw("<ul class=\"needs\">")
+            for need in entry.needs where need.kind != .riskAlert {
+                out.raw("<li class=\"need-")
+                out.value(need.kind.slug)
+                out.raw("\"><strong>")
+                out.text(need.kind.label)
+                out.raw(": </strong>")
                 out.text(need.words)
-                out.close("li")
+                out.raw("</li>")
             }
-            out.close("ul")
+            out.raw("</ul>")
         }
-        out.element("p", ("class", "muted next"), text: entry.nextSession.map { "Next session \(Formats.when($0, in: zone))" } ?? "No session booked")
-        out.close("li")
+        out.raw("<p class=\"muted next\">")
+        if let next = entry.nextSession {
+            out.raw("Next session ")
+            out.text(Formats.when(next, in: zone))
+        } else {
+            out.raw("No session booked")
+        }
+        out.raw("</p></li>")
     }
 
     var content: Node<HTML.BodyContext> {

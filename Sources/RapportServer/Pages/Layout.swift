@@ -68,7 +68,7 @@ extension Request {
     func practiceSettings() async throws -> PracticeSettingsRow? {
         if let cached = storage[PracticeSettingsKey.self] { return cached }
         var settings: PracticeSettingsRow?
-        if let practiceID = identity.actor?.practiceID { settings = try await PracticeSettings.row(practiceID: practiceID, on: db) }
+        if let practiceID = identity.actor?.practiceID { settings = try await HotPaths.practiceSettings(practiceID: practiceID, on: db) }
         storage[PracticeSettingsKey.self] = .some(settings)
         return settings
     }

@@ -75,6 +75,14 @@ enum Markup {
 
         mutating func text(_ text: String) { Markup.append(text, to: &html, quotes: false) }
 
+        /// An attribute's value, escaped (the caller writes the quotes around it).
+        mutating func value(_ value: String) { Markup.append(value, to: &html) }
+
+        /// Markup as written in the code, never from outside: tags, attribute names, fixed words.
+        mutating func raw(_ markup: StaticString) {
+            markup.withUTF8Buffer { html += String(decoding: $0, as: UTF8.self) }
+        }
+
         /// `<tag …>text</tag>`.
         mutating func element(_ tag: StaticString, _ attributes: (StaticString, String?)..., text: String) {
             html += "<"

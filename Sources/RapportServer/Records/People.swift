@@ -380,20 +380,19 @@ struct People: Sendable {
     }
 
     private func waitingRows(_ scope: InvitationScope, id: UUID? = nil, on db: any Database) async throws -> [InvitationRow] {
-        var query = InvitationRow.query(on: db).filter(\.$acceptedAt == nil).filter(\.$withdrawnAt == nil)
-        if let id { query = query.filter(\.$id == id) }
+        // In SQL, one statement: the caseload shows these on every view, and Fluent's query building and model
+        // decoding, with a hundred care-team ids bound after them, were a tenth of that page (perf record).
+        var query = SQLQueryString("SELECT " + InvitationRow.sqlColumns.map { "\"\($0)\"" }.joined(separator: ", ")
+            + " FROM \"invitations\" WHERE \"accepted_at\" IS NULL AND \"withdrawn_at\" IS NULL")
+        if let id { query = query + " AND \"id\" = \(bind: id)" }
         switch scope {
         case .therapists(let practiceID):
-            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.therapist.rawValue)
+            query = query + " AND \"practice_id\" = \(bind: practiceID) AND \"role\" = \(bind: Role.therapist.rawValue)"
         case .clients(let therapistID, let practiceID):
-            // The care team as a subquery, in the same statement: building a hundred care-team models was a tenth of
-            // the caseload page, and a hundred bound ids after them most of the rest (perf record).
-            query = query.filter(\.$practiceID == practiceID).filter(\.$role == Role.client.rawValue)
-                .filter(.sql(embed: """
-                    "invitations"."client_id" IN (SELECT "client_id" FROM "care_team_members" WHERE "therapist_id" = \(bind: therapistID))
-                    """))
+            query = query + " AND \"practice_id\" = \(bind: practiceID) AND \"role\" = \(bind: Role.client.rawValue)"
+                + " AND \"client_id\" IN (SELECT \"client_id\" FROM \"care_team_members\" WHERE \"therapist_id\" = \(bind: therapistID))"
         }
-        return try await query.sort(\.$createdAt, .descending).all()
+        return try await HotPaths.sql(db).raw(query + " ORDER BY \"created_at\" DESC").all().map(InvitationRow.init(sqlRow:))
     }
 
     private func waiting(_ row: InvitationRow, key: SubjectKey) throws -> WaitingInvitation {
