@@ -210,6 +210,19 @@ import Testing
 /// The charts' SVG text, whole (issue 10, point 5), and what must hold of any chart: one mark per score, the ones off
 /// track marked, the trend in words in its description, nothing the Content-Security-Policy would have to allow.
 @Suite struct ChartTests {
+    /// Coordinates read as `printf("%.1f")` would write them, without a trailing ".0", and never trap.
+    @Test func numbersAreWrittenWithOneDecimalAtMost() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let value = Double(Int.random(in: -100_000...100_000, using: &generator)) / 100
+            let rounded = (value * 10).rounded() / 10
+            let printf = rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+            #expect(Charts.n(value) == printf, "\(value)")
+        }
+        #expect(Charts.n(0.05) == "0.1" && Charts.n(-0.04) == "0" && Charts.n(-0.06) == "-0.1" && Charts.n(-2.5) == "-2.5")
+        #expect(Charts.n(.infinity) == "0" && Charts.n(.nan) == "0" && Charts.n(1e300) == "0" && Charts.n(-1e300) == "0")
+    }
+
     typealias P = PageSnapshotTests
 
     static func phq9Chart() throws -> MeasureChart {

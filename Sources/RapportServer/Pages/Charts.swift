@@ -17,10 +17,15 @@ enum Charts {
     static func escape(_ text: String) -> String { Markup.escape(text) }
 
     /// Coordinates with one decimal: enough for a screen, and stable text for the snapshots.
+    /// Written with integer arithmetic, not `String(format:)`: a record page draws a few thousand numbers, and
+    /// `printf` was a twentieth of the page (perf record). Anything past ±10¹⁴ (never a coordinate) is drawn as 0.
     static func n(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+        let tenths = (value * 10).rounded()
+        guard tenths.isFinite, abs(tenths) < 1e15 else { return "0" }
+        let whole = Int(tenths)
+        if whole % 10 == 0 { return String(whole / 10) }
+        let size = abs(whole)
+        return (whole < 0 ? "-" : "") + String(size / 10) + "." + String(size % 10)
     }
 
     static func day(_ date: Date, _ zone: TimeZone) -> String {
@@ -214,21 +219,15 @@ struct MeasureChart: Sendable {
         if kinds.contains(.repair) { legend.append(("repair", "Repair")) }
         let table: Node<HTML.BodyContext>
         if let course {
-            table = .table(
-                .thead(.tr(.th("Session"), .th("Score"), .th("Expected"), .th("Band's edge"), .th("On track"))),
-                .tbody(.forEach(points.indices) { index in
-                    let point = points[index]
-                    let edge = definition.direction == .lowerIsBetter ? course.upper[index] : course.lower[index]
-                    return .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))),
-                               .td(.text(Charts.n(course.expected[index]))), .td(.text(Charts.n(edge))),
-                               .td(.text(course.notOnTrack[index] ? "No" : (index == 0 ? "Start" : "Yes"))))
-                }))
+            table = Markup.table(headers: ["Session", "Score", "Expected", "Band's edge", "On track"], rows: points.indices.map { index in
+                let point = points[index]
+                let edge = definition.direction == .lowerIsBetter ? course.upper[index] : course.lower[index]
+                return [Formats.when(point.date, in: zone), Scoring.format(point.score), Charts.n(course.expected[index]), Charts.n(edge),
+                        course.notOnTrack[index] ? "No" : (index == 0 ? "Start" : "Yes")]
+            })
         } else {
-            table = .table(
-                .thead(.tr(.th("When"), .th(.text(clientWords == nil ? "Score" : "Your answers")))),
-                .tbody(.forEach(points) { point in
-                    .tr(.td(.text(Formats.when(point.date, in: zone))), .td(.text(Scoring.format(point.score))))
-                }))
+            table = Markup.table(headers: ["When", clientWords == nil ? "Score" : "Your answers"],
+                                 rows: points.map { [Formats.when($0.date, in: zone), Scoring.format($0.score)] })
         }
         return Charts.figure(id: id, svg: svg, caption: words, legend: legend, table: table)
     }
@@ -322,13 +321,9 @@ struct FeedbackChart: Sendable {
         let legend: [(swatch: String, label: String)] = [("score", "Feedback total"), ("cutoff", "36 of 40")]
             + [("attended", "Attended"), ("late", "Late"), ("cancelled-late", "Cancelled late"), ("did-not-attend", "Did not attend"),
                ("cancelled", "Cancelled in good time"), ("unrecorded", "Not recorded")].filter { present.contains($0.0) }
-        let table: Node<HTML.BodyContext> = .table(
-            .thead(.tr(.th("Session"), .th("Attendance"), .th("Feedback"))),
-            .tbody(.forEach(sessions.indices) { index in
-                let session = sessions[index]
-                return .tr(.td(.text(Formats.when(session.date, in: zone))), .td(.text(Self.attendanceWords(session))),
-                           .td(.text(session.feedback.map { "\(Scoring.format($0)) of 40" } ?? "–")))
-            }))
+        let table: Node<HTML.BodyContext> = Markup.table(headers: ["Session", "Attendance", "Feedback"], rows: sessions.map { session in
+            [Formats.when(session.date, in: zone), Self.attendanceWords(session), session.feedback.map { "\(Scoring.format($0)) of 40" } ?? "–"]
+        })
         return Charts.figure(id: id, svg: svg, caption: words, legend: legend, table: table)
     }
 }

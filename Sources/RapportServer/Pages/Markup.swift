@@ -102,4 +102,19 @@ enum Markup {
 
         func node<Context>() -> Node<Context> { .raw(html) }
     }
+
+    /// A table of text: a header row and rows of cells, each escaped. A chart's numbers run to a row per session.
+    static func table<Context>(headers: [String], rows: [[String]]) -> Node<Context> {
+        var out = Builder(capacity: 64 * (rows.count + 1) * max(1, headers.count))
+        out.raw("<table><thead><tr>")
+        for header in headers { out.element("th", text: header) }
+        out.raw("</tr></thead><tbody>")
+        for row in rows {
+            out.raw("<tr>")
+            for cell in row { out.element("td", text: cell) }
+            out.raw("</tr>")
+        }
+        out.raw("</tbody></table>")
+        return out.node()
+    }
 }
