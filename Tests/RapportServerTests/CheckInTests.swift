@@ -9,6 +9,19 @@ import VaporTesting
 /// Check-ins as the client answers them (one question per request), scoring at submission, risk alerts, the
 /// therapist's view and in-room entry, measures, and the owner's settings.
 @Suite struct CheckInTests {
+    /// Sealed answers read without JSONDecoder give exactly what JSONDecoder gives, for what Rapport writes.
+    @Test func sealedAnswersReadAsTheDecoderWouldReadThem() throws {
+        let samples: [[Double?]] = [[], [nil], [0, 1, 2, 3], [2.5, nil, 0.25, 10], [nil, nil], [3, 1e-7, 123456789, 0]]
+        for answers in samples {
+            let json = String(decoding: try JSONEncoder().encode(answers), as: UTF8.self)
+            #expect(try CheckIns.answers(json) == answers, "\(json)")
+        }
+        // Anything else goes to the decoder, which refuses what isn't JSON.
+        #expect(try CheckIns.answers("[ 1, null ]") == [1, nil])
+        #expect(throws: (any Error).self) { try CheckIns.answers("[1,nan]") }
+        #expect(throws: (any Error).self) { try CheckIns.answers("[1,,2]") }
+    }
+
     /// A session two days ahead (its outcome check-in is due) beside the cast's session yesterday (feedback due).
     func bookSoon(_ practice: TestPractice, _ cast: Cast) async throws -> UUID {
         let record = try await practice.record(cast.own.actor, .scheduleAppointment, cast.scope)

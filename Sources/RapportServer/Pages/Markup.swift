@@ -75,6 +75,9 @@ enum Markup {
 
         mutating func text(_ text: String) { Markup.append(text, to: &html, quotes: false) }
 
+        /// Markup Plot has already rendered (and escaped).
+        mutating func append(rendered markup: String) { html += markup }
+
         /// An attribute's value, escaped (the caller writes the quotes around it).
         mutating func value(_ value: String) { Markup.append(value, to: &html) }
 

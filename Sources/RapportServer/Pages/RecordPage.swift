@@ -160,8 +160,7 @@ struct RecordPage: PageView {
 
     /// Sessions that have happened, ruptures, repairs and notes, newest first: the relationship as it went.
     var timelinePart: Node<HTML.BodyContext> {
-        enum Entry { case session(AppointmentView), rupture(LoggedRupture), repair(RepairView, LoggedRupture), note(NoteView) }
-        var entries: [(date: Date, entry: Entry)] = contents.appointments.filter { $0.startsAt <= now }.map { ($0.startsAt, .session($0)) }
+        var entries: [(date: Date, entry: TimelineEntry)] = contents.appointments.filter { $0.startsAt <= now }.map { ($0.startsAt, .session($0)) }
         for rupture in contents.ruptures.confirmed {
             entries.append((rupture.recordedAt, .rupture(rupture)))
             entries += rupture.repairs.map { ($0.recordedAt, .repair($0, rupture)) }
@@ -176,51 +175,94 @@ struct RecordPage: PageView {
                         .map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
             },
             .if(entries.isEmpty, .p(.class("muted"), "Sessions, feedback, ruptures, repairs and notes appear here as they happen.")),
-            .ol(.class("plain timeline"), .forEach(entries.sorted { $0.date > $1.date }) { item in
-                switch item.entry {
-                case .session(let session):
-                    return .li(.class(session.cancelled ? "timeline-session cancelled" : "timeline-session"), pastSession(session, feedback: feedback[session.id]))
-                case .rupture(let rupture):
-                    return .li(.class("timeline-rupture"),
-                               .p(RelationshipPart.typeBadge(rupture.type),
-                                  .a(.href("\(base)/ruptures/\(rupture.id.lowercasedText)"),
-                                     .text(" Rupture \(rupture.origin == .signal ? "confirmed" : "noticed"), \(when(rupture.recordedAt))"))))
-                case .repair(let repair, let rupture):
-                    return .li(.class("timeline-repair"),
-                               .p(.a(.href("\(base)/ruptures/\(rupture.id.lowercasedText)"),
-                                     .text("Repair, \(when(repair.recordedAt)): \(repair.outcome.display.lowercasedFirst)"))))
-                case .note(let note):
-                    return .li(.class("timeline-note"),
-                               .p(.a(.href("\(base)/progress-notes/\(note.id.lowercasedText)"), .text("Progress note, \(when(note.createdAt))"))),
-                               .p(.class("muted note-preview"), .text(String(note.body.prefix(140)) + (note.body.count > 140 ? "…" : ""))))
-                }
-            }))
+            .if(!entries.isEmpty, timelineList(entries.sorted { $0.date > $1.date }.map(\.entry), feedback: feedback)))
     }
 
-    /// A session that has happened: attendance, feedback, and the form to record attendance when it is missing.
-    func pastSession(_ session: AppointmentView, feedback: CheckInView?) -> Node<HTML.BodyContext> {
+    enum TimelineEntry { case session(AppointmentView), rupture(LoggedRupture), repair(RepairView, LoggedRupture), note(NoteView) }
+
+    /// The timeline's list, written with `Markup.Builder`: a row per session the work has had, on the page therapists
+    /// open most (see `Markup`).
+    func timelineList(_ entries: [TimelineEntry], feedback: [UUID: CheckInView]) -> Node<HTML.BodyContext> {
+        var out = Markup.Builder(capacity: 600 * entries.count)
+        out.raw("<ol class=\"plain timeline\">")
+        for entry in entries {
+            switch entry {
+            case .session(let session):
+                out.raw(session.cancelled ? "<li class=\"timeline-session cancelled\">" : "<li class=\"timeline-session\">")
+                pastSession(session, feedback: feedback[session.id], into: &out)
+            case .rupture(let rupture):
+                out.raw("<li class=\"timeline-rupture\"><p><span class=\"badge ")
+                out.value(rupture.type.rawValue)
+                out.raw("\">")
+                out.raw(rupture.type == .withdrawal ? "Withdrawal" : "Confrontation")
+                out.raw("</span><a href=\"")
+                out.value("\(base)/ruptures/\(rupture.id.lowercasedText)")
+                out.raw("\">")
+                out.text(" Rupture \(rupture.origin == .signal ? "confirmed" : "noticed"), \(when(rupture.recordedAt))")
+                out.raw("</a></p>")
+            case .repair(let repair, let rupture):
+                out.raw("<li class=\"timeline-repair\"><p><a href=\"")
+                out.value("\(base)/ruptures/\(rupture.id.lowercasedText)")
+                out.raw("\">")
+                out.text("Repair, \(when(repair.recordedAt)): \(repair.outcome.display.lowercasedFirst)")
+                out.raw("</a></p>")
+            case .note(let note):
+                out.raw("<li class=\"timeline-note\"><p><a href=\"")
+                out.value("\(base)/progress-notes/\(note.id.lowercasedText)")
+                out.raw("\">")
+                out.text("Progress note, \(when(note.createdAt))")
+                out.raw("</a></p><p class=\"muted note-preview\">")
+                out.text(String(note.body.prefix(140)) + (note.body.count > 140 ? "…" : ""))
+                out.raw("</p>")
+            }
+            out.raw("</li>")
+        }
+        out.raw("</ol>")
+        return out.node()
+    }
+
+    /// A session that has happened: attendance, feedback, and the form to record attendance when it is missing (the
+    /// form in Plot: it is on few sessions, and has the form parts every form shares).
+    func pastSession(_ session: AppointmentView, feedback: CheckInView?, into out: inout Markup.Builder) {
+        out.raw("<p><strong>")
+        out.text(when(session.startsAt))
+        out.raw("</strong>")
+        out.text(" · \(session.durationMinutes) min")
+        if let attendance = session.attendance, attendance != .cancelledLate {
+            out.text(" · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
+        }
+        if let view = feedback {
+            out.text(" · feedback \(view.total.map(Scoring.format) ?? "?") of \(Scoring.format(view.definition.totalRange.upperBound))")
+            if view.flags.contains("alliance-concern") { out.raw("<span class=\"flag\"> · worth talking about</span>") }
+        }
+        out.raw("</p>")
+        if let view = feedback {
+            out.raw("<p class=\"muted\">")
+            out.text(zip(view.definition.item, view.answers).map { item, answer in "\(item.linkId) \(answer.map(Scoring.format) ?? "–")" }
+                .joined(separator: " · "))
+            out.raw("</p>")
+        }
+        if let comment = feedback?.comment {
+            out.raw("<blockquote class=\"comment\">")
+            out.text(comment)
+            out.raw("</blockquote>")
+        }
+        if let cancellation = session.cancellation {
+            out.raw("<p class=\"status cancelled-status\">")
+            out.text(cancellation.display)
+            out.raw("</p>")
+        }
+        // A session cancelled in good time was never going to be held: there is nothing to record.
+        if session.attendance == nil && !session.cancelled {
+            let node: Node<HTML.BodyContext> = attendanceForm(session)
+            out.append(rendered: node.render(indentedBy: nil))
+        }
+    }
+
+    func attendanceForm(_ session: AppointmentView) -> Node<HTML.BodyContext> {
         let formID = "attendance-\(session.id.uuidString.lowercased())"
         let sessionProblems = problems[formID] ?? []
-        return .group(
-            .p(.strong(.text(when(session.startsAt))), .text(" · \(session.durationMinutes) min"),
-               .unwrap(session.attendance) { attendance in
-                   .text(attendance == .cancelledLate ? ""
-                         : " · \(attendance.display)\(attendance == .late ? " (\(session.lateMinutes ?? 0) min)" : "")")
-               },
-               .unwrap(feedback) { view in
-                   .group(.text(" · feedback \(view.total.map(Scoring.format) ?? "?") of \(Scoring.format(view.definition.totalRange.upperBound))"),
-                          .if(view.flags.contains("alliance-concern"), .span(.class("flag"), " · worth talking about")))
-               }),
-            .unwrap(feedback) { view in
-                .p(.class("muted"), .text(zip(view.definition.item, view.answers).map { item, answer in
-                    "\(item.linkId) \(answer.map(Scoring.format) ?? "–")"
-                }.joined(separator: " · ")))
-            },
-            .unwrap(feedback?.comment) { .blockquote(.class("comment"), .text($0)) },
-            .unwrap(session.cancellation) { .p(.class("status cancelled-status"), .text($0.display)) },
-            // A session cancelled in good time was never going to be held: there is nothing to record.
-            .if(session.attendance == nil && !session.cancelled,
-                .element(named: "details", nodes: [
+        return .element(named: "details", nodes: [
                     .attribute(named: "class", value: "attendance"),
                     .if(!sessionProblems.isEmpty, .attribute(named: "open", value: "open")),
                     .element(named: "summary", nodes: [.text("Record attendance")]),
@@ -233,7 +275,7 @@ struct RecordPage: PageView {
                                      .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
                         FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
                                         required: false, id: "\(formID)-late")),
-                ])))
+                ])
     }
 
     /// A form closed until it is wanted, open when it was refused (so its message shows).
