@@ -54,6 +54,10 @@ enum Markup {
 
         /// `<tag a="v" …>`; attributes with a nil value are left out.
         mutating func open(_ tag: StaticString, _ attributes: (StaticString, String?)...) {
+            open(tag, attributes)
+        }
+
+        private mutating func open(_ tag: StaticString, _ attributes: [(StaticString, String?)]) {
             html += "<"
             html += tag.description
             for (name, value) in attributes {
@@ -88,17 +92,7 @@ enum Markup {
 
         /// `<tag …>text</tag>`.
         mutating func element(_ tag: StaticString, _ attributes: (StaticString, String?)..., text: String) {
-            html += "<"
-            html += tag.description
-            for (name, value) in attributes {
-                guard let value else { continue }
-                html += " "
-                html += name.description
-                html += "=\""
-                Markup.append(value, to: &html)
-                html += "\""
-            }
-            html += ">"
+            open(tag, attributes)
             Markup.append(text, to: &html, quotes: false)
             close(tag)
         }
