@@ -265,6 +265,6 @@ import Testing
         let feedback = Self.feedbackChart().svg
         #expect(feedback.contains("Feedback after 3 sessions: 38, 31, 37 of 40; the latest 37. Below 36 once. 2 sessions late, cancelled late or missed."))
         #expect(feedback.components(separatedBy: "<rect").count - 1 == 1 + 4, "the plot and one square per session")
-        #expect(Charts.escape("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
+        #expect(Markup.escape("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
     }
 }

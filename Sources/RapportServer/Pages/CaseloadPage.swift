@@ -49,9 +49,9 @@ struct CaseloadPage: PageView {
     /// The list, written with `Markup.Builder`: a caseload is opened all day and can run to hundreds of rows.
     func list(_ shown: [CaseloadEntry]) -> Node<HTML.BodyContext> {
         var out = Markup.Builder(capacity: 400 * shown.count)
-        out.open("ul", ("class", "plain card caseload"))
+        out.raw("<ul class=\"plain card caseload\">")
         for entry in shown { row(entry, into: &out) }
-        out.close("ul")
+        out.raw("</ul>")
         return out.node()
     }
 

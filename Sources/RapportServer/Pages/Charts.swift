@@ -13,9 +13,6 @@ enum Charts {
     static let amber = "#b7791f"
     static let expectedInk = "#4a6d94"
 
-    /// Text for inside SVG and HTML: the five XML specials escaped.
-    static func escape(_ text: String) -> String { Markup.escape(text) }
-
     /// Coordinates with one decimal: enough for a screen, and stable text for the snapshots.
     /// Written with integer arithmetic, not `String(format:)`: a record page draws a few thousand numbers, and
     /// `printf` was a twentieth of the page (perf record). Anything past ±10¹⁴ (never a coordinate) is drawn as 0.
@@ -49,7 +46,7 @@ enum Charts {
     /// The chart as an image: its title and its description (the trend in words) name it, then what is drawn.
     static func svg(id: String, width: Double = width, height: Double, title: String, words: String, body: String) -> String {
         "<svg viewBox=\"0 0 \(n(width)) \(n(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" focusable=\"false\">"
-            + "<title id=\"\(id)-title\">\(escape(title))</title><desc id=\"\(id)-desc\">\(escape(words))</desc>" + body + "</svg>"
+            + "<title id=\"\(id)-title\">\(Markup.escape(title))</title><desc id=\"\(id)-desc\">\(Markup.escape(words))</desc>" + body + "</svg>"
     }
 
     /// Where each date falls across `width` (the middle when there is only one day).
@@ -153,7 +150,7 @@ struct MeasureChart: Sendable {
             let fill = palette[min(index * palette.count / max(bands.count, 1), palette.count - 1)]
             body += "<rect x=\"\(Charts.n(Self.left))\" y=\"\(Charts.n(top))\" width=\"\(Charts.n(plotWidth))\" height=\"\(Charts.n(max(bottom - top, 0)))\" fill=\"\(fill)\"/>"
             if clientWords == nil {
-                body += "<text x=\"\(Charts.n(Self.left + plotWidth + 6))\" y=\"\(Charts.n((top + bottom) / 2 + 4))\" font-size=\"11\" fill=\"#55646c\">\(Charts.escape(band.display))</text>"
+                body += "<text x=\"\(Charts.n(Self.left + plotWidth + 6))\" y=\"\(Charts.n((top + bottom) / 2 + 4))\" font-size=\"11\" fill=\"#55646c\">\(Markup.escape(band.display))</text>"
             }
         }
         // The clinical cutoff.
@@ -181,7 +178,7 @@ struct MeasureChart: Sendable {
         for event in events {
             let cx = x(event.date), cy = 12.0
             // Each mark carries its words as a tooltip for a pointer; the description and the numbers say it for everyone.
-            let tip = "<title>\(Charts.escape(event.label))</title>"
+            let tip = "<title>\(Markup.escape(event.label))</title>"
             switch event.kind {
             case .possibleRupture:
                 body += "<path d=\"M\(Charts.n(cx)) \(Charts.n(cy - 6))l6 6l-6 6l-6 -6z\" fill=\"#fff\" stroke=\"\(Charts.amber)\" stroke-width=\"2\">\(tip)</path>"

@@ -17,7 +17,6 @@ enum Markup {
         return out
     }
 
-
     /// The same, for a value going into a Plot attribute (which doesn't escape it).
     static func attribute(_ value: String) -> String { escape(value) }
 
@@ -46,36 +45,11 @@ enum Markup {
         }
     }
 
-    /// Markup built by appending: elements opened and closed by the caller, every text and attribute value escaped.
+    /// Markup built by appending: literal markup from the code, and every text and attribute value escaped.
     struct Builder {
         private(set) var html = ""
 
         init(capacity: Int = 0) { html.reserveCapacity(capacity) }
-
-        /// `<tag a="v" …>`; attributes with a nil value are left out.
-        mutating func open(_ tag: StaticString, _ attributes: (StaticString, String?)...) {
-            open(tag, attributes)
-        }
-
-        private mutating func open(_ tag: StaticString, _ attributes: [(StaticString, String?)]) {
-            html += "<"
-            html += tag.description
-            for (name, value) in attributes {
-                guard let value else { continue }
-                html += " "
-                html += name.description
-                html += "=\""
-                Markup.append(value, to: &html)
-                html += "\""
-            }
-            html += ">"
-        }
-
-        mutating func close(_ tag: StaticString) {
-            html += "</"
-            html += tag.description
-            html += ">"
-        }
 
         mutating func text(_ text: String) { Markup.append(text, to: &html, quotes: false) }
 
@@ -90,11 +64,15 @@ enum Markup {
             markup.withUTF8Buffer { html += String(decoding: $0, as: UTF8.self) }
         }
 
-        /// `<tag …>text</tag>`.
-        mutating func element(_ tag: StaticString, _ attributes: (StaticString, String?)..., text: String) {
-            open(tag, attributes)
+        /// `<tag>text</tag>`.
+        mutating func element(_ tag: StaticString, text: String) {
+            html += "<"
+            html += tag.description
+            html += ">"
             Markup.append(text, to: &html, quotes: false)
-            close(tag)
+            html += "</"
+            html += tag.description
+            html += ">"
         }
 
         func node<Context>() -> Node<Context> { .raw(html) }

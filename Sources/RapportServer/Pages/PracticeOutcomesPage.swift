@@ -171,7 +171,7 @@ struct OutcomesChart {
             let y = top + Double(index) * groupHeight
             let name = entry.name.count > 48 ? String(entry.name.prefix(47)) + "…" : entry.name
             body += "<text x=\"\(Charts.n(left))\" y=\"\(Charts.n(y + nameHeight - 6))\" font-size=\"15\" fill=\"#1d2b33\""
-                + (index == 0 ? " font-weight=\"600\"" : "") + ">\(Charts.escape(name))</text>"
+                + (index == 0 ? " font-weight=\"600\"" : "") + ">\(Markup.escape(name))</text>"
             for (row, measure) in Self.measures.enumerated() {
                 let barY = y + nameHeight + Double(row) * (barHeight + gap)
                 if let share = measure.share(entry.line) {

@@ -263,19 +263,19 @@ struct RecordPage: PageView {
         let formID = "attendance-\(session.id.uuidString.lowercased())"
         let sessionProblems = problems[formID] ?? []
         return .element(named: "details", nodes: [
-                    .attribute(named: "class", value: "attendance"),
-                    .if(!sessionProblems.isEmpty, .attribute(named: "open", value: "open")),
-                    .element(named: "summary", nodes: [.text("Record attendance")]),
-                    FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
-                                   context, problems: sessionProblems, submit: "Record attendance",
-                        .div(.class("field"),
-                             .label(.for("\(formID)-attendance"), "What happened"),
-                             .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
-                             .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
-                                     .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
-                        FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
-                                        required: false, id: "\(formID)-late")),
-                ])
+            .attribute(named: "class", value: "attendance"),
+            .if(!sessionProblems.isEmpty, .attribute(named: "open", value: "open")),
+            .element(named: "summary", nodes: [.text("Record attendance")]),
+            FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
+                           context, problems: sessionProblems, submit: "Record attendance",
+                .div(.class("field"),
+                     .label(.for("\(formID)-attendance"), "What happened"),
+                     .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
+                     .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
+                             .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
+                FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
+                                required: false, id: "\(formID)-late")),
+        ])
     }
 
     /// A form closed until it is wanted, open when it was refused (so its message shows).
