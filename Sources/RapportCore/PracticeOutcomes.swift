@@ -183,40 +183,74 @@ public enum PracticeOutcomes {
 
     /// Lines for each therapist (in the order given; a therapist with no episode still gets a line) and the practice.
     public static func report(_ episodes: [Episode], therapists: [UUID], definitions: [InstrumentDefinition]) -> (practice: OutcomeLine, therapists: [OutcomeLine]) {
-        var byTherapist: [UUID: [Episode]] = [:]
-        for episode in episodes { byTherapist[episode.therapistID, default: []].append(episode) }
-        let outcomes = Dictionary(episodes.map { (EpisodeKey($0), EpisodeOutcomes.classify($0.scores, definitions: definitions)) },
-                                  uniquingKeysWith: { first, _ in first })
+        // Each episode classified once, and each person numbered once, so that a cell counts its people in an array
+        // rather than a set of ids: a million measure sets are tens of thousands of episodes, and hashing them for
+        // every cell of every line was a sixth of the report's time (perf record under `scripts/bench --at-size`).
+        var personNumbers: [UUID: Int] = [:]
+        personNumbers.reserveCapacity(episodes.count)
+        var counted: [CountedEpisode] = []
+        counted.reserveCapacity(episodes.count)
+        var byTherapist: [UUID: [Int]] = [:]
+        for episode in episodes {
+            let person: Int
+            if let number = personNumbers[episode.clientID] { person = number } else {
+                person = personNumbers.count
+                personNumbers[episode.clientID] = person
+            }
+            byTherapist[episode.therapistID, default: []].append(counted.count)
+            counted.append(CountedEpisode(episode: episode, person: person,
+                                          outcome: EpisodeOutcomes.classify(episode.scores, definitions: definitions)))
+        }
         var order = therapists
         for id in byTherapist.keys.sorted(by: { $0.uuidString < $1.uuidString }) where !order.contains(id) { order.append(id) }
-        var lines = order.map { line(.therapist($0), byTherapist[$0] ?? [], outcomes: outcomes) }
-        var practice = line(.practice, episodes, outcomes: outcomes)
+        var people = PeopleCounter(size: personNumbers.count)
+        var lines = order.map { id in line(.therapist(id), (byTherapist[id] ?? []).map { counted[$0] }, people: &people) }
+        var practice = line(.practice, counted, people: &people)
         suppressComplements(&lines, practice: &practice)
         return (practice, lines)
     }
 
-    private struct EpisodeKey: Hashable {
-        let clientID: UUID
-        let therapistID: UUID
-        init(_ episode: Episode) { clientID = episode.clientID; therapistID = episode.therapistID }
+    private struct CountedEpisode {
+        let episode: Episode
+        /// The client's number within this report, for counting people.
+        let person: Int
+        let outcome: EpisodeOutcome?
     }
 
-    private static func line(_ group: OutcomeLine.Group, _ episodes: [Episode], outcomes: [EpisodeKey: EpisodeOutcome?]) -> OutcomeLine {
+    /// Counts different people, one cell at a time: a person is counted in a cell when their mark isn't the cell's.
+    private struct PeopleCounter {
+        private var marks: [Int]
+        private var cell = 0
+
+        init(size: Int) { marks = Array(repeating: 0, count: size) }
+
+        mutating func startCell() { cell += 1 }
+
+        /// Whether `person` is new to the current cell (and marks them).
+        mutating func isNew(_ person: Int) -> Bool {
+            guard marks.indices.contains(person), marks[person] != cell else { return false }
+            marks[person] = cell
+            return true
+        }
+    }
+
+    private static func line(_ group: OutcomeLine.Group, _ episodes: [CountedEpisode], people: inout PeopleCounter) -> OutcomeLine {
         // People are counted once per cell even when they saw two therapists (the practice line).
-        func cell(_ episodes: [Episode], count: (Episode) -> Int) -> OutcomeCell {
-            var people = Set<UUID>()
+        func cell(_ episodes: [CountedEpisode], count: (CountedEpisode) -> Int) -> OutcomeCell {
+            people.startCell()
+            var persons = 0
             var total = 0
             for episode in episodes {
                 let value = count(episode)
                 guard value > 0 else { continue }
                 total += value
-                people.insert(episode.clientID)
+                if people.isNew(episode.person) { persons += 1 }
             }
-            return OutcomeCell(count: total, people: people.count)
+            return OutcomeCell(count: total, people: persons)
         }
-        let active = episodes.filter(\.activeInRange)
+        let active = episodes.filter(\.episode.activeInRange)
         func activeWhere(_ test: (EpisodeOutcome) -> Bool) -> OutcomeCell {
-            cell(active) { (outcomes[EpisodeKey($0)] ?? nil).map(test) == true ? 1 : 0 }
+            cell(active) { $0.outcome.map(test) == true ? 1 : 0 }
         }
         return OutcomeLine(
             group: group,
@@ -228,11 +262,11 @@ public enum PracticeOutcomes {
             recovery: activeWhere(\.recovery),
             reliableRecovery: activeWhere(\.reliableRecovery),
             paired: activeWhere(\.isPaired),
-            sessionsAttended: cell(episodes, count: \.sessionsAttended),
-            feedbackGiven: cell(episodes, count: \.feedbackGiven),
-            rupturesRecorded: cell(episodes, count: \.rupturesRecorded),
-            rupturesRepaired: cell(episodes, count: \.rupturesRepaired),
-            feedbackTotal: episodes.reduce(0) { $0 + $1.feedbackTotal })
+            sessionsAttended: cell(episodes) { $0.episode.sessionsAttended },
+            feedbackGiven: cell(episodes) { $0.episode.feedbackGiven },
+            rupturesRecorded: cell(episodes) { $0.episode.rupturesRecorded },
+            rupturesRepaired: cell(episodes) { $0.episode.rupturesRepaired },
+            feedbackTotal: episodes.reduce(0) { $0 + $1.episode.feedbackTotal })
     }
 
     /// With the practice total shown, a single hidden therapist cell in a column is the total less the others: hide

@@ -162,6 +162,12 @@ import VaporTesting
             _ = try await Appointments.change(session.id, to: .init(start: later, startField: "date", lengthMinutes: 50, location: ""), in: record)
             let moved = try #require(try await CheckInRow.query(on: practice.app.db).filter(\.$appointmentID == session.id).first())
             #expect(abs((moved.sessionStartsAt ?? .distantPast).timeIntervalSince(later)) < 60)
+            // The outcome key moves with it: the new second, the same total.
+            let key = try #require(moved.outcomeKey)
+            #expect(key == PracticeOutcomesData.key(sessionStartsAt: moved.sessionStartsAt, total: 8))
+            #expect(key % PracticeOutcomesData.totalPart == 800)
+            #expect(key / PracticeOutcomesData.totalPart == Int64(moved.sessionStartsAt!.timeIntervalSince(PracticeOutcomesData.earliest).rounded(.down)))
+            #expect(key != made.outcomeKey)
         }
     }
 
@@ -179,14 +185,46 @@ import VaporTesting
             // As it was before 0019: the columns gone, then added again and filled in from the appointments.
             // On one connection, as migrations run: another connection to the same in-memory SQLite database can hold
             // the schema from before the revert until its next statement, and refuse to add a column it thinks is there.
+            let before = try #require(try await CheckInRow.query(on: practice.app.db).filter(\.$appointmentID == session.id).first())
             try await practice.app.db.withConnection { connection in
+                try await M0021OutcomeKeys().revert(on: connection)
                 try await M0019OutcomesAtScale().revert(on: connection)
                 try await M0019OutcomesAtScale().prepare(on: connection)
+                try await M0021OutcomeKeys().prepare(on: connection)
             }
             let row = try #require(try await CheckInRow.query(on: practice.app.db).filter(\.$appointmentID == session.id).first())
             #expect(row.sessionTherapistID == therapist.id)
             #expect(abs((row.sessionStartsAt ?? .distantPast).timeIntervalSince(start)) < 1)
+            // The key worked out in SQL by migration 0021 is the one the code writes.
+            #expect(row.outcomeKey != nil && row.outcomeKey == before.outcomeKey)
+            #expect(row.outcomeKey == PracticeOutcomesData.key(sessionStartsAt: row.sessionStartsAt, total: 7))
         }
+    }
+
+    @Test func anOutcomeKeyHoldsTheSessionsSecondAndTheTotalOrIsNone() {
+        let earliest = PracticeOutcomesData.earliest
+        let session = earliest.addingTimeInterval(86_400 + 0.75)  // a day and three quarters of a second after
+        let day: Int64 = 86_400 * 100_000
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: 17) == day + 1_700)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: 12.5) == day + 1_250)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: earliest, total: 0) == 0)
+        // Ordered by time first, then by total: MIN is the first score and MAX the latest.
+        let earlier = PracticeOutcomesData.key(sessionStartsAt: session, total: 27)!
+        let later = PracticeOutcomesData.key(sessionStartsAt: session.addingTimeInterval(1), total: 0)!
+        #expect(earlier < later)
+        // Nothing the key cannot hold: no score, no session, before 2000, a total outside 0 ..< 1000, not a number.
+        #expect(PracticeOutcomesData.key(sessionStartsAt: nil, total: 5) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: nil) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: earliest.addingTimeInterval(-1), total: 5) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: -1) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: 1000) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: session, total: .nan) == nil)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: .distantFuture, total: 5) == nil)
+        // A range's bound: a session in its first second is inside, one a second earlier is not.
+        let bound = earliest.addingTimeInterval(86_400)
+        #expect(PracticeOutcomesData.key(sessionStartsAt: bound, total: 0)! >= PracticeOutcomesData.boundKey(bound))
+        #expect(PracticeOutcomesData.key(sessionStartsAt: bound.addingTimeInterval(-0.5), total: 40)! < PracticeOutcomesData.boundKey(bound))
+        #expect(PracticeOutcomesData.boundKey(.distantPast) == 0)
     }
 
     @Test func theSameSeedGivesTheSamePracticeAndAnotherSeedAnother() {

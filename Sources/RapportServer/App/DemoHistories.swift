@@ -41,7 +41,8 @@ enum DemoHistories {
     static let appointmentColumns = ["id", "practice_id", "client_id", "therapist_id", "starts_at", "duration_minutes", "cancelled",
                                      "attendance", "late_minutes", "created_at", "cancelled_at"]
     static let checkInColumns = ["id", "practice_id", "client_id", "appointment_id", "instrument_id", "answers_envelope", "total", "band",
-                                 "flags", "entered_by", "in_room", "started_at", "completed_at", "session_starts_at", "session_therapist_id"]
+                                 "flags", "entered_by", "in_room", "started_at", "completed_at", "session_starts_at", "session_therapist_id",
+                                 "outcome_key"]
 
     /// Rows in statements of at most ~30,000 bound values (SQLite allows 32,766, PostgreSQL 65,535).
     private static func insert(_ rows: [[any Encodable & Sendable]], into table: String, columns: [String], on db: any Database) async throws {
@@ -140,7 +141,8 @@ enum DemoHistories {
         let sealed = try keys.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), key: key, CheckInRow.schema, "answers", row: id)
         // Answered in the room with the therapist (entered by them, in the room): generated clients have no account.
         return [id, therapist.practiceID, clientID, appointmentID, instrument, sealed, result.total, result.band?.code,
-                result.flags.joined(separator: ","), therapist.userID, true, answeredAt, answeredAt, sessionStart, therapist.userID]
+                result.flags.joined(separator: ","), therapist.userID, true, answeredAt, answeredAt, sessionStart, therapist.userID,
+                PracticeOutcomesData.key(sessionStartsAt: sessionStart, total: result.total)]
     }
 }
 

@@ -26,6 +26,7 @@ enum Migrations {
         M0018ProgressInWords(),
         M0019OutcomesAtScale(),
         M0020RecordVersions(),
+        M0021OutcomeKeys(),
     ]
 }
 

@@ -26,5 +26,12 @@ final class CheckInRow: Model, @unchecked Sendable {
     /// read one index with no join (migration 0019). Nil only on a database not yet migrated.
     @OptionalField(key: "session_starts_at") var sessionStartsAt: Date?
     @OptionalField(key: "session_therapist_id") var sessionTherapistID: UUID?
+    /// The session's time and the total in one integer, for practice outcomes (`PracticeOutcomesData.key`, migration
+    /// 0021); set whenever either changes (`refreshOutcomeKey`), nil until the check-in is scored.
+    @OptionalField(key: "outcome_key") var outcomeKey: Int64?
+
+    func refreshOutcomeKey() {
+        outcomeKey = PracticeOutcomesData.key(sessionStartsAt: sessionStartsAt, total: total)
+    }
     init() {}
 }

@@ -200,9 +200,13 @@ enum Appointments {
         if (checked.starts[0].timeIntervalSince1970 / 60).rounded(.down) != (row.startsAt.timeIntervalSince1970 / 60).rounded(.down) {
             row.movedFrom = row.startsAt
             row.startsAt = checked.starts[0]
-            // Check-ins answered ahead of the session move with it (their copy of its time, migration 0019).
-            try await CheckInRow.query(on: record.db).filter(\.$appointmentID == appointmentID)
-                .set(\.$sessionStartsAt, to: checked.starts[0]).update()
+            // Check-ins answered ahead of the session move with it (their copy of its time and their outcome key,
+            // migrations 0019 and 0021): a session has one per measure, so a handful of rows.
+            for checkIn in try await CheckInRow.query(on: record.db).filter(\.$appointmentID == appointmentID).all() {
+                checkIn.sessionStartsAt = checked.starts[0]
+                checkIn.refreshOutcomeKey()
+                try await checkIn.update(on: record.db)
+            }
         }
         row.durationMinutes = checked.minutes
         row.locationEnvelope = checked.location.isEmpty ? nil

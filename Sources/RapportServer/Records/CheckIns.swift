@@ -210,8 +210,10 @@ enum CheckIns {
             else { throw RecordError.notFound }
             row.sessionStartsAt = session.startsAt
             row.sessionTherapistID = session.therapistID
+            row.refreshOutcomeKey()
             try await row.create(on: record.db)
         } else {
+            row.refreshOutcomeKey()
             try await row.update(on: record.db)
         }
         try await record.noteChange()

@@ -8,8 +8,8 @@ import SQLKit
 /// outcome). The owner sees aggregates only; `PracticeOutcomes.report` makes them and suppresses small cells.
 ///
 /// A fixed number of statements however large the practice: one per outcome measure, one for feedback, one for
-/// attendance, one for ruptures. Each groups by (client, therapist) in the order of an index made for it (migration
-/// 0019), so it is one pass with no sort, and the rows that come back are one per episode, not one per score. They
+/// attendance, one for ruptures. Each groups by (client, therapist) in the order of an index made for it (migrations
+/// 0019 and 0021), so it is one pass with no sort, and the rows that come back are one per episode, not one per score. They
 /// run side by side, each on a connection of its own.
 enum PracticeOutcomesData {
     /// Sessions from this day on are counted (anything earlier is not a real session, and it keeps the packed key
@@ -21,10 +21,13 @@ enum PracticeOutcomesData {
                          on db: any Database) async throws -> [Episode] {
         let from = max(from, earliest)
         guard from < to else { return [] }
+        // A session at or after `from` and before `to`, in keys: the bounds are days, so whole seconds, and a key's
+        // time part is its session's whole second (README, "Practice outcomes").
+        let fromKey = boundKey(from), toKey = boundKey(to)
         async let scoreRows = withThrowingTaskGroup(of: (String, [any SQLRow]).self) { group in
             for measure in outcomeMeasures {
                 group.addTask {
-                    (measure, try await onOwnConnection(db) { sql in try await firstAndLatest(measure, practiceID: practiceID, before: to, sql: sql) })
+                    (measure, try await onOwnConnection(db) { sql in try await firstAndLatest(measure, practiceID: practiceID, before: toKey, sql: sql) })
                 }
             }
             var all: [(String, [any SQLRow])] = []
@@ -36,10 +39,12 @@ enum PracticeOutcomesData {
             for measure in feedbackMeasures {
                 group.addTask {
                     try await onOwnConnection(db) { sql in
+                        // The total is the key's low part, in hundredths; summed as an integer, the same on both databases.
                         try await sql.raw("""
-                            SELECT "client_id", "session_therapist_id", COUNT(*) AS "given", SUM("total") AS "sum" FROM "check_ins"
-                            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure) AND "total" IS NOT NULL
-                              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: from) AND "session_starts_at" < \(bind: to)
+                            SELECT "client_id", "session_therapist_id", COUNT(*) AS "given",
+                                   CAST(SUM("outcome_key" % \(unsafeRaw: String(totalPart))) AS BIGINT) AS "hundredths" FROM "check_ins"
+                            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure)
+                              AND "outcome_key" >= \(bind: fromKey) AND "outcome_key" < \(bind: toKey) AND "session_therapist_id" IS NOT NULL
                             GROUP BY "client_id", "session_therapist_id"
                             """).all()
                     }
@@ -85,7 +90,7 @@ enum PracticeOutcomesData {
             let id = try episode(row, therapist: "session_therapist_id")
             // Added up: a practice may have used both Rapport's feedback and the SRS within the range.
             episodes[id]?.feedbackGiven += try row.decode(column: "given", as: Int.self)
-            episodes[id]?.feedbackTotal += try row.decode(column: "sum", as: Double.self)
+            episodes[id]?.feedbackTotal += Double(try row.decode(column: "hundredths", as: Int64.self)) / 100
         }
         for row in try await attendanceRows {
             let id = try episode(row, therapist: "therapist_id")
@@ -116,26 +121,40 @@ enum PracticeOutcomesData {
         let therapist: UUID
     }
 
-    // A score and its session's time packed into one integer, (seconds since 2000) × 100000 + total × 100, so that
-    // MIN and MAX over an episode's rows give its first and its latest score in one pass, the same way on SQLite and
-    // PostgreSQL (which have no portable "value at the minimum"). Totals are at most 40 with steps of 0.1, so the
-    // total's part stays below 100000; 100 years of seconds times 100000 is far inside an Int64.
-    private static let totalPart: Int64 = 100_000
+    // A score and its session's time packed into one integer, (seconds since 2000) × 100000 + total × 100, kept on each
+    // scored check-in as `outcome_key` (migration 0021), so that MIN and MAX over an episode's rows give its first and
+    // its latest score in one pass, the same way on SQLite and PostgreSQL (which have no portable "value at the
+    // minimum"), and a range of sessions is a range of keys. Totals are at most 40 with steps of 0.1, so the total's
+    // part stays below 100000; 100 years of seconds times 100000 is far inside an Int64.
+    static let totalPart: Int64 = 100_000
+
+    /// The key of a check-in scored `total` for a session at `sessionStartsAt`; nil when it has no score or session
+    /// time yet, or one the key cannot hold (a session before 2000, a total outside 0 ..< 1000), which the report
+    /// then leaves out. `M0021OutcomeKeys.fillKeys` works out the same number in SQL.
+    static func key(sessionStartsAt: Date?, total: Double?) -> Int64? {
+        guard let sessionStartsAt, let total, total.isFinite, total >= 0, total * 100 < Double(totalPart) else { return nil }
+        let seconds = (sessionStartsAt.timeIntervalSince1970 - earliest.timeIntervalSince1970).rounded(.down)
+        guard seconds >= 0, seconds < 4e9 else { return nil }
+        return Int64(seconds) * totalPart + Int64((total * 100).rounded())
+    }
+
+    /// The first key of a range's bound: sessions from that second on have keys at least this.
+    static func boundKey(_ date: Date) -> Int64 {
+        let seconds = (date.timeIntervalSince1970 - earliest.timeIntervalSince1970).rounded(.up)
+        return Int64(max(0, min(seconds, 4e9))) * totalPart
+    }
 
     private static func total(_ key: Int64) -> Double { Double(key % totalPart) / 100 }
 
     private static func time(_ key: Int64) -> Date { earliest.addingTimeInterval(Double(key / totalPart)) }
 
-    private static func firstAndLatest(_ measure: String, practiceID: UUID, before to: Date, sql: any SQLDatabase) async throws -> [any SQLRow] {
-        let seconds = sql.dialect.name == "sqlite" ? #"CAST("session_starts_at" AS INTEGER)"#
-            : #"CAST(FLOOR(EXTRACT(EPOCH FROM "session_starts_at")) AS BIGINT)"#  // truncated, as SQLite's CAST does
-        let key = "(\(seconds) - \(Int64(earliest.timeIntervalSince1970))) * \(totalPart) + CAST(ROUND(\"total\" * 100) AS BIGINT)"
-        return try await sql.raw("""
+    private static func firstAndLatest(_ measure: String, practiceID: UUID, before toKey: Int64, sql: any SQLDatabase) async throws -> [any SQLRow] {
+        try await sql.raw("""
             SELECT "client_id", "session_therapist_id", COUNT(*) AS "scores",
-                   MIN(\(unsafeRaw: key)) AS "first_key", MAX(\(unsafeRaw: key)) AS "latest_key"
+                   MIN("outcome_key") AS "first_key", MAX("outcome_key") AS "latest_key"
             FROM "check_ins"
-            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure) AND "total" IS NOT NULL
-              AND "session_therapist_id" IS NOT NULL AND "session_starts_at" >= \(bind: earliest) AND "session_starts_at" < \(bind: to)
+            WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" = \(bind: measure)
+              AND "outcome_key" IS NOT NULL AND "outcome_key" < \(bind: toKey) AND "session_therapist_id" IS NOT NULL
             GROUP BY "client_id", "session_therapist_id"
             """).all()
     }
