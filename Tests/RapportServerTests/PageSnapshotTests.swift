@@ -98,6 +98,25 @@ import Testing
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record-refused-note")
     }
 
+    /// Refused rupture forms keep what was chosen: the markers ticked, the kind and the session, a note's draft, and
+    /// each message beside its form (`Markup.attribute` escapes what was typed, in attributes and in text).
+    @Test func theRecordPageWithRefusedRuptureFormsKeepsWhatWasChosen() throws {
+        let model = try Self.recordModel()
+        let possible = try #require(model.ruptures.possible.first)
+        let review = RelationshipPart.formID(possible)
+        let noticed = RelationshipPart.noticedFormID
+        let session = try #require(model.appointments.first { $0.startsAt <= Self.now })
+        let page = RecordPage(model: model, clientID: Self.clientID, context: Self.context(.therapist), now: Self.now, zone: Self.zone,
+                              drafts: [review: "Not a rupture: <she was ill> & \"tired\"", "\(noticed)-type": "confrontation",
+                                       "\(noticed)-session": session.id.uuidString.lowercased(), noticed: "Went quiet"],
+                              problems: [review: [FieldProblem(field: "decision", message: "Please choose confirm or dismiss.")],
+                                         noticed: [FieldProblem(field: "markers", message: "Please tick at least one marker."),
+                                                   FieldProblem(field: "note", message: "Please keep the note shorter.")],
+                                         RelationshipPart.sectionProblems: [FieldProblem(field: "form", message: "Someone reviewed this meanwhile.")]],
+                              ticked: [review: ["complaint-about-work"], noticed: ["minimal-response", "deferring"]])
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record-refused-ruptures")
+    }
+
     @Test func theCaseload() {
         let page = CaseloadPage(entries: [
             CaseloadEntry(clientID: Self.id(40), name: "Aisha Khan", hasJoined: true, hasRiskAlert: false,

@@ -27,136 +27,219 @@ struct RelationshipPart: Sendable {
     /// Problems that belong to no form still on the page (a possible rupture reviewed meanwhile by someone else).
     static let sectionProblems = "relationship"
 
+    /// Written with `Markup.Builder`, like the caseload's rows: a form per possible rupture, each with its markers,
+    /// was the largest part of what Plot still drew on the record page (perf record under `scripts/bench --at-size`).
+    /// The markup is the same as Plot's (the record page's snapshots compare them with whitespace ignored).
     var node: Node<HTML.BodyContext> {
+        var out = Markup.Builder(capacity: 4096 + 3072 * summary.possible.count + 1024 * summary.log.count + 64 * sessions.count)
+        write(into: &out)
+        return out.node()
+    }
+
+    func write(into out: inout Markup.Builder) {
         let confirmed = summary.confirmed.reversed()
         let dismissed = summary.log.filter { $0.status == .dismissed }
-        return .section(.id("relationship"),
-            .h2("The relationship"),
-            .forEach(problems[Self.sectionProblems] ?? []) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0.message)) },
-            .if(summary.possible.isEmpty && summary.log.isEmpty,
-                .p(.class("muted"), "No possible ruptures. Rapport looks at feedback, attendance and check-ins after every session, and lists here what might be a rupture for you to look at.")),
-            .if(!summary.possible.isEmpty, .group(
-                .h3(.text(summary.possible.count == 1 ? "1 possible rupture to look at" : "\(summary.possible.count) possible ruptures to look at")),
-                .forEach(summary.possible.reversed()) { possibleCard($0) })),
-            .if(!confirmed.isEmpty, .group(
-                .h3("Ruptures and repairs"),
-                .forEach(confirmed) { loggedCard($0) })),
-            noticedForm,
-            .if(!dismissed.isEmpty, .details(.class("dismissed"),
-                .summary(.text(dismissed.count == 1 ? "1 dismissed" : "\(dismissed.count) dismissed")),
-                .ul(.class("plain"), .forEach(dismissed.reversed()) { rupture in
-                    .li(.text("\(rupture.sessionStart.map { "Session of \(when($0))" } ?? "No session") · \(Self.ruleName(rupture.rule)): "),
-                        .text(rupture.note ?? ""))
-                })))
-        )
+        out.raw("<section id=\"relationship\"><h2>The relationship</h2>")
+        for problem in problems[Self.sectionProblems] ?? [] {
+            out.raw("<p class=\"form-error\" role=\"alert\">")
+            out.text(problem.message)
+            out.raw("</p>")
+        }
+        if summary.possible.isEmpty && summary.log.isEmpty {
+            out.raw("<p class=\"muted\">No possible ruptures. Rapport looks at feedback, attendance and check-ins after every session, ")
+            out.raw("and lists here what might be a rupture for you to look at.</p>")
+        }
+        if !summary.possible.isEmpty {
+            out.element("h3", text: summary.possible.count == 1 ? "1 possible rupture to look at" : "\(summary.possible.count) possible ruptures to look at")
+            for possible in summary.possible.reversed() { possibleCard(possible, into: &out) }
+        }
+        if !confirmed.isEmpty {
+            out.raw("<h3>Ruptures and repairs</h3>")
+            for rupture in confirmed { loggedCard(rupture, into: &out) }
+        }
+        noticedForm(into: &out)
+        if !dismissed.isEmpty {
+            out.raw("<details class=\"dismissed\">")
+            out.element("summary", text: dismissed.count == 1 ? "1 dismissed" : "\(dismissed.count) dismissed")
+            out.raw("<ul class=\"plain\">")
+            for rupture in dismissed.reversed() {
+                out.raw("<li>")
+                out.text("\(rupture.sessionStart.map { "Session of \(when($0))" } ?? "No session") · \(Self.ruleName(rupture.rule)): ")
+                out.text(rupture.note ?? "")
+                out.raw("</li>")
+            }
+            out.raw("</ul></details>")
+        }
+        out.raw("</section>")
     }
 
     static func ruleName(_ rule: String?) -> String {
         guard let rule else { return "noticed in the room" }
-        return RuptureRules.all.first { $0.id == rule }?.summary.trimmingCharacters(in: CharacterSet(charactersIn: ".")) ?? rule
+        return RuleNames.all[rule] ?? rule
+    }
+
+    /// The rules' summaries without their full stop, worked out once.
+    private enum RuleNames {
+        static let all: [String: String] = Dictionary(
+            RuptureRules.all.map { ($0.id, $0.summary.trimmingCharacters(in: CharacterSet(charactersIn: "."))) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     static func typeBadge(_ type: RuptureType) -> Node<HTML.BodyContext> {
         .span(.class("badge \(type.rawValue)"), .text(type == .withdrawal ? "Withdrawal" : "Confrontation"))
     }
 
-    func possibleCard(_ possible: PossibleRupture) -> Node<HTML.BodyContext> {
-        let id = Self.formID(possible)
-        let formProblems = problems[id] ?? []
-        return .div(.class("card rupture possible"),
-            .p(Self.typeBadge(possible.type), .text(" Session of \(when(possible.sessionStart))")),
-            .p(.text(possible.evidence)),
-            .p(.class("muted"), .text("Rule: \(Self.ruleName(possible.rule)).")),
-            .form(.id(id), .method(.post), .action("\(base)/ruptures"), .class("stack"),
-                .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                .input(.type(.hidden), .name("appointment_id"), .value(possible.appointmentID.lowercasedText)),
-                .input(.type(.hidden), .name("rule"), .value(possible.rule)),
-                errors(formProblems),
-                markerChoices(formID: id, types: [possible.type], problems: formProblems, open: false),
-                FormParts.textArea("note", id: "\(id)-note", label: "Note (to dismiss, say why it is not a rupture)",
-                                   value: drafts[id] ?? "", problems: formProblems, required: false, rows: 2),
-                .div(.class("actions"),
-                     .button(.type(.submit), .class("primary"), .attribute(named: "name", value: "decision"), .attribute(named: "value", value: "confirm"),
-                             .text("Confirm: it is a rupture")),
-                     .button(.type(.submit), .class("secondary-button"), .attribute(named: "name", value: "decision"), .attribute(named: "value", value: "dismiss"),
-                             .text("Dismiss"))))
-        )
+    static func typeBadge(_ type: RuptureType, into out: inout Markup.Builder) {
+        out.raw(type == .withdrawal ? "<span class=\"badge withdrawal\">Withdrawal</span>" : "<span class=\"badge confrontation\">Confrontation</span>")
     }
 
-    func errors(_ problems: [FieldProblem]) -> Node<HTML.FormContext> {
+    /// The form's opening tag and its CSRF field: every form here posts to the rupture log.
+    func openForm(_ id: String, into out: inout Markup.Builder) {
+        out.raw("<form id=\"")
+        out.value(id)
+        out.raw("\" method=\"post\" action=\"")
+        out.value("\(base)/ruptures")
+        out.raw("\" class=\"stack\"><input type=\"hidden\" name=\"")
+        out.value(CSRF.fieldName)
+        out.raw("\" value=\"")
+        out.value(context.csrfToken)
+        out.raw("\"/>")
+    }
+
+    func hidden(_ name: StaticString, _ value: String, into out: inout Markup.Builder) {
+        out.raw("<input type=\"hidden\" name=\"")
+        out.raw(name)
+        out.raw("\" value=\"")
+        out.value(value)
+        out.raw("\"/>")
+    }
+
+    func possibleCard(_ possible: PossibleRupture, into out: inout Markup.Builder) {
+        let id = Self.formID(possible)
+        let formProblems = problems[id] ?? []
+        out.raw("<div class=\"card rupture possible\"><p>")
+        Self.typeBadge(possible.type, into: &out)
+        out.text(" Session of \(when(possible.sessionStart))")
+        out.raw("</p>")
+        out.element("p", text: possible.evidence)
+        out.raw("<p class=\"muted\">")
+        out.text("Rule: \(Self.ruleName(possible.rule)).")
+        out.raw("</p>")
+        openForm(id, into: &out)
+        hidden("appointment_id", possible.appointmentID.lowercasedText, into: &out)
+        hidden("rule", possible.rule, into: &out)
+        errors(formProblems, into: &out)
+        markerChoices(formID: id, types: [possible.type], problems: formProblems, open: false, into: &out)
+        let note: Node<HTML.FormContext> = FormParts.textArea("note", id: "\(id)-note", label: "Note (to dismiss, say why it is not a rupture)",
+                                                             value: drafts[id] ?? "", problems: formProblems, required: false, rows: 2)
+        out.append(rendered: note.render(indentedBy: nil))
+        out.raw("<div class=\"actions\"><button type=\"submit\" class=\"primary\" name=\"decision\" value=\"confirm\">Confirm: it is a rupture</button>")
+        out.raw("<button type=\"submit\" class=\"secondary-button\" name=\"decision\" value=\"dismiss\">Dismiss</button></div></form></div>")
+    }
+
+    func errors(_ problems: [FieldProblem], into out: inout Markup.Builder) {
         let general = problems.filter { ["form", "rule", "decision", "appointment_id", "type"].contains($0.field) }
-        return .if(!general.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                         .forEach(general) { .p(.text($0.message)) }))
+        guard !general.isEmpty else { return }
+        out.raw("<div class=\"form-error\" role=\"alert\">")
+        for problem in general { out.element("p", text: problem.message) }
+        out.raw("</div>")
     }
 
     /// The 3RS markers of the given types as checkboxes, in a disclosure unless one was ticked or refused.
-    func markerChoices(formID: String, types: [RuptureType], problems: [FieldProblem], open: Bool) -> Node<HTML.FormContext> {
+    func markerChoices(formID: String, types: [RuptureType], problems: [FieldProblem], open: Bool, into out: inout Markup.Builder) {
         let chosen = ticked[formID] ?? []
         let problem = problems.first { $0.field == "markers" }
-        return .element(named: "details", nodes: [
-            .attribute(named: "class", value: "markers"),
-            .if(open || problem != nil || !chosen.isEmpty, .attribute(named: "open", value: "open")),
-            .element(named: "summary", nodes: [.text("Markers you saw (3RS)")]),
-            .unwrap(problem) { .p(.class("error"), .text($0.message)) },
-            .forEach(types) { type in
-                .fieldset(.class("measures"),
-                    .element(named: "legend", nodes: [Node<HTML.FormContext>.text(type == .withdrawal ? "Withdrawal: moving away" : "Confrontation: moving against")]),
-                    .forEach(RuptureMarker.allCases.filter { $0.type == type }) { marker in
-                        .label(.class("room-option"),
-                               .input(.type(.checkbox), .name("marker-\(marker.rawValue)"), .value("on"), .checked(chosen.contains(marker.rawValue))),
-                               .text(" \(marker.display)"))
-                    })
-            },
-        ])
+        out.raw(open || problem != nil || !chosen.isEmpty ? "<details class=\"markers\" open=\"open\">" : "<details class=\"markers\">")
+        out.raw("<summary>Markers you saw (3RS)</summary>")
+        if let problem {
+            out.raw("<p class=\"error\">")
+            out.text(problem.message)
+            out.raw("</p>")
+        }
+        for type in types {
+            out.raw(type == .withdrawal ? "<fieldset class=\"measures\"><legend>Withdrawal: moving away</legend>"
+                                        : "<fieldset class=\"measures\"><legend>Confrontation: moving against</legend>")
+            for marker in RuptureMarker.allCases where marker.type == type {
+                out.raw("<label class=\"room-option\"><input type=\"checkbox\" name=\"marker-")
+                out.value(marker.rawValue)
+                out.raw(chosen.contains(marker.rawValue) ? "\" value=\"on\" checked/>" : "\" value=\"on\"/>")
+                out.text(" \(marker.display)")
+                out.raw("</label>")
+            }
+            out.raw("</fieldset>")
+        }
+        out.raw("</details>")
     }
 
-    func loggedCard(_ rupture: LoggedRupture) -> Node<HTML.BodyContext> {
+    func loggedCard(_ rupture: LoggedRupture, into out: inout Markup.Builder) {
         let href = "\(base)/ruptures/\(rupture.id.lowercasedText)"
-        return .div(.class("card rupture \(rupture.latestOutcome == .resolved ? "repaired" : "open")"), .id("rupture-\(rupture.id.lowercasedText)"),
-            .p(Self.typeBadge(rupture.type),
-               .text(" \(rupture.sessionStart.map { "Session of \(when($0))" } ?? "Noticed \(when(rupture.recordedAt))")"),
-               .text(rupture.origin == .signal ? " · confirmed from: \(Self.ruleName(rupture.rule).lowercasedFirst)" : " · noticed in the room")),
-            .if(!rupture.markers.isEmpty, .p(.text("Markers: " + rupture.markers.map(\.display).joined(separator: "; ") + "."))),
-            .unwrap(rupture.note) { .blockquote(.class("comment"), .text($0)) },
-            .p(.strong(.text(rupture.latestOutcome.map { "Repair: \($0.display.lowercasedFirst)" } ?? "No repair recorded yet")),
-               .text(rupture.repairs.isEmpty ? "" : " (\(rupture.repairs.count == 1 ? "1 attempt" : "\(rupture.repairs.count) attempts"))")),
-            .unwrap(rupture.feedback) { .p(.class("muted"), .text($0.words)) },
-            .p(.a(.href(href), .attribute(named: "aria-label", value: "Record a repair for the rupture \(rupture.sessionStart.map { "of \(when($0))" } ?? "noticed \(when(rupture.recordedAt))")"),
-                  .text(rupture.repairs.isEmpty ? "Record a repair" : "Repairs and another attempt")))
-        )
+        out.raw(rupture.latestOutcome == .resolved ? "<div class=\"card rupture repaired\" id=\"rupture-" : "<div class=\"card rupture open\" id=\"rupture-")
+        out.value(rupture.id.lowercasedText)
+        out.raw("\"><p>")
+        Self.typeBadge(rupture.type, into: &out)
+        out.text(" \(rupture.sessionStart.map { "Session of \(when($0))" } ?? "Noticed \(when(rupture.recordedAt))")")
+        out.text(rupture.origin == .signal ? " · confirmed from: \(Self.ruleName(rupture.rule).lowercasedFirst)" : " · noticed in the room")
+        out.raw("</p>")
+        if !rupture.markers.isEmpty { out.element("p", text: "Markers: " + rupture.markers.map(\.display).joined(separator: "; ") + ".") }
+        if let note = rupture.note {
+            out.raw("<blockquote class=\"comment\">")
+            out.text(note)
+            out.raw("</blockquote>")
+        }
+        out.raw("<p><strong>")
+        out.text(rupture.latestOutcome.map { "Repair: \($0.display.lowercasedFirst)" } ?? "No repair recorded yet")
+        out.raw("</strong>")
+        out.text(rupture.repairs.isEmpty ? "" : " (\(rupture.repairs.count == 1 ? "1 attempt" : "\(rupture.repairs.count) attempts"))")
+        out.raw("</p>")
+        if let feedback = rupture.feedback {
+            out.raw("<p class=\"muted\">")
+            out.text(feedback.words)
+            out.raw("</p>")
+        }
+        out.raw("<p><a href=\"")
+        out.value(href)
+        out.raw("\" aria-label=\"")
+        out.value("Record a repair for the rupture \(rupture.sessionStart.map { "of \(when($0))" } ?? "noticed \(when(rupture.recordedAt))")")
+        out.raw("\">")
+        out.text(rupture.repairs.isEmpty ? "Record a repair" : "Repairs and another attempt")
+        out.raw("</a></p></div>")
     }
 
-    var noticedForm: Node<HTML.BodyContext> {
+    func noticedForm(into out: inout Markup.Builder) {
         let id = Self.noticedFormID
         let formProblems = problems[id] ?? []
         let past = sessions.filter { $0.startsAt <= now && !$0.cancelled }.reversed()
         let chosenSession = drafts["\(id)-session"] ?? past.first?.id.lowercasedText ?? ""
         let chosenType = drafts["\(id)-type"] ?? ""
-        return .element(named: "details", nodes: [
-            .attribute(named: "class", value: "card noticed"),
-            .if(!formProblems.isEmpty, .attribute(named: "open", value: "open")),
-            .element(named: "summary", nodes: [.text("Record a rupture you noticed in the room")]),
-            .form(.id(id), .method(.post), .action("\(base)/ruptures"), .class("stack"),
-                .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                .input(.type(.hidden), .name("decision"), .value("noticed")),
-                errors(formProblems),
-                .div(.class("field"),
-                     .label(.for("\(id)-type"), "Kind of rupture"),
-                     .select(.attribute(named: "name", value: "type"), .attribute(named: "id", value: "\(id)-type"),
-                             .option(.value("withdrawal"), .label("Withdrawal: moving away from me or the work"), .isSelected(chosenType == "withdrawal")),
-                             .option(.value("confrontation"), .label("Confrontation: moving against me or the work"), .isSelected(chosenType == "confrontation")))),
-                .div(.class("field"),
-                     .label(.for("\(id)-session"), "Session"),
-                     .select(.attribute(named: "name", value: "appointment_id"), .attribute(named: "id", value: "\(id)-session"),
-                             .forEach(past) { session in
-                                 .option(.value(session.id.lowercasedText), .label(when(session.startsAt)), .isSelected(chosenSession == session.id.lowercasedText))
-                             },
-                             .option(.value(""), .label("Not in a recorded session"), .isSelected(chosenSession.isEmpty)))),
-                markerChoices(formID: id, types: RuptureType.allCases, problems: formProblems, open: true),
-                FormParts.textArea("note", id: "\(id)-note", label: "What you noticed (optional)", value: drafts[id] ?? "",
-                                   problems: formProblems, required: false, rows: 3),
-                .button(.type(.submit), .class("primary"), .text("Record rupture")))
-        ])
+        out.raw(formProblems.isEmpty ? "<details class=\"card noticed\">" : "<details class=\"card noticed\" open=\"open\">")
+        out.raw("<summary>Record a rupture you noticed in the room</summary>")
+        openForm(id, into: &out)
+        hidden("decision", "noticed", into: &out)
+        errors(formProblems, into: &out)
+        out.raw("<div class=\"field\"><label for=\"noticed-rupture-form-type\">Kind of rupture</label>")
+        out.raw("<select name=\"type\" id=\"noticed-rupture-form-type\">")
+        out.raw(chosenType == "withdrawal" ? "<option value=\"withdrawal\" label=\"Withdrawal: moving away from me or the work\" selected/>"
+                                           : "<option value=\"withdrawal\" label=\"Withdrawal: moving away from me or the work\"/>")
+        out.raw(chosenType == "confrontation" ? "<option value=\"confrontation\" label=\"Confrontation: moving against me or the work\" selected/>"
+                                              : "<option value=\"confrontation\" label=\"Confrontation: moving against me or the work\"/>")
+        out.raw("</select></div><div class=\"field\"><label for=\"noticed-rupture-form-session\">Session</label>")
+        out.raw("<select name=\"appointment_id\" id=\"noticed-rupture-form-session\">")
+        for session in past {
+            let value = session.id.lowercasedText
+            out.raw("<option value=\"")
+            out.value(value)
+            out.raw("\" label=\"")
+            out.value(when(session.startsAt))
+            out.raw(chosenSession == value ? "\" selected/>" : "\"/>")
+        }
+        // An empty value is left out, as Plot leaves out an empty attribute: the option's value is then its (empty) text.
+        out.raw(chosenSession.isEmpty ? "<option label=\"Not in a recorded session\" selected/>" : "<option label=\"Not in a recorded session\"/>")
+        out.raw("</select></div>")
+        markerChoices(formID: id, types: RuptureType.allCases, problems: formProblems, open: true, into: &out)
+        let note: Node<HTML.FormContext> = FormParts.textArea("note", id: "\(id)-note", label: "What you noticed (optional)", value: drafts[id] ?? "",
+                                                             problems: formProblems, required: false, rows: 3)
+        out.append(rendered: note.render(indentedBy: nil))
+        out.raw("<button type=\"submit\" class=\"primary\">Record rupture</button></form></details>")
     }
 }
 
