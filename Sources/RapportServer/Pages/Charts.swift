@@ -57,25 +57,36 @@ enum Charts {
     }
 
     /// The chart, its caption and its numbers, as one figure; with no table when its numbers are elsewhere on the page.
+    /// Written with `Markup.Builder` (the same markup Plot wrote): a record page has three.
     static func figure(id: String, svg: String, caption: String, legend: [(swatch: String, label: String)], table: Node<HTML.BodyContext>?) -> Node<HTML.BodyContext> {
-        .element(named: "figure", nodes: [
-            .attribute(named: "class", value: "chart"),
-            .attribute(named: "id", value: id),
-            .raw(svg),
-            .element(named: "figcaption", nodes: [
-                .if(!legend.isEmpty, .ul(.class("legend"), .forEach(legend) { item in
-                    .li(.span(.class("swatch \(item.swatch)"), .attribute(named: "aria-hidden", value: "true")), .text(item.label))
-                })),
-                .p(.text(caption)),
-            ]),
-            .unwrap(table) { table in
-                .element(named: "details", nodes: [
-                    .element(named: "summary", nodes: [.text("The numbers")]),
-                    .div(.class("table-scroll"), .attribute(named: "tabindex", value: "0"), .attribute(named: "role", value: "region"),
-                         .attribute(named: "aria-label", value: Markup.attribute("The numbers of the chart: \(caption.prefix(60))")), table),
-                ])
-            },
-        ])
+        var out = Markup.Builder(capacity: svg.utf8.count + 1024)
+        out.raw("<figure class=\"chart\" id=\"")
+        out.value(id)
+        out.raw("\">")
+        out.append(rendered: svg)
+        out.raw("<figcaption>")
+        if !legend.isEmpty {
+            out.raw("<ul class=\"legend\">")
+            for item in legend {
+                out.raw("<li><span class=\"swatch ")
+                out.value(item.swatch)
+                out.raw("\" aria-hidden=\"true\"></span>")
+                out.text(item.label)
+                out.raw("</li>")
+            }
+            out.raw("</ul>")
+        }
+        out.element("p", text: caption)
+        out.raw("</figcaption>")
+        if let table {
+            out.raw("<details><summary>The numbers</summary><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"")
+            out.value("The numbers of the chart: \(caption.prefix(60))")
+            out.raw("\">")
+            out.append(rendered: table.render(indentedBy: nil))
+            out.raw("</div></details>")
+        }
+        out.raw("</figure>")
+        return out.node()
     }
 }
 
