@@ -76,20 +76,22 @@ final class ExpectedCourseModels: Sendable {
         let measures = Self.measures
         guard !measures.isEmpty else { return Fits(parameters: [:], endedEpisodes: [:], minimumEpisodes: minimumEpisodes, madeAt: now) }
         let quietSince = now.addingTimeInterval(-Double(quietDays) * 86400)
+        // Through the outcome key (migration 0021): its index holds everything read here, the session's time first and
+        // the total in its low part, so no table row is read.
         let rows = try await HotPaths.sql(db).raw("""
-            SELECT "client_id", "instrument_id", "total" FROM "check_ins"
+            SELECT "client_id", "instrument_id", "outcome_key" FROM "check_ins"
             WHERE "practice_id" = \(bind: practiceID) AND "instrument_id" IN (\(binds: measures.map(\.0.id)))
-              AND "total" IS NOT NULL AND "session_starts_at" IS NOT NULL
+              AND "outcome_key" IS NOT NULL
               AND "client_id" NOT IN (SELECT "client_id" FROM "appointments" WHERE "practice_id" = \(bind: practiceID)
                                       AND "cancelled" = \(bind: false) AND "starts_at" >= \(bind: quietSince))
-            ORDER BY "instrument_id", "client_id", "session_starts_at"
+            ORDER BY "instrument_id", "client_id", "outcome_key"
             """).all()
         var episodes: [String: [[Double]]] = [:]
         var current: (instrument: String, client: UUID)?
         for row in rows {
             let instrument = try row.decode(column: "instrument_id", as: String.self)
             let client = try HotPaths.uuid(row, "client_id")
-            let total = try row.decode(column: "total", as: Double.self)
+            let total = PracticeOutcomesData.total(try row.decode(column: "outcome_key", as: Int64.self))
             if current?.instrument == instrument && current?.client == client {
                 episodes[instrument, default: []][episodes[instrument, default: []].count - 1].append(total)
             } else {

@@ -144,7 +144,8 @@ enum PracticeOutcomesData {
         return Int64(max(0, min(seconds, 4e9))) * totalPart
     }
 
-    private static func total(_ key: Int64) -> Double { Double(key % totalPart) / 100 }
+    /// The total a key holds.
+    static func total(_ key: Int64) -> Double { Double(key % totalPart) / 100 }
 
     private static func time(_ key: Int64) -> Date { earliest.addingTimeInterval(Double(key / totalPart)) }
 
