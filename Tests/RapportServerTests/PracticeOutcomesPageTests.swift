@@ -227,6 +227,59 @@ import VaporTesting
         #expect(PracticeOutcomesData.boundKey(.distantPast) == 0)
     }
 
+    @Test func anAttendedKeyIsAHeldSessionsSecondAndNothingElse() {
+        let earliest = PracticeOutcomesData.earliest
+        let start = earliest.addingTimeInterval(86_400 + 0.5)
+        #expect(PracticeOutcomesData.attendedKey(startsAt: start, cancelled: false, attendance: "attended") == 86_400)
+        #expect(PracticeOutcomesData.attendedKey(startsAt: start, cancelled: false, attendance: "late") == 86_400)
+        // Not held, or not known to have been: no key.
+        for attendance in [nil, "did-not-attend", "cancelled-late"] {
+            #expect(PracticeOutcomesData.attendedKey(startsAt: start, cancelled: false, attendance: attendance) == nil)
+        }
+        #expect(PracticeOutcomesData.attendedKey(startsAt: start, cancelled: true, attendance: "attended") == nil)
+        #expect(PracticeOutcomesData.attendedKey(startsAt: earliest.addingTimeInterval(-1), cancelled: false, attendance: "attended") == nil)
+    }
+
+    /// Every way a session changes keeps its attended key in step, and migration 0022's SQL gives the same keys.
+    @Test func aSessionsAttendedKeyFollowsItsAttendanceAndTheMigrationAgrees() async throws {
+        try await TestPractice.run { practice in
+            let owner = try await practice.newPractice()
+            let therapist = try await practice.newTherapist(in: owner)
+            let client = try await practice.newClient(of: therapist)
+            let scope = ClientScope(clientID: client.user.clientID!, practiceID: owner.user.practiceID, careTeam: [therapist.id])
+            let record = try await practice.record(therapist.actor, .recordAttendance, scope)
+            func key(_ id: UUID) async throws -> Int64? {
+                try #require(try await AppointmentRow.find(id, on: practice.app.db)).attendedKey
+            }
+            var held: [UUID] = []
+            for (days, attendance) in [(-9.0, Attendance.attended), (-8, .late), (-7, .didNotAttend), (-6, .cancelledLate)] {
+                let start = Date().addingTimeInterval(days * 86400)
+                let session = try await Appointments.schedule(.init(start: start, startField: "date", lengthMinutes: 50, location: ""),
+                                                              in: record.at(start.addingTimeInterval(-86400)))
+                #expect(try await key(session.id) == nil)  // booked: not held yet
+                try await Appointments.recordAttendance(session.id, attendance: attendance, lateMinutes: attendance == .late ? 12 : nil, in: record)
+                let expected = attendance == .attended || attendance == .late
+                    ? PracticeOutcomesData.attendedKey(startsAt: start, cancelled: false, attendance: attendance.rawValue) : nil
+                #expect(try await key(session.id) == expected)
+                #expect(expected == nil || expected! == Int64(start.timeIntervalSince(PracticeOutcomesData.earliest).rounded(.down)))
+                if expected != nil { held.append(session.id) }
+            }
+            // Corrected afterwards: attended, then recorded as did not attend, loses its key; and back again.
+            try await Appointments.recordAttendance(held[0], attendance: .didNotAttend, lateMinutes: nil, in: record)
+            #expect(try await key(held[0]) == nil)
+            try await Appointments.recordAttendance(held[0], attendance: .attended, lateMinutes: nil, in: record)
+            let before = [try await key(held[0]), try await key(held[1])]
+            #expect(before.allSatisfy { $0 != nil })
+            try await practice.app.db.withConnection { connection in
+                try await M0022AttendedKeys().revert(on: connection)
+                try await M0022AttendedKeys().prepare(on: connection)
+            }
+            #expect([try await key(held[0]), try await key(held[1])] == before)
+            let keyed = try await AppointmentRow.query(on: practice.app.db).filter(\.$clientID == scope.clientID).all().filter { $0.attendedKey != nil }
+            #expect(keyed.count == 2)
+        }
+    }
+
     @Test func theSameSeedGivesTheSamePracticeAndAnotherSeedAnother() {
         let one = DemoGenerator(clients: 50, weeks: 30, seed: 7)
         let again = DemoGenerator(clients: 50, weeks: 30, seed: 7)

@@ -39,7 +39,7 @@ enum DemoHistories {
     // Written with SQLKit, not Fluent's models: building a model's input walks its properties with `Mirror` for
     // every row, and that was most of the time at a million rows (perf record on `rapport demo --clients 300`).
     static let appointmentColumns = ["id", "practice_id", "client_id", "therapist_id", "starts_at", "duration_minutes", "cancelled",
-                                     "attendance", "late_minutes", "created_at", "cancelled_at"]
+                                     "attendance", "late_minutes", "created_at", "cancelled_at", "attended_key"]
     static let checkInColumns = ["id", "practice_id", "client_id", "appointment_id", "instrument_id", "answers_envelope", "total", "band",
                                  "flags", "entered_by", "in_room", "started_at", "completed_at", "session_starts_at", "session_therapist_id",
                                  "outcome_key"]
@@ -105,7 +105,9 @@ enum DemoHistories {
             let start = now.addingTimeInterval(session.days * 86400)
             appointments.append([appointmentID, therapist.practiceID, clientID, therapist.userID, start, 50, session.cancelled,
                                  session.attendance?.rawValue, session.lateMinutes, start.addingTimeInterval(-7 * 86400),
-                                 session.cancelled ? start.addingTimeInterval(-6 * 3600) : nil])
+                                 session.cancelled ? start.addingTimeInterval(-6 * 3600) : nil,
+                                 PracticeOutcomesData.attendedKey(startsAt: start, cancelled: session.cancelled,
+                                                                  attendance: session.attendance?.rawValue)])
             let session = (id: appointmentID, start: start, session: session)
             for (instrument, total) in session.session.outcomes.sorted(by: { $0.key < $1.key }) {
                 checkIns.append(try checkIn(instrument, total: total, lowItem: nil, clientID: clientID, appointmentID: session.id, sessionStart: start,

@@ -27,6 +27,7 @@ enum Migrations {
         M0019OutcomesAtScale(),
         M0020RecordVersions(),
         M0021OutcomeKeys(),
+        M0022AttendedKeys(),
     ]
 }
 

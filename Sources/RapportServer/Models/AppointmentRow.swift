@@ -21,5 +21,13 @@ final class AppointmentRow: Model, @unchecked Sendable {
     /// Where the session was before it was last moved, so the client sees that it moved and from when.
     @OptionalField(key: "moved_from") var movedFrom: Date?
     @OptionalField(key: "cancelled_at") var cancelledAt: Date?
+    /// The session's second since 2000 when it was held (attended, on time or late), else nil: what practice outcomes
+    /// count as sessions attended, in one indexed integer (migration 0022). Set before every write
+    /// (`refreshAttendedKey`), from the time, the cancellation and the attendance.
+    @OptionalField(key: "attended_key") var attendedKey: Int64?
     init() {}
+
+    func refreshAttendedKey() {
+        attendedKey = PracticeOutcomesData.attendedKey(startsAt: startsAt, cancelled: cancelled, attendance: attendance)
+    }
 }

@@ -178,6 +178,7 @@ enum Appointments {
             row.createdAt = now
             row.seriesID = seriesID
             row.seriesIndex = seriesID == nil ? nil : index
+            row.refreshAttendedKey()
             try await row.create(on: record.db)
             booked.append(try view(row, in: record))
         }
@@ -211,6 +212,7 @@ enum Appointments {
         row.durationMinutes = checked.minutes
         row.locationEnvelope = checked.location.isEmpty ? nil
             : try record.seal(checked.location, AppointmentRow.schema, "location", row: appointmentID)
+        row.refreshAttendedKey()
         try await row.update(on: record.db)
         try await record.noteChange()
         return try view(row, in: record)
@@ -224,6 +226,7 @@ enum Appointments {
         row.cancelledAt = record.now
         row.attendance = cancellation == .late ? Attendance.cancelledLate.rawValue : nil
         row.lateMinutes = nil
+        row.refreshAttendedKey()
         try await row.update(on: record.db)
         try await record.noteChange()
         return try view(row, in: record)
@@ -289,6 +292,7 @@ enum Appointments {
         row.cancelled = attendance == .cancelledLate
         if row.cancelled, row.cancelledAt == nil { row.cancelledAt = now }
         if !row.cancelled { row.cancelledAt = nil }
+        row.refreshAttendedKey()
         try await row.update(on: record.db)
         try await record.noteChange()
     }

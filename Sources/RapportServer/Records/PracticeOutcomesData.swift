@@ -54,10 +54,11 @@ enum PracticeOutcomesData {
             for try await rows in group { all += rows }
             return all
         }
+        // Held sessions by their attended key (migration 0022): one indexed integer per row, in seconds.
         async let attendanceRows = onOwnConnection(db) { sql in try await sql.raw("""
             SELECT "client_id", "therapist_id", COUNT(*) AS "attended" FROM "appointments"
-            WHERE "practice_id" = \(bind: practiceID) AND "starts_at" >= \(bind: from) AND "starts_at" < \(bind: to)
-              AND "cancelled" = \(bind: false) AND "attendance" IN (\(binds: [Attendance.attended.rawValue, Attendance.late.rawValue]))
+            WHERE "practice_id" = \(bind: practiceID) AND "attended_key" IS NOT NULL
+              AND "attended_key" >= \(bind: fromKey / totalPart) AND "attended_key" < \(bind: toKey / totalPart)
             GROUP BY "client_id", "therapist_id"
             """).all() }
         async let ruptureRows = onOwnConnection(db) { sql in try await sql.raw("""
@@ -136,6 +137,15 @@ enum PracticeOutcomesData {
         let seconds = (sessionStartsAt.timeIntervalSince1970 - earliest.timeIntervalSince1970).rounded(.down)
         guard seconds >= 0, seconds < 4e9 else { return nil }
         return Int64(seconds) * totalPart + Int64((total * 100).rounded())
+    }
+
+    /// A held session's second since 2000 (attended on time or late, not cancelled), else nil: `appointments.attended_key`.
+    /// `M0022AttendedKeys.fillKeys` works out the same number in SQL.
+    static func attendedKey(startsAt: Date, cancelled: Bool, attendance: String?) -> Int64? {
+        guard !cancelled, attendance == Attendance.attended.rawValue || attendance == Attendance.late.rawValue else { return nil }
+        let seconds = (startsAt.timeIntervalSince1970 - earliest.timeIntervalSince1970).rounded(.down)
+        guard seconds >= 0, seconds < 4e9 else { return nil }
+        return Int64(seconds)
     }
 
     /// The first key of a range's bound: sessions from that second on have keys at least this.
