@@ -126,6 +126,31 @@ import VaporTesting
         }
     }
 
+    /// Record pages read at once (on SQLite their reads run beside each other in a batch): one entry each, and the
+    /// chain has no fork.
+    @Test func recordPagesReadAtOnceChainWithoutForks() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let headers = Browser(sessionToken: try await practice.signIn(cast.own)).headers
+            let path = "/clients/\(cast.clientID.uuidString.lowercased())"
+            let before = try await practice.auditCount()
+            let app = practice.app
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await app.testing().test(.GET, path, headers: headers) { #expect($0.status == .ok) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await practice.auditCount() == before + 12)
+            #expect(try await RapportApp.verifyAuditTrail(app) == .ok(count: before + 12))
+            let reads = try await AuditEntryRow.query(on: app.db).filter(\.$action == Action.viewClientRecord.rawValue)
+                .filter(\.$clientID == cast.clientID).count()
+            #expect(reads >= 12)
+        }
+    }
+
     // MARK: Signed checkpoints
 
     func checkpointFile(_ practice: TestPractice) -> String { RapportApp.defaultCheckpointFile(practice.configuration) }
@@ -393,7 +418,8 @@ extension AuditChain.Verification {
 
     /// Each caller gets its own outcome, on the in-memory database and on a file (where batches have a writer
     /// connection of their own): a failing transaction's entries are gone, the others' kept, and the audit chain (whose
-    /// head a batch keeps in memory and writes once) verifies, with checkpoints taken in the middle.
+    /// head a batch keeps in memory and writes once) verifies, with checkpoints taken in the middle. Half the
+    /// transactions are readers (`TransactionRunner.read`), whose entries claim their places at once.
     @Test(arguments: [false, true]) func aFailingTransactionInABatchTakesOnlyItselfBack(onFile: Bool) async throws {
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("rapport-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -414,12 +440,15 @@ extension AuditChain.Verification {
                 for index in 0..<40 {
                     group.addTask {
                         do {
-                            let value = try await app.rapport.transactions.run(on: app.db) { db -> Int in
+                            let body: @Sendable (any Database) async throws -> Int = { db in
                                 try await AuditWriter.append(Self.audit(index), at: Date(), on: db)
                                 if index % 5 == 3 { throw Refused(index: index) }
                                 if index % 7 == 0 { try await AuditWriter.append(Self.audit(index), at: Date(), on: db) }
                                 return index
                             }
+                            // Half of them as readers, which run beside each other within their batch.
+                            let value = index % 2 == 0 ? try await app.rapport.transactions.read(on: app.db, body)
+                                                       : try await app.rapport.transactions.run(on: app.db, body)
                             return (index, .success(value))
                         } catch {
                             return (index, .failure(error))

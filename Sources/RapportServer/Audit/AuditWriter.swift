@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import RapportCore
 import RapportVault
 import SQLKit
@@ -52,12 +53,39 @@ struct AuditEvent: Sendable {
 /// batch, kept here as entries are appended, and written back once, just before the COMMIT. That saves two
 /// statements per audited access on the single writer, which is where an audited read spent its time (issue 7).
 /// If anything in the batch fails, the whole batch rolls back and this value with it.
-final class AuditBatch: @unchecked Sendable {
-    // Only the batch's own task touches it, one job after another: no lock needed, and none taken.
-    fileprivate var head: (sequence: Int64, hash: Data)?
-    fileprivate var moved = false
+final class AuditBatch: Sendable {
+    private struct State {
+        var head: (sequence: Int64, hash: Data)?
+        var moved = false
+    }
+
+    // Reads of records run beside each other in a batch, so entries claim their place under a lock.
+    private let state = NIOLockedValueBox(State())
 
     @TaskLocal static var current: AuditBatch?
+
+    var head: (sequence: Int64, hash: Data)? { state.withLockedValue { $0.head } }
+
+    /// What to write back at the COMMIT: the head, if an entry moved it.
+    var movedHead: (sequence: Int64, hash: Data)? { state.withLockedValue { $0.moved ? $0.head : nil } }
+
+    /// The stored head, unless the batch already has one (two readers may both have read it: it is the same).
+    func start(from stored: (sequence: Int64, hash: Data)) {
+        state.withLockedValue { if $0.head == nil { $0.head = stored } }
+    }
+
+    /// The next place in the chain, taken at once: `entry` makes the entry's hash from its sequence and the previous
+    /// hash, and the head moves to it before anyone else can take the same place.
+    func claim(_ entry: (_ sequence: Int64, _ previousHash: Data) -> Data) throws -> (sequence: Int64, previousHash: Data, hash: Data) {
+        try state.withLockedValue { state in
+            guard let head = state.head else { throw AuditTrailError.headMissing }
+            let sequence = head.sequence + 1
+            let hash = entry(sequence, head.hash)
+            state.head = (sequence, hash)
+            state.moved = true
+            return (sequence, head.hash, hash)
+        }
+    }
 }
 
 /// The only code that writes audit rows (SECURITY.md). Call it inside the transaction of the access it records.
@@ -65,11 +93,26 @@ enum AuditWriter {
     /// `date` is the clock service's time (`RapportServices.now`), so that tests that move the clock see it here too.
     static func append(_ event: AuditEvent, at date: Date, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
-        let sequence: Int64
+        func record(_ sequence: Int64) -> AuditRecord {
+            AuditRecord(
+                sequence: sequence,
+                occurredAtMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)),
+                actorID: event.actorID,
+                actorRole: event.actorRole,
+                action: event.action.rawValue,
+                clientID: event.clientID,
+                resourceType: event.resourceType,
+                resourceID: event.resourceID,
+                outcome: event.outcome
+            )
+        }
+        let entry: AuditRecord
         let previousHash: Data
+        let hash: Data
         if let batch = AuditBatch.current {
-            let head = try await batchHead(batch, on: sql)
-            (sequence, previousHash) = (head.sequence + 1, head.hash)
+            if batch.head == nil { batch.start(from: try await storedHead(on: sql)) }
+            let claimed = try batch.claim { sequence, previous in AuditChain.hash(previous: previous, record: record(sequence)) }
+            (entry, previousHash, hash) = (record(claimed.sequence), claimed.previousHash, claimed.hash)
         } else {
             // Claim the next sequence number first: the UPDATE takes the write lock (SQLite) or the row lock
             // (PostgreSQL), so two requests can never chain onto the same previous entry.
@@ -78,33 +121,19 @@ enum AuditWriter {
                 UPDATE "audit_head" SET "sequence" = "sequence" + 1 WHERE "id" = \(bind: AuditHeadRow.singletonID) RETURNING "sequence", "hash"
                 """).first()
             else { throw AuditTrailError.headMissing }
-            sequence = try claimed.decode(column: "sequence", as: Int64.self)
+            entry = record(try claimed.decode(column: "sequence", as: Int64.self))
             previousHash = try claimed.decode(column: "hash", as: Data.self)
+            hash = AuditChain.hash(previous: previousHash, record: entry)
         }
-        let record = AuditRecord(
-            sequence: sequence,
-            occurredAtMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)),
-            actorID: event.actorID,
-            actorRole: event.actorRole,
-            action: event.action.rawValue,
-            clientID: event.clientID,
-            resourceType: event.resourceType,
-            resourceID: event.resourceID,
-            outcome: event.outcome
-        )
-        let hash = AuditChain.hash(previous: previousHash, record: record)
         // Plain SQL, not a Fluent model: this runs on every access (see HotPaths for why).
         try await sql.raw("""
             INSERT INTO "audit_entries" ("id", "sequence", "occurred_at_ms", "actor_id", "actor_role", "action", "client_id",
                                          "resource_type", "resource_id", "outcome", "previous_hash", "hash")
-            VALUES (\(bind: UUID()), \(bind: record.sequence), \(bind: record.occurredAtMilliseconds), \(bind: record.actorID),
-                    \(bind: record.actorRole), \(bind: record.action), \(bind: record.clientID), \(bind: record.resourceType),
-                    \(bind: record.resourceID), \(bind: record.outcome), \(bind: previousHash), \(bind: hash))
+            VALUES (\(bind: UUID()), \(bind: entry.sequence), \(bind: entry.occurredAtMilliseconds), \(bind: entry.actorID),
+                    \(bind: entry.actorRole), \(bind: entry.action), \(bind: entry.clientID), \(bind: entry.resourceType),
+                    \(bind: entry.resourceID), \(bind: entry.outcome), \(bind: previousHash), \(bind: hash))
             """).run()
-        if let batch = AuditBatch.current {
-            batch.head = (sequence, hash)
-            batch.moved = true
-        } else {
+        if AuditBatch.current == nil {
             try await sql.raw(#"UPDATE "audit_head" SET "hash" = \#(bind: hash) WHERE "id" = \#(bind: AuditHeadRow.singletonID)"#).run()
         }
     }
@@ -116,9 +145,16 @@ enum AuditWriter {
         return try await storedHead(on: sql)
     }
 
+    /// Reads the chain's head into a batch before bodies that may append at once run (`CommitBatcher`).
+    static func prepareBatch(_ batch: AuditBatch, on db: any Database) async throws {
+        guard batch.head == nil else { return }
+        guard let sql = db as? any SQLDatabase else { throw AuditTrailError.headMissing }
+        batch.start(from: try await storedHead(on: sql))
+    }
+
     /// Writes a batch's head back, once, inside the batch's transaction, before its COMMIT.
     static func closeBatch(_ batch: AuditBatch, on sql: any SQLDatabase) async throws {
-        guard batch.moved, let head = batch.head else { return }
+        guard let head = batch.movedHead else { return }
         try await sql.raw("""
             UPDATE "audit_head" SET "sequence" = \(bind: head.sequence), "hash" = \(bind: head.hash) WHERE "id" = \(bind: AuditHeadRow.singletonID)
             """).run()
@@ -127,8 +163,8 @@ enum AuditWriter {
     private static func batchHead(_ batch: AuditBatch, on sql: any SQLDatabase) async throws -> (sequence: Int64, hash: Data) {
         if let head = batch.head { return head }
         let head = try await storedHead(on: sql)
-        batch.head = head
-        return head
+        batch.start(from: head)
+        return batch.head ?? head
     }
 
     private static func storedHead(on sql: any SQLDatabase) async throws -> (sequence: Int64, hash: Data) {

@@ -36,7 +36,7 @@ enum ClientPages {
         let available = PracticeSettings.availableMeasures(try await req.practiceSettings())
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
         let courseModels = try await req.rapport.courseModels.fits(practiceID: actor.practiceID, now: req.rapport.now, on: req.db)
-        return try await req.withClientRecord(recording: .viewClientRecord) { record in
+        return try await req.withClientRecord(recording: .viewClientRecord, onlyReads: true) { record in
             try await RecordPage.Model.load(available: available, courseModels: courseModels, in: record)
         }
     }

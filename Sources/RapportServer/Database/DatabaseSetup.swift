@@ -65,12 +65,25 @@ enum DatabaseSetup {
 /// in parts, the ones before it together, the failing one alone (its caller gets its error), the ones after it
 /// together. Failures are rare (bad input is refused before any write), so the common case pays no savepoints; and
 /// the audit head is read and written once per batch (`AuditBatch`), not per access.
+///
+/// Transactions that only read a record and write its audit entry (`Work.beside`) run beside each other inside their
+/// batch: their statements share the batch's connection, but their waits (each statement goes to SQLite's threads
+/// and back) and their Swift work overlap, where one after another the record page's reads held the write lock for
+/// most of each view (issue 10). A transaction that writes anything else runs alone, after those before it and
+/// before those after it, so it still sees each earlier one whole.
 /// PostgreSQL needs no queue: row locks on the audit head serialise what must be serial, and it groups commits itself.
 actor CommitBatcher {
     typealias Body = @Sendable (any Database) async throws -> any Sendable
 
-    private struct Job {
+    /// One transaction's body, and whether it may run beside others: true only for a body whose one write is its
+    /// audit entry (`AuditWriter` claims each entry's place in the chain under a lock).
+    struct Work: Sendable {
         let body: Body
+        let beside: Bool
+    }
+
+    private struct Job {
+        let work: Work
         let done: CheckedContinuation<any Sendable, any Error>
     }
 
@@ -85,9 +98,10 @@ actor CommitBatcher {
         self.writer = writer
     }
 
-    func run<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    func run<T: Sendable>(on database: any Database, beside: Bool = false,
+                          _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            waiting.append(Job(body: { try await body($0) }, done: continuation))
+            waiting.append(Job(work: Work(body: { try await body($0) }, beside: beside), done: continuation))
             if !committing {
                 committing = true
                 Task { await self.drain(database) }
@@ -102,7 +116,7 @@ actor CommitBatcher {
             let batch = Array(waiting.prefix(Self.maximumBatch))
             waiting.removeFirst(batch.count)
             // Runs off the actor, so that new transactions can queue up for the next batch meanwhile.
-            let outcomes = await Self.commit(batch.map(\.body), on: writer?() ?? database)
+            let outcomes = await Self.commit(batch.map(\.work), on: writer?() ?? database)
             for (job, outcome) in zip(batch, outcomes) { job.done.resume(with: outcome) }
         }
         committing = false
@@ -114,36 +128,48 @@ actor CommitBatcher {
         let error: any Error
     }
 
-    private nonisolated static func commit(_ bodies: [Body], on database: any Database) async -> [Result<any Sendable, any Error>] {
-        guard !bodies.isEmpty else { return [] }
+    private nonisolated static func commit(_ works: [Work], on database: any Database) async -> [Result<any Sendable, any Error>] {
+        guard !works.isEmpty else { return [] }
         do {
-            return try await together(bodies, on: database).map { .success($0) }
+            return try await together(works, on: database).map { .success($0) }
         } catch let failed as JobFailed {
-            if bodies.count == 1 { return [.failure(failed.error)] }
+            if works.count == 1 { return [.failure(failed.error)] }
             // Nothing of the batch was kept. Its parts again: before the failure, the failure alone, after it.
-            return await commit(Array(bodies[..<failed.index]), on: database)
-                + commit([bodies[failed.index]], on: database)
-                + commit(Array(bodies[(failed.index + 1)...]), on: database)
+            return await commit(Array(works[..<failed.index]), on: database)
+                + commit([works[failed.index]], on: database)
+                + commit(Array(works[(failed.index + 1)...]), on: database)
         } catch {
             // BEGIN or COMMIT failed: nothing of this batch was committed, and every caller hears so.
-            return bodies.map { _ in .failure(error) }
+            return works.map { _ in .failure(error) }
         }
     }
 
-    /// Runs every body in one transaction, or throws having kept none of them.
-    private nonisolated static func together(_ bodies: [Body], on database: any Database) async throws -> [any Sendable] {
+    /// Runs every body in one transaction, or throws having kept none of them. Bodies run in order, except that a
+    /// run of neighbours that may run beside each other runs at once.
+    private nonisolated static func together(_ works: [Work], on database: any Database) async throws -> [any Sendable] {
         try await database.withConnection { connection in
             guard let sql = connection as? any SQLDatabase else { throw CommitBatcherError.notSQL }
             try await sql.raw("BEGIN IMMEDIATE").run()
             do {
                 let audit = AuditBatch()
                 var values: [any Sendable] = []
-                for (index, body) in bodies.enumerated() {
-                    do {
-                        values.append(try await AuditBatch.$current.withValue(audit) { try await body(connection) })
-                    } catch {
-                        throw JobFailed(index: index, error: error)
+                values.reserveCapacity(works.count)
+                var start = 0
+                while start < works.count {
+                    var end = start + 1
+                    if works[start].beside {
+                        while end < works.count, works[end].beside { end += 1 }
                     }
+                    if end - start == 1 {
+                        do {
+                            values.append(try await AuditBatch.$current.withValue(audit) { try await works[start].body(connection) })
+                        } catch {
+                            throw JobFailed(index: start, error: error)
+                        }
+                    } else {
+                        values += try await beside(Array(works[start..<end]), first: start, audit: audit, on: connection)
+                    }
+                    start = end
                 }
                 try await AuditWriter.closeBatch(audit, on: sql)
                 try await sql.raw("COMMIT").run()
@@ -151,6 +177,33 @@ actor CommitBatcher {
             } catch {
                 try? await sql.raw("ROLLBACK").run()
                 throw error
+            }
+        }
+    }
+
+    /// Bodies that write only their audit entries, at once; their values in their order. `first` is the index of the
+    /// first in the batch, for the failure's place. Every body has finished before this returns or throws.
+    private nonisolated static func beside(_ works: [Work], first: Int, audit: AuditBatch, on connection: any Database) async throws -> [any Sendable] {
+        // The chain's head is read once, before they race to append to it.
+        try await AuditWriter.prepareBatch(audit, on: connection)
+        return try await AuditBatch.$current.withValue(audit) {
+            try await withThrowingTaskGroup(of: (Int, Result<any Sendable, any Error>).self) { group in
+                for (offset, work) in works.enumerated() {
+                    group.addTask {
+                        do { return (offset, .success(try await work.body(connection))) } catch { return (offset, .failure(error)) }
+                    }
+                }
+                var results = [Result<any Sendable, any Error>?](repeating: nil, count: works.count)
+                for try await (offset, result) in group { results[offset] = result }
+                var values: [any Sendable] = []
+                for (offset, result) in results.enumerated() {
+                    switch result {
+                    case .success(let value)?: values.append(value)
+                    case .failure(let error)?: throw JobFailed(index: first + offset, error: error)
+                    case nil: throw CommitBatcherError.unexpectedResult
+                    }
+                }
+                return values
             }
         }
     }
@@ -168,5 +221,12 @@ struct TransactionRunner: Sendable {
     func run<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard let batcher else { return try await database.transaction(body) }
         return try await batcher.run(on: database, body)
+    }
+
+    /// The same, for a body whose only write is its audit entry (reading a record): on SQLite it may run beside other
+    /// such bodies in its batch. A body given here that writes anything else could see another's half-done work.
+    func read<T: Sendable>(on database: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let batcher else { return try await database.transaction(body) }
+        return try await batcher.run(on: database, beside: true, body)
     }
 }

@@ -62,8 +62,9 @@ extension Request {
     /// together, or neither is.
     ///
     /// `recording` names a different action when the handler does something other than the route's own action
-    /// (showing the record again after a rejected note); the policy is asked again for it.
-    func withClientRecord<T: Sendable>(recording action: Action? = nil,
+    /// (showing the record again after a rejected note); the policy is asked again for it. `onlyReads`: the body
+    /// writes nothing (its audit entry aside), so on SQLite it may run beside other readers (`TransactionRunner.read`).
+    func withClientRecord<T: Sendable>(recording action: Action? = nil, onlyReads: Bool = false,
                                        _ body: @escaping @Sendable (ClientRecord) async throws -> T) async throws -> T {
         var access = try clientAccess()
         if let action, action != access.action {
@@ -73,12 +74,13 @@ extension Request {
         }
         let now = rapport.now
         let keys = rapport.keys
-        return try await transaction { [access] db in
+        let work: @Sendable (any Database) async throws -> T = { [access] db in
             let result = try await body(try await ClientRecord.open(access, keys: keys, now: now, on: db))
             try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID,
                                                  resource: access.noteID ?? access.ruptureID ?? access.appointmentID ?? access.scope.clientID), at: now, on: db)
             return result
         }
+        return onlyReads ? try await rapport.transactions.read(on: db, work) : try await transaction(work)
     }
 
     /// The signed-in client's own record, for their portal: the policy decides that `clientID` is theirs (anyone
