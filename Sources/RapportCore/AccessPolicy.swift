@@ -41,12 +41,17 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// The rupture → repair log: possible ruptures, the therapist's word on them, repairs.
     case listRuptures = "ruptures.list"
     case recordRupture = "ruptures.record"
+    /// Secure messages with the client: reading the thread, and writing in it.
+    case listMessages = "messages.list"
+    case writeMessage = "messages.write"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
     case answerOwnCheckIn = "portal.check-in"
     /// How the client's own pages show things to them (their progress in numbers or in words only).
     case setOwnPreferences = "portal.preferences"
+    /// Writing to one's care team (reading the thread is part of the portal).
+    case writeOwnMessage = "portal.message"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -54,11 +59,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
+             .listMessages, .writeMessage:
             return .therapist
         }
     }
@@ -69,11 +75,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
+             .listMessages, .writeMessage:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage:
             return false
         }
     }
@@ -154,7 +161,7 @@ public enum AccessPolicy {
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
@@ -165,7 +172,8 @@ public enum AccessPolicy {
             }
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
-             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture:
+             .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
+             .listMessages, .writeMessage:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

@@ -77,6 +77,14 @@ import Testing
             #expect(noteRule.accepts(text) == (InputRules.noteProblem(text) == nil), "note of \(text.unicodeScalars.count) code points")
             checked += 1
         }
+        // Messages are shorter, at their own limit.
+        let messageRule = try StringRule(try #require(try Self.schema("MessageRequest")["properties"] as? [String: Any])["body"])
+        for text in ["", " ", "\n\u{3000}", "x", String(repeating: "x", count: 4000), String(repeating: "x", count: 4001),
+                     "x" + String(repeating: "\u{0301}", count: 3999), "x" + String(repeating: "\u{0301}", count: 4000),
+                     String(repeating: " ", count: 3999) + "x", "\u{001C}"] {
+            #expect(messageRule.accepts(text) == (MessageRules.problem(text) == nil), "message of \(text.unicodeScalars.count) code points")
+            checked += 1
+        }
         #expect(checked > 200)
     }
 

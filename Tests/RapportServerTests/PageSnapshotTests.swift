@@ -151,6 +151,35 @@ import Testing
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
     }
 
+    static func message(_ n: Int, fromClient: Bool, daysAgo: Double, _ body: String, read: Bool = true) -> MessageView {
+        MessageView(id: id(n), clientID: clientID, authorID: fromClient ? id(99) : therapistID, fromClient: fromClient,
+                    authorName: fromClient ? "Sam Lee" : "Dana Okafor", createdAt: days(-daysAgo), readAt: read ? days(-daysAgo + 0.1) : nil,
+                    body: body)
+    }
+
+    static let thread = [
+        message(201, fromClient: true, daysAgo: 3, "Hi Dana, could we move Thursday to the afternoon? Work changed my shift."),
+        message(202, fromClient: false, daysAgo: 2.5, "Of course. Thursday at 15:00 is free; I've moved it.\nSee you then."),
+        message(203, fromClient: true, daysAgo: 0.2, "Thank you. I tried saying no to my sister this week. I'd like to talk about how it went.",
+                read: false),
+    ]
+
+    /// The client's thread on a phone: not for emergencies first, with the crisis resources and the reply time; a
+    /// refused (empty) message keeps the box with its reason.
+    @Test func theClientsMessagesWithARefusedEmptyMessage() {
+        let page = MessagesPage(viewer: .client, messages: Self.thread, replyTime: ReplyTime(hours: 72),
+                                crisisResources: PracticeSettings.defaultCrisisResources,
+                                context: Self.context(.client, clientID: Self.clientID, path: "/me/messages"), zone: Self.zone,
+                                draft: "   ", problems: [MessageRules.problem("   ")!])
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "client-messages-refused")
+    }
+
+    @Test func theCareTeamsThread() {
+        let page = MessagesPage(viewer: .careTeam(clientName: "Sam Lee", clientID: Self.clientID), messages: Self.thread,
+                                replyTime: .standard, crisisResources: "", context: Self.context(.therapist), zone: Self.zone, sent: true)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "care-team-messages")
+    }
+
     @Test func aCheckInQuestionShowsTheCrisisResourcesWhenTheModelCarriesThem() {
         let phq9 = Self.definition("phq-9")
         let page = CheckInQuestionPage(definition: phq9, path: "/me/check-ins/\(Self.id(3).uuidString.lowercased())/phq-9", step: 8,

@@ -52,9 +52,13 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .acknowledgeRiskAlert: careTeam,
         .listRuptures: careTeam,
         .recordRupture: careTeam,
+        // The owner as owner reads no message; a client writes only in their own thread.
+        .listMessages: careTeam,
+        .writeMessage: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
         .setOwnPreferences: [.theClient, .anotherClient],
+        .writeOwnMessage: [.theClient, .anotherClient],
     ]
 }()
 
@@ -265,6 +269,7 @@ struct Cast {
             #expect(try await CheckInPlanRow.query(on: practice.app.db).count() == 0, "a refused request chose measures")
             #expect(try await RuptureRow.query(on: practice.app.db).count() == 1, "a refused request recorded a rupture")
             #expect(try await RuptureRepairRow.query(on: practice.app.db).count() == 0, "a refused request recorded a repair")
+            #expect(try await MessageRow.query(on: practice.app.db).count() == 0, "a refused request wrote a message")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {

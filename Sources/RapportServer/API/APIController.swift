@@ -25,6 +25,8 @@ enum APIController {
         api.get("clients", ":clientID", "psychotherapy-notes", action: .listPsychotherapyNotes, use: listPsychotherapyNotes)
         api.post("clients", ":clientID", "psychotherapy-notes", action: .writePsychotherapyNote, use: writePsychotherapyNote)
         api.get("clients", ":clientID", "psychotherapy-notes", ":noteID", action: .readPsychotherapyNote, use: readPsychotherapyNote)
+        api.get("clients", ":clientID", "messages", action: .listMessages, use: listMessages)
+        api.post("clients", ":clientID", "messages", action: .writeMessage, use: writeMessage)
         api.get("clients", ":clientID", "appointments", action: .listAppointments, use: listAppointments)
         api.post("clients", ":clientID", "appointments", action: .scheduleAppointment, use: scheduleAppointment)
         api.post("clients", ":clientID", "appointments", ":appointmentID", "attendance", action: .recordAttendance, use: recordAttendance)
@@ -244,6 +246,17 @@ enum APIController {
     @Sendable static func listPsychotherapyNotes(_ req: Request) async throws -> Response {
         let notes = try await req.withClientRecord { record in try await Notes.ownPsychotherapyNotes(in: record) }
         return try json(notes)
+    }
+
+    /// The thread, oldest first. Reading it here marks nothing read: that is the therapist opening the thread's page.
+    @Sendable static func listMessages(_ req: Request) async throws -> Response {
+        try json(try await req.withClientRecord(onlyReads: true) { record in try await Messages.thread(in: record) })
+    }
+
+    @Sendable static func writeMessage(_ req: Request) async throws -> Response {
+        let input = try body(req, NoteBody.self)
+        let message = try await req.withClientRecord { record in try await Messages.write(input.body, fromClient: false, in: record) }
+        return try json(message, status: .created)
     }
 
     @Sendable static func writeProgressNote(_ req: Request) async throws -> Response { try await write(req, .progress) }

@@ -82,6 +82,7 @@ public enum RapportApp {
         CaseloadPages.register(pages)
         ClientPages.register(pages)
         RupturePages.register(pages)
+        MessagePages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)
         OutcomesPages.register(pages)

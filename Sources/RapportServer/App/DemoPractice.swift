@@ -148,6 +148,9 @@ enum DemoPractice {
                 if let clientUserID {
                     try await answerCheckIns(story: name, sessions: sessions, scope: access.scope, clientUserID: clientUserID, app)
                 }
+                if clientIndex == 0, let clientUserID {
+                    try await exchangeMessages(clientUserID: clientUserID, therapist: access, services: services, app)
+                }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
                         let record = try await ClientRecord.open(access, keys: services.keys,
@@ -346,6 +349,43 @@ enum DemoPractice {
     }
 
     /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.
+    /// A first client's thread: they wrote two days ago about practising a boundary, their therapist replied (and the
+    /// client read it), and they have just written again, so the record shows a message waiting.
+    private static func exchangeMessages(clientUserID: UUID, therapist access: ClientAccess, services: RapportServices,
+                                         _ app: Application) async throws {
+        let scope = access.scope
+        let client = ClientAccess(actor: Principal(userID: clientUserID, role: .client, practiceID: scope.practiceID, clientID: scope.clientID),
+                                  action: .writeOwnMessage, scope: scope, noteID: nil)
+        let writing = try PolicyMiddleware.grant(access.actor, .writeMessage, scope)
+        let thread: [(ClientAccess, Double, String)] = [
+            (client, -2 * 86400, "Hi, I tried saying no to my sister on Sunday. It went better than I expected, and then the guilt came. Could we start there on Thursday?"),
+            (writing, -1.8 * 86400, "Thank you for telling me, and well done for trying it. Yes, let's start there. Guilt after a new boundary is common: it isn't proof you did something wrong."),
+            (client, -3600, "Thank you. See you Thursday."),
+        ]
+        for (index, (writer, offset, words)) in thread.enumerated() {
+            try await services.transactions.run(on: app.db) { db in
+                let record = try await ClientRecord.open(writer, keys: services.keys, now: services.now.addingTimeInterval(offset), on: db)
+                let message = try await Messages.write(words, fromClient: writer.actor.isClient, in: record)
+                if writer.actor.isClient { return }
+                try await audit(writer, message.id, at: services.now, on: db)
+                if index == 1 {
+                    // The client read the reply: marked as their opening of the thread would mark it.
+                    let reading = try await ClientRecord.open(client, keys: services.keys, now: services.now.addingTimeInterval(-1.5 * 86400), on: db)
+                    try await Messages.markRead(byClient: true, in: reading)
+                }
+            }
+            if index == 0 {
+                // The therapist read the first before replying.
+                try await services.transactions.run(on: app.db) { db in
+                    let reading = try PolicyMiddleware.grant(access.actor, .listMessages, scope)
+                    let record = try await ClientRecord.open(reading, keys: services.keys, now: services.now.addingTimeInterval(-1.9 * 86400), on: db)
+                    try await Messages.markRead(byClient: false, in: record)
+                    try await audit(reading, scope.clientID, at: services.now, on: db)
+                }
+            }
+        }
+    }
+
     private static func audit(_ access: ClientAccess, _ resourceID: UUID, at now: Date, on db: any Database) async throws {
         try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID, resource: resourceID),
                                      at: now, on: db)

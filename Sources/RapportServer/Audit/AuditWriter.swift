@@ -41,6 +41,7 @@ struct AuditEvent: Sendable {
         case .listCheckIns, .enterCheckIn, .chooseMeasures: return "check-in"
         case .acknowledgeRiskAlert: return "risk-alert"
         case .listRuptures, .recordRupture: return "rupture"
+        case .listMessages, .writeMessage: return "message"
         // The resource is the staff member's account (their id), not a client's record.
         case .resetStaffTwoFactor: return "two-factor"
         default: return "client-record"

@@ -282,6 +282,7 @@ enum ClientPages {
             upcoming: PortalPage.nextSessions(try await Appointments.all(in: record), after: record.now),
             checkIns: try await CheckIns.open(in: record),
             crisisResources: try await req.crisisResources(),
+            unreadMessages: try await Messages.unread(forClient: true, in: record),
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -18,12 +18,14 @@ enum SettingsPages {
         // The box shows the owner's own words only; empty means Rapport's wording, shown as the placeholder.
         let crisis = settings?.crisisEnvelope == nil ? "" : try await req.crisisResources()
         let chosen = settings?.timeZone
-        return page(req, enabled: enabled, crisis: crisis, timeZone: chosen, problems: [], saved: req.query[String.self, at: "saved"] != nil)
+        return page(req, enabled: enabled, crisis: crisis, timeZone: chosen, replyTime: ReplyTime.stored(settings?.replyWithinHours).hours,
+                    problems: [], saved: req.query[String.self, at: "saved"] != nil)
     }
 
-    static func page(_ req: Request, enabled: [String], crisis: String, timeZone chosen: String?, problems: [FieldProblem], saved: Bool) -> Response {
+    static func page(_ req: Request, enabled: [String], crisis: String, timeZone chosen: String?, replyTime: Int?, problems: [FieldProblem],
+                     saved: Bool) -> Response {
         let page = SettingsPage(enabled: enabled, crisis: crisis, timeZone: chosen ?? req.rapport.configuration.timeZone.identifier,
-                                timeZoneChosen: chosen != nil, problems: problems, saved: saved, context: req.page)
+                                timeZoneChosen: chosen != nil, replyTime: replyTime, problems: problems, saved: saved, context: req.page)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -33,14 +35,17 @@ enum SettingsPages {
         let enabled = InstrumentCatalogue.shipped.map(\.id).filter { fields["enable-\($0)"] != nil }
         let crisis = fields["crisis_resources"] ?? ""
         let timeZone = fields["time_zone"]
+        let replyTime = fields["reply_within_hours"]
         let services = req.rapport
         do {
             try await req.transaction { db in
-                try await PracticeSettings.save(enabled: enabled, crisisResources: crisis, timeZone: timeZone, by: actor, keys: services.keys, now: services.now, on: db)
+                try await PracticeSettings.save(enabled: enabled, crisisResources: crisis, timeZone: timeZone, replyTime: replyTime, by: actor,
+                                                keys: services.keys, now: services.now, on: db)
             }
             return req.redirect(to: "/practice/settings?saved=1")
         } catch RecordError.invalid(let problems) {
-            return page(req, enabled: enabled, crisis: crisis, timeZone: timeZone, problems: problems, saved: false)
+            return page(req, enabled: enabled, crisis: crisis, timeZone: timeZone, replyTime: ReplyTime.chosen(replyTime)?.hours,
+                        problems: problems, saved: false)
         }
     }
 }

@@ -57,7 +57,7 @@ extension SignInRow {
 }
 
 extension PracticeSettingsRow {
-    static let sqlColumns = ["id", "enabled_instruments", "crisis_envelope", "time_zone", "updated_by", "updated_at"]
+    static let sqlColumns = ["id", "enabled_instruments", "crisis_envelope", "time_zone", "reply_within_hours", "updated_by", "updated_at"]
 
     convenience init(sqlRow row: any SQLRow) throws {
         self.init()
@@ -65,6 +65,7 @@ extension PracticeSettingsRow {
         enabledInstruments = try row.decode(column: "enabled_instruments", as: String.self)
         crisisEnvelope = try row.decode(column: "crisis_envelope", as: Data?.self)
         timeZone = try row.decode(column: "time_zone", as: String?.self)
+        replyWithinHours = try row.decode(column: "reply_within_hours", as: Int?.self)
         updatedBy = try HotPaths.uuid(row, "updated_by")
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
         $id.exists = true

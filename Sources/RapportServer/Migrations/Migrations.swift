@@ -28,6 +28,7 @@ enum Migrations {
         M0020RecordVersions(),
         M0021OutcomeKeys(),
         M0022AttendedKeys(),
+        M0023Messages(),
     ]
 }
 

@@ -11,6 +11,8 @@ final class PracticeSettingsRow: Model, @unchecked Sendable {
     @OptionalField(key: "crisis_envelope") var crisisEnvelope: Data?
     /// An IANA zone (`Europe/London`), or nil until the owner chooses one.
     @OptionalField(key: "time_zone") var timeZone: String?
+    /// How soon the practice replies to a client's message, in hours (`ReplyTime`); nil for the standard.
+    @OptionalField(key: "reply_within_hours") var replyWithinHours: Int?
     @Field(key: "updated_by") var updatedBy: UUID
     @Field(key: "updated_at") var updatedAt: Date
     init() {}

@@ -253,6 +253,8 @@ struct SettingsPage: PageView {
     let timeZone: String
     /// Whether the owner has chosen it yet; until then the page asks.
     let timeZoneChosen: Bool
+    /// The expected reply time to messages, in hours, as chosen (nil: a refused value, so the standard is shown).
+    var replyTime: Int? = nil
     var problems: [FieldProblem] = []
     var saved = false
     let context: PageContext
@@ -285,6 +287,8 @@ struct SettingsPage: PageView {
                          .p(.class("muted"), .text(definition.licence)),
                          .p(.class("muted"), .text(definition.source)))
                 },
+                .h2("Messages"),
+                replyTimeField,
                 .h2("Crisis resources"),
                 .div(.class(crisisProblem == nil ? "field" : "field has-error"),
                     .label(.for("crisis_resources"), "What a client sees when their answers suggest risk"),
@@ -299,6 +303,21 @@ struct SettingsPage: PageView {
 }
 
 extension SettingsPage {
+    /// How soon clients can expect a reply: shown to them on every message page and under the box they write in.
+    var replyTimeField: Node<HTML.FormContext> {
+        let problem = problems.first { $0.field == "reply_within_hours" }
+        let current = ReplyTime.stored(replyTime)
+        return .div(.class(problem == nil ? "field" : "field has-error"),
+                    .label(.for("reply_within_hours"), "How soon the practice replies to a client's message"),
+                    .p(.class("hint"), "Clients read this each time they write, beside a plain line that messages are not for emergencies and your crisis resources."),
+                    .unwrap(problem) { .p(.class("error"), .text($0.message)) },
+                    .select(.attribute(named: "name", value: "reply_within_hours"), .attribute(named: "id", value: "reply_within_hours"),
+                            .forEach(ReplyTime.choices) { choice in
+                                .option(.value(String(choice.hours)), .label(choice.words.prefix(1).uppercased() + choice.words.dropFirst()),
+                                        .isSelected(choice == current))
+                            }))
+    }
+
     var timeZoneField: Node<HTML.FormContext> {
         let problem = problems.first { $0.field == "time_zone" }
         let hint = timeZoneChosen

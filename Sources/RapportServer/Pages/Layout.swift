@@ -23,7 +23,8 @@ enum Navigation {
         guard signedIn, let actor else { return [] }
         if actor.isClient {
             return [Item(label: "Home", href: "/me"), Item(label: "Sessions", href: "/me/sessions"),
-                    Item(label: "Check-ins", href: "/me/check-ins"), Item(label: "Progress", href: "/me/progress")]
+                    Item(label: "Check-ins", href: "/me/check-ins"), Item(label: "Progress", href: "/me/progress"),
+                    Item(label: "Messages", href: "/me/messages")]
         }
         // Staff: the day's work first (an owner who sees clients has both halves), their account last.
         var items: [Item] = []

@@ -10,6 +10,8 @@ struct PortalPage: PageView {
     let upcoming: [AppointmentView]
     let checkIns: [DueCheckIn]
     let crisisResources: String
+    /// Messages from the care team the client hasn't opened yet.
+    var unreadMessages = 0
     let context: PageContext
     let zone: TimeZone
 
@@ -35,6 +37,10 @@ struct PortalPage: PageView {
                 .h2("Waiting for you"),
                 .p(.class("muted"), "A few taps each. Your therapist sees your answers before your session."),
                 CheckInList.node(checkIns, zone: zone))),
+            .if(unreadMessages > 0, .div(.class("card"), .id("new-messages"),
+                .h2("A message for you"),
+                .p(.text(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
+                   .text(" "), .a(.href("/me/messages"), "Read it")))),
             .div(.class("card"), .id("upcoming-sessions"),
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),

@@ -15,6 +15,8 @@ struct RecordPage: PageView {
         let ruptures: RuptureSummary
         /// What each measure's expected course is drawn with in this practice: fitted or the default.
         let courseModels: ExpectedCourseModels.Fits
+        /// Messages from the client the care team hasn't opened yet.
+        var unreadMessages = 0
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -29,7 +31,8 @@ struct RecordPage: PageView {
                 appointments: appointments,
                 checkIns: checkIns,
                 ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record),
-                courseModels: courseModels)
+                courseModels: courseModels,
+                unreadMessages: try await Messages.unread(forClient: false, in: record))
         }
     }
 
@@ -62,7 +65,7 @@ struct RecordPage: PageView {
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
-                 .div(.class("record-side"), sessionsSection, timelinePart, checkInPlanPart, notesPart, measuresPart))
+                 .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, checkInPlanPart, notesPart, measuresPart))
         )
     }
 
@@ -292,6 +295,16 @@ struct RecordPage: PageView {
     var relationshipPart: RelationshipPart {
         RelationshipPart(summary: contents.ruptures, sessions: contents.appointments, base: base, context: context, zone: zone, now: now,
                          drafts: drafts, problems: problems, ticked: ticked)
+    }
+
+    /// The thread with the client, one line: how many of their messages wait to be read.
+    var messagesPart: Node<HTML.BodyContext> {
+        let waiting = contents.unreadMessages
+        return .section(.id("messages"), .class("card"),
+            .h2("Messages"),
+            .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
+                     : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
+               .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply"))))
     }
 
     var notesPart: Node<HTML.BodyContext> {

@@ -38,6 +38,13 @@ enum Stylesheet {
     .form-error { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
     .form-error p { margin: 0.2rem 0; }
     .notice { background: var(--ok-bg); border-radius: 10px; padding: 0.75rem 1rem; }
+    /* A thread reads like a conversation: one's own words to the right, the other side's to the left. */
+    ol.thread { list-style: none; padding: 0; margin: 1rem 0; display: flex; flex-direction: column; gap: 0.75rem; }
+    ol.thread .message { max-width: 85%; border-radius: 14px; padding: 0.6rem 0.9rem; border: 1px solid var(--line); }
+    ol.thread .message.theirs { align-self: flex-start; background: var(--card); }
+    ol.thread .message.mine { align-self: flex-end; background: var(--ok-bg); }
+    ol.thread .message-meta { margin: 0 0 0.2rem; font-size: 0.9rem; }
+    ol.thread .message-body p { margin: 0.25rem 0; overflow-wrap: anywhere; }
     .warning { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
     ol.recovery-codes { list-style: none; padding: 0; margin: 0.75rem 0; display: grid;
       grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.4rem 1rem; }
@@ -193,9 +200,9 @@ enum Stylesheet {
       border-top: 1px solid var(--line); padding: 0.25rem 0.5rem calc(0.25rem + env(safe-area-inset-bottom)); }
     nav.client-nav ul { justify-content: space-around; gap: 0; }
     nav.client-nav li { flex: 1; display: flex; }
-    /* Four places share a phone's width: each its own quarter, the words on one line. */
-    nav.client-nav a { flex: 1; justify-content: center; flex-direction: column; min-height: 48px; padding: 0.5rem 0.2rem;
-      font-size: 0.95rem; white-space: nowrap; }
+    /* Five places share a phone's width: each its own fifth, the words on one line. */
+    nav.client-nav a { flex: 1; justify-content: center; flex-direction: column; min-height: 48px; padding: 0.5rem 0.1rem;
+      font-size: 0.88rem; white-space: nowrap; }
     body.with-client-nav { padding-bottom: 4.5rem; }
     @media (max-width: 40rem) {
       header.top { flex-wrap: wrap; }

@@ -49,9 +49,10 @@ enum PracticeSettings {
         return TimeZone(identifier: identifier)
     }
 
-    /// `timeZone` nil or empty leaves the practice's zone as it is (a form without the choice, or "choose…" left).
-    static func save(enabled: [String], crisisResources: String, timeZone: String? = nil, by owner: Principal, keys: KeyStore, now: Date,
-                     on db: any Database) async throws {
+    /// `timeZone` nil or empty leaves the practice's zone as it is (a form without the choice, or "choose…" left);
+    /// `replyTime` (hours, one of `ReplyTime.choices`) nil leaves the expected reply time as it is.
+    static func save(enabled: [String], crisisResources: String, timeZone: String? = nil, replyTime: String? = nil, by owner: Principal,
+                     keys: KeyStore, now: Date, on db: any Database) async throws {
         let licensed = InstrumentCatalogue.shipped.filter { !$0.enabledByDefault }.map(\.id)
         var problems: [FieldProblem] = []
         if let unknown = enabled.first(where: { !licensed.contains($0) }) {
@@ -65,6 +66,10 @@ enum PracticeSettings {
         if let timeZone, zone(timeZone) == nil {
             problems.append(FieldProblem(field: "time_zone", message: "Please choose the practice's time zone from the list."))
         }
+        let reply = replyTime.flatMap { $0.isEmpty ? nil : $0 }
+        if let reply, ReplyTime.chosen(reply) == nil {
+            problems.append(FieldProblem(field: "reply_within_hours", message: "Please choose how soon the practice replies from the list."))
+        }
         guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let row = try await self.row(practiceID: owner.practiceID, on: db) ?? PracticeSettingsRow()
         let isNew = row.id == nil
@@ -74,6 +79,7 @@ enum PracticeSettings {
         row.crisisEnvelope = text.isEmpty ? nil : try keys.seal(text, key: try await keys.practiceKey(practiceID: owner.practiceID, on: db),
                                                                  PracticeSettingsRow.schema, "crisis_resources", row: owner.practiceID)
         if let timeZone { row.timeZone = timeZone }
+        if let hours = ReplyTime.chosen(reply)?.hours { row.replyWithinHours = hours }
         row.updatedBy = owner.userID
         row.updatedAt = now
         if isNew { try await row.create(on: db) } else { try await row.update(on: db) }

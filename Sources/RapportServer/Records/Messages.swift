@@ -1,0 +1,134 @@
+import Fluent
+import Foundation
+import RapportCore
+import SQLKit
+
+/// A message as pages and the API show it.
+struct MessageView: Sendable, Codable, Equatable {
+    let id: UUID
+    let clientID: UUID
+    let authorID: UUID
+    /// Written by the client, or by someone on their care team.
+    let fromClient: Bool
+    let authorName: String
+    let createdAt: Date
+    /// When the other side first opened the thread after it was sent.
+    let readAt: Date?
+    let body: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, body
+        case clientID = "client_id"
+        case authorID = "author_id"
+        case fromClient = "from_client"
+        case authorName = "author_name"
+        case createdAt = "created_at"
+        case readAt = "read_at"
+    }
+}
+
+/// Secure messages between a client and their care team: one thread per client, sealed under the client's key.
+/// Each function takes the `ClientRecord` the policy opened: for the care team through `withClientRecord` (audited
+/// like the rest of the record), for the client through their own portal. A new message puts a notification in the
+/// outbox for the other side, which carries ids and a kind, never words.
+enum Messages {
+    static let notificationKind = "new-message"
+
+    /// Writes a message from the record's actor: the client when `fromClient`, else a therapist on the care team.
+    static func write(_ body: String, fromClient: Bool, in record: ClientRecord) async throws -> MessageView {
+        if let problem = MessageRules.problem(body) { throw RecordError.invalid([problem]) }
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let messageID = UUID()
+        let row = MessageRow()
+        row.id = messageID
+        row.practiceID = record.practiceID
+        row.clientID = record.clientID
+        row.authorID = record.actor.userID
+        row.fromClient = fromClient
+        row.bodyEnvelope = try record.seal(text, MessageRow.schema, "body", row: messageID)
+        row.createdAt = record.now
+        try await row.create(on: record.db)
+        let recipients = fromClient ? record.scope.careTeam.sorted { $0.uuidString < $1.uuidString } : try await clientAccounts(in: record)
+        try await Notifications.enqueue(notificationKind, to: recipients, about: messageID, practiceID: record.practiceID,
+                                        clientID: record.clientID, now: record.now, on: record.db)
+        let names = try await authorNames([row], in: record)
+        return try view(row, names: names, in: record)
+    }
+
+    /// The thread, oldest first, with each author's name.
+    static func thread(in record: ClientRecord) async throws -> [MessageView] {
+        let rows = try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
+            .sort(\.$createdAt).sort(\.$id).all()
+        let names = try await authorNames(rows, in: record)
+        return try rows.map { try view($0, names: names, in: record) }
+    }
+
+    /// Marks as read what the other side sent: a therapist opening the thread reads the client's messages, the client
+    /// reads the care team's. Returns how many were new.
+    @discardableResult
+    static func markRead(byClient: Bool, in record: ClientRecord) async throws -> Int {
+        let unread = try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
+            .filter(\.$fromClient == !byClient).filter(\.$readAt == nil).all()
+        for row in unread {
+            row.readAt = record.now
+            try await row.update(on: record.db)
+        }
+        return unread.count
+    }
+
+    /// How many messages wait to be read by the client (`forClient`) or by the care team.
+    static func unread(forClient: Bool, in record: ClientRecord) async throws -> Int {
+        try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
+            .filter(\.$fromClient == !forClient).filter(\.$readAt == nil).count()
+    }
+
+    /// Clients with messages their care team hasn't read, among `clientIDs`: [client: count]. One statement.
+    static func unreadByCareTeam(clientIDs: [UUID], on db: any Database) async throws -> [UUID: Int] {
+        guard !clientIDs.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        let rows = try await sql.raw("""
+            SELECT "client_id", COUNT(*) AS "waiting" FROM "messages"
+            WHERE "client_id" IN (\(binds: clientIDs)) AND "from_client" = \(bind: true) AND "read_at" IS NULL
+            GROUP BY "client_id"
+            """).all()
+        var counts: [UUID: Int] = [:]
+        for row in rows { counts[try HotPaths.uuid(row, "client_id")] = try row.decode(column: "waiting", as: Int.self) }
+        return counts
+    }
+
+    /// The client's own sign-in account(s), to be told a message is waiting.
+    private static func clientAccounts(in record: ClientRecord) async throws -> [UUID] {
+        try await UserRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { try $0.requireID() }
+    }
+
+    /// Every author's name, opened once each: the client's under their key, the care team's under the practice's.
+    private static func authorNames(_ rows: [MessageRow], in record: ClientRecord) async throws -> [UUID: String] {
+        let authorIDs = Array(Set(rows.map(\.authorID)))
+        guard !authorIDs.isEmpty else { return [:] }
+        let users = try await UserRow.query(on: record.db).filter(\.$id ~~ authorIDs).all()
+        var names: [UUID: String] = [:]
+        var practiceKey: SubjectKey?
+        for user in users {
+            let key: SubjectKey
+            if user.clientID == record.clientID {
+                key = .client(record.key)
+            } else if user.clientID == nil {
+                if let loaded = practiceKey { key = loaded } else {
+                    key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
+                    practiceKey = key
+                }
+            } else {
+                continue
+            }
+            names[try user.requireID()] = try record.keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: try user.requireID())
+        }
+        return names
+    }
+
+    private static func view(_ row: MessageRow, names: [UUID: String], in record: ClientRecord) throws -> MessageView {
+        let id = try row.requireID()
+        return MessageView(id: id, clientID: row.clientID, authorID: row.authorID, fromClient: row.fromClient,
+                           authorName: names[row.authorID] ?? (row.fromClient ? "The client" : "Your care team"),
+                           createdAt: row.createdAt, readAt: row.readAt,
+                           body: try record.open(row.bodyEnvelope, MessageRow.schema, "body", row: id))
+    }
+}
