@@ -38,7 +38,7 @@ enum MessagePages {
         let body = (try? req.content.decode(MessageForm.self))?.body ?? ""
         do {
             _ = try await req.withClientRecord { record in try await Messages.write(body, fromClient: false, in: record) }
-            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())/messages?sent=1#message-form")
+            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())/messages?sent=1#message-sent")
         } catch RecordError.invalid(let problems) {
             return try await careTeamPage(req, draft: body, problems: problems)
         }
@@ -70,7 +70,7 @@ enum MessagePages {
             _ = try await req.transaction { db in
                 try await Messages.write(body, fromClient: true, in: try await req.ownRecord(.writeOwnMessage, clientID: clientID, on: db))
             }
-            return req.redirect(to: "/me/messages?sent=1#message-form")
+            return req.redirect(to: "/me/messages?sent=1#message-sent")
         } catch RecordError.invalid(let problems) {
             return try await ownPage(req, draft: body, problems: problems)
         }

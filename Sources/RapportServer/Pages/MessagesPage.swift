@@ -46,11 +46,13 @@ struct MessagesPage: PageView {
             backLink,
             .h1(.text(isClient ? "Messages with your care team" : title)),
             emergencyNote,
-            .if(sent, .p(.class("notice"), .attribute(named: "role", value: "status"), .text(isClient
+            thread,
+            // Beside the box the sender lands on (`#message-form`), under their message.
+            .if(sent, .p(.class("notice"), .id("message-sent"), .attribute(named: "role", value: "status"), .text(isClient
                 ? "Sent. Your care team will reply \(replyTime.words)."
                 : "Sent. The client has been told there is a new message, without its words."))),
-            thread,
-            form
+            form,
+            crisisPart
         )
     }
 
@@ -62,21 +64,23 @@ struct MessagesPage: PageView {
         }
     }
 
-    /// Said before anything else on the client's side, every time: a message can wait days, a crisis can't.
+    /// Said before anything else on the client's side, every time: a message can wait days, a crisis can't. The line
+    /// is short so the thread stays in sight on a phone; the resources themselves close the page, a tap away.
     private var emergencyNote: Node<HTML.BodyContext> {
         if isClient {
-            return .group(
-                .div(.class("card support"), .id("not-for-emergencies"), .attribute(named: "role", value: "note"),
-                     .p(.strong("Messages are not for emergencies.")),
-                     .p(.text("Your care team reads messages during working hours and replies \(replyTime.words). If you need help now, please don't wait for a reply:")),
-                     .forEach(crisisLines) { .p(.text($0)) }))
+            return .div(.class("card support"), .id("not-for-emergencies"), .attribute(named: "role", value: "note"),
+                        .p(.strong("Messages are not for emergencies."),
+                           .text(" Your care team reads them in working hours and replies \(replyTime.words). If you need help now, don't wait for a reply: "),
+                           .a(.href("#crisis-resources"), "help, any time"), .text(".")))
         }
         return .p(.class("muted"), .id("not-for-emergencies"),
                   .text("The client reads, every time they write, that messages are not for emergencies, with the crisis resources, and that the practice replies \(replyTime.words)."))
     }
 
-    private var crisisLines: [String] {
-        crisisResources.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    private var crisisPart: Node<HTML.BodyContext> {
+        guard isClient else { return .empty }
+        return .group(.h2("Help, any time"),
+                      CrisisCard.node(crisisResources, opening: "If you need someone now, you don't have to wait for a reply or for your next session."))
     }
 
     private var thread: Node<HTML.BodyContext> {

@@ -202,7 +202,7 @@ enum Stylesheet {
     nav.client-nav li { flex: 1; display: flex; }
     /* Five places share a phone's width: each its own fifth, the words on one line. */
     nav.client-nav a { flex: 1; justify-content: center; flex-direction: column; min-height: 48px; padding: 0.5rem 0.1rem;
-      font-size: 0.88rem; white-space: nowrap; }
+      font-size: 0.85rem; white-space: nowrap; }
     body.with-client-nav { padding-bottom: 4.5rem; }
     @media (max-width: 40rem) {
       header.top { flex-wrap: wrap; }

@@ -1,0 +1,95 @@
+"""Between sessions, in a real browser, on the demo practice: Sam writes to his care team from his phone (the page
+says first that messages are not for emergencies and how soon the practice replies; an empty message is explained
+and nothing is sent); Dana sees on his record that messages wait, reads them and replies; Sam sees on his home page
+that his therapist has written, and reads the reply.
+
+The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
+no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from rapport_helpers import DESKTOP, PHONE, Browser, totp, usable_totp_step
+
+pytestmark = pytest.mark.story
+
+# The server for this story is made with `rapport demo` (conftest.py).
+STARTS_FROM_DEMO = True
+
+# Words that appear nowhere else, so the test knows it is reading this message and not the demo's.
+FROM_SAM = f"I practised saying no at work today ({secrets.token_hex(3)})."
+FROM_DANA = f"That took courage. Let's look at what made it possible ({secrets.token_hex(3)})."
+
+
+def account(server, name: str) -> dict:
+    return next(a for a in server.demo_accounts if a["name"] == name)
+
+
+def sign_in_client(browser: Browser, person: dict) -> None:
+    browser.new_person(PHONE)
+    browser.go("/signin", "client sign-in", "/signin")
+    form = browser.form("client sign-in", field="email")
+    browser.submit(form, {"email": person["email"], "password": person["password"]}, "client sign-in", "client home", "/me")
+
+
+def test_01_the_client_writes_to_his_care_team_from_his_phone(browser: Browser, server):
+    sign_in_client(browser, account(server, "Sam Lee"))
+    link = browser.element("nav.client-nav a[href='/me/messages']", "client home", "the Messages link in the navigation")
+    browser.click(link, "client home", "client messages", "/me/messages")
+    note = browser.text_of("#not-for-emergencies", "client messages", "the line about emergencies")
+    assert "Messages are not for emergencies." in note and "within 2 working days" in note, f"The page should say so first: {note!r}"
+    assert browser.has_element("#crisis-resources"), "The crisis resources should be on the messages page"
+    thread = browser.text_of("#thread", "client messages", "the thread")
+    assert "it isn't proof you did something wrong" in thread, f"Dana's earlier reply should be in the thread: {thread[:400]!r}"
+    # An empty message is explained beside the box, and nothing is sent.
+    form = browser.form("client messages", css="form#message-form")
+    browser.submit(form, {"body": "   "}, "client messages", "client messages with an empty message", "/me/messages", allow_error=True)
+    error = browser.text_of("#message-error", "client messages with an empty message", "the message's error")
+    assert "The message is empty" in error, f"An empty message should be explained: {error!r}"
+    form = browser.form("client messages with an empty message", css="form#message-form")
+    browser.submit(form, {"body": FROM_SAM}, "client messages with an empty message", "client messages after sending", "/me/messages")
+    assert "Sent." in browser.text_of("main", "client messages after sending", "the page"), "Sending should be confirmed"
+    mine = browser.driver.find_elements(By.CSS_SELECTOR, "#thread li.message.mine")
+    assert mine and FROM_SAM in mine[-1].text, "Sam's message should be the last of his own in the thread"
+
+
+def test_02_the_therapist_sees_messages_waiting_reads_and_replies(browser: Browser, server):
+    dana = account(server, "Dana Okafor")
+    browser.new_person(DESKTOP)
+    browser.go("/signin", "Dana's sign-in", "/signin")
+    form = browser.form("Dana's sign-in", field="email")
+    browser.submit(form, {"email": dana["email"], "password": dana["password"]}, "Dana's sign-in", "Dana's two-step sign-in",
+                   "/signin/two-factor")
+    form = browser.form("Dana's two-step sign-in", field="code")
+    browser.submit(form, {"code": totp(dana["totp_secret"], usable_totp_step())}, "Dana's two-step sign-in", "caseload", "/clients")
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload", "Sam's record")
+    waiting = browser.text_of("#messages", "Sam's record", "the messages part")
+    assert "2 new messages from Sam" in waiting, f"The record should say two messages wait: {waiting!r}"
+    link = browser.element("#messages a", "Sam's record", "the link to the thread")
+    browser.click(link, "Sam's record", "Dana's thread with Sam")
+    thread = browser.text_of("#thread", "Dana's thread with Sam", "the thread")
+    assert FROM_SAM in thread, f"Sam's new message should be in the thread: {thread[-400:]!r}"
+    form = browser.form("Dana's thread with Sam", css="form#message-form")
+    browser.submit(form, {"body": FROM_DANA}, "Dana's thread with Sam", "Dana's thread after replying")
+    assert FROM_DANA in browser.text_of("#thread", "Dana's thread after replying", "the thread")
+    back = browser.element("main p a", "Dana's thread after replying", "the way back to the record")
+    browser.click(back, "Dana's thread after replying", "Sam's record after reading")
+    assert "Nothing new from Sam" in browser.text_of("#messages", "Sam's record after reading", "the messages part")
+
+
+def test_03_the_client_sees_his_therapist_has_written(browser: Browser, server):
+    sign_in_client(browser, account(server, "Sam Lee"))
+    card = browser.text_of("#new-messages", "client home", "the new-message card")
+    assert "Your care team has written to you." in card, f"Sam's home should say a message waits: {card!r}"
+    link = browser.element("#new-messages a", "client home", "the link to read it")
+    browser.click(link, "client home", "client messages with the reply", "/me/messages")
+    theirs = browser.driver.find_elements(By.CSS_SELECTOR, "#thread li.message.theirs")
+    assert theirs and FROM_DANA in theirs[-1].text and "Dana Okafor" in theirs[-1].text, "Dana's reply should be the last in the thread"
+    browser.go("/me", "client home after reading")
+    assert not browser.has_element("#new-messages"), "Once read, the home page should not say a message waits"
