@@ -44,6 +44,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// Secure messages with the client: reading the thread, and writing in it.
     case listMessages = "messages.list"
     case writeMessage = "messages.write"
+    /// Words to carry: short notes written for the client to keep (they are listed on the record itself).
+    case writeWordsToCarry = "words-to-carry.write"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -52,6 +54,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case setOwnPreferences = "portal.preferences"
     /// Writing to one's care team (reading the thread is part of the portal).
     case writeOwnMessage = "portal.message"
+    /// Pinning (or unpinning) words to carry on one's own home page.
+    case pinOwnWords = "portal.pin-words"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -59,12 +63,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage:
+             .listMessages, .writeMessage, .writeWordsToCarry:
             return .therapist
         }
     }
@@ -76,11 +80,11 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage:
+             .listMessages, .writeMessage, .writeWordsToCarry:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords:
             return false
         }
     }
@@ -161,7 +165,7 @@ public enum AccessPolicy {
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
@@ -173,7 +177,7 @@ public enum AccessPolicy {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage:
+             .listMessages, .writeMessage, .writeWordsToCarry:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

@@ -48,3 +48,18 @@ public struct ReplyTime: Sendable, Equatable, Hashable {
         }
     }
 }
+
+/// Words to carry: short notes a therapist writes for the client to keep ("When the guilt comes after saying no,
+/// remember: guilt is not proof you did something wrong"). Short on purpose: a line to open on a hard day.
+public enum WordsToCarryRules {
+    public static let maximumLength = 600
+
+    public static func problem(_ raw: String, field: String = "body") -> FieldProblem? {
+        let body = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.isEmpty { return FieldProblem(field: field, message: "Write the words the client will carry before saving.") }
+        if InputRules.isTooLong(raw, maximum: maximumLength) {
+            return FieldProblem(field: field, message: "Words to carry are short: please keep them under \(maximumLength) characters.")
+        }
+        return nil
+    }
+}

@@ -187,6 +187,30 @@ import VaporTesting
         }
     }
 
+    /// On a care team of two, each sees "You" on their own words only and the other's name on theirs; a line break
+    /// typed in a browser (CRLF) starts a new paragraph.
+    @Test func eachOfTheCareTeamIsNamedAndLineBreaksSurvive() {
+        let dana = UUID(), jonas = UUID(), clientID = UUID(), practiceID = UUID()
+        let messages = [
+            MessageView(id: UUID(), clientID: clientID, authorID: dana, fromClient: false, authorName: "Dana Okafor", createdAt: Date(),
+                        readAt: nil, body: "First line\r\nSecond line"),
+            MessageView(id: UUID(), clientID: clientID, authorID: jonas, fromClient: false, authorName: "Jonas Berg", createdAt: Date(),
+                        readAt: nil, body: "From Jonas"),
+        ]
+        func html(as viewer: UUID) -> String {
+            let context = PageContext(csrfToken: "t", identity: Identity(
+                requester: .signedIn(Principal(userID: viewer, role: .therapist, practiceID: practiceID)), user: nil, signIn: nil))
+            return Layout.document(MessagesPage(viewer: .careTeam(clientName: "Sam Lee", clientID: clientID), messages: messages,
+                                                replyTime: .standard, crisisResources: "", context: context, zone: .gmt))
+        }
+        let asDana = html(as: dana)
+        #expect(asDana.contains("<strong>You</strong>") && asDana.contains("<strong>Jonas Berg</strong>"))
+        #expect(!asDana.contains("<strong>Dana Okafor</strong>"))
+        let asJonas = html(as: jonas)
+        #expect(asJonas.contains("<strong>Dana Okafor</strong>") && !asJonas.contains("<strong>Jonas Berg</strong>"))
+        #expect(asDana.contains("<p>First line</p><p>Second line</p>"))
+    }
+
     @Test(arguments: [("24", 24), ("168", 168), ("48", 48)]) func replyTimesFromFormsAreOnlyTheChoices(raw: String, hours: Int) {
         #expect(ReplyTime.chosen(raw)?.hours == hours)
     }

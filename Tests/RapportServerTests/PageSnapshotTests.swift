@@ -82,8 +82,15 @@ import Testing
         return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
                                 appointments: [first, second, next], checkIns: checkIns,
                                 ruptures: RuptureSummary(possible: possible, log: [noticed]),
-                                courseModels: .defaults(now: now))
+                                courseModels: .defaults(now: now), unreadMessages: 2, wordsToCarry: wordsToCarry)
     }
+
+    static let wordsToCarry = [
+        WordsToCarryView(id: id(301), authorID: therapistID, createdAt: days(-7), pinned: true,
+                         body: "When the guilt comes after saying no, remember: guilt is not proof you did something wrong."),
+        WordsToCarryView(id: id(302), authorID: therapistID, createdAt: days(-21), pinned: false,
+                         body: "You are allowed to take up room.\nEven with your family."),
+    ]
 
     @Test func theRecordPage() throws {
         let page = RecordPage(model: try Self.recordModel(), clientID: Self.clientID,
@@ -145,7 +152,7 @@ import Testing
                        session: [last.slot, next.slot].first { $0.id == entry.appointmentID })
         }
         let page = PortalPage(name: "Sam Lee", practiceName: "Harbour Street Therapy", upcoming: [next], checkIns: due,
-                              crisisResources: PracticeSettings.defaultCrisisResources,
+                              crisisResources: PracticeSettings.defaultCrisisResources, unreadMessages: 1, wordsToCarry: Self.wordsToCarry,
                               context: Self.context(.client, clientID: Self.clientID, path: "/me"), zone: Self.zone)
         #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
@@ -172,6 +179,12 @@ import Testing
                                 context: Self.context(.client, clientID: Self.clientID, path: "/me/messages"), zone: Self.zone,
                                 draft: "   ", problems: [MessageRules.problem("   ")!])
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "client-messages-refused")
+    }
+
+    @Test func theClientsWordsToCarry() {
+        let page = WordsToCarryPage(words: Self.wordsToCarry, context: Self.context(.client, clientID: Self.clientID, path: "/me/words"),
+                                    zone: Self.zone)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "words-to-carry")
     }
 
     @Test func theCareTeamsThread() {

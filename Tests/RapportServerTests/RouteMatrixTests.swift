@@ -55,10 +55,12 @@ let allowedPersonas: [Action: Set<Persona>] = {
         // The owner as owner reads no message; a client writes only in their own thread.
         .listMessages: careTeam,
         .writeMessage: careTeam,
+        .writeWordsToCarry: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
         .setOwnPreferences: [.theClient, .anotherClient],
         .writeOwnMessage: [.theClient, .anotherClient],
+        .pinOwnWords: [.theClient, .anotherClient],
     ]
 }()
 
@@ -270,6 +272,7 @@ struct Cast {
             #expect(try await RuptureRow.query(on: practice.app.db).count() == 1, "a refused request recorded a rupture")
             #expect(try await RuptureRepairRow.query(on: practice.app.db).count() == 0, "a refused request recorded a repair")
             #expect(try await MessageRow.query(on: practice.app.db).count() == 0, "a refused request wrote a message")
+            #expect(try await WordsToCarryRow.query(on: practice.app.db).count() == 0, "a refused request wrote words to carry")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {

@@ -23,6 +23,8 @@ STARTS_FROM_DEMO = True
 
 # Words that appear nowhere else, so the test knows it is reading this message and not the demo's.
 FROM_SAM = f"I practised saying no at work today ({secrets.token_hex(3)})."
+# Dana's two-step codes so far: a server accepts each step once, so her next sign-in waits for a newer one.
+USED_STEPS: list[int] = []
 FROM_DANA = f"That took courage. Let's look at what made it possible ({secrets.token_hex(3)})."
 
 
@@ -66,7 +68,9 @@ def test_02_the_therapist_sees_messages_waiting_reads_and_replies(browser: Brows
     browser.submit(form, {"email": dana["email"], "password": dana["password"]}, "Dana's sign-in", "Dana's two-step sign-in",
                    "/signin/two-factor")
     form = browser.form("Dana's two-step sign-in", field="code")
-    browser.submit(form, {"code": totp(dana["totp_secret"], usable_totp_step())}, "Dana's two-step sign-in", "caseload", "/clients")
+    step = usable_totp_step()
+    USED_STEPS.append(step)
+    browser.submit(form, {"code": totp(dana["totp_secret"], step)}, "Dana's two-step sign-in", "caseload", "/clients")
     link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
     browser.click(link, "caseload", "Sam's record")
     waiting = browser.text_of("#messages", "Sam's record", "the messages part")
@@ -93,3 +97,38 @@ def test_03_the_client_sees_his_therapist_has_written(browser: Browser, server):
     assert theirs and FROM_DANA in theirs[-1].text and "Dana Okafor" in theirs[-1].text, "Dana's reply should be the last in the thread"
     browser.go("/me", "client home after reading")
     assert not browser.has_element("#new-messages"), "Once read, the home page should not say a message waits"
+
+
+WORDS = f"Saying no is a way of saying yes to yourself ({secrets.token_hex(3)})."
+
+
+def test_04_the_therapist_gives_words_to_carry_and_the_client_pins_them(browser: Browser, server):
+    dana = account(server, "Dana Okafor")
+    browser.new_person(DESKTOP)
+    browser.go("/signin", "Dana's sign-in again", "/signin")
+    form = browser.form("Dana's sign-in again", field="email")
+    browser.submit(form, {"email": dana["email"], "password": dana["password"]}, "Dana's sign-in again", "Dana's two-step sign-in again",
+                   "/signin/two-factor")
+    form = browser.form("Dana's two-step sign-in again", field="code")
+    step = usable_totp_step(after=max(USED_STEPS, default=None))
+    browser.submit(form, {"code": totp(dana["totp_secret"], step)}, "Dana's two-step sign-in again", "caseload again", "/clients")
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload again", "Sam's record for words to carry")
+    opener = browser.element("#words-form-opener summary", "Sam's record for words to carry", "the 'Write words to carry' opener")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+    opener.click()
+    form = browser.form("Sam's record for words to carry", css="form#words-form")
+    browser.submit(form, {"body": WORDS}, "Sam's record for words to carry", "Sam's record with the words given")
+    assert WORDS in browser.text_of("#words", "Sam's record with the words given", "the words part")
+
+    sign_in_client(browser, account(server, "Sam Lee"))
+    card = browser.text_of("#words-to-carry", "client home", "the words-to-carry card")
+    assert "guilt is not proof you did something wrong" in card, f"The words Sam pinned should be on his home page: {card!r}"
+    link = browser.element("#words-to-carry a[href='/me/words']", "client home", "the link to all his words")
+    browser.click(link, "client home", "client words to carry", "/me/words")
+    item = next(li for li in browser.driver.find_elements(By.CSS_SELECTOR, "ul.words-list > li") if WORDS in li.text)
+    button = item.find_element(By.CSS_SELECTOR, "button")
+    assert button.text == "Pin to my home page"
+    browser.click(button, "client words to carry", "client words to carry after pinning", "/me/words")
+    browser.go("/me", "client home with the new words pinned")
+    assert WORDS in browser.text_of("#words-to-carry", "client home with the new words pinned", "the words-to-carry card")

@@ -255,6 +255,8 @@ enum APIController {
 
     @Sendable static func writeMessage(_ req: Request) async throws -> Response {
         let input = try body(req, NoteBody.self)
+        // Refused before any transaction (see `MessagePages.careTeamWrite`).
+        if let problem = MessageRules.problem(input.body) { throw RecordError.invalid([problem]) }
         let message = try await req.withClientRecord { record in try await Messages.write(input.body, fromClient: false, in: record) }
         return try json(message, status: .created)
     }

@@ -83,6 +83,7 @@ public enum RapportApp {
         ClientPages.register(pages)
         RupturePages.register(pages)
         MessagePages.register(pages)
+        WordsToCarryPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)
         OutcomesPages.register(pages)

@@ -150,6 +150,7 @@ enum DemoPractice {
                 }
                 if clientIndex == 0, let clientUserID {
                     try await exchangeMessages(clientUserID: clientUserID, therapist: access, services: services, app)
+                    try await giveWordsToCarry(clientUserID: clientUserID, therapist: access, services: services, app)
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
@@ -348,7 +349,6 @@ enum DemoPractice {
         return answers
     }
 
-    /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.
     /// A first client's thread: they wrote two days ago about practising a boundary, their therapist replied (and the
     /// client read it), and they have just written again, so the record shows a message waiting.
     private static func exchangeMessages(clientUserID: UUID, therapist access: ClientAccess, services: RapportServices,
@@ -365,9 +365,10 @@ enum DemoPractice {
         for (index, (writer, offset, words)) in thread.enumerated() {
             try await services.transactions.run(on: app.db) { db in
                 let record = try await ClientRecord.open(writer, keys: services.keys, now: services.now.addingTimeInterval(offset), on: db)
-                let message = try await Messages.write(words, fromClient: writer.actor.isClient, in: record)
+                _ = try await Messages.write(words, fromClient: writer.actor.isClient, in: record)
                 if writer.actor.isClient { return }
-                try await audit(writer, message.id, at: services.now, on: db)
+                // As a request records it: the client's record is the resource (`withClientRecord`).
+                try await audit(writer, scope.clientID, at: services.now, on: db)
                 if index == 1 {
                     // The client read the reply: marked as their opening of the thread would mark it.
                     let reading = try await ClientRecord.open(client, keys: services.keys, now: services.now.addingTimeInterval(-1.5 * 86400), on: db)
@@ -386,6 +387,31 @@ enum DemoPractice {
         }
     }
 
+    /// Two notes to keep, from three weeks and a week ago; the client pinned the newer one.
+    private static func giveWordsToCarry(clientUserID: UUID, therapist access: ClientAccess, services: RapportServices,
+                                         _ app: Application) async throws {
+        let scope = access.scope
+        let writing = try PolicyMiddleware.grant(access.actor, .writeWordsToCarry, scope)
+        let client = ClientAccess(actor: Principal(userID: clientUserID, role: .client, practiceID: scope.practiceID, clientID: scope.clientID),
+                                  action: .pinOwnWords, scope: scope, noteID: nil)
+        let notes: [(Double, String, Bool)] = [
+            (-21, "You are allowed to take up room, even with your family.", false),
+            (-7, "When the guilt comes after saying no, remember: guilt is not proof you did something wrong.", true),
+        ]
+        for (days, words, pinned) in notes {
+            try await services.transactions.run(on: app.db) { db in
+                let record = try await ClientRecord.open(writing, keys: services.keys, now: services.now.addingTimeInterval(days * 86400), on: db)
+                let written = try await WordsToCarry.write(words, in: record)
+                try await audit(writing, scope.clientID, at: services.now, on: db)
+                if pinned {
+                    try await WordsToCarry.pin(written.id, pinned: true,
+                                               in: try await ClientRecord.open(client, keys: services.keys, now: services.now, on: db))
+                }
+            }
+        }
+    }
+
+    /// The same entry a request would leave: `withClientRecord` is for requests, the demo has none.
     private static func audit(_ access: ClientAccess, _ resourceID: UUID, at now: Date, on db: any Database) async throws {
         try await AuditWriter.append(.access(by: access.actor, access.action, clientID: access.scope.clientID, resource: resourceID),
                                      at: now, on: db)

@@ -42,6 +42,7 @@ struct AuditEvent: Sendable {
         case .acknowledgeRiskAlert: return "risk-alert"
         case .listRuptures, .recordRupture: return "rupture"
         case .listMessages, .writeMessage: return "message"
+        case .writeWordsToCarry: return "words-to-carry"
         // The resource is the staff member's account (their id), not a client's record.
         case .resetStaffTwoFactor: return "two-factor"
         default: return "client-record"

@@ -283,6 +283,7 @@ enum ClientPages {
             checkIns: try await CheckIns.open(in: record),
             crisisResources: try await req.crisisResources(),
             unreadMessages: try await Messages.unread(forClient: true, in: record),
+            wordsToCarry: try await WordsToCarry.all(pinnedFirst: true, in: record),
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -36,6 +36,8 @@ enum MessagePages {
 
     @Sendable static func careTeamWrite(_ req: Request) async throws -> Response {
         let body = (try? req.content.decode(MessageForm.self))?.body ?? ""
+        // Refused before any transaction: on SQLite a refusal inside one would send its whole batch round again.
+        if let problem = MessageRules.problem(body) { return try await careTeamPage(req, draft: body, problems: [problem]) }
         do {
             _ = try await req.withClientRecord { record in try await Messages.write(body, fromClient: false, in: record) }
             return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.uuidString.lowercased())/messages?sent=1#message-sent")
@@ -66,6 +68,7 @@ enum MessagePages {
     @Sendable static func ownWrite(_ req: Request) async throws -> Response {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
         let body = (try? req.content.decode(MessageForm.self))?.body ?? ""
+        if let problem = MessageRules.problem(body) { return try await ownPage(req, draft: body, problems: [problem]) }
         do {
             _ = try await req.transaction { db in
                 try await Messages.write(body, fromClient: true, in: try await req.ownRecord(.writeOwnMessage, clientID: clientID, on: db))

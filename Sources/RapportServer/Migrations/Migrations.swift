@@ -29,6 +29,7 @@ enum Migrations {
         M0021OutcomeKeys(),
         M0022AttendedKeys(),
         M0023Messages(),
+        M0024WordsToCarry(),
     ]
 }
 

@@ -50,7 +50,7 @@ struct MessagesPage: PageView {
             // Beside the box the sender lands on (`#message-form`), under their message.
             .if(sent, .p(.class("notice"), .id("message-sent"), .attribute(named: "role", value: "status"), .text(isClient
                 ? "Sent. Your care team will reply \(replyTime.words)."
-                : "Sent. The client has been told there is a new message, without its words."))),
+                : "Sent. The client reads it in their own space; any notice they get says only that a message is waiting."))),
             form,
             crisisPart
         )
@@ -91,18 +91,21 @@ struct MessagesPage: PageView {
         }
         return .ol(.class("thread"), .id("thread"), .attribute(named: "aria-label", value: "Messages, oldest first"),
                    .forEach(messages) { message in
-            let mine = message.fromClient == isClient
-            return .li(.class(mine ? "message mine" : "message theirs"),
+            // The client's side and the care team's; "You" only for the viewer's own words (a care team can be two).
+            let ourSide = message.fromClient == isClient
+            let own = ourSide && (isClient || message.authorID == context.identity.actor?.userID)
+            return .li(.class(ourSide ? "message mine" : "message theirs"),
                        .p(.class("message-meta"),
-                          .strong(.text(mine ? "You" : message.authorName)),
+                          .strong(.text(own ? "You" : message.authorName)),
                           .text(" · "),
                           .span(.class("muted"), .text(Formats.when(message.createdAt, in: zone)))),
                        .div(.class("message-body"), .forEach(paragraphs(message.body)) { .p(.text($0)) }))
         })
     }
 
+    /// A browser sends a box's line breaks as CRLF, which Swift counts as one character: split on any line break.
     private func paragraphs(_ body: String) -> [String] {
-        body.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        body.split(whereSeparator: \.isNewline).map(String.init)
     }
 
     private var form: Node<HTML.BodyContext> {

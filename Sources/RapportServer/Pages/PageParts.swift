@@ -88,7 +88,7 @@ enum CrisisCard {
     static func node(_ text: String, opening: String) -> Node<HTML.BodyContext> {
         .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
             .p(.text(opening)),
-            .forEach(text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
+            .forEach(text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
     }
 }
 

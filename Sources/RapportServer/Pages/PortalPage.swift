@@ -12,6 +12,8 @@ struct PortalPage: PageView {
     let crisisResources: String
     /// Messages from the care team the client hasn't opened yet.
     var unreadMessages = 0
+    /// Words written for the client to keep; the pinned ones show here.
+    var wordsToCarry: [WordsToCarryView] = []
     let context: PageContext
     let zone: TimeZone
 
@@ -41,6 +43,7 @@ struct PortalPage: PageView {
                 .h2("A message for you"),
                 .p(.text(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
                    .text(" "), .a(.href("/me/messages"), "Read it")))),
+            PinnedWords.node(wordsToCarry),
             .div(.class("card"), .id("upcoming-sessions"),
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),

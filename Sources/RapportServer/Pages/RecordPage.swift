@@ -17,6 +17,8 @@ struct RecordPage: PageView {
         let courseModels: ExpectedCourseModels.Fits
         /// Messages from the client the care team hasn't opened yet.
         var unreadMessages = 0
+        /// Words written for the client to keep, newest first.
+        var wordsToCarry: [WordsToCarryView] = []
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -32,7 +34,8 @@ struct RecordPage: PageView {
                 checkIns: checkIns,
                 ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record),
                 courseModels: courseModels,
-                unreadMessages: try await Messages.unread(forClient: false, in: record))
+                unreadMessages: try await Messages.unread(forClient: false, in: record),
+                wordsToCarry: try await WordsToCarry.all(in: record))
         }
     }
 
@@ -65,7 +68,7 @@ struct RecordPage: PageView {
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
-                 .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, checkInPlanPart, notesPart, measuresPart))
+                 .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, checkInPlanPart, wordsPart, notesPart, measuresPart))
         )
     }
 
@@ -305,6 +308,25 @@ struct RecordPage: PageView {
             .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
                      : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
                .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply"))))
+    }
+
+    /// Words to carry: what the client keeps on a page of their own, in the therapist's voice.
+    var wordsPart: Node<HTML.BodyContext> {
+        let formID = "words-form"
+        let formProblems = problems[formID] ?? []
+        return .section(.id("words"),
+            .h2("Words to carry"),
+            .p(.class("muted"), .text("Short notes for \(InputRules.firstName(of: contents.name)) to keep and open on a hard day. They stay theirs to read after therapy ends.")),
+            opener("Write words to carry", id: formID, open: problems[formID] != nil || drafts[formID] != nil,
+                FormParts.form(id: formID, action: "\(base)/words", context, problems: formProblems, submit: "Give these words",
+                    FormParts.textArea("body", id: "words-body", label: "Words for the client to carry", value: drafts[formID] ?? "",
+                                       problems: formProblems))),
+            .if(contents.wordsToCarry.isEmpty, .p(.class("muted"), "None written yet.")),
+            .forEach(contents.wordsToCarry) { words in
+                .blockquote(.class("card words"),
+                            .forEach(words.body.split(whereSeparator: \.isNewline).map(String.init)) { .p(.text($0)) },
+                            .p(.class("muted"), .text(Formats.when(words.createdAt, in: zone) + (words.pinned ? " · pinned by the client" : ""))))
+            })
     }
 
     var notesPart: Node<HTML.BodyContext> {

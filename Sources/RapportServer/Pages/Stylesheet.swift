@@ -38,6 +38,10 @@ enum Stylesheet {
     .form-error { background: var(--warn-bg); color: var(--warn); border-radius: 10px; padding: 0.6rem 0.9rem; }
     .form-error p { margin: 0.2rem 0; }
     .notice { background: var(--ok-bg); border-radius: 10px; padding: 0.75rem 1rem; }
+    /* Words to carry read as something kept: larger, quieter, a line down the side. */
+    .words p.carry, .words blockquote p { font-size: 1.1rem; margin: 0.3rem 0; }
+    .words blockquote { margin: 0.5rem 0; padding-left: 0.9rem; border-left: 3px solid var(--accent); }
+    .card.words.pinned { border-color: var(--accent); }
     /* A thread reads like a conversation: one's own words to the right, the other side's to the left. */
     ol.thread { list-style: none; padding: 0; margin: 1rem 0; display: flex; flex-direction: column; gap: 0.75rem; }
     ol.thread .message { max-width: 85%; border-radius: 14px; padding: 0.6rem 0.9rem; border: 1px solid var(--line); }

@@ -64,35 +64,20 @@ enum Messages {
     }
 
     /// Marks as read what the other side sent: a therapist opening the thread reads the client's messages, the client
-    /// reads the care team's. Returns how many were new.
-    @discardableResult
-    static func markRead(byClient: Bool, in record: ClientRecord) async throws -> Int {
-        let unread = try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .filter(\.$fromClient == !byClient).filter(\.$readAt == nil).all()
-        for row in unread {
-            row.readAt = record.now
-            try await row.update(on: record.db)
-        }
-        return unread.count
+    /// reads the care team's. One statement, and only where nothing was marked yet, so `read_at` stays the first opening
+    /// when two of the care team open it at once.
+    static func markRead(byClient: Bool, in record: ClientRecord) async throws {
+        guard let sql = record.db as? any SQLDatabase else { return }
+        try await sql.raw("""
+            UPDATE "messages" SET "read_at" = \(bind: record.now)
+            WHERE "client_id" = \(bind: record.clientID) AND "from_client" = \(bind: !byClient) AND "read_at" IS NULL
+            """).run()
     }
 
     /// How many messages wait to be read by the client (`forClient`) or by the care team.
     static func unread(forClient: Bool, in record: ClientRecord) async throws -> Int {
         try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
             .filter(\.$fromClient == !forClient).filter(\.$readAt == nil).count()
-    }
-
-    /// Clients with messages their care team hasn't read, among `clientIDs`: [client: count]. One statement.
-    static func unreadByCareTeam(clientIDs: [UUID], on db: any Database) async throws -> [UUID: Int] {
-        guard !clientIDs.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
-        let rows = try await sql.raw("""
-            SELECT "client_id", COUNT(*) AS "waiting" FROM "messages"
-            WHERE "client_id" IN (\(binds: clientIDs)) AND "from_client" = \(bind: true) AND "read_at" IS NULL
-            GROUP BY "client_id"
-            """).all()
-        var counts: [UUID: Int] = [:]
-        for row in rows { counts[try HotPaths.uuid(row, "client_id")] = try row.decode(column: "waiting", as: Int.self) }
-        return counts
     }
 
     /// The client's own sign-in account(s), to be told a message is waiting.
