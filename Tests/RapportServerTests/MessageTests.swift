@@ -71,7 +71,11 @@ import VaporTesting
             let replyNotes = try await NotificationRow.query(on: app.db).filter(\.$kind == Messages.notificationKind)
                 .filter(\.$recipientID != cast.client.id).all()
             #expect(Set(replyNotes.map(\.recipientID)) == [cast.own.id, cast.coOwner.id])
-            // The record says a message waits; opening the thread (audited as a look at the messages) reads it.
+            // The caseload says so beside the name (counts only), and so does the record; opening the thread (audited
+            // as a look at the messages) reads it.
+            try await app.testing().test(.GET, "/clients", headers: therapist.headers) { response in
+                #expect(response.body.string.contains("/messages\" aria-label=\"1 new message from "))
+            }
             try await app.testing().test(.GET, "/clients/\(cast.clientID.uuidString.lowercased())", headers: therapist.headers) { response in
                 #expect(response.body.string.contains("1 new message from"))
             }
@@ -85,6 +89,9 @@ import VaporTesting
             let last = try #require(try await AuditEntryRow.query(on: app.db).sort(\.$sequence, .descending).first())
             #expect(last.action == Action.listMessages.rawValue)
             #expect(try await MessageRow.query(on: app.db).filter(\.$readAt == nil).count() == 0)
+            try await app.testing().test(.GET, "/clients", headers: therapist.headers) { response in
+                #expect(!response.body.string.contains("new message"))
+            }
 
             // Another client of the practice has a thread of their own, with none of these words.
             let other = Browser(sessionToken: try await practice.signIn(cast.anotherClient))

@@ -1,7 +1,7 @@
 """Between sessions, in a real browser, on the demo practice: Sam writes to his care team from his phone (the page
 says first that messages are not for emergencies and how soon the practice replies; an empty message is explained
 and nothing is sent); Dana sees on his record that messages wait, reads them and replies; Sam sees on his home page
-that his therapist has written, and reads the reply.
+that his therapist has written, and reads the reply. (Dana sees the messages waiting on her caseload too.)
 
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
@@ -76,6 +76,8 @@ def test_01_the_client_writes_to_his_care_team_from_his_phone(browser: Browser, 
 
 def test_02_the_therapist_sees_messages_waiting_reads_and_replies(browser: Browser, server):
     sign_in_dana(browser, server, "")
+    sam_row = next(row.text for row in browser.driver.find_elements(By.CSS_SELECTOR, "ul.caseload > li") if row.text.startswith("Sam Lee"))
+    assert "2 new messages" in sam_row, f"The caseload should say two messages wait beside Sam's name: {sam_row!r}"
     link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
     browser.click(link, "caseload", "Sam's record")
     waiting = browser.text_of("#messages", "Sam's record", "the messages part")

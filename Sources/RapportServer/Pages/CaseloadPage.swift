@@ -66,6 +66,16 @@ struct CaseloadPage: PageView {
         if entry.hasRiskAlert { out.raw("<span class=\"badge risk\"> Risk alert</span>") }
         out.raw("</a>")
         if !entry.hasJoined { out.raw("<span class=\"muted\"> · not joined yet</span>") }
+        if entry.unreadMessages > 0 {
+            out.raw(" · <a class=\"messages-waiting\" href=\"/clients/")
+            out.value(entry.clientID.lowercasedText)
+            let words = entry.unreadMessages == 1 ? "1 new message" : "\(entry.unreadMessages) new messages"
+            out.raw("/messages\" aria-label=\"")
+            out.value("\(words) from \(entry.name)")
+            out.raw("\">")
+            out.text(words)
+            out.raw("</a>")
+        }
         // The risk alert is the badge beside the name; the other reasons are listed.
         if entry.needs.contains(where: { $0.kind != .riskAlert }) {
             out.raw("<ul class=\"needs\">")

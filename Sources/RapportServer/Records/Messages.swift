@@ -80,6 +80,20 @@ enum Messages {
             .filter(\.$fromClient == !forClient).filter(\.$readAt == nil).count()
     }
 
+    /// Clients with messages their care team hasn't read, among `clientIDs` (a caseload): [client: count]. One
+    /// statement, counts only: no message is opened for it.
+    static func unreadByCareTeam(clientIDs: [UUID], on db: any Database) async throws -> [UUID: Int] {
+        guard !clientIDs.isEmpty, let sql = db as? any SQLDatabase else { return [:] }
+        let rows = try await sql.raw("""
+            SELECT "client_id", COUNT(*) AS "waiting" FROM "messages"
+            WHERE "client_id" IN (\(binds: clientIDs)) AND "from_client" = \(bind: true) AND "read_at" IS NULL
+            GROUP BY "client_id"
+            """).all()
+        var counts: [UUID: Int] = [:]
+        for row in rows { counts[try HotPaths.uuid(row, "client_id")] = try row.decode(column: "waiting", as: Int.self) }
+        return counts
+    }
+
     /// The client's own sign-in account(s), to be told a message is waiting.
     private static func clientAccounts(in record: ClientRecord) async throws -> [UUID] {
         try await UserRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { try $0.requireID() }

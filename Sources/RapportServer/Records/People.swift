@@ -247,11 +247,13 @@ struct People: Sendable {
                                                  available: available, courses: courses,
                                                  practiceOf: Dictionary(clients.map { ($0.id, $0.practiceID) }, uniquingKeysWith: { a, _ in a }),
                                                  now: now, cache: services.caseloadNeeds, on: db)
+        let waiting = try await Messages.unreadByCareTeam(clientIDs: clients.map(\.id), on: db)
         let entries = clients.map { client in
             let name = names[client.id] ?? ""
             return (sortKey: name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), idText: client.id.lowercasedText,
                     entry: CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted,
-                                         needs: needs[client.id]?.needs ?? [], nextSession: needs[client.id]?.nextSession))
+                                         needs: needs[client.id]?.needs ?? [], nextSession: needs[client.id]?.nextSession,
+                                         unreadMessages: waiting[client.id] ?? 0))
         }
         // By name here; the page orders by need. The id breaks ties between equal names; its text is made once per
         // client, not once per comparison.
@@ -627,6 +629,8 @@ struct CaseloadEntry: Sendable {
     /// Why the client needs attention, most urgent first (`CaseloadNeeds`).
     var needs: [CaseloadNeed] = []
     var nextSession: Date? = nil
+    /// Messages from the client nobody on the care team has opened yet.
+    var unreadMessages = 0
 
     /// The most urgent reason, or nil when all is well.
     var topNeed: NeedKind? { needs.map(\.kind).min() }
