@@ -46,6 +46,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case writeMessage = "messages.write"
     /// Words to carry: short notes written for the client to keep (they are listed on the record itself).
     case writeWordsToCarry = "words-to-carry.write"
+    /// The client's safety plan (Stanley–Brown), written together: reading it, saving a new version of it.
+    case readSafetyPlan = "safety-plan.read"
+    case writeSafetyPlan = "safety-plan.write"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -56,6 +59,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case writeOwnMessage = "portal.message"
     /// Pinning (or unpinning) words to carry on one's own home page.
     case pinOwnWords = "portal.pin-words"
+    /// Saving a new version of one's own safety plan.
+    case writeOwnSafetyPlan = "portal.safety-plan"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -63,12 +68,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan:
             return .therapist
         }
     }
@@ -80,11 +85,11 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan:
             return false
         }
     }
@@ -165,7 +170,7 @@ public enum AccessPolicy {
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
@@ -177,7 +182,7 @@ public enum AccessPolicy {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

@@ -82,8 +82,15 @@ import Testing
         return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
                                 appointments: [first, second, next], checkIns: checkIns,
                                 ruptures: RuptureSummary(possible: possible, log: [noticed]),
-                                courseModels: .defaults(now: now), unreadMessages: 2, wordsToCarry: wordsToCarry)
+                                courseModels: .defaults(now: now), unreadMessages: 2, wordsToCarry: wordsToCarry, safetyPlan: safetyPlan)
     }
+
+    static let safetyPlan = SafetyPlanView(version: 2, plan: SafetyPlan(parts: [
+        "warning_signs": "Not sleeping.\nCancelling plans with friends.",
+        "coping": "A walk by the river; the playlist Dana and I made.",
+        "helpers": "My sister Ana: 07700 900123",
+        "reasons_for_living": "My niece. Finishing the course.",
+    ]), byClient: true, savedAt: days(-3))
 
     static let wordsToCarry = [
         WordsToCarryView(id: id(301), authorID: therapistID, createdAt: days(-7), pinned: true,
@@ -153,6 +160,7 @@ import Testing
         }
         let page = PortalPage(name: "Sam Lee", practiceName: "Harbour Street Therapy", upcoming: [next], checkIns: due,
                               crisisResources: PracticeSettings.defaultCrisisResources, unreadMessages: 1, wordsToCarry: Self.wordsToCarry,
+                              safetyPlan: Self.safetyPlan,
                               context: Self.context(.client, clientID: Self.clientID, path: "/me"), zone: Self.zone)
         #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
@@ -185,6 +193,13 @@ import Testing
         let page = WordsToCarryPage(words: Self.wordsToCarry, context: Self.context(.client, clientID: Self.clientID, path: "/me/words"),
                                     zone: Self.zone)
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "words-to-carry")
+    }
+
+    /// The client's plan as saved, then the form to change it over version 2, then the crisis resources.
+    @Test func theClientsSafetyPlan() {
+        let page = SafetyPlanPage(viewer: .client, current: Self.safetyPlan, crisisResources: PracticeSettings.defaultCrisisResources,
+                                  context: Self.context(.client, clientID: Self.clientID, path: "/me/safety-plan"), zone: Self.zone)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "safety-plan")
     }
 
     @Test func theCareTeamsThread() {

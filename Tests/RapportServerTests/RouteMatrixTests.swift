@@ -56,11 +56,14 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .listMessages: careTeam,
         .writeMessage: careTeam,
         .writeWordsToCarry: careTeam,
+        .readSafetyPlan: careTeam,
+        .writeSafetyPlan: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
         .setOwnPreferences: [.theClient, .anotherClient],
         .writeOwnMessage: [.theClient, .anotherClient],
         .pinOwnWords: [.theClient, .anotherClient],
+        .writeOwnSafetyPlan: [.theClient, .anotherClient],
     ]
 }()
 
@@ -273,6 +276,7 @@ struct Cast {
             #expect(try await RuptureRepairRow.query(on: practice.app.db).count() == 0, "a refused request recorded a repair")
             #expect(try await MessageRow.query(on: practice.app.db).count() == 0, "a refused request wrote a message")
             #expect(try await WordsToCarryRow.query(on: practice.app.db).count() == 0, "a refused request wrote words to carry")
+            #expect(try await SafetyPlanVersionRow.query(on: practice.app.db).count() == 0, "a refused request saved a safety plan")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {
@@ -359,6 +363,9 @@ struct Cast {
         }
         if path.hasSuffix("/repairs") {
             return (#"{"actions":["named-it"],"outcome":"resolved"}"#, ["action-named-it": "on", "outcome": "resolved"])
+        }
+        if path.hasSuffix("/safety-plan") {
+            return ("{}", ["warning_signs": "Not sleeping; skipping meals.", "based_on": "0"])
         }
         if path.hasSuffix("/acknowledge") { return ("{}", ["alert-\(alertID?.uuidString.lowercased() ?? "")": "seen"]) }
         if path.hasSuffix("/measures") { return ("{}", ["measure-phq-9": "on", "measure-gad-7": "on", "measure-session-feedback": "on"]) }

@@ -1,7 +1,9 @@
 """Between sessions, in a real browser, on the demo practice: Sam writes to his care team from his phone (the page
 says first that messages are not for emergencies and how soon the practice replies; an empty message is explained
 and nothing is sent); Dana sees on his record that messages wait, reads them and replies; Sam sees on his home page
-that his therapist has written, and reads the reply. (Dana sees the messages waiting on her caseload too.)
+that his therapist has written, and reads the reply (Dana sees the messages waiting on her caseload too). Dana gives
+him words to carry, which he pins to his home page; then, from his phone, he adds a line to the safety plan they wrote
+together, which his home page shows beside the crisis resources.
 
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
@@ -131,3 +133,21 @@ def test_04_the_therapist_gives_words_to_carry_and_the_client_pins_them(browser:
     browser.click(button, "client words to carry", "client words to carry after pinning", "/me/words")
     browser.go("/me", "client home with the new words pinned")
     assert WORDS in browser.text_of("#words-to-carry", "client home with the new words pinned", "the words-to-carry card")
+
+
+def test_05_the_client_adds_to_his_safety_plan_on_his_phone(browser: Browser, server):
+    # Still Sam, on his phone: the plan he wrote with Dana is beside the crisis resources on his home page.
+    browser.go("/me", "client home with his safety plan")
+    summary = browser.element("#your-safety-plan summary", "client home with his safety plan", "the safety plan, closed")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+    plan = browser.text_of("#your-safety-plan", "client home with his safety plan", "the safety plan")
+    assert "My sister keeps the spare medication." in plan, f"Sam's plan should open on his home page: {plan[:300]!r}"
+    link = browser.element("#your-safety-plan a[href='/me/safety-plan']", "client home with his safety plan", "the link to change it")
+    browser.click(link, "client home with his safety plan", "client safety plan", "/me/safety-plan")
+    form = browser.form("client safety plan", css="form#safety-plan-form")
+    coping = form.find_element(By.CSS_SELECTOR, "textarea[name=coping]").get_attribute("value")
+    browser.submit(form, {"coping": coping + "\nCall Dana's practice line and leave a message."}, "client safety plan",
+                   "client safety plan saved", "/me/safety-plan")
+    text = browser.text_of("main", "client safety plan saved", "the page")
+    assert "Saved." in text and "Call Dana's practice line" in text and "Version 2" in text and "by you" in text, text[:600]

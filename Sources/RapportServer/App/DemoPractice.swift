@@ -151,6 +151,7 @@ enum DemoPractice {
                 if clientIndex == 0, let clientUserID {
                     try await exchangeMessages(clientUserID: clientUserID, therapist: access, services: services, app)
                     try await giveWordsToCarry(clientUserID: clientUserID, therapist: access, services: services, app)
+                    try await writeSafetyPlan(therapist: access, services: services, app)
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
@@ -408,6 +409,24 @@ enum DemoPractice {
                                                in: try await ClientRecord.open(client, keys: services.keys, now: services.now, on: db))
                 }
             }
+        }
+    }
+
+    /// A safety plan written together in a session ten days ago.
+    private static func writeSafetyPlan(therapist access: ClientAccess, services: RapportServices, _ app: Application) async throws {
+        let writing = try PolicyMiddleware.grant(access.actor, .writeSafetyPlan, access.scope)
+        try await services.transactions.run(on: app.db) { db in
+            let record = try await ClientRecord.open(writing, keys: services.keys, now: services.now.addingTimeInterval(-10 * 86400), on: db)
+            try await SafetyPlans.save([
+                "warning_signs": "Not sleeping.\nCancelling plans with friends.\nThinking \"what's the point\".",
+                "coping": "A walk by the river. A hot shower. The playlist I made.",
+                "distraction": "The café on Harbour Street. My neighbour's dog.",
+                "helpers": "My sister (number in my phone under \"Sis\"). My friend from work.",
+                "professionals": "My therapist at the practice, in working hours. My doctor. Samaritans 116 123, any hour.",
+                "safer_environment": "My sister keeps the spare medication.",
+                "reasons_for_living": "My niece. Finishing the course. The sea in summer.",
+            ], basedOn: 0, byClient: false, in: record)
+            try await audit(writing, access.scope.clientID, at: services.now, on: db)
         }
     }
 

@@ -84,7 +84,8 @@ enum CheckInPages {
         let crisis = checkIn.view?.riskAnswers.isEmpty == false
             ? try await req.crisisResources() : nil
         let page = CheckInQuestionPage(definition: checkIn.definition, path: checkIn.path, step: step, answers: checkIn.answers,
-                                       crisisResources: crisis, problems: problems, comment: comment, context: req.page)
+                                       crisisResources: crisis, problems: problems, comment: comment, context: req.page,
+                                       safetyPlan: crisis == nil ? nil : try await SafetyPlans.current(in: checkIn.record))
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
@@ -144,7 +145,8 @@ enum CheckInPages {
                 ? try await req.crisisResources() : nil,
             others: try await CheckIns.open(in: checkIn.record)
                 .filter { $0.planned.appointmentID != checkIn.planned.appointmentID || $0.definition.id != checkIn.definition.id },
-            zone: try await req.practiceZone(), context: req.page)
+            zone: try await req.practiceZone(), context: req.page,
+            safetyPlan: view.hasRisk ? try await SafetyPlans.current(in: checkIn.record) : nil)
         return Layout.render(page)
     }
 

@@ -284,6 +284,7 @@ enum ClientPages {
             crisisResources: try await req.crisisResources(),
             unreadMessages: try await Messages.unread(forClient: true, in: record),
             wordsToCarry: try await WordsToCarry.all(pinnedFirst: true, in: record),
+            safetyPlan: try await SafetyPlans.current(in: record),
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -54,14 +54,14 @@ enum MessagePages {
 
     static func ownPage(_ req: Request, draft: String = "", problems: [FieldProblem] = [], sent: Bool = false) async throws -> Response {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
-        let messages = try await req.transaction { db in
+        let (messages, plan) = try await req.transaction { db in
             let record = try await req.ownRecord(.viewOwnPortal, clientID: clientID, on: db)
             try await Messages.markRead(byClient: true, in: record)
-            return try await Messages.thread(in: record)
+            return (try await Messages.thread(in: record), try await SafetyPlans.current(in: record))
         }
         let page = MessagesPage(viewer: .client, messages: messages, replyTime: try await req.replyTime(),
                                 crisisResources: try await req.crisisResources(), context: req.page,
-                                zone: try await req.practiceZone(), draft: draft, problems: problems, sent: sent)
+                                zone: try await req.practiceZone(), draft: draft, problems: problems, sent: sent, safetyPlan: plan)
         return Layout.render(page, status: problems.isEmpty ? .ok : .unprocessableEntity)
     }
 

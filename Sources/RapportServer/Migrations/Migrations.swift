@@ -30,6 +30,7 @@ enum Migrations {
         M0022AttendedKeys(),
         M0023Messages(),
         M0024WordsToCarry(),
+        M0025SafetyPlans(),
     ]
 }
 

@@ -17,6 +17,8 @@ struct CheckInQuestionPage: PageView {
     var problems: [FieldProblem] = []
     var comment = ""
     let context: PageContext
+    /// The client's safety plan, shown open before the crisis resources when they are shown.
+    var safetyPlan: SafetyPlanView? = nil
 
     var title: String { definition.purpose == .outcome ? "Before your session" : "After your session" }
     /// Feedback ends with a free-text step; outcome measures end at their last question.
@@ -28,7 +30,8 @@ struct CheckInQuestionPage: PageView {
             .p(.a(.href("/me"), "← Your space")),
             .h1(.text(title)),
             .unwrap(crisisResources) {
-                CrisisCard.node($0, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session.")
+                .group(SafetyPlanCard.node(safetyPlan, open: true),
+                       CrisisCard.node($0, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session."))
             },
             .p(.class("progress-label"), .id("progress-label"),
                .text(isCommentStep ? "Last step" : "Question \(step + 1) of \(definition.item.count)")),
@@ -106,6 +109,8 @@ struct CheckInThanksPage: PageView {
     let others: [DueCheckIn]
     let zone: TimeZone
     let context: PageContext
+    /// The client's safety plan, offered first (open) when the answers raised a risk alert.
+    var safetyPlan: SafetyPlanView? = nil
 
     var title: String { "Thank you" }
 
@@ -115,8 +120,9 @@ struct CheckInThanksPage: PageView {
             .p(.class("lead"), .text(definition.purpose == .outcome
                 ? "\(therapistName) will see your answers before your session."
                 : "\(therapistName) will read this before your next session. It helps to know how sessions feel to you.")),
-            .unwrap(crisisResources) {
-                CrisisCard.node($0, opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. If you need someone before your session, help is there now:")
+            .unwrap(crisisResources) { resources in
+                .group(SafetyPlanCard.node(safetyPlan, open: true),
+                       CrisisCard.node(resources, opening: "Thank you for telling us how things really are. Some of what you shared sounds very hard, and you don't have to carry it alone. If you need someone before your session, help is there now:"))
             },
             .if(crisisResources == nil && !others.isEmpty, .div(.class("card"),
                 .h2("Also waiting"),

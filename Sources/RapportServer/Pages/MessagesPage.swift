@@ -24,6 +24,8 @@ struct MessagesPage: PageView {
     var problems: [FieldProblem] = []
     /// Just sent: a quiet confirmation.
     var sent = false
+    /// The client's safety plan, beside the crisis resources.
+    var safetyPlan: SafetyPlanView? = nil
 
     var title: String {
         switch viewer {
@@ -80,6 +82,7 @@ struct MessagesPage: PageView {
     private var crisisPart: Node<HTML.BodyContext> {
         guard isClient else { return .empty }
         return .group(.h2("Help, any time"),
+                      SafetyPlanCard.node(safetyPlan, open: false),
                       CrisisCard.node(crisisResources, opening: "If you need someone now, you don't have to wait for a reply or for your next session."))
     }
 

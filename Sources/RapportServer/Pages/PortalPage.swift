@@ -14,6 +14,8 @@ struct PortalPage: PageView {
     var unreadMessages = 0
     /// Words written for the client to keep; the pinned ones show here.
     var wordsToCarry: [WordsToCarryView] = []
+    /// Their safety plan, beside the crisis resources.
+    var safetyPlan: SafetyPlanView? = nil
     let context: PageContext
     let zone: TimeZone
 
@@ -59,6 +61,8 @@ struct PortalPage: PageView {
                 .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
             ),
             .h2("Support, any time"),
+            SafetyPlanCard.node(safetyPlan, open: false),
+            .if(safetyPlan == nil, .p(.a(.href("/me/safety-plan"), "Make a safety plan with your therapist"))),
             CrisisCard.node(crisisResources, opening: "If things feel like too much, you don't have to wait for your next session.")
         )
     }

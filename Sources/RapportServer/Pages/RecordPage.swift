@@ -19,6 +19,8 @@ struct RecordPage: PageView {
         var unreadMessages = 0
         /// Words written for the client to keep, newest first.
         var wordsToCarry: [WordsToCarryView] = []
+        /// The safety plan's newest version, if there is one.
+        var safetyPlan: SafetyPlanView? = nil
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -35,7 +37,8 @@ struct RecordPage: PageView {
                 ruptures: try await RuptureLog.load(appointments: appointments, checkIns: checkIns, in: record),
                 courseModels: courseModels,
                 unreadMessages: try await Messages.unread(forClient: false, in: record),
-                wordsToCarry: try await WordsToCarry.all(in: record))
+                wordsToCarry: try await WordsToCarry.all(in: record),
+                safetyPlan: try await SafetyPlans.current(in: record))
         }
     }
 
@@ -300,14 +303,18 @@ struct RecordPage: PageView {
                          drafts: drafts, problems: problems, ticked: ticked)
     }
 
-    /// The thread with the client, one line: how many of their messages wait to be read.
+    /// The thread with the client, one line: how many of their messages wait to be read; and the safety plan, one line.
     var messagesPart: Node<HTML.BodyContext> {
         let waiting = contents.unreadMessages
+        let plan = contents.safetyPlan
         return .section(.id("messages"), .class("card"),
             .h2("Messages"),
             .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
                      : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
-               .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply"))))
+               .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply"))),
+            .h2(.id("safety-plan-line"), "Safety plan"),
+            .p(.text(plan.map { "Version \($0.version), saved \(when($0.savedAt))\($0.byClient ? " by the client" : "")." } ?? "None yet."),
+               .text(" "), .a(.href("\(base)/safety-plan"), .text(plan == nil ? "Write one together" : "Open the plan"))))
     }
 
     /// Words to carry: what the client keeps on a page of their own, in the therapist's voice.
@@ -417,6 +424,9 @@ struct RecordPage: PageView {
                              ? "Entered by a therapist from answers given in the room."
                              : "Raised the moment the client gave the answer; they were shown the practice's crisis resources.")))
                 },
+                // The safety plan first: going through it together is the first step once risk is raised.
+                .p(.a(.class("button primary"), .href("\(base)/safety-plan"),
+                      .text(contents.safetyPlan == nil ? "Write a safety plan together" : "Go through the safety plan together"))),
                 .p("Please follow your practice's risk procedure."),
                 .form(.method(.post), .action("\(base)/risk-alerts/acknowledge"), .class("inline"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),

@@ -104,6 +104,13 @@ enum Stylesheet {
     .check-in-nav a { padding: 0.5rem 0; }
     .support { border-left: 4px solid var(--accent); }
     .support p { margin: 0.4rem 0; }
+    /* A safety plan is read in a hard moment: short headings, the client's lines close under them. */
+    .safety-plan h3 { font-size: 1rem; margin: 0.9rem 0 0.15rem; }
+    .safety-plan h3:first-child { margin-top: 0.2rem; }
+    .safety-plan p { margin: 0.1rem 0; }
+    details.safety-plan-summary { border-left: 4px solid var(--accent); }
+    details.safety-plan-summary summary { font-weight: 600; cursor: pointer; min-height: 44px; display: flex; align-items: center; }
+    details.safety-plan-summary .safety-plan { border: 0; padding: 0; margin: 0.25rem 0; background: none; }
     .alert { border: 2px solid var(--warn); background: var(--warn-bg); }
     .alert h2 { color: var(--warn); }
     .alert ul { margin: 0.25rem 0 0.75rem; padding-left: 1.2rem; }
