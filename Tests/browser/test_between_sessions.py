@@ -12,11 +12,13 @@ no inline code, axe-core at phone and desktop size) and screenshotted by `Browse
 from __future__ import annotations
 
 import secrets
+import subprocess
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from rapport_helpers import DESKTOP, PHONE, Browser, totp, usable_totp_step
+from rapport_helpers import (BUILD_DIR, DB_KIND, DESKTOP, PHONE, Browser, files_under, pg_dump_binary, search_bytes, totp,
+                             usable_totp_step)
 
 pytestmark = pytest.mark.story
 
@@ -108,6 +110,7 @@ def test_03_the_client_sees_his_therapist_has_written(browser: Browser, server):
     assert not browser.has_element("#new-messages"), "Once read, the home page should not say a message waits"
 
 
+PLAN_LINE = f"Call Dana's practice line and leave a message ({secrets.token_hex(3)})."
 WORDS = f"Saying no is a way of saying yes to yourself ({secrets.token_hex(3)})."
 
 
@@ -147,7 +150,22 @@ def test_05_the_client_adds_to_his_safety_plan_on_his_phone(browser: Browser, se
     browser.click(link, "client home with his safety plan", "client safety plan", "/me/safety-plan")
     form = browser.form("client safety plan", css="form#safety-plan-form")
     coping = form.find_element(By.CSS_SELECTOR, "textarea[name=coping]").get_attribute("value")
-    browser.submit(form, {"coping": coping + "\nCall Dana's practice line and leave a message."}, "client safety plan",
-                   "client safety plan saved", "/me/safety-plan")
+    browser.submit(form, {"coping": coping + "\n" + PLAN_LINE}, "client safety plan", "client safety plan saved", "/me/safety-plan")
     text = browser.text_of("main", "client safety plan saved", "the page")
-    assert "Saved." in text and "Call Dana's practice line" in text and "Version 2" in text and "by you" in text, text[:600]
+    assert "Saved." in text and PLAN_LINE in text and "Version 2" in text and "by you" in text, text[:600]
+
+
+def test_06_none_of_it_is_readable_in_the_database(server):
+    """The message, the words to carry and the plan's line are in no file of the database (SQLite) or its dump
+    (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""
+    server.stop()
+    if DB_KIND == "postgres":
+        dump = BUILD_DIR / "browser" / "database-between-sessions.sql"
+        subprocess.run([pg_dump_binary(), "--dbname", server.database_url, "--file", str(dump)], check=True, stdin=subprocess.DEVNULL)
+        database_files = [dump]
+    else:
+        database_files = files_under(server.data_dir)
+    assert search_bytes(database_files, {"control": "safety_plan_versions"}), "the search did not read the database"
+    markers = {"message from Sam": FROM_SAM, "message from Dana": FROM_DANA, "words to carry": WORDS, "safety plan": PLAN_LINE}
+    hits = search_bytes(sorted(set(database_files) | set(files_under(server.data_dir))), markers)
+    assert not hits, "stored in plain text:\n  " + "\n  ".join(map(str, hits))

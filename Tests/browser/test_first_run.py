@@ -379,7 +379,7 @@ def test_09e_everyone_finds_their_way_by_the_navigation(browser: Browser, story:
     height = browser.driver.execute_script("return window.innerHeight")
     assert abs(bottom - height) <= 2, f"On a phone the client's navigation should sit at the bottom of the screen ({bottom} of {height})"
     walked = walk_navigation(browser, "client")
-    assert walked == ["/me", "/me/sessions", "/me/check-ins", "/me/progress"], f"The client's navigation: {walked!r}"
+    assert walked == ["/me", "/me/sessions", "/me/check-ins", "/me/progress", "/me/messages"], f"The client's navigation: {walked!r}"
 
 
 def test_10_nothing_confidential_is_stored_in_plain_text(server, story: Story):
