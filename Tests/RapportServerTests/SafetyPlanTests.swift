@@ -75,6 +75,39 @@ import VaporTesting
         }
     }
 
+    /// A care team of two: a colleague's save is named as theirs, and a form refused for its length keeps the version
+    /// it was written over, so fixing it can't save over the colleague's version unseen.
+    @Test func aColleaguesVersionIsNamedAndNeverSavedOverAfterARefusal() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let app = practice.app
+            let own = Browser(sessionToken: try await practice.signIn(cast.own))
+            let coOwner = Browser(sessionToken: try await practice.signIn(cast.coOwner))
+            try await SafetyPlans.save(["coping": "A walk."], basedOn: 0, byClient: false,
+                                       in: try await practice.record(cast.own.actor, .writeSafetyPlan, cast.scope))
+            // The colleague saves version 2 while the therapist still has version 1 open.
+            let (headers, body) = coOwner.form(["coping": "A walk. Music.", "based_on": "1"])
+            try await app.testing().test(.POST, plan(cast), headers: headers, body: body) { #expect($0.status == .seeOther) }
+            try await app.testing().test(.GET, plan(cast), headers: own.headers) { response in
+                #expect(response.body.string.contains("saved") && response.body.string.contains("by another member of the care team."))
+            }
+            // Too long: refused for that, and the form still says it was written over version 1 ...
+            let long = String(repeating: "x", count: SafetyPlan.maximumSectionLength + 1)
+            let (longHeaders, longBody) = own.form(["coping": long, "based_on": "1"])
+            try await app.testing().test(.POST, plan(cast), headers: longHeaders, body: longBody) { response in
+                #expect(response.status == .unprocessableEntity)
+                #expect(response.body.string.contains(#"name="based_on" value="1""#))
+            }
+            // ... so the fixed form is refused as written over a version someone else replaced, naming who.
+            let (fixedHeaders, fixedBody) = own.form(["coping": "Shorter", "based_on": "1"])
+            try await app.testing().test(.POST, plan(cast), headers: fixedHeaders, body: fixedBody) { response in
+                #expect(response.status == .conflict)
+                #expect(response.body.string.contains("Someone else on the care team saved a newer version of the plan"))
+            }
+            #expect(try await SafetyPlanVersionRow.query(on: app.db).count() == 2)
+        }
+    }
+
     @Test func anEmptyOrOverlongPlanIsRefusedBesideItsPart() async throws {
         try await TestPractice.run { practice in
             let cast = try await Cast.assemble(practice)

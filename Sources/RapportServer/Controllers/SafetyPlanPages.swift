@@ -26,14 +26,14 @@ enum SafetyPlanPages {
     }
 
     static func careTeamPage(_ req: Request, draft: [String: String]? = nil, problems: [FieldProblem] = [], conflict: String? = nil,
-                             saved: Bool = false) async throws -> Response {
+                             saved: Bool = false, basedOn: Int? = nil) async throws -> Response {
         let (name, current) = try await req.withClientRecord(recording: .readSafetyPlan, onlyReads: true) { record -> (String, SafetyPlanView?) in
             guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
             return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID), try await SafetyPlans.current(in: record))
         }
         let page = SafetyPlanPage(viewer: .careTeam(clientName: name, clientID: try req.clientAccess().scope.clientID), current: current,
                                   crisisResources: "", context: req.page, zone: try await req.practiceZone(), draft: draft,
-                                  problems: problems, conflict: conflict, saved: saved)
+                                  problems: problems, conflict: conflict, saved: saved, basedOn: basedOn)
         return Layout.render(page, status: conflict != nil ? .conflict : (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
@@ -41,7 +41,13 @@ enum SafetyPlanPages {
         let fields = req.formFields()
         // Refused before any transaction: on SQLite a refusal inside one would send its whole batch round again.
         let problems = SafetyPlan.problems(fields)
-        guard problems.isEmpty else { return try await careTeamPage(req, draft: fields, problems: problems) }
+        // A refused form keeps the version it was written over, so fixing it still can't save over a newer one unseen.
+        guard problems.isEmpty else { return try await careTeamPage(req, draft: fields, problems: problems, basedOn: max(basedOn(fields), 0)) }
+        // Saved over since the form was opened: said before any transaction; checked again inside it for a save meanwhile.
+        let clientID = try req.clientAccess().scope.clientID
+        if try await SafetyPlans.newestVersion(clientID: clientID, on: req.db) != basedOn(fields) {
+            return try await careTeamConflict(req, fields)
+        }
         do {
             _ = try await req.withClientRecord { record in
                 try await SafetyPlans.save(fields, basedOn: basedOn(fields), byClient: false, in: record)
@@ -50,8 +56,17 @@ enum SafetyPlanPages {
         } catch RecordError.conflict(let message) {
             return try await careTeamPage(req, draft: fields, conflict: message)
         } catch RecordError.invalid(let problems) {
-            return try await careTeamPage(req, draft: fields, problems: problems)
+            return try await careTeamPage(req, draft: fields, problems: problems, basedOn: max(basedOn(fields), 0))
         }
+    }
+
+    /// The newer plan above, the writer's words kept in the boxes, and who saved the newer version.
+    static func careTeamConflict(_ req: Request, _ fields: [String: String]) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let newest = try await SafetyPlanVersionRow.query(on: req.db).filter(\.$clientID == req.clientAccess().scope.clientID)
+            .sort(\.$version, .descending).first()
+        return try await careTeamPage(req, draft: fields, conflict: SafetyPlans.changedMeanwhile(
+            by: newest.map { ($0.writtenBy, $0.byClient) }, viewer: actor.userID, viewerIsClient: false))
     }
 
     // MARK: The client's side
@@ -61,11 +76,11 @@ enum SafetyPlanPages {
     }
 
     static func ownPage(_ req: Request, draft: [String: String]? = nil, problems: [FieldProblem] = [], conflict: String? = nil,
-                        saved: Bool = false) async throws -> Response {
+                        saved: Bool = false, basedOn: Int? = nil) async throws -> Response {
         let record = try await ClientPages.ownRecord(req)
         let page = SafetyPlanPage(viewer: .client, current: try await SafetyPlans.current(in: record),
                                   crisisResources: try await req.crisisResources(), context: req.page, zone: try await req.practiceZone(),
-                                  draft: draft, problems: problems, conflict: conflict, saved: saved)
+                                  draft: draft, problems: problems, conflict: conflict, saved: saved, basedOn: basedOn)
         return Layout.render(page, status: conflict != nil ? .conflict : (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 
@@ -73,7 +88,12 @@ enum SafetyPlanPages {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
         let fields = req.formFields()
         let problems = SafetyPlan.problems(fields)
-        guard problems.isEmpty else { return try await ownPage(req, draft: fields, problems: problems) }
+        guard problems.isEmpty else { return try await ownPage(req, draft: fields, problems: problems, basedOn: max(basedOn(fields), 0)) }
+        if try await SafetyPlans.newestVersion(clientID: clientID, on: req.db) != basedOn(fields) {
+            let newest = try await SafetyPlanVersionRow.query(on: req.db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()
+            return try await ownPage(req, draft: fields, conflict: SafetyPlans.changedMeanwhile(
+                by: newest.map { ($0.writtenBy, $0.byClient) }, viewer: req.identity.actor?.userID ?? UUID(), viewerIsClient: true))
+        }
         do {
             _ = try await req.transaction { db in
                 try await SafetyPlans.save(fields, basedOn: basedOn(fields), byClient: true,

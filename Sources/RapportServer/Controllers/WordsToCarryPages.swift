@@ -41,6 +41,10 @@ enum WordsToCarryPages {
         guard let id = req.parameters.get("wordsID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
         let choice = req.formFields()["pinned"]
         guard let choice, ["yes", "no"].contains(choice) else { throw RapportError.badRequest("Choose to pin the words or take them off.") }
+        // Someone else's id (or none) is "not found" before any transaction: inside an SQLite batch a refusal would
+        // send the whole batch round again, and anyone signed in could ask for that at will.
+        guard try await WordsToCarryRow.query(on: req.db).filter(\.$id == id).filter(\.$clientID == clientID).count() == 1
+        else { throw RapportError.notFound }
         do {
             try await req.transaction { db in
                 try await WordsToCarry.pin(id, pinned: choice == "yes", in: try await req.ownRecord(.pinOwnWords, clientID: clientID, on: db))

@@ -307,14 +307,16 @@ struct RecordPage: PageView {
     var messagesPart: Node<HTML.BodyContext> {
         let waiting = contents.unreadMessages
         let plan = contents.safetyPlan
-        return .section(.id("messages"), .class("card"),
-            .h2("Messages"),
-            .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
-                     : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
-               .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply"))),
-            .h2(.id("safety-plan-line"), "Safety plan"),
-            .p(.text(plan.map { "Version \($0.version), saved \(when($0.savedAt))\($0.byClient ? " by the client" : "")." } ?? "None yet."),
-               .text(" "), .a(.href("\(base)/safety-plan"), .text(plan == nil ? "Write one together" : "Open the plan"))))
+        return .group(
+            .section(.id("messages"), .class("card"),
+                .h2("Messages"),
+                .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
+                         : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
+                   .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply")))),
+            .section(.id("safety-plan-line"), .class("card"),
+                .h2("Safety plan"),
+                .p(.text(plan.map { "Version \($0.version), saved \(when($0.savedAt))\($0.byClient ? " by the client" : "")." } ?? "None yet."),
+                   .text(" "), .a(.href("\(base)/safety-plan"), .text(plan == nil ? "Write one together" : "Open the plan")))))
     }
 
     /// Words to carry: what the client keeps on a page of their own, in the therapist's voice.

@@ -16,6 +16,9 @@ struct SafetyPlanPage: PageView {
     /// The other side saved a newer version meanwhile: said above the form.
     var conflict: String? = nil
     var saved = false
+    /// The version a refused form was written over, kept so that fixing it still can't save over a newer one unseen;
+    /// nil: the version shown.
+    var basedOn: Int? = nil
 
     var isClient: Bool { viewer == .client }
 
@@ -43,14 +46,21 @@ struct SafetyPlanPage: PageView {
             .if(saved, .p(.class("notice"), .attribute(named: "role", value: "status"), "Saved.")),
             .unwrap(current) { current in
                 .group(
+                    .h2("The plan as it stands"),
                     SafetyPlanCard.sections(current.plan),
-                    .p(.class("muted"), .text("Version \(current.version), saved \(Formats.when(current.savedAt, in: zone)) by "
-                        + (current.byClient == isClient ? "you" : (isClient ? "your therapist" : "the client")) + ".")))
+                    .p(.class("muted"), .text("Version \(current.version), saved \(Formats.when(current.savedAt, in: zone)) by \(author(current)).")))
             },
             form,
             .if(isClient, .group(.h2("Help, any time"),
                                  CrisisCard.node(crisisResources, opening: "If you need someone now, you don't have to wait for your next session.")))
         )
+    }
+
+    /// Who saved a version, as the viewer knows them: "you" only for their own saves (a care team can be two).
+    func author(_ version: SafetyPlanView) -> String {
+        if let writer = version.writtenBy, writer == context.identity.actor?.userID { return "you" }
+        if version.byClient { return isClient ? "you" : "the client" }
+        return isClient ? "your therapist" : "another member of the care team"
     }
 
     private var backLink: Node<HTML.BodyContext> {
@@ -66,7 +76,7 @@ struct SafetyPlanPage: PageView {
         let heading = current == nil ? (isClient ? "Write your plan" : "Write the plan together") : "Change the plan"
         return .form(.id("safety-plan-form"), .method(.post), .action(formAction), .class("stack card"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-            .input(.type(.hidden), .name("based_on"), .value(String(current?.version ?? 0))),
+            .input(.type(.hidden), .name("based_on"), .value(String(basedOn ?? current?.version ?? 0))),
             .h2(.text(heading)),
             .unwrap(conflict) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
             .forEach(SafetyPlan.sections) { section in

@@ -8,6 +8,8 @@ struct SafetyPlanView: Sendable, Equatable {
     let plan: SafetyPlan
     let byClient: Bool
     let savedAt: Date
+    /// Who saved it: the client's account or a therapist's.
+    var writtenBy: UUID? = nil
 }
 
 /// A client's safety plan, written together and editable by both: each save is a new version (the old ones are
@@ -15,6 +17,11 @@ struct SafetyPlanView: Sendable, Equatable {
 /// overwrites what the other saved meanwhile without seeing it.
 enum SafetyPlans {
     static let notificationKind = "safety-plan"
+
+    /// The newest version's number, read without opening anything (0 before the first).
+    static func newestVersion(clientID: UUID, on db: any Database) async throws -> Int {
+        try await SafetyPlanVersionRow.query(on: db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()?.version ?? 0
+    }
 
     /// The newest version, or nil before the first.
     static func current(in record: ClientRecord) async throws -> SafetyPlanView? {
@@ -30,9 +37,12 @@ enum SafetyPlans {
     static func save(_ fields: [String: String], basedOn: Int, byClient: Bool, in record: ClientRecord) async throws -> SafetyPlanView {
         let problems = SafetyPlan.problems(fields)
         guard problems.isEmpty else { throw RecordError.invalid(problems) }
-        let newest = try await SafetyPlanVersionRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$version, .descending).first()?.version ?? 0
-        guard newest == basedOn else { throw RecordError.conflict(changedMeanwhile(byClient: byClient)) }
+        let newestRow = try await SafetyPlanVersionRow.query(on: record.db).filter(\.$clientID == record.clientID)
+            .sort(\.$version, .descending).first()
+        let newest = newestRow?.version ?? 0
+        guard newest == basedOn else {
+            throw RecordError.conflict(changedMeanwhile(by: newestRow.map { ($0.writtenBy, $0.byClient) }, viewer: record.actor.userID, viewerIsClient: byClient))
+        }
         let plan = SafetyPlan.from(fields: fields)
         let id = UUID()
         let row = SafetyPlanVersionRow()
@@ -45,24 +55,37 @@ enum SafetyPlans {
         row.writtenBy = record.actor.userID
         row.byClient = byClient
         row.createdAt = record.now
-        // The unique (client, version) index refuses the second of two saves over the same version at once.
-        try await row.create(on: record.db)
+        do {
+            try await row.create(on: record.db)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // PostgreSQL: another save over the same version committed first; the unique (client, version) index
+            // refused this one. (On SQLite write transactions run one after another, so the check above sees it.)
+            throw RecordError.conflict(changedMeanwhile(by: nil, viewer: record.actor.userID, viewerIsClient: byClient))
+        }
         let recipients = byClient ? record.scope.careTeam.sorted { $0.uuidString < $1.uuidString }
             : try await UserRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { try $0.requireID() }
         try await Notifications.enqueue(notificationKind, to: recipients, about: id, practiceID: record.practiceID, clientID: record.clientID,
                                         now: record.now, on: record.db)
-        return SafetyPlanView(version: row.version, plan: plan, byClient: byClient, savedAt: record.now)
+        return SafetyPlanView(version: row.version, plan: plan, byClient: byClient, savedAt: record.now, writtenBy: record.actor.userID)
     }
 
-    static func changedMeanwhile(byClient: Bool) -> String {
-        byClient ? "Your therapist saved a newer version of the plan while you were writing. Your words are kept below: look at the newer plan, then save again."
-            : "The client saved a newer version of the plan while you were writing. Your words are kept below: look at the newer plan, then save again."
+    /// Why a save was refused, naming who saved the newer version as the viewer knows them (nil: not known).
+    static func changedMeanwhile(by newest: (writtenBy: UUID, byClient: Bool)?, viewer: UUID, viewerIsClient: Bool) -> String {
+        let who: String
+        switch newest {
+        case let (writtenBy, _)? where writtenBy == viewer: who = "You saved a newer version of the plan (in another window, perhaps)"
+        case let (_, byClient)? where byClient: who = "The client saved a newer version of the plan"
+        case .some: who = viewerIsClient ? "Your therapist saved a newer version of the plan" : "Someone else on the care team saved a newer version of the plan"
+        case nil: who = "A newer version of the plan was saved"
+        }
+        return who + " while you were writing. Your words are kept below: look at the newer plan, then save again."
     }
 
     private static func view(_ row: SafetyPlanVersionRow, in record: ClientRecord) throws -> SafetyPlanView {
         let id = try row.requireID()
         let json = try record.open(row.planEnvelope, SafetyPlanVersionRow.schema, "plan", row: id)
         let parts = try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
-        return SafetyPlanView(version: row.version, plan: SafetyPlan(parts: parts), byClient: row.byClient, savedAt: row.createdAt)
+        return SafetyPlanView(version: row.version, plan: SafetyPlan(parts: parts), byClient: row.byClient, savedAt: row.createdAt,
+                              writtenBy: row.writtenBy)
     }
 }
