@@ -108,6 +108,15 @@ import Testing
     }
 
     /// Each measure's score, change and check-in schemas say exactly what its definition accepts.
+    /// A check-in's flags are listed by name in the document: every flag any shipped measure can raise is among them
+    /// (a schemathesis run found `low-item` missing).
+    @Test func everyFlagAMeasureCanRaiseIsInTheDocument() throws {
+        let flags = try #require(try Self.schema("CheckInResult")["properties"] as? [String: Any])["flags"] as? [String: Any]
+        let listed = Set(try #require((flags?["items"] as? [String: Any])?["enum"] as? [String]))
+        let raised = Set(InstrumentCatalogue.shipped.flatMap { ($0.flag ?? []).map(\.code) } + ["risk"])
+        #expect(raised.isSubset(of: listed), "missing from CheckInResult.flags: \(raised.subtracting(listed).sorted())")
+    }
+
     @Test func eachMeasuresSchemaIsItsDefinition() throws {
         let paths = try #require(try Self.document()["paths"] as? [String: Any])
         let entry = try Self.schema("CheckInEntryRequest")
