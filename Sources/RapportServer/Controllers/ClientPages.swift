@@ -108,11 +108,9 @@ enum ClientPages {
         let zone = try await req.practiceZone()
         // Recorded as a look at the sessions, whichever route shows it: a confirmation step or a refused change wrote nothing.
         let (name, session, now) = try await req.withClientRecord(recording: .listAppointments) { record in
-            guard let client = try await ClientRow.find(record.clientID, on: record.db),
-                  let row = try await Appointments.one(id, in: record)
-            else { throw RecordError.notFound }
-            return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID),
-                    try Appointments.view(row, in: record), record.now)
+            let name = try await record.clientName()
+            guard let row = try await Appointments.one(id, in: record) else { throw RecordError.notFound }
+            return (name, try Appointments.view(row, in: record), record.now)
         }
         let page = SessionPage(clientName: name, clientID: session.clientID, session: session, now: now, zone: zone, context: req.page,
                                drafts: drafts, problems: problems, confirming: confirming,

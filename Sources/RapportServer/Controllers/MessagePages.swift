@@ -24,9 +24,9 @@ enum MessagePages {
     /// The thread as a therapist sees it; recorded as a look at the messages, whichever route shows it.
     static func careTeamPage(_ req: Request, draft: String = "", problems: [FieldProblem] = [], sent: Bool = false) async throws -> Response {
         let (name, messages) = try await req.withClientRecord(recording: .listMessages) { record -> (String, [MessageView]) in
-            guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+            let name = try await record.clientName()
             try await Messages.markRead(byClient: false, in: record)
-            return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID), try await Messages.thread(in: record))
+            return (name, try await Messages.thread(in: record))
         }
         let page = MessagesPage(viewer: .careTeam(clientName: name, clientID: try req.clientAccess().scope.clientID), messages: messages,
                                 replyTime: try await req.replyTime(), crisisResources: "", context: req.page,

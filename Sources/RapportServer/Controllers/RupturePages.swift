@@ -62,9 +62,9 @@ enum RupturePages {
     static func page(_ req: Request, id: UUID, drafts: [String: String] = [:], problems: [FieldProblem] = [], ticked: Set<String> = [],
                      refusal: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let (name, rupture) = try await req.withClientRecord(recording: .listRuptures) { record in
-            guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+            let name = try await record.clientName()
             guard let rupture = try await RuptureLog.load(in: record).log.first(where: { $0.id == id }) else { throw RecordError.notFound }
-            return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID), rupture)
+            return (name, rupture)
         }
         let view = RupturePage(clientName: name, clientID: try req.clientAccess().scope.clientID, rupture: rupture, context: req.page,
                                zone: try await req.practiceZone(), drafts: drafts, problems: problems, ticked: ticked, refusal: refusal)

@@ -28,8 +28,7 @@ enum SafetyPlanPages {
     static func careTeamPage(_ req: Request, draft: [String: String]? = nil, problems: [FieldProblem] = [], conflict: String? = nil,
                              saved: Bool = false, basedOn: Int? = nil) async throws -> Response {
         let (name, current) = try await req.withClientRecord(recording: .readSafetyPlan, onlyReads: true) { record -> (String, SafetyPlanView?) in
-            guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
-            return (try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID), try await SafetyPlans.current(in: record))
+            (try await record.clientName(), try await SafetyPlans.current(in: record))
         }
         let page = SafetyPlanPage(viewer: .careTeam(clientName: name, clientID: try req.clientAccess().scope.clientID), current: current,
                                   crisisResources: "", context: req.page, zone: try await req.practiceZone(), draft: draft,
@@ -44,9 +43,10 @@ enum SafetyPlanPages {
         // A refused form keeps the version it was written over, so fixing it still can't save over a newer one unseen.
         guard problems.isEmpty else { return try await careTeamPage(req, draft: fields, problems: problems, basedOn: max(basedOn(fields), 0)) }
         // Saved over since the form was opened: said before any transaction; checked again inside it for a save meanwhile.
-        let clientID = try req.clientAccess().scope.clientID
-        if try await SafetyPlans.newestVersion(clientID: clientID, on: req.db) != basedOn(fields) {
-            return try await careTeamConflict(req, fields)
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        if let stale = try await SafetyPlans.staleRefusal(clientID: try req.clientAccess().scope.clientID, basedOn: basedOn(fields),
+                                                          viewer: actor.userID, viewerIsClient: false, on: req.db) {
+            return try await careTeamPage(req, draft: fields, conflict: stale)
         }
         do {
             _ = try await req.withClientRecord { record in
@@ -60,14 +60,6 @@ enum SafetyPlanPages {
         }
     }
 
-    /// The newer plan above, the writer's words kept in the boxes, and who saved the newer version.
-    static func careTeamConflict(_ req: Request, _ fields: [String: String]) async throws -> Response {
-        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let newest = try await SafetyPlanVersionRow.query(on: req.db).filter(\.$clientID == req.clientAccess().scope.clientID)
-            .sort(\.$version, .descending).first()
-        return try await careTeamPage(req, draft: fields, conflict: SafetyPlans.changedMeanwhile(
-            by: newest.map { ($0.writtenBy, $0.byClient) }, viewer: actor.userID, viewerIsClient: false))
-    }
 
     // MARK: The client's side
 
@@ -89,10 +81,10 @@ enum SafetyPlanPages {
         let fields = req.formFields()
         let problems = SafetyPlan.problems(fields)
         guard problems.isEmpty else { return try await ownPage(req, draft: fields, problems: problems, basedOn: max(basedOn(fields), 0)) }
-        if try await SafetyPlans.newestVersion(clientID: clientID, on: req.db) != basedOn(fields) {
-            let newest = try await SafetyPlanVersionRow.query(on: req.db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()
-            return try await ownPage(req, draft: fields, conflict: SafetyPlans.changedMeanwhile(
-                by: newest.map { ($0.writtenBy, $0.byClient) }, viewer: req.identity.actor?.userID ?? UUID(), viewerIsClient: true))
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        if let stale = try await SafetyPlans.staleRefusal(clientID: clientID, basedOn: basedOn(fields), viewer: actor.userID,
+                                                          viewerIsClient: true, on: req.db) {
+            return try await ownPage(req, draft: fields, conflict: stale)
         }
         do {
             _ = try await req.transaction { db in

@@ -102,13 +102,8 @@ struct MessagesPage: PageView {
                           .strong(.text(own ? "You" : message.authorName)),
                           .text(" · "),
                           .span(.class("muted"), .text(Formats.when(message.createdAt, in: zone)))),
-                       .div(.class("message-body"), .forEach(paragraphs(message.body)) { .p(.text($0)) }))
+                       .div(.class("message-body"), .forEach(Formats.lines(message.body)) { .p(.text($0)) }))
         })
-    }
-
-    /// A browser sends a box's line breaks as CRLF, which Swift counts as one character: split on any line break.
-    private func paragraphs(_ body: String) -> [String] {
-        body.split(whereSeparator: \.isNewline).map(String.init)
     }
 
     private var form: Node<HTML.BodyContext> {

@@ -10,6 +10,12 @@ enum Formats {
     /// Remembered: a caseload shows each client's next session on every view, and formatting one was a twentieth
     /// of the page's time (`perf record` under `scripts/bench --at-size`). Only times and zone names are kept,
     /// nothing about anyone, and the memory is bounded.
+    /// Typed text as its lines, for one paragraph each. A browser sends a box's line breaks as CRLF, which Swift
+    /// counts as one character: any line break splits, and empty lines are dropped.
+    static func lines(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).map(String.init)
+    }
+
     static func when(_ date: Date, in zone: TimeZone) -> String {
         let key = WhenKey(time: date.timeIntervalSinceReferenceDate, zone: zone.identifier)
         if let known = formatted.withLockedValue({ $0[key] }) { return known }
@@ -88,7 +94,7 @@ enum CrisisCard {
     static func node(_ text: String, opening: String) -> Node<HTML.BodyContext> {
         .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
             .p(.text(opening)),
-            .forEach(text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
+            .forEach(Formats.lines(text).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
     }
 }
 

@@ -25,11 +25,11 @@ struct RecordPage: PageView {
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
         static func load(available: [InstrumentDefinition], courseModels: ExpectedCourseModels.Fits, in record: ClientRecord) async throws -> Model {
-            guard let client = try await ClientRow.find(record.clientID, on: record.db) else { throw RecordError.notFound }
+            let name = try await record.clientName()
             let appointments = try await Appointments.all(in: record)
             let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record)
             return Model(
-                name: try record.open(client.nameEnvelope, ClientRow.schema, "name", row: record.clientID),
+                name: name,
                 progressNotes: try await Notes.progressNotes(in: record),
                 psychotherapyNotes: try await Notes.ownPsychotherapyNotes(in: record),
                 appointments: appointments,
@@ -333,7 +333,7 @@ struct RecordPage: PageView {
             .if(contents.wordsToCarry.isEmpty, .p(.class("muted"), "None written yet.")),
             .forEach(contents.wordsToCarry) { words in
                 .blockquote(.class("card words"),
-                            .forEach(words.body.split(whereSeparator: \.isNewline).map(String.init)) { .p(.text($0)) },
+                            .forEach(Formats.lines(words.body)) { .p(.text($0)) },
                             .p(.class("muted"), .text(Formats.when(words.createdAt, in: zone) + (words.pinned ? " · pinned by the client" : ""))))
             })
     }

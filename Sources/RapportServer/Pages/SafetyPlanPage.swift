@@ -101,7 +101,7 @@ enum SafetyPlanCard {
         .div(.class("card safety-plan"), .id("safety-plan"),
              .forEach(SafetyPlan.sections.filter { !plan.text($0.id).isEmpty }) { section in
                  .group(.h3(.text(section.title)),
-                        .forEach(plan.text(section.id).split(whereSeparator: \.isNewline).map(String.init)) { .p(.text($0)) })
+                        .forEach(Formats.lines(plan.text(section.id))) { .p(.text($0)) })
              })
     }
 

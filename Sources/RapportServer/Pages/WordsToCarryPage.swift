@@ -19,7 +19,7 @@ struct WordsToCarryPage: PageView {
             .if(words.isEmpty, .p(.class("card muted"), "Nothing here yet. When your therapist writes something for you to keep, it will be here, and stay yours."),
                 else: .ul(.class("plain words-list"), .forEach(words) { item in
                     .li(.class(item.pinned ? "card words pinned" : "card words"), .id("words-\(item.id.uuidString.lowercased())"),
-                        .forEach(item.body.split(whereSeparator: \.isNewline).map(String.init)) { .p(.class("carry"), .text($0)) },
+                        .forEach(Formats.lines(item.body)) { .p(.class("carry"), .text($0)) },
                         .p(.class("muted"), .text((item.pinned ? "Pinned · " : "") + Formats.when(item.createdAt, in: zone))),
                         .form(.method(.post), .action("/me/words/\(item.id.uuidString.lowercased())/pin"), .class("inline"),
                               .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
@@ -39,7 +39,7 @@ enum PinnedWords {
         return .div(.class("card words"), .id("words-to-carry"),
             .h2("Words to carry"),
             .forEach(pinned) { item in
-                .blockquote(.forEach(item.body.split(whereSeparator: \.isNewline).map(String.init)) { .p(.class("carry"), .text($0)) })
+                .blockquote(.forEach(Formats.lines(item.body)) { .p(.class("carry"), .text($0)) })
             },
             .p(.a(.href("/me/words"), .text(pinned.isEmpty ? "Words your therapist wrote for you" : "All your words to carry"))))
     }

@@ -57,6 +57,12 @@ struct ClientRecord: Sendable {
             """).run()
     }
 
+    /// The client's name, opened with the record's key; "not found" when the record has no client row.
+    func clientName() async throws -> String {
+        guard let client = try await ClientRow.find(clientID, on: db) else { throw RecordError.notFound }
+        return try open(client.nameEnvelope, ClientRow.schema, "name", row: clientID)
+    }
+
     /// The same record at another moment (the demo books past sessions as if on the day before).
     func at(_ moment: Date) -> ClientRecord {
         ClientRecord(db: db, access: access, key: key, keys: keys, now: moment)

@@ -48,9 +48,9 @@ enum Messages {
         row.bodyEnvelope = try record.seal(text, MessageRow.schema, "body", row: messageID)
         row.createdAt = record.now
         try await row.create(on: record.db)
-        let recipients = fromClient ? record.scope.careTeam.sorted { $0.uuidString < $1.uuidString } : try await clientAccounts(in: record)
-        try await Notifications.enqueue(notificationKind, to: recipients, about: messageID, practiceID: record.practiceID,
-                                        clientID: record.clientID, now: record.now, on: record.db)
+        try await Notifications.enqueue(notificationKind, to: try await Notifications.otherSide(ofClient: fromClient, in: record),
+                                        about: messageID, practiceID: record.practiceID, clientID: record.clientID, now: record.now,
+                                        on: record.db)
         let names = try await authorNames([row], in: record)
         return try view(row, names: names, in: record)
     }
@@ -92,11 +92,6 @@ enum Messages {
         var counts: [UUID: Int] = [:]
         for row in rows { counts[try HotPaths.uuid(row, "client_id")] = try row.decode(column: "waiting", as: Int.self) }
         return counts
-    }
-
-    /// The client's own sign-in account(s), to be told a message is waiting.
-    private static func clientAccounts(in record: ClientRecord) async throws -> [UUID] {
-        try await UserRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { try $0.requireID() }
     }
 
     /// Every author's name, opened once each: the client's under their key, the care team's under the practice's.

@@ -18,16 +18,22 @@ struct SafetyPlanView: Sendable, Equatable {
 enum SafetyPlans {
     static let notificationKind = "safety-plan"
 
-    /// The newest version's number, read without opening anything (0 before the first).
-    static func newestVersion(clientID: UUID, on db: any Database) async throws -> Int {
-        try await SafetyPlanVersionRow.query(on: db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()?.version ?? 0
+    /// The newest version's row, nothing opened; nil before the first.
+    static func newest(clientID: UUID, on db: any Database) async throws -> SafetyPlanVersionRow? {
+        try await SafetyPlanVersionRow.query(on: db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()
+    }
+
+    /// Why a form written over `basedOn` can't be saved, when someone has saved since (nil: it can be). Asked before
+    /// the save's transaction, from one read; the save asks again inside it.
+    static func staleRefusal(clientID: UUID, basedOn: Int, viewer: UUID, viewerIsClient: Bool, on db: any Database) async throws -> String? {
+        let newestRow = try await newest(clientID: clientID, on: db)
+        guard (newestRow?.version ?? 0) != basedOn else { return nil }
+        return changedMeanwhile(by: newestRow.map { ($0.writtenBy, $0.byClient) }, viewer: viewer, viewerIsClient: viewerIsClient)
     }
 
     /// The newest version, or nil before the first.
     static func current(in record: ClientRecord) async throws -> SafetyPlanView? {
-        guard let row = try await SafetyPlanVersionRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$version, .descending).first()
-        else { return nil }
+        guard let row = try await newest(clientID: record.clientID, on: record.db) else { return nil }
         return try view(row, in: record)
     }
 
@@ -37,11 +43,11 @@ enum SafetyPlans {
     static func save(_ fields: [String: String], basedOn: Int, byClient: Bool, in record: ClientRecord) async throws -> SafetyPlanView {
         let problems = SafetyPlan.problems(fields)
         guard problems.isEmpty else { throw RecordError.invalid(problems) }
-        let newestRow = try await SafetyPlanVersionRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$version, .descending).first()
+        let newestRow = try await newest(clientID: record.clientID, on: record.db)
         let newest = newestRow?.version ?? 0
         guard newest == basedOn else {
-            throw RecordError.conflict(changedMeanwhile(by: newestRow.map { ($0.writtenBy, $0.byClient) }, viewer: record.actor.userID, viewerIsClient: byClient))
+            throw RecordError.conflict(changedMeanwhile(by: newestRow.map { ($0.writtenBy, $0.byClient) }, viewer: record.actor.userID,
+                                                        viewerIsClient: byClient))
         }
         let plan = SafetyPlan.from(fields: fields)
         let id = UUID()
@@ -62,10 +68,8 @@ enum SafetyPlans {
             // refused this one. (On SQLite write transactions run one after another, so the check above sees it.)
             throw RecordError.conflict(changedMeanwhile(by: nil, viewer: record.actor.userID, viewerIsClient: byClient))
         }
-        let recipients = byClient ? record.scope.careTeam.sorted { $0.uuidString < $1.uuidString }
-            : try await UserRow.query(on: record.db).filter(\.$clientID == record.clientID).all().map { try $0.requireID() }
-        try await Notifications.enqueue(notificationKind, to: recipients, about: id, practiceID: record.practiceID, clientID: record.clientID,
-                                        now: record.now, on: record.db)
+        try await Notifications.enqueue(notificationKind, to: try await Notifications.otherSide(ofClient: byClient, in: record),
+                                        about: id, practiceID: record.practiceID, clientID: record.clientID, now: record.now, on: record.db)
         return SafetyPlanView(version: row.version, plan: plan, byClient: byClient, savedAt: record.now, writtenBy: record.actor.userID)
     }
 
