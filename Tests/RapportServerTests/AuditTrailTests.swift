@@ -168,6 +168,30 @@ import VaporTesting
         }
     }
 
+    /// Checkpoints taken at once (the scheduler and `rapport audit checkpoint` can meet) each leave their own whole
+    /// line in the file: appending by seeking to the end let one line overwrite another, and verify then found the
+    /// file older than the database.
+    @Test func checkpointsTakenAtOnceAreAllExported() async throws {
+        try await TestPractice.run { practice in
+            let count = try await trail(practice)
+            let signer = try CheckpointSigner.loadOrCreate(at: practice.configuration.checkpointKeyFile)
+            let file = checkpointFile(practice)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { _ = try await AuditCheckpoints.create(practice.app, signer: signer, exportFile: file) }
+                }
+                try await group.waitForAll()
+            }
+            let exported = try AuditCheckpoints.read(from: file)
+            #expect(exported.count == 12)
+            let stored = try await AuditCheckpointRow.query(on: practice.app.db).count()
+            #expect(stored == 12)
+            let (result, checkpoints) = try await RapportApp.verifyAuditTrail(practice.app, checkpointFile: file)
+            #expect(result == .ok(count: count))
+            #expect(checkpoints == 12)
+        }
+    }
+
     /// Someone with the database changes an entry and recomputes every hash after it: the chain verifies again,
     /// but the checkpoint signed earlier with the key outside the database does not.
     @Test func aRewrittenAndRecomputedTrailFailsItsCheckpoint() async throws {

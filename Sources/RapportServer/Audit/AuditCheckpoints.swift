@@ -54,20 +54,20 @@ enum AuditCheckpoints {
         return encoder
     }
 
+    /// Opened with O_APPEND so each line lands whole at the end even when two checkpoints are taken at once (the
+    /// scheduler and `rapport audit checkpoint`): seeking to the end and then writing let one line overwrite another.
     private static func append(_ checkpoint: AuditCheckpoint, to path: String) throws {
         let line = try encoder().encode(checkpoint) + Data("\n".utf8)
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: path) {
-            try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw ConfigurationError(message: "Could not create the checkpoint file at \(path).")
-            }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ConfigurationError(message: "Could not open the checkpoint file at \(path) to add to it.")
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: line)
-        try handle.synchronize()
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(descriptor) == 0 else {
+            throw ConfigurationError(message: "Could not write the checkpoint to \(path).")
+        }
     }
 
     /// Checkpoints from the export file; a line that cannot be read is reported, never skipped.
