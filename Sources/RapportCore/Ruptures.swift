@@ -7,7 +7,8 @@ import Foundation
 ///
 /// Types follow Safran & Muran: a **confrontation** rupture is dissatisfaction voiced (here: lower ratings); a
 /// **withdrawal** rupture is moving away from the therapist or the work (here: lateness, late cancellations,
-/// missed sessions and check-ins, feedback left ungiven, or ratings too perfect to be honest followed by absence).
+/// missed sessions and check-ins, feedback left ungiven, practice between sessions left unlogged, or ratings too
+/// perfect to be honest followed by absence).
 public enum RuptureType: String, Sendable, Codable, CaseIterable {
     case withdrawal
     case confrontation
@@ -65,14 +66,17 @@ public struct TimelineSession: Sendable, Equatable {
     public let outcomeCheckIn: OutcomeCheckIn?
     /// Whether feedback was asked after this session: a client who is not asked for feedback has not withheld it.
     public let feedbackAsked: Bool
+    /// Whether, by this session, practice agreed between sessions had gone unlogged for `PracticeRules.quietDays`.
+    public let practiceNotLogged: Bool
 
     public init(attendance: Attendance, lateMinutes: Int? = nil, feedback: Feedback?, outcomeCheckIn: OutcomeCheckIn?,
-                feedbackAsked: Bool = true) {
+                feedbackAsked: Bool = true, practiceNotLogged: Bool = false) {
         self.attendance = attendance
         self.lateMinutes = lateMinutes
         self.feedback = feedback
         self.outcomeCheckIn = outcomeCheckIn
         self.feedbackAsked = feedbackAsked || feedback != nil
+        self.practiceNotLogged = practiceNotLogged
     }
 
     /// Whether the session took place (feedback is asked only then).
@@ -141,7 +145,7 @@ public enum RuptureRules {
             source: "PCOMS: SRS total cutoff of 36 of 40 (Duncan et al. 2003; Miller & Duncan, SRS manual)."),
         RuptureRule(
             id: "withdrawal-markers", type: .withdrawal,
-            summary: "Two or more of {late by 10 minutes or more, cancelled late, did not attend, feedback not given, outcome check-in missed} within the last three sessions, when the sessions before were free of them.",
+            summary: "Two or more of {late by 10 minutes or more, cancelled late, did not attend, feedback not given, outcome check-in missed, practice not logged for two weeks} within the last three sessions, when the sessions before were free of them.",
             rationale: "Withdrawal ruptures are the ones therapists notice least: clients move away quietly rather than complain. A new cluster of these behaviours, after a clean record, is a marker to explore.",
             source: "Rupture Resolution Rating System (3RS; Eubanks, Muran & Safran 2015): withdrawal markers include avoidance and disengagement; Safran & Muran (2000), Negotiating the Therapeutic Alliance."),
         RuptureRule(
@@ -241,6 +245,7 @@ public enum RuptureRules {
         }
         if session.held && session.feedbackAsked && session.feedback == nil { markers.append("feedback not given") }
         if session.outcomeCheckIn == .missed { markers.append("outcome check-in missed") }
+        if session.practiceNotLogged { markers.append("practice not logged for two weeks") }
         return markers
     }
 

@@ -66,7 +66,7 @@ import Testing
         let checkIns = CheckInSummary(measures: measures, available: InstrumentCatalogue.shipped.filter(\.enabledByDefault),
                                       plan: plan, results: results, openAlerts: [alert])
         // The rules on this timeline, as the record reads them: 35 of 40 after the first session, then 29.
-        let sessions = RuptureLog.timeline(appointments: [first, second, next], checkIns: checkIns, now: now)
+        let sessions = RuptureLog.timeline(appointments: [first, second, next], checkIns: checkIns, practice: .none, now: now)
         let possible = RuptureRules.signals(sessions.map(\.session)).map { signal in
             PossibleRupture(appointmentID: sessions[signal.session].appointmentID, sessionStart: sessions[signal.session].startsAt,
                             type: signal.type, rule: signal.rule, evidence: signal.evidence)
@@ -82,7 +82,8 @@ import Testing
         return RecordPage.Model(name: "Sam Lee", progressNotes: [note], psychotherapyNotes: [privateNote],
                                 appointments: [first, second, next], checkIns: checkIns,
                                 ruptures: RuptureSummary(possible: possible, log: [noticed]),
-                                courseModels: .defaults(now: now), unreadMessages: 2, wordsToCarry: wordsToCarry, safetyPlan: safetyPlan)
+                                courseModels: .defaults(now: now), unreadMessages: 2, wordsToCarry: wordsToCarry, safetyPlan: safetyPlan,
+                                practice: practice)
     }
 
     static let safetyPlan = SafetyPlanView(version: 2, plan: SafetyPlan(parts: [
@@ -91,6 +92,20 @@ import Testing
         "helpers": "My sister Ana: 07700 900123",
         "reasons_for_living": "My niece. Finishing the course.",
     ]), byClient: true, savedAt: days(-3))
+
+    /// Agreed 20 days ago, three times a week: done, tried, a "not this time", then a quiet week.
+    static let practice = PracticeView(
+        id: id(401), agreedAt: days(-20),
+        agreement: PracticeAgreement(what: "Say no to one request I'd usually agree to.", frequency: .threeTimesAWeek,
+                                     why: "So I stop feeling resentful after saying yes.\nI matter too."),
+        attempts: [
+            PracticeAttemptView(id: id(405), loggedAt: days(-2), entry: PracticeAttemptEntry(outcome: .did, feeling: .proud, note: nil)),
+            PracticeAttemptView(id: id(404), loggedAt: days(-9.5), entry: PracticeAttemptEntry(outcome: .notThisTime, feeling: nil,
+                                                                                                note: "Too tired to argue.")),
+            PracticeAttemptView(id: id(403), loggedAt: days(-12), entry: PracticeAttemptEntry(outcome: .tried, feeling: .uneasy,
+                                                                                               note: "Said maybe instead of no.")),
+            PracticeAttemptView(id: id(402), loggedAt: days(-16), entry: PracticeAttemptEntry(outcome: .did, feeling: .hard, note: nil)),
+        ])
 
     static let wordsToCarry = [
         WordsToCarryView(id: id(301), authorID: therapistID, createdAt: days(-7), pinned: true,
@@ -160,7 +175,7 @@ import Testing
         }
         let page = PortalPage(name: "Sam Lee", practiceName: "Harbour Street Therapy", upcoming: [next], checkIns: due,
                               crisisResources: PracticeSettings.defaultCrisisResources, unreadMessages: 1, wordsToCarry: Self.wordsToCarry,
-                              safetyPlan: Self.safetyPlan,
+                              safetyPlan: Self.safetyPlan, practice: Self.practice, now: Self.now,
                               context: Self.context(.client, clientID: Self.clientID, path: "/me"), zone: Self.zone)
         #expect(due.count == 2, "an outcome check-in before the next session and feedback on the last")
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "portal")
@@ -200,6 +215,20 @@ import Testing
         let page = SafetyPlanPage(viewer: .client, current: Self.safetyPlan, crisisResources: PracticeSettings.defaultCrisisResources,
                                   context: Self.context(.client, clientID: Self.clientID, path: "/me/safety-plan"), zone: Self.zone)
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "safety-plan")
+    }
+
+    @Test func theClientsPractice() {
+        let page = OwnPracticePage(practice: Self.practice, context: Self.context(.client, clientID: Self.clientID, path: "/me/practice"),
+                                   now: Self.now, zone: Self.zone, logged: true)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "own-practice")
+    }
+
+    /// The second tap, after a refused (overlong) note: the note kept beside its reason, the feelings below it.
+    @Test func howThePracticeFelt() {
+        let long = String(repeating: "n", count: PracticeRules.maximumNoteLength + 1)
+        let page = PracticeFeelingPage(attempt: Self.practice.attempts[0], context: Self.context(.client, clientID: Self.clientID),
+                                       draft: "Too long", problems: [PracticeRules.noteProblem(long)!])
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "practice-feeling")
     }
 
     @Test func theCareTeamsThread() {

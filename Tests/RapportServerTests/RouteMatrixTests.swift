@@ -58,12 +58,14 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .writeWordsToCarry: careTeam,
         .readSafetyPlan: careTeam,
         .writeSafetyPlan: careTeam,
+        .agreePractice: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
         .setOwnPreferences: [.theClient, .anotherClient],
         .writeOwnMessage: [.theClient, .anotherClient],
         .pinOwnWords: [.theClient, .anotherClient],
         .writeOwnSafetyPlan: [.theClient, .anotherClient],
+        .logOwnPractice: [.theClient, .anotherClient],
     ]
 }()
 
@@ -277,6 +279,7 @@ struct Cast {
             #expect(try await MessageRow.query(on: practice.app.db).count() == 0, "a refused request wrote a message")
             #expect(try await WordsToCarryRow.query(on: practice.app.db).count() == 0, "a refused request wrote words to carry")
             #expect(try await SafetyPlanVersionRow.query(on: practice.app.db).count() == 0, "a refused request saved a safety plan")
+            #expect(try await PracticeAgreementRow.query(on: practice.app.db).count() == 0, "a refused request agreed a practice")
 
             // And the client's own therapist gets through on every one of them, each access audited as allowed.
             for route in clientScoped {
@@ -364,6 +367,7 @@ struct Cast {
         if path.hasSuffix("/repairs") {
             return (#"{"actions":["named-it"],"outcome":"resolved"}"#, ["action-named-it": "on", "outcome": "resolved"])
         }
+        if path.hasSuffix("/practice") { return ("{}", ["what": "Say no once this week", "frequency": "once-a-week", "why": ""]) }
         if path.hasSuffix("/safety-plan") {
             return ("{}", ["warning_signs": "Not sleeping; skipping meals.", "based_on": "0"])
         }

@@ -272,12 +272,12 @@ import VaporTesting
         }
         // Feedback asked: closed unanswered after a week, so the first two count as not given; the one four days ago
         // can still be answered (overdue) and yesterday's is due, so those wait.
-        let asked = RuptureLog.timeline(appointments: all, checkIns: summary(["session-feedback"]), now: P.now)
+        let asked = RuptureLog.timeline(appointments: all, checkIns: summary(["session-feedback"]), practice: .none, now: P.now)
         #expect(asked.map(\.appointmentID) == [held.id, late.id], "cancelled in good time, unrecorded, overdue and still-due sessions left out")
         #expect(asked.allSatisfy { $0.session.feedbackAsked && $0.session.feedback == nil })
         #expect(RuptureRules.signals(asked.map(\.session)).map(\.rule) == ["withdrawal-markers"])
         // Nothing asked: the same sessions hold no marker but lateness.
-        let notAsked = RuptureLog.timeline(appointments: all, checkIns: summary([]), now: P.now)
+        let notAsked = RuptureLog.timeline(appointments: all, checkIns: summary([]), practice: .none, now: P.now)
         #expect(notAsked.map(\.appointmentID) == [held.id, late.id, overdue.id, yesterday.id])
         #expect(notAsked.map { RuptureRules.markers(of: $0.session) } == [[], ["late by 15 minutes"], [], []])
         #expect(RuptureRules.signals(notAsked.map(\.session)).isEmpty)

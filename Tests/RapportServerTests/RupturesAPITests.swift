@@ -29,6 +29,18 @@ import VaporTesting
             try await post(practice, #"{"sessions":[]}"#) { response in
                 #expect(response.status == .ok && response.body.string == #"{"signals":[]}"#)
             }
+            // Practice unlogged for two weeks is a withdrawal marker; absent or null, it isn't.
+            let quiet = #"{"sessions":[{"attendance":"attended","outcome_check_in":null,"feedback":{"items":[10,10,10,10]}},"#
+                + #"{"attendance":"attended","feedback":{"items":[10,10,10,10]},"practice_not_logged":true},"#
+                + #"{"attendance":"attended","feedback":{"items":[10,10,10,10]},"practice_not_logged":true}]}"#
+            try await post(practice, quiet) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.string.contains(#""rule":"withdrawal-markers""#))
+                #expect(response.body.string.contains("session 3: practice not logged for two weeks"))
+            }
+            try await post(practice, quiet.replacingOccurrences(of: "true", with: "null")) { response in
+                #expect(response.status == .ok && response.body.string == #"{"signals":[]}"#)
+            }
             #expect(try await practice.auditCount() == auditBefore, "nothing about anyone is recorded")
         }
     }
@@ -51,7 +63,7 @@ import VaporTesting
                     #expect(response.body.string.contains(#""field":"\#(field)""#), "\(body.prefix(80)) names \(field)")
                 }
             }
-            for body in ["", "{}", #"{"sessions":"x"}"#, #"{"sessions":[{"attendance":"late","late_minutes":1e308}]}"#,
+            for body in ["", "{}", #"{"sessions":"x"}"#, #"{"sessions":[{"attendance":"attended","practice_not_logged":"yes"}]}"#, #"{"sessions":[{"attendance":"late","late_minutes":1e308}]}"#,
                          #"{"sessions":[{"attendance":"late","late_minutes":9223372036854775808}]}"#] {
                 try await post(practice, body) { #expect($0.status == .badRequest, "\(body)") }
             }

@@ -23,6 +23,8 @@ enum RupturesAPI {
         var late_minutes: Int?
         var feedback: FeedbackBody?
         var outcome_check_in: String?
+        /// Practice agreed between sessions unlogged for the two weeks before this session (absent: no).
+        var practice_not_logged: Bool?
     }
 
     struct FeedbackBody: Decodable {
@@ -72,7 +74,8 @@ enum RupturesAPI {
                 }
             }
             if let attendance {
-                timeline.append(TimelineSession(attendance: attendance, lateMinutes: session.late_minutes, feedback: feedback, outcomeCheckIn: checkIn))
+                timeline.append(TimelineSession(attendance: attendance, lateMinutes: session.late_minutes, feedback: feedback, outcomeCheckIn: checkIn,
+                                                practiceNotLogged: session.practice_not_logged ?? false))
             }
         }
         guard problems.isEmpty else { throw RapportError.invalid(Array(problems.prefix(20))) }

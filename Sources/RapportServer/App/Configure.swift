@@ -84,6 +84,7 @@ public enum RapportApp {
         RupturePages.register(pages)
         MessagePages.register(pages)
         WordsToCarryPages.register(pages)
+        PracticePages.register(pages)
         SafetyPlanPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)

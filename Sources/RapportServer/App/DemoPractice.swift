@@ -152,6 +152,7 @@ enum DemoPractice {
                     try await exchangeMessages(clientUserID: clientUserID, therapist: access, services: services, app)
                     try await giveWordsToCarry(clientUserID: clientUserID, therapist: access, services: services, app)
                     try await writeSafetyPlan(therapist: access, services: services, app)
+                    try await agreePractice(clientUserID: clientUserID, therapist: access, services: services, app)
                 }
                 for (offset, note) in notes.enumerated() {
                     try await services.transactions.run(on: app.db) { db in
@@ -427,6 +428,31 @@ enum DemoPractice {
                 "reasons_for_living": "My niece. Finishing the course. The sea in summer.",
             ], basedOn: 0, byClient: false, in: record)
             try await audit(writing, access.scope.clientID, at: services.now, on: db)
+        }
+    }
+
+    /// A practice agreed twelve days ago, and the client's attempts since: a go, a "not this time", a try.
+    private static func agreePractice(clientUserID: UUID, therapist access: ClientAccess, services: RapportServices,
+                                      _ app: Application) async throws {
+        let agreeing = try PolicyMiddleware.grant(access.actor, .agreePractice, access.scope)
+        let client = ClientAccess(actor: Principal(userID: clientUserID, role: .client, practiceID: access.scope.practiceID,
+                                                   clientID: access.scope.clientID),
+                                  action: .logOwnPractice, scope: access.scope, noteID: nil)
+        try await services.transactions.run(on: app.db) { db in
+            let record = try await ClientRecord.open(agreeing, keys: services.keys, now: services.now.addingTimeInterval(-12 * 86400), on: db)
+            try await PracticeAgreements.agree(what: "Say no to one request I would usually agree to.", frequency: "three-a-week",
+                                               why: "So I stop feeling resentful after saying yes. My time matters too.", in: record)
+            try await audit(agreeing, access.scope.clientID, at: services.now, on: db)
+            let attempts: [(Double, PracticeOutcome, PracticeFeeling?, String)] = [
+                (-10, .did, .hard, "Said no to covering a shift. Felt guilty all evening."),
+                (-6, .notThisTime, nil, ""),
+                (-2, .tried, .uneasy, "Said \"let me think about it\" instead of yes. A start."),
+            ]
+            for (days, outcome, feeling, note) in attempts {
+                let own = try await ClientRecord.open(client, keys: services.keys, now: services.now.addingTimeInterval(days * 86400), on: db)
+                let id = try await PracticeAgreements.log(outcome, in: own)
+                try await PracticeAgreements.describe(id, feeling: feeling, note: note, in: own)
+            }
         }
     }
 

@@ -31,6 +31,7 @@ enum Migrations {
         M0023Messages(),
         M0024WordsToCarry(),
         M0025SafetyPlans(),
+        M0026PracticeBetweenSessions(),
     ]
 }
 

@@ -16,6 +16,9 @@ struct PortalPage: PageView {
     var wordsToCarry: [WordsToCarryView] = []
     /// Their safety plan, beside the crisis resources.
     var safetyPlan: SafetyPlanView? = nil
+    /// The practice agreed with their therapist, logged from here in two taps.
+    var practice: PracticeView? = nil
+    var now = Date()
     let context: PageContext
     let zone: TimeZone
 
@@ -45,6 +48,10 @@ struct PortalPage: PageView {
                 .h2("A message for you"),
                 .p(.text(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
                    .text(" "), .a(.href("/me/messages"), "Read it")))),
+            .unwrap(practice) { practice in
+                .group(PracticeCard.node(practice, context: context, now: now),
+                       .p(.a(.href("/me/practice"), "All your practice so far")))
+            },
             PinnedWords.node(wordsToCarry),
             .div(.class("card"), .id("upcoming-sessions"),
                 .h2("Your next sessions"),

@@ -21,6 +21,8 @@ struct RecordPage: PageView {
         var wordsToCarry: [WordsToCarryView] = []
         /// The safety plan's newest version, if there is one.
         var safetyPlan: SafetyPlanView? = nil
+        /// The practice agreed between sessions, with its attempts, if one runs.
+        var practice: PracticeView? = nil
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -38,7 +40,8 @@ struct RecordPage: PageView {
                 courseModels: courseModels,
                 unreadMessages: try await Messages.unread(forClient: false, in: record),
                 wordsToCarry: try await WordsToCarry.all(in: record),
-                safetyPlan: try await SafetyPlans.current(in: record))
+                safetyPlan: try await SafetyPlans.current(in: record),
+                practice: try await PracticeAgreements.current(in: record))
         }
     }
 
@@ -71,7 +74,8 @@ struct RecordPage: PageView {
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
-                 .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, checkInPlanPart, wordsPart, notesPart, measuresPart))
+                 .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, practicePart, checkInPlanPart, wordsPart, notesPart,
+                      measuresPart))
         )
     }
 

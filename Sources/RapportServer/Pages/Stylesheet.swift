@@ -236,6 +236,19 @@ enum Stylesheet {
     button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
                               border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
     button.secondary-button[hidden] { display: none; }
+    /* Practice between sessions: the two taps, each big enough for a thumb. */
+    .practice-choices { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    .practice-choices button { flex: 1 1 7rem; min-height: 52px; }
+    .practice-log fieldset, #feeling-form fieldset { margin-top: 0.75rem; }
+    .practice-log legend, #feeling-form legend { font-weight: 600; margin-bottom: 0.4rem; padding: 0; }
+    .card.practice.quiet { border-color: var(--warn); }
+    p.flag { color: var(--warn); font-weight: 600; }
+    ul.attempts li { padding: 0.4rem 0; border-top: 1px solid #eeeae3; }
+    p.attempt-note { margin: 0.2rem 0 0; }
+    .swatch.practice-did { background: #2f6f6a; }
+    .swatch.practice-tried { background: #b7791f; }
+    .swatch.practice-not { background: #fff; border: 1px solid #55646c; }
+    .swatch.practice-nothing { background: #eeeae3; }
     .badge.withdrawal { background: #e6edf6; color: #24405f; }
     .badge.confrontation { background: var(--warn-bg); color: var(--warn); }
     .actions { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: center; }

@@ -108,6 +108,13 @@ enum CaseloadNeeds {
         let planRows = try await sql.raw("""
             SELECT "id", "instruments" FROM "check_in_plans" WHERE "id" IN (\(caseload))
             """).all()
+        // When practice ran and was logged (clear columns, nothing opened), for the withdrawal marker.
+        let agreementRows = try await sql.raw("""
+            SELECT "client_id", "agreed_at", "ended_at" FROM "practice_agreements" WHERE "client_id" IN (\(caseload))
+            """).all()
+        let attemptRows = agreementRows.isEmpty ? [] : try await sql.raw("""
+            SELECT "client_id", "logged_at" FROM "practice_attempts" WHERE "client_id" IN (\(caseload))
+            """).all()
         let reviewRows = try await sql.raw("""
             SELECT "client_id", "appointment_id", "rule" FROM "ruptures" WHERE "client_id" IN (\(caseload)) AND "rule" IS NOT NULL
             """).all()
@@ -138,6 +145,16 @@ enum CaseloadNeeds {
             let appointment = try? HotPaths.uuid(row, "appointment_id")
             reviewed[try HotPaths.uuid(row, "client_id"), default: []]
                 .insert("\(appointment?.uuidString ?? "")/\(try row.decode(column: "rule", as: String.self))")
+        }
+
+        var practiceSpans: [UUID: [PracticeHistory.Span]] = [:]
+        for row in agreementRows {
+            practiceSpans[try HotPaths.uuid(row, "client_id"), default: []].append(.init(
+                from: try row.decode(column: "agreed_at", as: Date.self), until: try row.decode(column: "ended_at", as: Date?.self)))
+        }
+        var practiceLogged: [UUID: [Date]] = [:]
+        for row in attemptRows {
+            practiceLogged[try HotPaths.uuid(row, "client_id"), default: []].append(try row.decode(column: "logged_at", as: Date.self))
         }
 
         var results: [UUID: Result] = [:]
@@ -174,7 +191,8 @@ enum CaseloadNeeds {
                       let total = check.total, feedback[check.appointmentID] == nil else { continue }
                 feedback[check.appointmentID] = .summarised(total: total, lowItem: CheckIns.ids(check.flags).contains("low-item"))
             }
-            let timeline = RuptureLog.timeline(appointments: sessions, plan: plan, feedback: feedback, now: now)
+            let practice = PracticeHistory(agreed: practiceSpans[clientID] ?? [], attempts: practiceLogged[clientID] ?? [])
+            let timeline = RuptureLog.timeline(appointments: sessions, plan: plan, feedback: feedback, practice: practice, now: now)
             let seen = reviewed[clientID] ?? []
             let open = RuptureRules.signals(timeline.map(\.session)).filter {
                 !seen.contains("\(timeline[$0.session].appointmentID.uuidString)/\($0.rule)")

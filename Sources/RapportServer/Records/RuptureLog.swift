@@ -149,7 +149,7 @@ enum RuptureLog {
     /// The client's sessions as the rules read them, oldest first, with the id and start of each. A session counts
     /// once it has happened and its check-ins have had their time (feedback still due or a check-in not yet open
     /// would otherwise look withheld); a session cancelled in good time was never going to be held.
-    static func timeline(appointments: [AppointmentView], checkIns: CheckInSummary, now: Date)
+    static func timeline(appointments: [AppointmentView], checkIns: CheckInSummary, practice: PracticeHistory, now: Date)
         -> [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] {
         var feedback: [UUID: TimelineSession.Feedback] = [:]
         for view in checkIns.results where view.definition.purpose == .sessionFeedback && feedback[view.appointmentID] == nil {
@@ -157,13 +157,13 @@ enum RuptureLog {
             guard view.isDone, items.count == RuptureRules.itemNames.count else { continue }
             feedback[view.appointmentID] = TimelineSession.Feedback(items: items, comment: !(view.comment ?? "").isEmpty)
         }
-        return timeline(appointments: appointments, plan: checkIns.plan, feedback: feedback, now: now)
+        return timeline(appointments: appointments, plan: checkIns.plan, feedback: feedback, practice: practice, now: now)
     }
 
-    /// The same from plain parts: the plan's check-in states and the feedback given, by session (the caseload reads
-    /// these for many clients at once).
+    /// The same from plain parts: the plan's check-in states, the feedback given by session, and when practice ran
+    /// and was logged (the caseload reads these for many clients at once).
     static func timeline(appointments: [AppointmentView], plan entries: [PlannedCheckIn], feedback: [UUID: TimelineSession.Feedback],
-                         now: Date) -> [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] {
+                         practice: PracticeHistory, now: Date) -> [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] {
         let plan = Dictionary(grouping: entries, by: \.appointmentID)
         var sessions: [(appointmentID: UUID, startsAt: Date, session: TimelineSession)] = []
         for appointment in appointments where appointment.startsAt <= now {
@@ -181,7 +181,8 @@ enum RuptureLog {
             sessions.append((appointment.id, appointment.startsAt,
                              TimelineSession(attendance: attendance, lateMinutes: appointment.lateMinutes, feedback: given,
                                              outcomeCheckIn: outcome,
-                                             feedbackAsked: entries.contains { $0.purpose == .sessionFeedback })))
+                                             feedbackAsked: entries.contains { $0.purpose == .sessionFeedback },
+                                             practiceNotLogged: practice.notLogged(before: appointment.startsAt))))
         }
         return sessions
     }
@@ -195,7 +196,8 @@ enum RuptureLog {
 
     /// Possible ruptures not yet reviewed, and the log with each rupture's repairs and feedback since.
     static func load(appointments: [AppointmentView], checkIns: CheckInSummary, in record: ClientRecord) async throws -> RuptureSummary {
-        let sessions = timeline(appointments: appointments, checkIns: checkIns, now: record.now)
+        let practice = try await PracticeAgreements.history(clientID: record.clientID, on: record.db)
+        let sessions = timeline(appointments: appointments, checkIns: checkIns, practice: practice, now: record.now)
         let signals = RuptureRules.signals(sessions.map(\.session))
         let rows = try await RuptureRow.query(on: record.db).filter(\.$clientID == record.clientID).sort(\.$recordedAt).all()
         let repairs = Dictionary(grouping: try await RuptureRepairRow.query(on: record.db).filter(\.$clientID == record.clientID)
