@@ -130,7 +130,7 @@ import VaporTesting
                 }
             }
             #expect(try await MessageRow.query(on: app.db).count() == 0)
-            #expect(try await NotificationRow.query(on: app.db).count() == 0)
+            #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == Messages.notificationKind).count() == 0)
         }
     }
 

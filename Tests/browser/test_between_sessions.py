@@ -3,7 +3,8 @@ says first that messages are not for emergencies and how soon the practice repli
 and nothing is sent); Dana sees on his record that messages wait, reads them and replies; Sam sees on his home page
 that his therapist has written, and reads the reply (Dana sees the messages waiting on her caseload too). Dana gives
 him words to carry, which he pins to his home page; then, from his phone, he adds a line to the safety plan they wrote
-together, which his home page shows beside the crisis resources.
+together, which his home page shows beside the crisis resources; and he logs a go at the practice he agreed with Dana
+in two taps (how it went, then how it felt, with a note).
 
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
@@ -11,6 +12,7 @@ no inline code, axe-core at phone and desktop size) and screenshotted by `Browse
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 
@@ -155,8 +157,27 @@ def test_05_the_client_adds_to_his_safety_plan_on_his_phone(browser: Browser, se
     assert "Saved." in text and PLAN_LINE in text and "Version 2" in text and "by you" in text, text[:600]
 
 
-def test_06_none_of_it_is_readable_in_the_database(server):
-    """The message, the words to carry and the plan's line are in no file of the database (SQLite) or its dump
+PRACTICE_NOTE = f"Told my manager I can't take the extra shift ({secrets.token_hex(3)})."
+
+
+def test_06_the_client_logs_a_practice_attempt_in_two_taps(browser: Browser, server):
+    # Still Sam, on his phone: the practice he agreed with Dana is on his home page, with the first tap.
+    browser.go("/me", "client home with his practice")
+    card = browser.text_of("#practice", "client home with his practice", "the practice card")
+    assert "Say no to one request I would usually agree to." in card and "How did it go?" in card, card[:400]
+    tried = browser.element("#practice button[value='tried']", "client home with his practice", "the 'Tried' button")
+    browser.click(tried, "client home with his practice", "how the practice felt", re.compile(r"^/me/practice/attempts/[0-9a-f-]{36}$"))
+    assert "Logged: tried." in browser.text_of("main", "how the practice felt", "the page")
+    browser.driver.find_element(By.ID, "attempt-note").send_keys(PRACTICE_NOTE)
+    good = browser.element("#feeling-form button[value='good']", "how the practice felt", "the 'Good' button")
+    browser.click(good, "how the practice felt", "client practice after logging", "/me/practice")
+    text = browser.text_of("main", "client practice after logging", "the page")
+    assert "Saved." in text and PRACTICE_NOTE in text and "felt good" in text, text[:800]
+    assert browser.has_element("#chart-practice svg[role='img']"), "the four weeks should be drawn"
+
+
+def test_07_none_of_it_is_readable_in_the_database(server):
+    """The message, the words to carry, the plan's line and the practice note are in no file of the database (SQLite) or its dump
     (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""
     server.stop()
     if DB_KIND == "postgres":
@@ -166,6 +187,7 @@ def test_06_none_of_it_is_readable_in_the_database(server):
     else:
         database_files = files_under(server.data_dir)
     assert search_bytes(database_files, {"control": "safety_plan_versions"}), "the search did not read the database"
-    markers = {"message from Sam": FROM_SAM, "message from Dana": FROM_DANA, "words to carry": WORDS, "safety plan": PLAN_LINE}
+    markers = {"message from Sam": FROM_SAM, "message from Dana": FROM_DANA, "words to carry": WORDS, "safety plan": PLAN_LINE,
+               "practice note": PRACTICE_NOTE, "practice agreed": "Say no to one request I would usually agree to."}
     hits = search_bytes(sorted(set(database_files) | set(files_under(server.data_dir))), markers)
     assert not hits, "stored in plain text:\n  " + "\n  ".join(map(str, hits))

@@ -58,6 +58,9 @@ public enum RapportApp {
         if configuration.automaticCheckpoints {
             app.lifecycle.use(try await CheckpointScheduler.prepare(configuration, on: app.db))
         }
+        if configuration.deliversEmail, let smtp = configuration.smtp {
+            app.lifecycle.use(EmailDelivery(settings: smtp))
+        }
     }
 
     static func registerRoutes(_ app: Application, _ configuration: RapportConfiguration) {
@@ -85,6 +88,7 @@ public enum RapportApp {
         MessagePages.register(pages)
         WordsToCarryPages.register(pages)
         PracticePages.register(pages)
+        EmailPages.register(pages)
         SafetyPlanPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)

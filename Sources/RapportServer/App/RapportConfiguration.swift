@@ -48,6 +48,8 @@ public struct RapportConfiguration: Sendable {
     public var databaseWaitLimit: TimeInterval
     /// Whether the server signs audit checkpoints on its own (`serve` turns this on; one-off commands and tests don't).
     public var automaticCheckpoints: Bool = false
+    /// Whether the server sends email from the outbox (`serve` turns this on when a mail server is set).
+    public var deliversEmail: Bool = false
     /// Sign a checkpoint once this long has passed with new entries in the trail…
     public var checkpointInterval: TimeInterval
     /// …or once the trail has grown by this many entries, whichever comes first.
@@ -57,6 +59,14 @@ public struct RapportConfiguration: Sendable {
     /// The fewest ended episodes on a measure before its expected course is fitted on the practice's own data
     /// (`RAPPORT_COURSE_FIT_EPISODES`, default 30).
     public var courseFitEpisodes: Int = 30
+    /// The practice's own mail server (`RAPPORT_SMTP_*`); nil until set: the outbox keeps everything meanwhile.
+    var smtp: SMTPSettings? = nil
+    /// The wait before the first retry of a failed email; it doubles with each try (`RAPPORT_EMAIL_RETRY_SECONDS`).
+    public var emailRetrySeconds: Double = 60
+    /// Tries before an email is given up and shown to the owner as not delivered (`RAPPORT_EMAIL_ATTEMPTS`).
+    public var emailAttempts: Int = 10
+    /// How often the outbox is looked at for email due (`RAPPORT_EMAIL_POLL_SECONDS`).
+    public var emailPollSeconds: Double = 5
 
     public static let minimumPasswordHashCost = 12
 
@@ -192,7 +202,42 @@ public struct RapportConfiguration: Sendable {
             checkpointFile: environment["RAPPORT_CHECKPOINT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         )
         configuration.courseFitEpisodes = fitEpisodes
+        configuration.smtp = try smtpSettings(environment)
+        configuration.emailRetrySeconds = try number("RAPPORT_EMAIL_RETRY_SECONDS", atMost: 86_400) ?? 60
+        configuration.emailAttempts = try number("RAPPORT_EMAIL_ATTEMPTS", atMost: 50).map { max(1, Int($0)) } ?? 10
+        configuration.emailPollSeconds = try number("RAPPORT_EMAIL_POLL_SECONDS", atMost: 3600) ?? 5
         return configuration
+    }
+
+    /// The mail server from `RAPPORT_SMTP_HOST` and its companions; nil when no host is set. The password is read
+    /// here and kept in memory only: never stored, logged or shown.
+    static func smtpSettings(_ environment: [String: String]) throws -> SMTPSettings? {
+        func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let host = value("RAPPORT_SMTP_HOST") else { return nil }
+        var security = SMTPSettings.Security.startTLS
+        if let raw = value("RAPPORT_SMTP_SECURITY") {
+            guard let chosen = SMTPSettings.Security(rawValue: raw.lowercased()) else {
+                throw ConfigurationError(message: "RAPPORT_SMTP_SECURITY must be starttls, tls or none, but it is \"\(raw.prefix(20))\".")
+            }
+            security = chosen
+        } else if let raw = value("RAPPORT_SMTP_STARTTLS"), ["0", "false", "no"].contains(raw.lowercased()) {
+            security = .none
+        }
+        var port = security == .tls ? 465 : (security == .none ? 25 : 587)
+        if let raw = value("RAPPORT_SMTP_PORT") {
+            guard raw.utf8.count <= 5, let parsed = Int(raw), (1...65_535).contains(parsed) else {
+                throw ConfigurationError(message: "RAPPORT_SMTP_PORT must be a port number between 1 and 65535, but it is \"\(raw.prefix(20))\".")
+            }
+            port = parsed
+        }
+        guard let from = value("RAPPORT_SMTP_FROM") else {
+            throw ConfigurationError(message: "RAPPORT_SMTP_HOST is set, so RAPPORT_SMTP_FROM must say which address email leaves from.")
+        }
+        let settings = SMTPSettings(host: host, port: port, security: security, username: value("RAPPORT_SMTP_USER"),
+                                    password: value("RAPPORT_SMTP_PASSWORD"), from: from,
+                                    trustedCertificateFile: value("RAPPORT_SMTP_CA_FILE"))
+        if let problem = settings.problem { throw ConfigurationError(message: problem) }
+        return settings
     }
 }
 

@@ -10,10 +10,16 @@ public enum ServerRunner {
         let app = try await makeApplication(logLevel: logLevel(default: .info))
         var configuration = configuration
         configuration.automaticCheckpoints = true
+        configuration.deliversEmail = true
         do {
             try await RapportApp.configure(app, configuration)
             try await app.startup()
             say("Rapport is running at \(configuration.baseURL)")
+            if let smtp = configuration.smtp {
+                say("Email goes through \(smtp.host):\(smtp.port) (\(smtp.security.rawValue)) from \(smtp.from)")
+            } else {
+                say("Email is not set up (RAPPORT_SMTP_HOST): notifications wait in the outbox until it is")
+            }
             say("Data folder: \(configuration.dataDirectory) · database: \(configuration.database.isSQLite ? "SQLite" : "PostgreSQL")")
             if let link = try await RapportApp.setupLinkIfNeeded(app) {
                 say("Set up your practice with this one-time link (it works once, for 24 hours):")

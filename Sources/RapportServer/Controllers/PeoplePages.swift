@@ -48,7 +48,9 @@ enum PeoplePages {
                                 now: req.rapport.now, zone: try await req.practiceZone(),
                                 resetDoneFor: therapists.first { $0.id == reset && !$0.twoFactorOn }?.name,
                                 ownCaseload: actor.has(.therapist) ? try await people.caseloadSize(therapistID: actor.userID, on: req.db) : nil,
-                                ownCaseloadProblem: ownCaseloadProblem)
+                                ownCaseloadProblem: ownCaseloadProblem,
+                                emailNotDelivered: try await NotificationRow.query(on: req.db).filter(\.$practiceID == actor.practiceID)
+                                    .filter(\.$failedAt != nil).count())
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 

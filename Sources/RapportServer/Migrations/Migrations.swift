@@ -32,6 +32,7 @@ enum Migrations {
         M0024WordsToCarry(),
         M0025SafetyPlans(),
         M0026PracticeBetweenSessions(),
+        M0027EmailDelivery(),
     ]
 }
 

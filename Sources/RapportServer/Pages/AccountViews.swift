@@ -146,6 +146,8 @@ struct PracticePage: PageView {
     /// How many clients the owner has on their own caseload, or nil when they don't see clients.
     var ownCaseload: Int?
     var ownCaseloadProblem: String?
+    /// Emails given up after their last try, waiting for the owner to send them again.
+    var emailNotDelivered = 0
 
     var title: String { practiceName }
     var hasCopyButtons: Bool { true }
@@ -189,6 +191,8 @@ struct PracticePage: PageView {
                    .a(.href("/practice/settings"), "Practice settings"), .text("."))
             },
             .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
+            .p(.a(.href("/practice/email"), .text(emailNotDelivered > 0
+                ? "Email: \(emailNotDelivered) not delivered" : "Email: the mail server, and what went"))),
             .h2("Therapists"),
             .unwrap(resetDoneFor) { name in
                 .p(.class("notice"), .id("reset-done"), .attribute(named: "role", value: "status"),

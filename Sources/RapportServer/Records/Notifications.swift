@@ -21,7 +21,27 @@ enum Notifications {
             notification.clientID = clientID
             notification.subjectID = subjectID
             notification.createdAt = now
+            notification.attempts = 0
             try await notification.create(on: db)
         }
+    }
+
+    /// An invitation's email (its link goes to the address invited). A new link replaces any email of the invitation
+    /// not yet sent, which would otherwise carry the new link twice.
+    static func enqueueInvitation(_ invitationID: UUID, practiceID: UUID, now: Date, on db: any Database) async throws {
+        for waiting in try await NotificationRow.query(on: db).filter(\.$invitationID == invitationID)
+            .filter(\.$deliveredAt == nil).all() {
+            waiting.deliveredAt = now
+            waiting.failedAt = nil
+            waiting.lastError = "not sent: a newer link was made"
+            try await waiting.update(on: db)
+        }
+        let notification = NotificationRow()
+        notification.practiceID = practiceID
+        notification.invitationID = invitationID
+        notification.kind = EmailOutbox.invitationKind
+        notification.createdAt = now
+        notification.attempts = 0
+        try await notification.create(on: db)
     }
 }

@@ -337,6 +337,7 @@ struct People: Sendable {
         row.createdAt = services.now
         row.expiresAt = services.now.addingTimeInterval(services.configuration.invitationLifetime)
         try await row.create(on: db)
+        try await Notifications.enqueueInvitation(rowID, practiceID: practiceID, now: services.now, on: db)
         return Invitation(token: token, link: link(token), expiresAt: row.expiresAt, clientID: clientID)
     }
 
@@ -420,6 +421,7 @@ struct People: Sendable {
             row.tokenEnvelope = try keys.seal(token, key: key, InvitationRow.schema, "token", row: rowID)
             row.expiresAt = now.addingTimeInterval(services.configuration.invitationLifetime)
             try await row.update(on: db)
+            try await Notifications.enqueueInvitation(rowID, practiceID: row.practiceID, now: now, on: db)
             if let clientID = row.clientID {
                 try await AuditWriter.append(.access(by: actor, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
             }
