@@ -71,8 +71,11 @@ def reset_postgres(url: str) -> None:
 class RapportServer:
     """`rapport serve` in a subprocess; all of its output goes to build/browser/server-<kind>-<story>.log."""
 
-    def __init__(self, binary: Path, db_kind: str, database_url: str, story: str, demo: bool = False) -> None:
+    def __init__(self, binary: Path, db_kind: str, database_url: str, story: str, demo: bool = False,
+                 extra_env: Optional[dict] = None) -> None:
         self.binary = binary
+        # Settings a story gives its server (the email story: its own SMTP server).
+        self.extra_env = dict(extra_env or {})
         # A story that starts from `rapport demo` (its accounts in `demo_accounts`) instead of a first-run setup link.
         self.demo = demo
         self.demo_accounts: list[dict] = []
@@ -93,6 +96,7 @@ class RapportServer:
     def start(self) -> None:
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
+        env.update(self.extra_env)
         if self.database_url:
             reset_postgres(self.database_url)
             env["DATABASE_URL"] = self.database_url
@@ -220,8 +224,10 @@ def server(request):
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no server binary at {binary}: run `swift build` first, or set RAPPORT_BIN", pytrace=False)
     # A server of its own for each story module, with its own data folder and log.
+    # A story module may give its server more settings with a `server_env` fixture of its own.
+    extra_env = request.getfixturevalue("server_env") if hasattr(request.module, "server_env") else {}
     server = RapportServer(binary, DB_KIND, DATABASE_URL, story_name(request.module),
-                           demo=getattr(request.module, "STARTS_FROM_DEMO", False))
+                           demo=getattr(request.module, "STARTS_FROM_DEMO", False), extra_env=extra_env)
     problem = None
     try:
         server.start()
