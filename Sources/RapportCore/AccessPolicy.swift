@@ -19,6 +19,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// Practice outcomes: aggregates over every episode, small cells hidden; never one client's record.
     case viewPracticeOutcomes = "practice.outcomes"
 
+    /// Enquiries from the public reach-out page: the inbox (owner and therapists), and marking one handled.
+    case viewEnquiries = "enquiries.view"
+    case handleEnquiry = "enquiries.handle"
+
     // A therapist's caseload.
     case viewCaseload = "caseload.view"
     case inviteClient = "caseload.invite-client"
@@ -70,7 +74,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
     public var capacity: Role? {
         switch self {
-        case .usePublicPage, .completeSignIn, .useOwnAccount: return nil
+        case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
         case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
@@ -92,7 +96,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
-             .viewPracticeOutcomes,
+             .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice:
             return false
         }
@@ -174,6 +178,9 @@ public enum AccessPolicy {
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)
+        case .viewEnquiries, .handleEnquiry:
+            // Whoever answers first contact: the owner, and every therapist of the practice. Never a client.
+            return actor.has(.owner) || actor.has(.therapist) ? .allow : .deny(.wrongRole)
         case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {

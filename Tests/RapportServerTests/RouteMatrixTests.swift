@@ -33,6 +33,8 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .resetStaffTwoFactor: owners,
         .manageSettings: owners,
         .viewPracticeOutcomes: owners,
+        .viewEnquiries: owners.union(therapists),
+        .handleEnquiry: owners.union(therapists),
         .viewCaseload: therapists,
         .inviteClient: therapists,
         .viewClientRecord: careTeam,

@@ -69,7 +69,7 @@ import VaporTesting
             }
             try await practice.app.testing().test(.GET, "/clients", headers: browser.headers) { response in
                 #expect(response.status == .ok)
-                #expect(navigation(response.body.string) == ["/clients", "/account/calendar", "/practice", "/practice/outcomes", "/practice/settings", "/account"])
+                #expect(navigation(response.body.string) == ["/clients", "/account/calendar", "/practice", "/practice/outcomes", "/practice/settings", "/enquiries", "/account"])
             }
             let client = try await practice.newClient(of: owner)
             let clientPath = "/clients/\(client.user.clientID!.uuidString.lowercased())"
@@ -109,7 +109,7 @@ import VaporTesting
             try await practice.app.testing().test(.GET, "/clients", headers: browser.headers) { #expect($0.status == .forbidden) }
             try await practice.app.testing().test(.GET, "/practice", headers: browser.headers) { response in
                 #expect(response.body.string.contains("I see clients myself"))
-                #expect(navigation(response.body.string) == ["/practice", "/practice/outcomes", "/practice/settings", "/account"])
+                #expect(navigation(response.body.string) == ["/practice", "/practice/outcomes", "/practice/settings", "/enquiries", "/account"])
             }
             // Anything but yes or no changes nothing.
             for value in ["", "maybe", "YES", String(repeating: "y", count: 10_000)] {

@@ -78,8 +78,8 @@ def test_01_a_solo_practitioner_sets_up_and_lands_on_their_caseload(browser: Bro
 
 def test_02_every_page_is_reached_through_the_navigation(browser: Browser, solo: Solo):
     walked = walk_navigation(browser, "solo owner-therapist")
-    assert walked == ["/clients", "/account/calendar", "/practice", "/practice/outcomes", "/practice/settings", "/account"], (
-        f"An owner who sees clients should have the caseload, calendar, practice, outcomes, settings and account; the navigation has {walked!r}")
+    assert walked == ["/clients", "/account/calendar", "/practice", "/practice/outcomes", "/practice/settings", "/enquiries", "/account"], (
+        f"An owner who sees clients should have the caseload, calendar, practice, outcomes, settings, enquiries and account; the navigation has {walked!r}")
     text = browser.visible_text()
     assert "see clients" in text, "On the account page: it should say the owner also sees clients"
     browser.go("/practice", "solo practice page", "/practice")

@@ -57,6 +57,7 @@ public enum RapportApp {
         registerRoutes(app, configuration)
         if configuration.automaticCheckpoints {
             app.lifecycle.use(try await CheckpointScheduler.prepare(configuration, on: app.db))
+            app.lifecycle.use(EnquiryRetention())
         }
         if configuration.deliversEmail, let smtp = configuration.smtp {
             app.lifecycle.use(EmailDelivery(settings: smtp))
@@ -89,6 +90,9 @@ public enum RapportApp {
         WordsToCarryPages.register(pages)
         PracticePages.register(pages)
         EmailPages.register(pages)
+        ReachOutPages.register(pages)
+        // The public reach-out page: no identity, no cookie, no CSRF token (nobody is signed in to protect).
+        ReachOutPages.registerPublic(open)
         SafetyPlanPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)

@@ -66,6 +66,15 @@ enum DemoPractice {
         try await services.transactions.run(on: app.db) { db in
             try await PracticeSettings.save(enabled: [], crisisResources: "", timeZone: demoTimeZone, by: ownerActor, keys: services.keys,
                                             now: services.now, on: db)
+            // Its public reach-out page, at /reach-out/harbour-street, and two people who wrote from it.
+            try await Enquiries.savePage(slug: "harbour-street", frameOrigin: "", retentionDays: "90", by: ownerActor, now: services.now, on: db)
+            let handled = try await Enquiries.receive(Enquiry(
+                message: "Hello. I've been finding it hard to say no to people at work and at home, and it's wearing me down. I'm not sure if this is something you help with.",
+                name: "Jo", route: .email, contact: "jo@demo.rapport.invalid"), practiceID: owner.practiceID, services: services, on: db)
+            try await Enquiries.mark(handled, handled: true, by: ownerActor, now: services.now, on: db)
+            _ = try await Enquiries.receive(Enquiry(
+                message: "Hi, my GP suggested I get in touch. Evenings are best for me.",
+                name: nil, route: .phone, contact: "07700 900456"), practiceID: owner.practiceID, services: services, on: db)
         }
 
         let caseloads: [(name: String, email: String, clients: [(String, String, [String])])] = [

@@ -20,6 +20,8 @@ struct RapportServices: Sendable {
     let caseloadNeeds = CaseloadNeedsCache()
     /// Each practice's expected courses, fitted on its own ended episodes once it has enough.
     let courseModels: ExpectedCourseModels
+    /// Enquiries per address lately, for the public reach-out pages.
+    let enquiryThrottle = EnquiryThrottle()
 }
 
 /// The time, replaceable in tests (two-factor steps, idle timeouts and invitation expiry all depend on it).

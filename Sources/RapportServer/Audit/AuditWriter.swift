@@ -45,6 +45,7 @@ struct AuditEvent: Sendable {
         case .writeWordsToCarry: return "words-to-carry"
         case .readSafetyPlan, .writeSafetyPlan: return "safety-plan"
         case .agreePractice: return "practice-between-sessions"
+        case .viewEnquiries, .handleEnquiry: return "enquiry"
         // The resource is the staff member's account (their id), not a client's record.
         case .resetStaffTwoFactor: return "two-factor"
         default: return "client-record"

@@ -33,6 +33,7 @@ enum Migrations {
         M0025SafetyPlans(),
         M0026PracticeBetweenSessions(),
         M0027EmailDelivery(),
+        M0028ReachOut(),
     ]
 }
 

@@ -35,7 +35,8 @@ enum Navigation {
             items += [Item(label: "Practice", href: "/practice"), Item(label: "Outcomes", href: "/practice/outcomes"),
                       Item(label: "Settings", href: "/practice/settings")]
         }
-        return items + [Item(label: "Account", href: "/account")]
+        // First contact from the public reach-out page, which every owner and therapist may answer.
+        return items + [Item(label: "Enquiries", href: "/enquiries"), Item(label: "Account", href: "/account")]
     }
 
     /// The item the page belongs to: the longest address that is the path or a folder above it (a client's record
@@ -101,11 +102,14 @@ protocol PageView: Sendable {
     var isWide: Bool { get }
     /// A page with a link to pass on, whose copy buttons need `/assets/copy.js` (the page works without it).
     var hasCopyButtons: Bool { get }
+    /// A page shown inside another site's frame: no header, no navigation, no footer (the reach-out page's small version).
+    var isBare: Bool { get }
 }
 
 extension PageView {
     var isWide: Bool { false }
     var hasCopyButtons: Bool { false }
+    var isBare: Bool { false }
 }
 
 /// The frame of every page: calm, phone-first, no third-party anything, no inline style or script (CSP). The one
@@ -120,11 +124,12 @@ enum Layout {
 
     /// `indented` is for reading (snapshot tests); pages are sent unindented.
     static func document(_ page: some PageView, indented: Bool = false) -> String {
-        document(page.title, page.context, page.content, wide: page.isWide, copyButtons: page.hasCopyButtons, indented: indented)
+        document(page.title, page.context, page.content, wide: page.isWide, copyButtons: page.hasCopyButtons, bare: page.isBare,
+                 indented: indented)
     }
 
     private static func document(_ title: String, _ context: PageContext, _ content: Node<HTML.BodyContext>, wide: Bool,
-                                 copyButtons: Bool = false,
+                                 copyButtons: Bool = false, bare: Bool = false,
                                  indented: Bool) -> String {
         let html = HTML(
             .lang(.english),
@@ -135,7 +140,7 @@ enum Layout {
                 .meta(.name("referrer"), .content("no-referrer")),
                 .stylesheet("/assets/rapport.css")
             ),
-            .body(
+            bare ? .body(.class("bare"), .main(.id("main"), content)) : .body(
                 .class(context.identity.actor?.isClient == true ? "with-client-nav" : "with-staff-nav"),
                 .a(.class("skip-link"), .href("#main"), "Skip to content"),
                 .header(

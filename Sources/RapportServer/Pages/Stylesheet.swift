@@ -236,6 +236,12 @@ enum Stylesheet {
     button.secondary-button { font: inherit; font-weight: 600; min-height: 44px; padding: 0.5rem 1rem; border-radius: 10px;
                               border: 1px solid var(--accent); background: var(--card); color: var(--accent); cursor: pointer; }
     button.secondary-button[hidden] { display: none; }
+    /* The reach-out page: the field only robots fill stays out of sight and out of reach. */
+    .hp { position: absolute; left: -10000px; top: auto; width: 1px; height: 1px; overflow: hidden; }
+    body.bare main { padding: 1rem; max-width: 40rem; }
+    .card.enquiry.new { border-color: var(--accent); }
+    .card.enquiry blockquote { margin: 0.5rem 0; padding-left: 0.9rem; border-left: 3px solid var(--accent); }
+    pre { white-space: pre-wrap; word-break: break-all; background: #f7f5f1; padding: 0.6rem; border-radius: 8px; }
     /* Practice between sessions: the two taps, each big enough for a thumb. */
     .practice-choices { display: flex; flex-wrap: wrap; gap: 0.5rem; }
     .practice-choices button { flex: 1 1 7rem; min-height: 52px; }

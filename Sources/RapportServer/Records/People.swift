@@ -283,7 +283,9 @@ struct People: Sendable {
     }
 
     /// Creates the client's record (with its own data key), puts them on the therapist's care team, and invites them.
-    func inviteClient(by therapist: Principal, name: String, email: String) async throws -> Invitation {
+    /// `alsoInside` runs in the same transaction once the record exists (an enquiry becoming theirs): all or nothing.
+    func inviteClient(by therapist: Principal, name: String, email: String,
+                      alsoInside: (@Sendable (UUID, any Database) async throws -> Void)? = nil) async throws -> Invitation {
         let problems = [InputRules.nameProblem(name, what: "your client's name"), InputRules.emailProblem(email)].compactMap { $0 }
         guard problems.isEmpty else { throw RecordError.invalid(problems) }
         let emailIndex = keys.emailIndex(email)
@@ -315,6 +317,7 @@ struct People: Sendable {
                                                         clientID: clientID, name: name, email: email, emailIndex: emailIndex,
                                                         key: .client(clientKey), on: db)
             try await AuditWriter.append(.access(by: therapist, .inviteClient, clientID: clientID, resource: clientID), at: now, on: db)
+            try await alsoInside?(clientID, db)
             return invitation
         }
     }

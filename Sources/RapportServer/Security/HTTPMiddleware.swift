@@ -8,17 +8,24 @@ import Vapor
 struct SecurityHeadersMiddleware: AsyncMiddleware {
     let secure: Bool
 
+    /// A handler that may be framed by one site says which, in this header; it never leaves the server. Only the
+    /// reach-out page's small version sets it, with the origin its owner named (`EnquiryRules.frameOrigin`).
+    static let frameAncestorsHeader = "X-Rapport-Frame-Ancestors"
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
+        let framedBy = response.headers.first(name: Self.frameAncestorsHeader)
+        response.headers.remove(name: Self.frameAncestorsHeader)
         let headers = [
-            ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"),
+            ("Content-Security-Policy", "default-src 'self'; frame-ancestors \(framedBy ?? "'none'"); form-action 'self'; base-uri 'none'; object-src 'none'"),
             ("X-Content-Type-Options", "nosniff"),
             ("Referrer-Policy", "no-referrer"),
-            ("X-Frame-Options", "DENY"),
             ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
             ("Cross-Origin-Opener-Policy", "same-origin"),
         ]
         for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        // X-Frame-Options can't name a site; CSP's frame-ancestors does, so a framed page goes without it.
+        if framedBy == nil { response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY") }
         if !request.url.path.hasPrefix("/assets/") {
             // Pages and API answers hold personal data: no cache may keep them.
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
