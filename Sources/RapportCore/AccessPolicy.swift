@@ -55,6 +55,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case writeSafetyPlan = "safety-plan.write"
     /// Practice between sessions: agreeing one with the client, or stopping it (attempts are shown on the record).
     case agreePractice = "practice-between-sessions.agree"
+    /// The ending: planning it with the client, ending therapy with the closing letter, resuming it.
+    case planEnding = "ending.plan"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -69,6 +71,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case writeOwnSafetyPlan = "portal.safety-plan"
     /// Logging an attempt at the practice agreed, and how it felt.
     case logOwnPractice = "portal.practice"
+    /// After therapy has ended: telling the care team, in one tap, that one would like to come back.
+    case reachOutAgain = "portal.reach-out-again"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -76,12 +80,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
             return .therapist
         }
     }
@@ -93,11 +97,11 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain:
             return false
         }
     }
@@ -123,13 +127,15 @@ public enum DenialReason: String, Sendable, Equatable, CaseIterable {
     case notAuthor = "not-author"
     /// A client asking for another client's record.
     case notOwnRecord = "not-own-record"
+    /// The client's therapy has ended: what is theirs stays readable, nothing more is written to it.
+    case therapyEnded = "therapy-ended"
 
     /// Whether the refusal should look like "there is nothing here". Records of other practices, other
     /// therapists' clients and other people's private notes must not even be confirmed to exist.
     public var hidesExistence: Bool {
         switch self {
         case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return true
-        case .notSignedIn, .secondFactorPending, .wrongRole: return false
+        case .notSignedIn, .secondFactorPending, .wrongRole, .therapyEnded: return false
         }
     }
 }
@@ -181,19 +187,22 @@ public enum AccessPolicy {
         case .viewEnquiries, .handleEnquiry:
             // Whoever answers first contact: the owner, and every therapist of the practice. Never a client.
             return actor.has(.owner) || actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
             // A client's own record (their sessions, their check-ins): theirs alone, and never confirmed to exist
             // for anyone else's.
-            case .client(let scope): return ownRecordDecision(actor, scope)
+            case .client(let scope):
+                let own = ownRecordDecision(actor, scope)
+                guard own == .allow else { return own }
+                return endedDecision(action, scope)
             case .psychotherapyNote: return .deny(.wrongRole)
             }
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }
@@ -204,6 +213,16 @@ public enum AccessPolicy {
             let onTeam = careTeamDecision(actor, scope)
             guard onTeam == .allow else { return onTeam }
             return authorID == actor.userID ? .allow : .deny(.notAuthor)
+        }
+    }
+
+    /// After the ending the client reads what is theirs (letter, plan, words, safety plan) and may reach out again;
+    /// before it, reaching out again has no meaning (they write a message).
+    private static func endedDecision(_ action: Action, _ scope: ClientScope) -> Decision {
+        switch action {
+        case .viewOwnPortal, .setOwnPreferences: return .allow
+        case .reachOutAgain: return scope.ended ? .allow : .deny(.wrongRole)
+        default: return scope.ended ? .deny(.therapyEnded) : .allow
         }
     }
 

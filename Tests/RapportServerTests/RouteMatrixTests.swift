@@ -61,6 +61,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .readSafetyPlan: careTeam,
         .writeSafetyPlan: careTeam,
         .agreePractice: careTeam,
+        .planEnding: careTeam,
         .viewOwnPortal: [.theClient, .anotherClient],
         .answerOwnCheckIn: [.theClient, .anotherClient],
         .setOwnPreferences: [.theClient, .anotherClient],
@@ -68,6 +69,8 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .pinOwnWords: [.theClient, .anotherClient],
         .writeOwnSafetyPlan: [.theClient, .anotherClient],
         .logOwnPractice: [.theClient, .anotherClient],
+        // The route lets any client ask; their own record then decides (only once their therapy has ended: EndingTests).
+        .reachOutAgain: [.theClient, .anotherClient],
     ]
 }()
 
@@ -368,6 +371,10 @@ struct Cast {
         }
         if path.hasSuffix("/repairs") {
             return (#"{"actions":["named-it"],"outcome":"resolved"}"#, ["action-named-it": "on", "outcome": "resolved"])
+        }
+        if path.hasSuffix("/ending/plan") { return ("{}", ["last_session": "", "follow_ups": "1, 3, 6"]) }
+        if path.hasSuffix("/ending") {
+            return ("{}", ["what_changed": "w", "what_helped": "h", "early_signs": "e", "what_to_do": "t", "who_to_contact": "c"])
         }
         if path.hasSuffix("/practice") { return ("{}", ["what": "Say no once this week", "frequency": "once-a-week", "why": ""]) }
         if path.hasSuffix("/safety-plan") {

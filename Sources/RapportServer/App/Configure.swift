@@ -90,6 +90,7 @@ public enum RapportApp {
         WordsToCarryPages.register(pages)
         PracticePages.register(pages)
         EmailPages.register(pages)
+        EndingPages.register(pages)
         ReachOutPages.register(pages)
         // The public reach-out page: no identity, no cookie, no CSRF token (nobody is signed in to protect).
         ReachOutPages.registerPublic(open)

@@ -283,7 +283,8 @@ enum ClientPages {
             unreadMessages: try await Messages.unread(forClient: true, in: record),
             wordsToCarry: try await WordsToCarry.all(pinnedFirst: true, in: record),
             safetyPlan: try await SafetyPlans.current(in: record),
-            practice: try await PracticeAgreements.current(in: record), now: record.now,
+            practice: try await PracticeAgreements.current(in: record),
+            ending: try await Endings.current(in: record), reachedOutAgain: req.query[String.self, at: "reached"] == "1", now: record.now,
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

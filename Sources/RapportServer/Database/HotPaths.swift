@@ -140,9 +140,11 @@ enum HotPaths {
     /// A client's practice, care team and wrapped keys, in one statement: nil when there is no such client. The
     /// policy decides on the first two; the keys are unwrapped only if it allows (`PolicyMiddleware`), outside the
     /// write transaction, so that the serialised part of a request does as little as it can.
-    static func clientScope(clientID: UUID, on db: any Database) async throws -> (practiceID: UUID, careTeam: Set<UUID>, keys: WrappedKeys?)? {
+    static func clientScope(clientID: UUID, on db: any Database) async throws
+        -> (practiceID: UUID, careTeam: Set<UUID>, keys: WrappedKeys?, ended: Bool)? {
         let rows = try await sql(db).raw("""
             SELECT "clients"."practice_id" AS "practice_id", "care_team_members"."therapist_id" AS "therapist_id",
+                   "clients"."ended_at" AS "ended_at",
                    (SELECT "version" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_version",
                    (SELECT "wrapped_key" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_wrapped",
                    (SELECT "version" FROM "practice_keys" WHERE "practice_id" = "clients"."practice_id" ORDER BY "version" DESC LIMIT 1) AS "pk_version",
@@ -159,7 +161,8 @@ enum HotPaths {
            let practiceWrapped = try first.decode(column: "pk_wrapped", as: Data?.self) {
             keys = WrappedKeys(client: (clientVersion, clientWrapped), practice: (practiceVersion, practiceWrapped))
         }
-        return (practiceID, Set(try rows.compactMap { try $0.decode(column: "therapist_id", as: UUID?.self) }), keys)
+        return (practiceID, Set(try rows.compactMap { try $0.decode(column: "therapist_id", as: UUID?.self) }), keys,
+                try first.decode(column: "ended_at", as: Date?.self) != nil)
     }
 
     /// The newest wrapped key of a practice: (version, wrapped bytes).

@@ -34,6 +34,7 @@ enum Migrations {
         M0026PracticeBetweenSessions(),
         M0027EmailDelivery(),
         M0028ReachOut(),
+        M0029Endings(),
     ]
 }
 

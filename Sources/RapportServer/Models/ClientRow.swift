@@ -9,5 +9,7 @@ final class ClientRow: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     /// The client's choice for their progress page: words only, no numbers.
     @Field(key: "progress_words_only") var progressWordsOnly: Bool
+    /// When therapy ended (`Endings.end`); nil while it goes on, and again once resumed.
+    @OptionalField(key: "ended_at") var endedAt: Date?
     init() {}
 }

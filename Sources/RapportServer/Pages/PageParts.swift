@@ -36,6 +36,13 @@ enum Formats {
 
     private static let formatted = NIOLockedValueBox<[WhenKey: String]>([:])
 
+    /// A day in words, in the practice's zone: "4 December 2026".
+    static func dateLong(_ date: Date, in zone: TimeZone) -> String {
+        var style = Date.FormatStyle(date: .long, time: .omitted)
+        style.timeZone = zone
+        return date.formatted(style)
+    }
+
     /// The practice-local date and time as a date and a time field hold them ("2026-12-01", "14:00").
     static func dateField(_ date: Date, in zone: TimeZone) -> String {
         let c = calendar(zone).dateComponents([.year, .month, .day], from: date)

@@ -18,11 +18,15 @@ struct PortalPage: PageView {
     var safetyPlan: SafetyPlanView? = nil
     /// The practice agreed with their therapist, logged from here in two taps.
     var practice: PracticeView? = nil
+    /// Therapy has ended: the letter and plan, and the way back, come first; nothing is asked of them.
+    var ending: EndingView? = nil
+    var reachedOutAgain = false
     var now = Date()
     let context: PageContext
     let zone: TimeZone
 
     var title: String { "Your space" }
+    var ended: Bool { ending?.endedAt != nil }
 
     /// The next four sessions still on, and any cancelled among or before them (so a client sees a cancellation, but
     /// four cancelled sessions never hide the next real one).
@@ -40,7 +44,10 @@ struct PortalPage: PageView {
         .group(
             .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
             .p(.class("lead"), .text("This is your private space with \(practiceName).")),
-            .if(!checkIns.isEmpty, .div(.class("card"), .id("check-ins"),
+            .unwrap(ending.flatMap { $0.endedAt == nil ? nil : $0 }) { ending in
+                EndedCard.node(ending, practiceName: practiceName, context: context, zone: zone, sent: reachedOutAgain)
+            },
+            .if(!checkIns.isEmpty && !ended, .div(.class("card"), .id("check-ins"),
                 .h2("Waiting for you"),
                 .p(.class("muted"), "A few taps each. Your therapist sees your answers before your session."),
                 CheckInList.node(checkIns, zone: zone))),
@@ -48,7 +55,7 @@ struct PortalPage: PageView {
                 .h2("A message for you"),
                 .p(.text(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
                    .text(" "), .a(.href("/me/messages"), "Read it")))),
-            .unwrap(practice) { practice in
+            .unwrap(ended ? nil : practice) { practice in
                 .group(PracticeCard.node(practice, context: context, now: now),
                        .p(.a(.href("/me/practice"), "All your practice so far")))
             },

@@ -23,6 +23,8 @@ struct RecordPage: PageView {
         var safetyPlan: SafetyPlanView? = nil
         /// The practice agreed between sessions, with its attempts, if one runs.
         var practice: PracticeView? = nil
+        /// The ending, planned or carried out, if there is one.
+        var ending: EndingView? = nil
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -41,7 +43,8 @@ struct RecordPage: PageView {
                 unreadMessages: try await Messages.unread(forClient: false, in: record),
                 wordsToCarry: try await WordsToCarry.all(in: record),
                 safetyPlan: try await SafetyPlans.current(in: record),
-                practice: try await PracticeAgreements.current(in: record))
+                practice: try await PracticeAgreements.current(in: record),
+                ending: try await Endings.current(in: record))
         }
     }
 
@@ -75,7 +78,7 @@ struct RecordPage: PageView {
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
                  .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, practicePart, checkInPlanPart, wordsPart, notesPart,
-                      measuresPart))
+                      endingPart, measuresPart))
         )
     }
 

@@ -89,7 +89,7 @@ extension Request {
     func ownRecord(_ action: Action, clientID: UUID, on db: any Database) async throws -> ClientRecord {
         guard let actor = identity.actor else { throw RapportError.denied(.notSignedIn) }
         guard let found = try await HotPaths.clientScope(clientID: clientID, on: db) else { throw RecordError.notFound }
-        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam)
+        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam, ended: found.ended)
         switch AccessPolicy.decide(identity.requester, action, .client(scope)) {
         case .allow: break
         case .deny(let reason): throw RapportError.denied(reason)
@@ -152,7 +152,7 @@ struct PolicyMiddleware: AsyncMiddleware {
                 }
                 // The API says so with 401 (send a bearer token); pages with 403 and a sign-in link.
                 throw request.url.path.hasPrefix("/api/") ? RapportError.denied(.notSignedIn) : RapportError.signInToSeeRecord
-            case .wrongRole: try await refuse("denied:\(reason.rawValue)", .denied(reason))
+            case .wrongRole, .therapyEnded: try await refuse("denied:\(reason.rawValue)", .denied(reason))
             case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: break
             }
         }
@@ -160,7 +160,7 @@ struct PolicyMiddleware: AsyncMiddleware {
               let found = try await HotPaths.clientScope(clientID: clientID, on: request.db)
         else { try await refuse("denied:no-such-record", .notFound) }
 
-        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam)
+        let scope = ClientScope(clientID: clientID, practiceID: found.practiceID, careTeam: found.careTeam, ended: found.ended)
         var resource = Resource.client(scope)
         if let noteID {
             let author: UUID?

@@ -32,7 +32,7 @@ enum RapportError: Error {
         case .denied(let reason):
             switch reason {
             case .notSignedIn, .secondFactorPending: return .unauthorized
-            case .wrongRole: return .forbidden
+            case .wrongRole, .therapyEnded: return .forbidden
             case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return .notFound
             }
         case .notFound: return .notFound
@@ -78,6 +78,7 @@ enum RapportError: Error {
             case .notSignedIn: return "Please sign in"
             case .secondFactorPending: return "One more step to sign in"
             case .wrongRole: return "This page isn't part of your account"
+            case .therapyEnded: return "Your therapy here has ended"
             case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord: return "We couldn't find that"
             }
         case .notFound: return "We couldn't find that"
@@ -103,6 +104,8 @@ enum RapportError: Error {
             case .notSignedIn: return "Sign in to continue."
             case .secondFactorPending: return "Enter the code from your authenticator app to finish signing in."
             case .wrongRole: return "Your account doesn't include this page. Go back to your home page."
+            case .therapyEnded:
+                return "What is yours stays here for you to read: your letter, your plan, your words to carry. To talk again, use Reach out again on your home page."
             case .otherPractice, .notOnCareTeam, .notAuthor, .notOwnRecord:
                 return "It may have moved, or it isn't part of your account. Go back to your home page."
             }
