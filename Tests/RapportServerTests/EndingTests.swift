@@ -58,6 +58,8 @@ import VaporTesting
             #expect(ended.endedAt != nil && ended.letterEnvelope != nil)
             #expect(ended.letterEnvelope?.range(of: Data(Self.marker.utf8)) == nil, "the letter is sealed")
             #expect(try await ClientRow.find(cast.clientID, on: app.db)?.endedAt != nil)
+            let later = try await AppointmentRow.query(on: app.db).filter(\.$clientID == cast.clientID).filter(\.$startsAt > Date()).all()
+            #expect(later.count == 3 && later.allSatisfy { $0.cancelled && $0.attendance == nil }, "sessions still booked are cancelled in good time")
             #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == Endings.notificationKind).all().map(\.recipientID) == [cast.client.id])
             try await app.testing().test(.GET, record, headers: therapist.headers) { response in
                 #expect(response.body.string.contains("Therapy ended") && response.body.string.contains("Follow-up check-ins:"))

@@ -4,7 +4,9 @@ and nothing is sent); Dana sees on his record that messages wait, reads them and
 that his therapist has written, and reads the reply (Dana sees the messages waiting on her caseload too). Dana gives
 him words to carry, which he pins to his home page; then, from his phone, he adds a line to the safety plan they wrote
 together, which his home page shows beside the crisis resources; and he logs a go at the practice he agreed with Dana
-in two taps (how it went, then how it felt, with a note).
+in two taps (how it went, then how it felt, with a note). Dana sees it on his record and ends therapy with a closing
+letter; Sam finds the letter and plan from his home page, which asks nothing more of him, and reaches out again in
+one tap.
 
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
@@ -176,7 +178,39 @@ def test_06_the_client_logs_a_practice_attempt_in_two_taps(browser: Browser, ser
     assert browser.has_element("#chart-practice svg[role='img']"), "the four weeks should be drawn"
 
 
-def test_07_none_of_it_is_readable_in_the_database(server):
+LETTER = f"You learned that no can be a kind word ({secrets.token_hex(3)})."
+
+
+def test_07_the_therapist_ends_therapy_and_the_client_keeps_the_letter(browser: Browser, server):
+    sign_in_dana(browser, server, " a third time")
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload a third time", "Sam's record for the ending")
+    practice = browser.text_of("#practice", "Sam's record for the ending", "the practice part")
+    assert PRACTICE_NOTE in practice and "felt good" in practice, f"Dana should see Sam's attempt before the next session: {practice[:400]!r}"
+    opener = browser.element("#ending-form-opener summary", "Sam's record for the ending", "the 'End therapy' opener")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", opener)
+    opener.click()
+    form = browser.form("Sam's record for the ending", css="form#ending-form")
+    browser.submit(form, {"what_changed": LETTER, "what_helped": "Practising between sessions.",
+                          "early_signs": "Saying yes before thinking.", "what_to_do": "Pause, and ask what you need.",
+                          "who_to_contact": "Your sister; the practice."}, "Sam's record for the ending", "Sam's record after the ending")
+    assert "Therapy ended" in browser.text_of("#ending", "Sam's record after the ending", "the ending part")
+
+    sign_in_client(browser, account(server, "Sam Lee"))
+    card = browser.text_of("#therapy-ended", "client home", "the after-therapy card")
+    assert "ended on" in card and "Reach out again" in card, card
+    assert not browser.has_element("#practice"), "nothing more is asked of him"
+    link = browser.element("#therapy-ended a[href='/me/letter']", "client home", "the link to his letter")
+    browser.click(link, "client home", "Sam's closing letter", "/me/letter")
+    letter = browser.text_of("main", "Sam's closing letter", "the letter")
+    assert LETTER in letter and "If things get hard again" in letter, letter[:600]
+    browser.go("/me", "client home after reading his letter")
+    button = browser.element("#therapy-ended button", "client home after reading his letter", "Reach out again")
+    browser.click(button, "client home after reading his letter", "client home after reaching out again", "/me")
+    assert "Your therapist will be in touch" in browser.text_of("#therapy-ended", "client home after reaching out again", "the card")
+
+
+def test_08_none_of_it_is_readable_in_the_database(server):
     """The message, the words to carry, the plan's line and the practice note are in no file of the database (SQLite) or its dump
     (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""
     server.stop()
@@ -188,6 +222,7 @@ def test_07_none_of_it_is_readable_in_the_database(server):
         database_files = files_under(server.data_dir)
     assert search_bytes(database_files, {"control": "safety_plan_versions"}), "the search did not read the database"
     markers = {"message from Sam": FROM_SAM, "message from Dana": FROM_DANA, "words to carry": WORDS, "safety plan": PLAN_LINE,
-               "practice note": PRACTICE_NOTE, "practice agreed": "Say no to one request I would usually agree to."}
+               "practice note": PRACTICE_NOTE, "practice agreed": "Say no to one request I would usually agree to.",
+               "closing letter": LETTER}
     hits = search_bytes(sorted(set(database_files) | set(files_under(server.data_dir))), markers)
     assert not hits, "stored in plain text:\n  " + "\n  ".join(map(str, hits))

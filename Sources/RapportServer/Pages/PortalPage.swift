@@ -60,7 +60,7 @@ struct PortalPage: PageView {
                        .p(.a(.href("/me/practice"), "All your practice so far")))
             },
             PinnedWords.node(wordsToCarry),
-            .div(.class("card"), .id("upcoming-sessions"),
+            .if(!ended, .div(.class("card"), .id("upcoming-sessions"),
                 .h2("Your next sessions"),
                 .if(upcoming.isEmpty, .p(.class("muted"), "Nothing booked yet. Your therapist will add your sessions here.")),
                 .if(!upcoming.isEmpty, .ul(.class("plain"), .forEach(upcoming) { session in
@@ -68,7 +68,7 @@ struct PortalPage: PageView {
                         SessionLine.node(session, when: Formats.when(session.startsAt, in: zone), minutes: "minutes", zone: zone, forClient: true))
                 })),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's calendar"))
-            ),
+            )),
             .div(.class("card"),
                 .h2("What stays in the room"),
                 .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),

@@ -62,8 +62,9 @@ enum Endings {
         if isNew { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
     }
 
-    /// Ends therapy: the letter and plan sealed for the client, their record read-only to them from now, and they are
-    /// told there is something new. Planned or not (an ending can come sooner than planned).
+    /// Ends therapy: the letter and plan sealed for the client, their record read-only to them from now, sessions still
+    /// booked cancelled in good time, and they are told there is something new. Planned or not (an ending can come
+    /// sooner than planned).
     static func end(_ letter: ClosingLetter, in record: ClientRecord) async throws {
         let row = try await currentRow(clientID: record.clientID, on: record.db) ?? {
             let fresh = EndingRow()
@@ -82,6 +83,10 @@ enum Endings {
         row.letterEnvelope = try record.seal(String(decoding: try JSONEncoder().encode(letter), as: UTF8.self), EndingRow.schema, "letter", row: id)
         if try await EndingRow.find(id, on: record.db) == nil { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
         try await setEnded(record.now, in: record)
+        // Sessions still booked after the ending are cancelled, in good time: therapy has ended, nobody is expected.
+        for session in try await Appointments.all(in: record) where session.startsAt > record.now && !session.cancelled {
+            _ = try await Appointments.cancel(session.id, .inGoodTime, in: record)
+        }
         try await Notifications.enqueue(notificationKind, to: try await Notifications.otherSide(ofClient: false, in: record), about: id,
                                         practiceID: record.practiceID, clientID: record.clientID, now: record.now, on: record.db)
     }
