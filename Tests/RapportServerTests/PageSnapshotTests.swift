@@ -231,6 +231,31 @@ import Testing
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "practice-feeling")
     }
 
+    static let reachOutPractice = ReachOutPractice(practiceID: practiceID, name: "Harbour Street Counselling", frameOrigin: nil,
+                                                   crisisResources: PracticeSettings.defaultCrisisResources, replyTime: .standard)
+
+    /// The public page on a phone, refused: each reason beside its field, what was written kept, the honeypot out of sight.
+    @Test func theReachOutPageWithItsReasons() {
+        let refused = EnquiryRules.enquiry(message: "I can't sleep.", name: "", route: "email", contact: "not-an-address")
+        guard case .failure(let problems) = refused else { Issue.record("should be refused"); return }
+        let page = ReachOutPage(practice: Self.reachOutPractice, slug: "harbour-street", embedded: false,
+                                drafts: ["message": "I can't sleep.", "route": "email", "contact": "not-an-address"], problems: problems.problems)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "reach-out-refused")
+    }
+
+    @Test func theInboxOfEnquiries() {
+        let page = EnquiriesPage(enquiries: [
+            EnquiryView(id: Self.id(501), receivedAt: Self.days(-0.2), status: "new", handledAt: nil,
+                        enquiry: Enquiry(message: "Hello. I find it hard to say no.\nIs this something you help with?", name: "Jo",
+                                         route: .email, contact: "jo@example.org")),
+            EnquiryView(id: Self.id(502), receivedAt: Self.days(-3), status: "handled", handledAt: Self.days(-2),
+                        enquiry: Enquiry(message: "My GP suggested I get in touch.", name: nil, route: .phone, contact: "07700 900456")),
+            EnquiryView(id: Self.id(503), receivedAt: Self.days(-9), status: "invited", handledAt: Self.days(-8), enquiry: nil),
+        ], page: nil, baseURL: "https://rapport.example", canInvite: true, isOwner: false,
+           context: Self.context(.therapist, path: "/enquiries"), zone: Self.zone)
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "enquiries")
+    }
+
     @Test func theCareTeamsThread() {
         let page = MessagesPage(viewer: .careTeam(clientName: "Sam Lee", clientID: Self.clientID), messages: Self.thread,
                                 replyTime: .standard, crisisResources: "", context: Self.context(.therapist), zone: Self.zone, sent: true)

@@ -9,6 +9,9 @@ struct PageContext: Sendable {
     let csrfToken: String
     let identity: Identity
     var path = ""
+
+    /// A public page's: nobody signed in, no form token (its forms carry none: there is no session to protect).
+    static let signedOut = PageContext(csrfToken: "", identity: Identity(requester: .signedOut, user: nil, signIn: nil))
 }
 
 /// Where each person can go from any page. Staff have it along the top; a client has it as a bar at the bottom of a

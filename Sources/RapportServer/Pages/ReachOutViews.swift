@@ -15,7 +15,7 @@ struct ReachOutPage: PageView {
     var slowDown = false
 
     var title: String { "Reach out to \(practice.name)" }
-    var context: PageContext { PageContext(csrfToken: "", identity: Identity(requester: .signedOut, user: nil, signIn: nil), path: "") }
+    var context: PageContext { .signedOut }
     var isBare: Bool { embedded }
     var isRefusal: Bool { !problems.isEmpty || slowDown }
     var action: String { "/reach-out/\(slug)" + (embedded ? "/embed" : "") }
@@ -41,7 +41,8 @@ struct ReachOutPage: PageView {
                     .div(.class("room-options"),
                          .forEach(ContactRoute.allCases) { route in
                              .label(.class("room-option"),
-                                    .input(.type(.radio), .name("route"), .value(route.rawValue), .checked(chosen == route.rawValue)),
+                                    .input(.type(.radio), .name("route"), .value(route.rawValue), .checked(chosen == route.rawValue),
+                                           .required(true)),
                                     .text(" " + route.words))
                          })),
                 FormParts.field("contact", label: "Your email address or phone number", value: drafts["contact"] ?? "",
@@ -67,7 +68,7 @@ struct ReachOutThanksPage: PageView {
     let embedded: Bool
 
     var title: String { "Thank you for reaching out" }
-    var context: PageContext { PageContext(csrfToken: "", identity: Identity(requester: .signedOut, user: nil, signIn: nil), path: "") }
+    var context: PageContext { .signedOut }
     var isBare: Bool { embedded }
 
     var how: String {
