@@ -66,7 +66,7 @@ public struct ClientScope: Sendable, Equatable {
     public let practiceID: UUID
     /// User ids of the therapists on this client's care team.
     public let careTeam: Set<UUID>
-    /// Therapy has ended: the client keeps read-only access to what is theirs, answers follow-ups, may reach out again.
+    /// Therapy has ended: the client keeps read-only access to what is theirs and may reach out again.
     public let ended: Bool
 
     public init(clientID: UUID, practiceID: UUID, careTeam: Set<UUID>, ended: Bool = false) {

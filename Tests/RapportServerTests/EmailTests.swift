@@ -5,6 +5,8 @@ import RapportCore
 import Testing
 import Vapor
 import VaporTesting
+import NIOCore
+import NIOPosix
 
 /// Email from the outbox (issue 11, point 3): what each email may say, the settings it needs, the waits between
 /// tries, and the outbox's bookkeeping (claims, outcomes, giving up, sending again). The conversation with a real SMTP
@@ -186,5 +188,48 @@ import VaporTesting
             }
             #expect(try await NotificationRow.find(id, on: app.db)?.failedAt == nil)
         }
+    }
+}
+
+/// A mail server that answers STARTTLS and, in the same breath, a reply of its own: what an attacker on the wire
+/// would add (CVE-2011-0411). Nothing said before TLS may be read after it.
+@Suite struct StartTLSInjectionTests {
+    final class Liar: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+
+        func channelActive(context: ChannelHandlerContext) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "220 mail.example ready\r\n")), promise: nil)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            let line = buffer.readString(length: buffer.readableBytes) ?? ""
+            let answer = line.hasPrefix("EHLO") ? "250-mail.example\r\n250 STARTTLS\r\n"
+                : line.hasPrefix("STARTTLS") ? "220 go ahead\r\n250 injected before TLS\r\n" : "500 no\r\n"
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
+        }
+    }
+
+    @Test func aReplySlippedInBeforeTLSEndsTheConversation() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Liar()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let client = SMTPClient(settings: SMTPSettings(host: "127.0.0.1", port: port, security: .startTLS, username: nil, password: nil,
+                                                       from: "rapport@practice.example", timeoutSeconds: 10), group: group)
+        let email = OutgoingEmail(from: "rapport@practice.example", to: "sam@example.org", subject: "s", body: "b",
+                                  messageID: "x@practice.example", date: Date())
+        do {
+            try await client.send(email)
+            Issue.record("the send should have been refused")
+        } catch let failure as SMTPFailure {
+            #expect(failure.words == "the mail server said more than it should before TLS began")
+        }
+        try await server.close()
+        try await group.shutdownGracefully()
     }
 }

@@ -50,6 +50,8 @@ import VaporTesting
             }
             #expect(try await ClientRow.find(cast.clientID, on: app.db)?.endedAt == nil)
 
+            let (practiceHeaders, practiceBody) = therapist.form(["what": "Say no once", "frequency": "once-a-week", "why": ""])
+            try await app.testing().test(.POST, "\(record)/practice", headers: practiceHeaders, body: practiceBody) { #expect($0.status == .seeOther) }
             let before = try await practice.auditCount()
             let (endHeaders, endBody) = therapist.form(Self.letter)
             try await app.testing().test(.POST, "\(record)/ending", headers: endHeaders, body: endBody) { #expect($0.status == .seeOther) }
@@ -58,6 +60,7 @@ import VaporTesting
             #expect(ended.endedAt != nil && ended.letterEnvelope != nil)
             #expect(ended.letterEnvelope?.range(of: Data(Self.marker.utf8)) == nil, "the letter is sealed")
             #expect(try await ClientRow.find(cast.clientID, on: app.db)?.endedAt != nil)
+            #expect(try await PracticeAgreementRow.query(on: app.db).filter(\.$endedAt == nil).count() == 0, "practice stops with therapy")
             let later = try await AppointmentRow.query(on: app.db).filter(\.$clientID == cast.clientID).filter(\.$startsAt > Date()).all()
             #expect(later.count == 3 && later.allSatisfy { $0.cancelled && $0.attendance == nil }, "sessions still booked are cancelled in good time")
             #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == Endings.notificationKind).all().map(\.recipientID) == [cast.client.id])
@@ -99,6 +102,9 @@ import VaporTesting
             }
             let message = try #require(try await MessageRow.query(on: app.db).first())
             #expect(message.fromClient)
+            // A second tap while the first waits unread adds nothing.
+            try await app.testing().test(.POST, "/me/reach-out-again", headers: tapHeaders, body: tapBody) { #expect($0.status == .seeOther) }
+            #expect(try await MessageRow.query(on: app.db).count() == 1)
             #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == Messages.notificationKind).count() == 2, "both on the care team")
 
             // Another client is none the wiser, and can't read this one's letter.

@@ -137,8 +137,10 @@ struct SMTPClient: Sendable {
             channel.close(promise: nil)
         }
         var replies = stream.makeAsyncIterator()
+        var consumed = 0
         func next(_ stage: String) async throws -> SMTPReply {
             do {
+                consumed += 1
                 guard let reply = try await replies.next() else {
                     throw SMTPFailure(kind: .temporary, words: "the mail server closed the connection at \(stage)")
                 }
@@ -150,7 +152,11 @@ struct SMTPClient: Sendable {
             }
         }
         func say(_ line: String, expect codes: ClosedRange<Int>, stage: String) async throws -> SMTPReply {
-            try await channel.writeAndFlush(ByteBuffer(string: line + "\r\n")).get()
+            do {
+                try await channel.writeAndFlush(ByteBuffer(string: line + "\r\n")).get()
+            } catch {
+                throw SMTPFailure(kind: .temporary, words: "the connection failed at \(stage) (\(Self.kindOf(error)))")
+            }
             let reply = try await next(stage)
             guard codes.contains(reply.code) else { throw SMTPFailure.reply(reply.code, at: stage) }
             return reply
@@ -167,9 +173,25 @@ struct SMTPClient: Sendable {
             _ = try await say("STARTTLS", expect: 220...220, stage: "STARTTLS")
             guard let tls else { throw SMTPFailure(kind: .refused, words: "no TLS context") }
             let host = Self.sniName(settings.host)
-            try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: host), position: .first)
+            // Nothing said before TLS may be read after it (STARTTLS command injection, CVE-2011-0411): anything left
+            // unread after the 220 ends the conversation, and the encrypted part gets a decoder and a stream of its own.
+            let (secured, securedContinuation) = AsyncThrowingStream<SMTPReply, any Error>.makeStream()
+            let repliesRead = consumed
+            let clean = try await channel.eventLoop.submit { () throws -> Bool in
+                let operations = channel.pipeline.syncOperations
+                let plain = try operations.handler(type: SMTPReplyDecoder.self)
+                guard !plain.hasUnread, plain.handedOver == repliesRead else { return false }
+                plain.detach()
+                _ = operations.removeHandler(plain)
+                try operations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: host), position: .first)
+                try operations.addHandler(SMTPReplyDecoder(securedContinuation))
+                return true
             }.get()
+            guard clean else {
+                securedContinuation.finish()
+                throw SMTPFailure(kind: .temporary, words: "the mail server said more than it should before TLS began")
+            }
+            replies = secured.makeAsyncIterator()
             hello = try await say("EHLO \(helloName)", expect: 250...250, stage: "EHLO after STARTTLS")
         }
         if let user = settings.username, let password = settings.password {
@@ -247,11 +269,25 @@ struct SMTPReply: Sendable, Equatable {
 
 /// Splits what the server says into replies ("250-first", "250 last") and hands each to the client's stream. A reply
 /// that can't be read, or one past a sane size, ends the conversation.
-final class SMTPReplyDecoder: ChannelInboundHandler {
+final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     private let continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation
     private var pending = ""
     private var lines: [String] = []
+    /// Once detached (STARTTLS), it says nothing more to its stream.
+    private var detached = false
+
+    /// Replies handed to the stream so far: more than the client has read means the server said more than it was asked.
+    private(set) var handedOver = 0
+
+    /// Part of a reply received and not yet handed over.
+    var hasUnread: Bool { !pending.isEmpty || !lines.isEmpty }
+
+    /// Ends its stream: the conversation goes on through another decoder.
+    func detach() {
+        detached = true
+        continuation.finish()
+    }
     static let maximumPending = 64 * 1024
 
     init(_ continuation: AsyncThrowingStream<SMTPReply, any Error>.Continuation) {
@@ -259,6 +295,7 @@ final class SMTPReplyDecoder: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !detached else { return }
         var buffer = unwrapInboundIn(data)
         pending += buffer.readString(length: buffer.readableBytes) ?? ""
         while let end = pending.range(of: "\n") {
@@ -272,6 +309,7 @@ final class SMTPReplyDecoder: ChannelInboundHandler {
             }
             lines.append(bytes.count > 4 ? String(decoding: bytes[4...], as: UTF8.self) : "")
             if bytes.count == 3 || bytes[3] == UInt8(ascii: " ") {
+                handedOver += 1
                 continuation.yield(SMTPReply(code: code, lines: lines))
                 lines = []
             }

@@ -91,10 +91,7 @@ struct ClosingLetterPage: PageView {
                          .forEach(ClosingLetter.parts.dropFirst(2)) { part in
                              .group(.h3(.text(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.text($0)) })
                          }))
-            }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet.")),
-            .unwrap(ending.followUpDates(in: zone).first) { next in
-                .p(.class("muted"), .text("A few short check-ins will follow, the first around \(Formats.dateLong(next, in: zone)), to see how things are holding."))
-            }
+            }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet."))
         )
     }
 }

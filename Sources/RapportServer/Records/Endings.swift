@@ -83,6 +83,8 @@ enum Endings {
         row.letterEnvelope = try record.seal(String(decoding: try JSONEncoder().encode(letter), as: UTF8.self), EndingRow.schema, "letter", row: id)
         if try await EndingRow.find(id, on: record.db) == nil { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
         try await setEnded(record.now, in: record)
+        // Practice between sessions stops with the sessions: nothing is asked of the client any more.
+        try await PracticeAgreements.stop(in: record)
         // Sessions still booked after the ending are cancelled, in good time: therapy has ended, nobody is expected.
         for session in try await Appointments.all(in: record) where session.startsAt > record.now && !session.cancelled {
             _ = try await Appointments.cancel(session.id, .inGoodTime, in: record)
@@ -109,8 +111,13 @@ enum Endings {
     }
 
     /// After the ending, one tap: a message in the thread saying they'd like to get back in touch (the care team is
-    /// told there is a new message, as for any).
+    /// told there is a new message, as for any). Once: while one waits unread, another tap adds nothing (no flood of
+    /// messages and emails from a button pressed again).
     static func reachOutAgain(in record: ClientRecord) async throws {
+        let endedAt = try await ClientRow.find(record.clientID, on: record.db)?.endedAt ?? .distantPast
+        let waiting = try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID).filter(\.$fromClient == true)
+            .filter(\.$readAt == nil).filter(\.$createdAt >= endedAt).count()
+        guard waiting == 0 else { return }
         _ = try await Messages.write(reachOutAgainMessage, fromClient: true, in: record)
     }
 }

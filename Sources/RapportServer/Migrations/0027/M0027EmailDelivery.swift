@@ -4,11 +4,21 @@ import SQLKit
 /// Email delivery from the outbox (issue 11, point 3). The outbox is rebuilt, rows kept: a row may now be addressed to
 /// an invitation instead of an account (its email is sent before anyone has one), and it keeps its delivery: how many
 /// tries, when the next is due, who holds it now, why the last failed (words without an address), and when it was
-/// given up. SQLite can't drop NOT NULL from a column, so the table is made again and the rows copied over.
+/// given up. SQLite can't drop NOT NULL from a column, so the table is made again and the rows copied over, all in one
+/// transaction.
 struct M0027EmailDelivery: AsyncMigration {
     var name: String { "0027-email-delivery" }
 
+    /// In one transaction: a server killed between the drop and the rename must not leave the outbox gone.
     func prepare(on database: any Database) async throws {
+        try await database.transaction { database in try await rebuild(on: database) }
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.transaction { database in try await restore(on: database) }
+    }
+
+    private func rebuild(on database: any Database) async throws {
         try await database.schema("notification_outbox_next")
             .id()
             .field("practice_id", .uuid, .required, .references("practices", "id"))
@@ -36,7 +46,7 @@ struct M0027EmailDelivery: AsyncMigration {
             .column("next_attempt_at").run()
     }
 
-    func revert(on database: any Database) async throws {
+    private func restore(on database: any Database) async throws {
         guard let sql = database as? any SQLDatabase else { return }
         try await sql.raw("DELETE FROM \"notification_outbox\" WHERE \"recipient_id\" IS NULL").run()
         try await sql.raw("DROP INDEX \"notification_outbox_due\"").run()
