@@ -73,6 +73,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case logOwnPractice = "portal.practice"
     /// After therapy has ended: telling the care team, in one tap, that one would like to come back.
     case reachOutAgain = "portal.reach-out-again"
+    /// After therapy has ended: answering a follow-up check-in.
+    case answerOwnFollowUp = "portal.follow-up"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -80,7 +82,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
@@ -101,7 +103,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
             return false
         }
     }
@@ -187,7 +189,7 @@ public enum AccessPolicy {
         case .viewEnquiries, .handleEnquiry:
             // Whoever answers first contact: the owner, and every therapist of the practice. Never a client.
             return actor.has(.owner) || actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
@@ -221,7 +223,7 @@ public enum AccessPolicy {
     private static func endedDecision(_ action: Action, _ scope: ClientScope) -> Decision {
         switch action {
         case .viewOwnPortal, .setOwnPreferences: return .allow
-        case .reachOutAgain: return scope.ended ? .allow : .deny(.wrongRole)
+        case .reachOutAgain, .answerOwnFollowUp: return scope.ended ? .allow : .deny(.wrongRole)
         default: return scope.ended ? .deny(.therapyEnded) : .allow
         }
     }

@@ -65,7 +65,7 @@ import VaporTesting
             #expect(later.count == 3 && later.allSatisfy { $0.cancelled && $0.attendance == nil }, "sessions still booked are cancelled in good time")
             #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == Endings.notificationKind).all().map(\.recipientID) == [cast.client.id])
             try await app.testing().test(.GET, record, headers: therapist.headers) { response in
-                #expect(response.body.string.contains("Therapy ended") && response.body.string.contains("Follow-up check-ins:"))
+                #expect(response.body.string.contains("Therapy ended") && response.body.string.contains("Follow-up check-ins") && response.body.string.contains("not due yet"))
             }
             let (againHeaders, againBody) = therapist.form(Self.letter)
             try await app.testing().test(.POST, "\(record)/ending", headers: againHeaders, body: againBody) { #expect($0.status == .conflict) }
@@ -135,5 +135,77 @@ import VaporTesting
         let dates = EndingRules.followUpDates(months: [1, 3, 6], after: ended, calendar: calendar)
         #expect(dates.map { calendar.component(.month, from: $0) } == [2, 4, 7])
         #expect(calendar.component(.day, from: dates[0]) == 28, "the last day of a shorter month")
+    }
+
+    /// Follow-ups: scheduled at the ending, open from their day for thirty days, answered in one form (every item),
+    /// sealed; the client reminded once; a risk answer meets the crisis resources and tells the care team; resuming
+    /// drops the ones not answered.
+    @Test func followUpsComeDueAreAnsweredAndTellTheCareTeamOfRisk() async throws {
+        try await TestPractice.run { practice in
+            let cast = try await Cast.assemble(practice)
+            let app = practice.app
+            var therapist = Browser(sessionToken: try await practice.signIn(cast.own))
+            var client = Browser(sessionToken: try await practice.signIn(cast.client))
+            let record = "/clients/\(cast.clientID.uuidString.lowercased())"
+            let (endHeaders, endBody) = therapist.form(Self.letter)
+            try await app.testing().test(.POST, "\(record)/ending", headers: endHeaders, body: endBody) { #expect($0.status == .seeOther) }
+            let rows = try await FollowUpRow.query(on: app.db).sort(\.$dueAt).all()
+            #expect(rows.map(\.months) == [1, 3, 6] && rows.allSatisfy { $0.measures == "phq-9,gad-7" })
+            let first = try #require(rows.first?.id).uuidString.lowercased()
+            // Not yet due: not found, and nothing on the home page; nobody reminded.
+            try await app.testing().test(.GET, "/me/follow-ups/\(first)", headers: client.headers) { #expect($0.status == .notFound) }
+            #expect(try await FollowUps.remindDue(now: practice.clock.now(), on: app.db) == 0)
+
+            practice.clock.advance(by: 32 * 86_400)
+            // A month on, everyone signs in again.
+            client = Browser(sessionToken: try await practice.signIn(cast.client))
+            therapist = Browser(sessionToken: try await practice.signIn(cast.own))
+            #expect(try await FollowUps.remindDue(now: practice.clock.now(), on: app.db) == 1)
+            #expect(try await FollowUps.remindDue(now: practice.clock.now(), on: app.db) == 0, "once")
+            #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == FollowUps.reminderKind).all().map(\.recipientID) == [cast.client.id])
+            try await app.testing().test(.GET, "/me", headers: client.headers) { response in
+                #expect(response.body.string.contains("A short check-in, 1 month on"))
+            }
+            try await app.testing().test(.GET, "/me/follow-ups/\(first)", headers: client.headers) { response in
+                #expect(response.status == .ok && response.body.string.contains("name=\"item-phq-9-"))
+            }
+            // Another client can't open it.
+            let other = Browser(sessionToken: try await practice.signIn(cast.anotherClient))
+            try await app.testing().test(.GET, "/me/follow-ups/\(first)", headers: other.headers) { #expect($0.status == .notFound) }
+
+            // Half answered: the form again, nothing kept.
+            let phq9 = try #require(InstrumentCatalogue.definition(id: "phq-9")), gad7 = try #require(InstrumentCatalogue.definition(id: "gad-7"))
+            var fields: [String: String] = [:]
+            for item in phq9.item { fields["item-phq-9-\(item.linkId)"] = "1" }
+            let (halfHeaders, halfBody) = client.form(fields)
+            try await app.testing().test(.POST, "/me/follow-ups/\(first)", headers: halfHeaders, body: halfBody) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("Please answer every question"))
+            }
+            for item in gad7.item { fields["item-gad-7-\(item.linkId)"] = "0" }
+            fields["item-gad-7-\(gad7.item[0].linkId)"] = "7"
+            let (badHeaders, badBody) = client.form(fields)
+            try await app.testing().test(.POST, "/me/follow-ups/\(first)", headers: badHeaders, body: badBody) { #expect($0.status == .unprocessableEntity) }
+            #expect(try await FollowUpRow.find(rows[0].id, on: app.db)?.completedAt == nil)
+
+            // Answered, with item 9 above 0: the crisis resources at once, and the care team told.
+            fields["item-gad-7-\(gad7.item[0].linkId)"] = "0"
+            let (headers, body) = client.form(fields)
+            try await app.testing().test(.POST, "/me/follow-ups/\(first)", headers: headers, body: body) { response in
+                #expect(response.status == .ok && response.body.string.contains("id=\"crisis-resources\""))
+            }
+            let answered = try #require(try await FollowUpRow.find(rows[0].id, on: app.db))
+            #expect(answered.completedAt != nil && answered.risk && answered.totals == "phq-9=9,gad-7=0")
+            #expect(answered.answersEnvelope.map { $0.range(of: Data("phq-9".utf8)) == nil } == true, "the answers are sealed")
+            #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == RiskAlerts.notificationKind).count() == 2, "both on the care team")
+            try await app.testing().test(.POST, "/me/follow-ups/\(first)", headers: headers, body: body) { #expect($0.status == .notFound) }
+            try await app.testing().test(.GET, record, headers: therapist.headers) { response in
+                #expect(response.body.string.contains("PHQ-9 9, GAD-7 0") && response.body.string.contains("a risk answer"))
+            }
+
+            // Back in therapy: the ones not answered are no longer asked.
+            let (resumeHeaders, resumeBody) = therapist.form([:])
+            try await app.testing().test(.POST, "\(record)/ending/resume", headers: resumeHeaders, body: resumeBody) { #expect($0.status == .seeOther) }
+            #expect(try await FollowUpRow.query(on: app.db).count() == 1)
+        }
     }
 }

@@ -71,6 +71,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .logOwnPractice: [.theClient, .anotherClient],
         // The route lets any client ask; their own record then decides (only once their therapy has ended: EndingTests).
         .reachOutAgain: [.theClient, .anotherClient],
+        .answerOwnFollowUp: [.theClient, .anotherClient],
     ]
 }()
 

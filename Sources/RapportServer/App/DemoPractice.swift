@@ -268,19 +268,21 @@ enum DemoPractice {
             }
             ids[name] = clientID
         }
-        // Maya recovered and stayed on track: her therapy ended last week, with her closing letter and plan.
+        // Maya recovered and stayed on track: her therapy ended last week, with her closing letter and plan; her
+        // follow-up check-ins fall one, three and six months on.
         if let maya = ids["Maya Chen"] {
             let mayaScope = ClientScope(clientID: maya, practiceID: jonas.practiceID, careTeam: [jonas.userID])
             let ending = try PolicyMiddleware.grant(jonas, .planEnding, mayaScope)
             try await services.transactions.run(on: app.db) { db in
-                let record = try await ClientRecord.open(ending, keys: services.keys, now: services.now.addingTimeInterval(-7 * 86400), on: db)
+                let record = try await ClientRecord.open(ending, keys: services.keys, now: services.now.addingTimeInterval(-4 * 86400), on: db)
                 try await Endings.plan(lastSession: nil, months: EndingRules.defaultFollowUpMonths, in: record.at(services.now.addingTimeInterval(-21 * 86400)))
                 try await Endings.end(ClosingLetter(
                     whatChanged: "When we met, most days felt heavy and you'd stopped seeing friends. Now you are back at the running club and you notice the heavy days early, before they pile up.",
                     whatHelped: "Planning one small, good thing each day, even on the hard ones. Saying out loud what you were telling yourself, so you could question it.",
                     earlySigns: "Cancelling plans. Staying in bed past nine. Telling yourself it isn't worth the effort.",
                     whatToDo: "Plan tomorrow's one small thing tonight. Text a friend before you cancel. Go for the short run, not the long one.",
-                    whoToContact: "Your sister Lin. Your GP. The practice, with Reach out again, whenever you'd like to talk."), in: record)
+                    whoToContact: "Your sister Lin. Your GP. The practice, with Reach out again, whenever you'd like to talk."),
+                    zone: TimeZone(identifier: demoTimeZone) ?? .gmt, in: record)
                 try await audit(ending, maya, at: services.now, on: db)
             }
         }

@@ -284,7 +284,8 @@ enum ClientPages {
             wordsToCarry: try await WordsToCarry.all(pinnedFirst: true, in: record),
             safetyPlan: try await SafetyPlans.current(in: record),
             practice: try await PracticeAgreements.current(in: record),
-            ending: try await Endings.current(in: record), reachedOutAgain: req.query[String.self, at: "reached"] == "1", now: record.now,
+            ending: try await Endings.current(in: record), reachedOutAgain: req.query[String.self, at: "reached"] == "1",
+            followUps: try await FollowUps.open(in: record), followedUp: req.query[String.self, at: "followed"] == "1", now: record.now,
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -11,6 +11,8 @@ enum EndingPages {
         routes.post("clients", ":clientID", "ending", "resume", action: .planEnding, use: resume)
         routes.get("me", "letter", action: .viewOwnPortal, use: letter)
         routes.post("me", "reach-out-again", action: .reachOutAgain, use: reachOutAgain)
+        routes.get("me", "follow-ups", ":followUpID", action: .viewOwnPortal, use: followUp)
+        routes.post("me", "follow-ups", ":followUpID", action: .answerOwnFollowUp, use: answerFollowUp)
     }
 
     static func recordPath(_ req: Request) throws -> String {
@@ -61,7 +63,8 @@ enum EndingPages {
             return try await refused(req, "ending-form", drafts: drafts,
                                      problems: [FieldProblem(field: "form", message: "Therapy has already ended.")], status: .conflict)
         }
-        try await req.withClientRecord { record in try await Endings.end(letter, in: record) }
+        let zone = try await req.practiceZone()
+        try await req.withClientRecord { record in try await Endings.end(letter, zone: zone, in: record) }
         return req.redirect(to: try recordPath(req))
     }
 
@@ -86,5 +89,56 @@ enum EndingPages {
             try await Endings.reachOutAgain(in: try await req.ownRecord(.reachOutAgain, clientID: clientID, on: db))
         }
         return req.redirect(to: "/me?reached=1#therapy-ended")
+    }
+
+    // MARK: Follow-up check-ins
+
+    static func followUpID(_ req: Request) throws -> UUID {
+        guard let id = req.parameters.get("followUpID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        return id
+    }
+
+    @Sendable static func followUp(_ req: Request) async throws -> Response {
+        let id = try followUpID(req)
+        let record = try await ClientPages.ownRecord(req)
+        do {
+            let (_, view) = try await FollowUps.openOne(id, in: record)
+            return Layout.render(FollowUpPage(followUp: view, context: req.page))
+        } catch RecordError.notFound {
+            throw RapportError.notFound
+        }
+    }
+
+    /// Every item answered, or the form again with the ones missing; a risk answer is met by the crisis resources at
+    /// once (and the care team is told), as in therapy.
+    @Sendable static func answerFollowUp(_ req: Request) async throws -> Response {
+        guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
+        let id = try followUpID(req)
+        let fields = req.formFields()
+        // Not theirs, not open, or a made-up id: "not found" before any transaction.
+        let record = try await ClientPages.ownRecord(req)
+        let view: FollowUpView
+        do { view = try await FollowUps.openOne(id, in: record).1 } catch RecordError.notFound { throw RapportError.notFound }
+        let missing = view.measures.flatMap { definition in
+            definition.item.filter { fields["item-\(definition.id)-\($0.linkId)"] == nil }
+                .map { FieldProblem(field: "item-\(definition.id)-\($0.linkId)", message: "Please answer: \($0.text)") }
+        }
+        guard missing.isEmpty else {
+            return Layout.render(FollowUpPage(followUp: view, context: req.page, answers: fields, problems: missing), status: .unprocessableEntity)
+        }
+        let risk: Bool
+        do {
+            risk = try await req.transaction { db in
+                try await FollowUps.answer(id, fields: fields, in: try await req.ownRecord(.answerOwnFollowUp, clientID: clientID, on: db))
+            }
+        } catch RecordError.invalid(let problems) {
+            return Layout.render(FollowUpPage(followUp: view, context: req.page, answers: fields, problems: problems), status: .unprocessableEntity)
+        } catch RecordError.notFound {
+            throw RapportError.notFound
+        }
+        if risk {
+            return Layout.render(FollowUpThanksPage(crisisResources: try await req.crisisResources(), risk: true, context: req.page))
+        }
+        return req.redirect(to: "/me?followed=1#therapy-ended")
     }
 }

@@ -35,6 +35,7 @@ enum Migrations {
         M0027EmailDelivery(),
         M0028ReachOut(),
         M0029Endings(),
+        M0030FollowUps(),
     ]
 }
 

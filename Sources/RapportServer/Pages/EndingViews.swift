@@ -15,7 +15,17 @@ extension RecordPage {
             return .section(.id("ending"), .class("card"),
                 .h2("Ending"),
                 .p(.text("Therapy ended \(when(ended)). \(first) keeps the closing letter and plan, words to carry and the safety plan, read-only, and can reach out again in one tap.")),
-                .if(!dates.isEmpty, .p(.class("muted"), .text("Follow-up check-ins: " + dates.map { Charts.day($0, zone) }.joined(separator: ", ") + "."))),
+                .if(contents.followUps.isEmpty && !dates.isEmpty,
+                    .p(.class("muted"), .text("Follow-up check-ins: " + dates.map { Charts.day($0, zone) }.joined(separator: ", ") + "."))),
+                .if(!contents.followUps.isEmpty, .group(
+                    .h3("Follow-up check-ins"),
+                    .ul(.class("plain follow-ups"), .forEach(contents.followUps) { followUp in
+                        .li(.strong(.text("\(followUp.months) \(followUp.months == 1 ? "month" : "months")")),
+                            .text(" · " + Charts.day(followUp.dueAt, zone) + " · "),
+                            .text(followUp.completedAt == nil ? (followUp.dueAt > now ? "not due yet" : "waiting for \(first)")
+                                                               : followUp.totalsWords),
+                            .if(followUp.risk, .span(.class("flag"), " · a risk answer")))
+                    }))),
                 .unwrap(ending.letter) { letter in
                     .element(named: "details", nodes: [
                         .element(named: "summary", nodes: [.text("The closing letter and plan")]),
@@ -54,9 +64,15 @@ extension RecordPage {
 
 /// After the ending, at the top of the client's home page: the letter and plan, and the way back.
 enum EndedCard {
-    static func node(_ ending: EndingView, practiceName: String, context: PageContext, zone: TimeZone, sent: Bool) -> Node<HTML.BodyContext> {
+    static func node(_ ending: EndingView, practiceName: String, context: PageContext, zone: TimeZone, sent: Bool,
+                     followUps: [FollowUpView] = [], followedUp: Bool = false) -> Node<HTML.BodyContext> {
         .div(.class("card words"), .id("therapy-ended"),
             .h2("After therapy"),
+            .if(followedUp, .p(.class("notice"), .attribute(named: "role", value: "status"), "Thank you. Your therapist will see how things are.")),
+            .forEach(followUps) { followUp in
+                .p(.id("follow-up-waiting"), .a(.class("button primary"), .href("/me/follow-ups/\(followUp.id.uuidString.lowercased())"),
+                      .text("A short check-in, \(followUp.months) \(followUp.months == 1 ? "month" : "months") on")))
+            },
             .p(.text("Your therapy with \(practiceName) ended on \(Formats.dateLong(ending.endedAt ?? Date(), in: zone)). What is yours stays here: your letter and plan, your words to carry, your safety plan.")),
             .p(.a(.href("/me/letter"), "Your closing letter and plan")),
             .if(sent, .p(.class("notice"), .attribute(named: "role", value: "status"), "Sent. Your therapist will be in touch."),
@@ -93,5 +109,68 @@ struct ClosingLetterPage: PageView {
                          }))
             }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet."))
         )
+    }
+}
+
+/// A follow-up check-in, on one page: each measure's questions in the client's words, every answer needed.
+struct FollowUpPage: PageView {
+    let followUp: FollowUpView
+    let context: PageContext
+    var answers: [String: String] = [:]
+    var problems: [FieldProblem] = []
+
+    var title: String { "How things are now" }
+    var isRefusal: Bool { !problems.isEmpty }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .p(.a(.href("/me"), "← Your space")),
+            .h1("How things are now"),
+            .p(.class("lead"), .text("\(followUp.months) \(followUp.months == 1 ? "month" : "months") after your last session: a few questions, the same as before, to see how things are holding. Your therapist will see your answers.")),
+            .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
+                                        .p(.text("Please answer every question: \(problems.count) \(problems.count == 1 ? "is" : "are") still open.")))),
+            .form(.id("follow-up-form"), .method(.post), .action("/me/follow-ups/\(followUp.id.uuidString.lowercased())"), .class("stack"),
+                  .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
+                  .forEach(followUp.measures) { definition in measure(definition) },
+                  .button(.type(.submit), .class("primary"), "Send"))
+        )
+    }
+
+    func measure(_ definition: InstrumentDefinition) -> Node<HTML.FormContext> {
+        .div(.class("measure"),
+             .element(named: "h2", nodes: [Node<HTML.FormContext>.text(definition.clientTitle)]),
+             .group(definition.item.enumerated().map { index, item in question(definition, index: index, item: item) }))
+    }
+
+    func question(_ definition: InstrumentDefinition, index: Int, item: InstrumentDefinition.Item) -> Node<HTML.FormContext> {
+        let name = "item-\(definition.id)-\(item.linkId)"
+        let missing = problems.contains { $0.field == name }
+        let options = definition.options(for: item) ?? []
+        return .fieldset(.class(missing ? "room-item has-error" : "room-item"), .id("question-\(definition.id)-\(item.linkId)"),
+                         .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                         .if(missing, .p(.class("error"), "Please answer this one.")),
+                         .div(.class("room-options"), .forEach(options) { option in
+                             .label(.class("room-option"),
+                                    .input(.type(.radio), .name(name), .value(Scoring.format(option.value)),
+                                           .checked(answers[name] == Scoring.format(option.value)), .required(true)),
+                                    .text(" \(option.display)"))
+                         }))
+    }
+}
+
+/// After a follow-up with a risk answer: thanks, and where to turn now.
+struct FollowUpThanksPage: PageView {
+    let crisisResources: String
+    let risk: Bool
+    let context: PageContext
+
+    var title: String { "Thank you" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .h1("Thank you for telling us"),
+            .p(.class("lead"), "Your therapist has been told, and will be in touch. If you need help before then, you don't have to wait:"),
+            CrisisCard.node(crisisResources, opening: "Where to turn now:"),
+            .p(.a(.href("/me"), "Back to your space")))
     }
 }

@@ -21,6 +21,9 @@ struct PortalPage: PageView {
     /// Therapy has ended: the letter and plan, and the way back, come first; nothing is asked of them.
     var ending: EndingView? = nil
     var reachedOutAgain = false
+    /// Follow-up check-ins open now (after the ending), and whether one was just answered.
+    var followUps: [FollowUpView] = []
+    var followedUp = false
     var now = Date()
     let context: PageContext
     let zone: TimeZone
@@ -45,7 +48,8 @@ struct PortalPage: PageView {
             .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
             .p(.class("lead"), .text("This is your private space with \(practiceName).")),
             .unwrap(ending.flatMap { $0.endedAt == nil ? nil : $0 }) { ending in
-                EndedCard.node(ending, practiceName: practiceName, context: context, zone: zone, sent: reachedOutAgain)
+                EndedCard.node(ending, practiceName: practiceName, context: context, zone: zone, sent: reachedOutAgain,
+                               followUps: followUps, followedUp: followedUp)
             },
             .if(!checkIns.isEmpty && !ended, .div(.class("card"), .id("check-ins"),
                 .h2("Waiting for you"),

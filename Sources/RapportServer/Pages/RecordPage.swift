@@ -25,6 +25,8 @@ struct RecordPage: PageView {
         var practice: PracticeView? = nil
         /// The ending, planned or carried out, if there is one.
         var ending: EndingView? = nil
+        /// Its follow-up check-ins, once therapy has ended.
+        var followUps: [FollowUpView] = []
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -44,7 +46,8 @@ struct RecordPage: PageView {
                 wordsToCarry: try await WordsToCarry.all(in: record),
                 safetyPlan: try await SafetyPlans.current(in: record),
                 practice: try await PracticeAgreements.current(in: record),
-                ending: try await Endings.current(in: record))
+                ending: try await Endings.current(in: record),
+                followUps: try await FollowUps.all(in: record))
         }
     }
 

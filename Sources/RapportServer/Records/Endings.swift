@@ -65,7 +65,8 @@ enum Endings {
     /// Ends therapy: the letter and plan sealed for the client, their record read-only to them from now, sessions still
     /// booked cancelled in good time, and they are told there is something new. Planned or not (an ending can come
     /// sooner than planned).
-    static func end(_ letter: ClosingLetter, in record: ClientRecord) async throws {
+    /// `zone` is the practice's, in which "a month later" falls on the same day of the month.
+    static func end(_ letter: ClosingLetter, zone: TimeZone, in record: ClientRecord) async throws {
         let row = try await currentRow(clientID: record.clientID, on: record.db) ?? {
             let fresh = EndingRow()
             fresh.id = UUID()
@@ -83,6 +84,12 @@ enum Endings {
         row.letterEnvelope = try record.seal(String(decoding: try JSONEncoder().encode(letter), as: UTF8.self), EndingRow.schema, "letter", row: id)
         if try await EndingRow.find(id, on: record.db) == nil { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
         try await setEnded(record.now, in: record)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let months = EndingRules.followUpMonths(row.followUpMonths) ?? EndingRules.defaultFollowUpMonths
+        try await FollowUps.schedule(endingID: id, dates: Array(zip(months, EndingRules.followUpDates(months: months, after: record.now,
+                                                                                                       calendar: calendar))).map { ($0.0, $0.1) },
+                                     in: record)
         // Practice between sessions stops with the sessions: nothing is asked of the client any more.
         try await PracticeAgreements.stop(in: record)
         // Sessions still booked after the ending are cancelled, in good time: therapy has ended, nobody is expected.
@@ -100,6 +107,7 @@ enum Endings {
         }
         row.resumedAt = record.now
         try await row.update(on: record.db)
+        try await FollowUps.dropPending(in: record)
         try await setEnded(nil, in: record)
     }
 

@@ -195,7 +195,8 @@ final class EnquiryThrottle: Sendable {
     }
 }
 
-/// Erases enquiries past their practice's retention period: at start, then every hour while `serve` runs.
+/// The hourly round of `serve` (and once at start): erases enquiries past their practice's retention period, and tells
+/// clients whose follow-up check-in has come due.
 final class EnquiryRetention: LifecycleHandler, Sendable {
     static let everySeconds: Int64 = 3600
     private let loop = NIOLockedValueBox<Task<Void, Never>?>(nil)
@@ -208,6 +209,10 @@ final class EnquiryRetention: LifecycleHandler, Sendable {
                         try await Enquiries.eraseExpired(now: application.rapport.now, on: db)
                     }
                     if erased > 0 { application.logger.notice("enquiries past their retention erased", metadata: ["count": "\(erased)"]) }
+                    // Follow-up check-ins come due by the day: each client told once, through the outbox.
+                    _ = try await application.rapport.transactions.run(on: application.db) { db in
+                        try await FollowUps.remindDue(now: application.rapport.now, on: db)
+                    }
                 } catch {
                     application.logger.error("erasing old enquiries failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
                 }
