@@ -33,6 +33,8 @@ public struct Episode: Sendable, Equatable {
     public var rupturesRecorded: Int
     /// Ruptures with a repair whose outcome was "resolved".
     public var rupturesRepaired: Int
+    /// The latest follow-up check-in's totals after the ending, by measure (issue 11): empty when none was answered.
+    public var followUp: [String: Double] = [:]
 
     public init(clientID: UUID, therapistID: UUID, scores: [String: EpisodeScores] = [:], activeInRange: Bool = false,
                 sessionsAttended: Int = 0, feedbackGiven: Int = 0, feedbackTotal: Double = 0, rupturesRecorded: Int = 0,
@@ -66,6 +68,20 @@ public struct EpisodeOutcome: Sendable, Equatable {
 public enum EpisodeOutcomes {
     /// The depression and anxiety measures NHS Talking Therapies pairs.
     public static let pairedMeasures = ["phq-9", "gad-7"]
+
+    /// Whether a recovered episode was followed up on every measure its outcome rests on, and whether it was still
+    /// below caseness on all of them then (sustained recovery, issue 11, point 7).
+    public static func sustained(_ outcome: EpisodeOutcome?, scores: [String: EpisodeScores], followUp: [String: Double],
+                                 definitions: [InstrumentDefinition]) -> (followedUp: Bool, sustained: Bool) {
+        guard let outcome, outcome.recovery else { return (false, false) }
+        var stillBelow = true
+        for id in outcome.basis {
+            guard let total = followUp[id], let first = scores[id]?.first, let definition = definitions.first(where: { $0.id == id }),
+                  let change = try? ChangeStatistics.change(definition, before: first, after: total) else { return (false, false) }
+            if change.casenessAfter { stillBelow = false }
+        }
+        return (true, stillBelow)
+    }
 
     /// The outcome of an episode, or nil when no measure has both a first and a later score to compare.
     ///
@@ -141,6 +157,9 @@ public struct OutcomeLine: Sendable, Equatable {
     public var feedbackGiven: OutcomeCell
     public var rupturesRecorded: OutcomeCell
     public var rupturesRepaired: OutcomeCell
+    /// Recovered episodes with a follow-up check-in after the ending, and those still recovered at it.
+    public var recoveredFollowedUp: OutcomeCell
+    public var sustainedRecovery: OutcomeCell
     /// The sum of the feedback totals, for the mean; shown only with `feedbackGiven`.
     public let feedbackTotal: Double
 
@@ -157,6 +176,7 @@ public struct OutcomeLine: Sendable, Equatable {
     public var reliableRecoveryShare: Double? { Self.share(reliableRecovery, of: atCaseness) }
     public var feedbackCompletion: Double? { Self.share(feedbackGiven, of: sessionsAttended) }
     public var rupturesRepairedShare: Double? { Self.share(rupturesRepaired, of: rupturesRecorded) }
+    public var sustainedRecoveryShare: Double? { Self.share(sustainedRecovery, of: recoveredFollowedUp) }
     /// The mean feedback total (of 40), or nil when the feedback count is hidden or there was none.
     public var feedbackMean: Double? {
         guard let given = feedbackGiven.shown, given > 0 else { return nil }
@@ -169,6 +189,7 @@ public struct OutcomeLine: Sendable, Equatable {
         ("reliable_deterioration", \.reliableDeterioration), ("at_caseness", \.atCaseness), ("recovery", \.recovery),
         ("reliable_recovery", \.reliableRecovery), ("paired", \.paired), ("sessions_attended", \.sessionsAttended),
         ("feedback_given", \.feedbackGiven), ("ruptures_recorded", \.rupturesRecorded), ("ruptures_repaired", \.rupturesRepaired),
+        ("recovered_followed_up", \.recoveredFollowedUp), ("sustained_recovery", \.sustainedRecovery),
     ] }
 }
 
@@ -198,8 +219,11 @@ public enum PracticeOutcomes {
                 personNumbers[episode.clientID] = person
             }
             byTherapist[episode.therapistID, default: []].append(counted.count)
-            counted.append(CountedEpisode(episode: episode, person: person,
-                                          outcome: EpisodeOutcomes.classify(episode.scores, definitions: definitions)))
+            let outcome = EpisodeOutcomes.classify(episode.scores, definitions: definitions)
+            let followed = episode.followUp.isEmpty ? (followedUp: false, sustained: false)
+                : EpisodeOutcomes.sustained(outcome, scores: episode.scores, followUp: episode.followUp, definitions: definitions)
+            counted.append(CountedEpisode(episode: episode, person: person, outcome: outcome, followedUp: followed.followedUp,
+                                          sustained: followed.sustained))
         }
         var order = therapists
         for id in byTherapist.keys.sorted(by: { $0.uuidString < $1.uuidString }) where !order.contains(id) { order.append(id) }
@@ -215,6 +239,8 @@ public enum PracticeOutcomes {
         /// The client's number within this report, for counting people.
         let person: Int
         let outcome: EpisodeOutcome?
+        let followedUp: Bool
+        let sustained: Bool
     }
 
     /// Counts different people, one cell at a time: a person is counted in a cell when their mark isn't the cell's.
@@ -266,6 +292,8 @@ public enum PracticeOutcomes {
             feedbackGiven: cell(episodes) { $0.episode.feedbackGiven },
             rupturesRecorded: cell(episodes) { $0.episode.rupturesRecorded },
             rupturesRepaired: cell(episodes) { $0.episode.rupturesRepaired },
+            recoveredFollowedUp: cell(active) { $0.followedUp ? 1 : 0 },
+            sustainedRecovery: cell(active) { $0.sustained ? 1 : 0 },
             feedbackTotal: episodes.reduce(0) { $0 + $1.episode.feedbackTotal })
     }
 

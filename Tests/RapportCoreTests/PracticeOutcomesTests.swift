@@ -172,4 +172,41 @@ import Testing
         let backwards = PracticeOutcomes.report(episodes.reversed(), therapists: therapists, definitions: Self.definitions)
         #expect(forwards.practice == backwards.practice && forwards.therapists == backwards.therapists)
     }
+
+    /// Sustained recovery (issue 11): of the recovered episodes followed up after the ending on every measure the
+    /// recovery rested on, those still below caseness then.
+    @Test func sustainedRecoveryCountsRecoveredEpisodesStillBelowCasenessAtTheirFollowUp() {
+        let definitions = InstrumentCatalogue.shipped
+        let recovered = Self.scores(phq: (16, 6), gad: (12, 4))
+        let outcome = EpisodeOutcomes.classify(recovered, definitions: definitions)
+        #expect(outcome?.recovery == true && outcome?.isPaired == true)
+        let cases: [([String: Double], Bool, Bool)] = [
+            (["phq-9": 7, "gad-7": 5], true, true),      // still below on both
+            (["phq-9": 11, "gad-7": 5], true, false),    // PHQ-9 back at caseness
+            (["phq-9": 7, "gad-7": 9], true, false),     // GAD-7 back at caseness
+            (["phq-9": 7], false, false),                // not followed up on both measures it rests on
+            ([:], false, false),
+        ]
+        for (followUp, followed, sustained) in cases {
+            let result = EpisodeOutcomes.sustained(outcome, scores: recovered, followUp: followUp, definitions: definitions)
+            #expect(result.followedUp == followed && result.sustained == sustained, "\(followUp)")
+        }
+        // An episode that didn't recover is never counted, whatever its follow-up.
+        let notRecovered = Self.scores(phq: (16, 14), gad: (12, 11))
+        #expect(EpisodeOutcomes.sustained(EpisodeOutcomes.classify(notRecovered, definitions: definitions), scores: notRecovered,
+                                          followUp: ["phq-9": 3, "gad-7": 2], definitions: definitions) == (false, false))
+
+        // In the report: six followed up, five still recovered; shown (six people, five people).
+        let therapist = UUID()
+        var episodes: [Episode] = []
+        for index in 0..<6 {
+            var episode = Episode(clientID: UUID(), therapistID: therapist, scores: recovered, activeInRange: true)
+            episode.followUp = index == 0 ? ["phq-9": 12, "gad-7": 3] : ["phq-9": 5, "gad-7": 3]
+            episodes.append(episode)
+        }
+        episodes.append(Episode(clientID: UUID(), therapistID: therapist, scores: recovered, activeInRange: true))
+        let report = PracticeOutcomes.report(episodes, therapists: [therapist], definitions: definitions)
+        #expect(report.practice.recoveredFollowedUp.shown == 6 && report.practice.sustainedRecovery.shown == 5)
+        #expect(report.practice.sustainedRecoveryShare.map { abs($0 - 5.0 / 6.0) < 1e-9 } == true)
+    }
 }

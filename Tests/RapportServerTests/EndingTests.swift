@@ -147,6 +147,9 @@ import VaporTesting
             var therapist = Browser(sessionToken: try await practice.signIn(cast.own))
             var client = Browser(sessionToken: try await practice.signIn(cast.client))
             let record = "/clients/\(cast.clientID.uuidString.lowercased())"
+            // A session held, so the client has an episode for practice outcomes.
+            _ = try await Appointments.recordAttendance(cast.appointmentID, attendance: .attended, lateMinutes: nil,
+                                                        in: try await practice.record(cast.own.actor, .recordAttendance, cast.scope))
             let (endHeaders, endBody) = therapist.form(Self.letter)
             try await app.testing().test(.POST, "\(record)/ending", headers: endHeaders, body: endBody) { #expect($0.status == .seeOther) }
             let rows = try await FollowUpRow.query(on: app.db).sort(\.$dueAt).all()
@@ -198,6 +201,12 @@ import VaporTesting
             #expect(answered.answersEnvelope.map { $0.range(of: Data("phq-9".utf8)) == nil } == true, "the answers are sealed")
             #expect(try await NotificationRow.query(on: app.db).filter(\.$kind == RiskAlerts.notificationKind).count() == 2, "both on the care team")
             try await app.testing().test(.POST, "/me/follow-ups/\(first)", headers: headers, body: body) { #expect($0.status == .notFound) }
+            // Practice outcomes read the follow-up's totals beside the client's episode (sustained recovery).
+            let episodes = try await PracticeOutcomesData.episodes(practiceID: cast.owner.user.practiceID, from: Date(timeIntervalSince1970: 0),
+                                                                   to: practice.clock.now().addingTimeInterval(60), outcomeMeasures: ["phq-9", "gad-7"],
+                                                                   feedbackMeasures: ["session-feedback"], on: app.db)
+            let theirs = episodes.filter { $0.clientID == cast.clientID }
+            #expect(!theirs.isEmpty && theirs.allSatisfy { $0.followUp == ["phq-9": 9, "gad-7": 0] })
             try await app.testing().test(.GET, record, headers: therapist.headers) { response in
                 #expect(response.body.string.contains("PHQ-9 9, GAD-7 0") && response.body.string.contains("a risk answer"))
             }

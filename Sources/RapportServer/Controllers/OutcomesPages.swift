@@ -136,7 +136,7 @@ enum OutcomesCSV {
         var columns = ["group", "therapist", "from", "to"]
         columns += OutcomeLine.columns.map(\.name)
         columns += ["measured_twice_share", "reliable_improvement_share", "reliable_deterioration_share", "recovery_share",
-                    "reliable_recovery_share", "feedback_completion", "feedback_mean", "ruptures_repaired_share"]
+                    "reliable_recovery_share", "feedback_completion", "feedback_mean", "ruptures_repaired_share", "sustained_recovery_share"]
         var lines = [columns.joined(separator: ",")]
         let all = [("practice", "", report.practice)] + report.therapists.map { ("therapist", $0.name, $0.line) }
         for (group, name, line) in all {
@@ -147,6 +147,7 @@ enum OutcomesCSV {
             fields += shares.map { $0.map { String(format: "%.3f", $0) } ?? "" }
             fields.append(line.feedbackMean.map { String(format: "%.2f", $0) } ?? "")
             fields.append(line.rupturesRepairedShare.map { String(format: "%.3f", $0) } ?? "")
+            fields.append(line.sustainedRecoveryShare.map { String(format: "%.3f", $0) } ?? "")
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -60,12 +60,21 @@ enum FollowUps {
         try await FollowUpRow.query(on: record.db).filter(\.$clientID == record.clientID).filter(\.$completedAt == nil).delete()
     }
 
-    static func view(_ row: FollowUpRow) throws -> FollowUpView {
-        let totals: [(id: String, total: Double)] = (row.totals ?? "").split(separator: ",").compactMap { part in
+    /// "phq-9=6,gad-7=4" as pairs, anything unreadable left out.
+    static func totalPairs(_ stored: String?) -> [(id: String, total: Double)] {
+        (stored ?? "").split(separator: ",").compactMap { part in
             let pieces = part.split(separator: "=")
             guard pieces.count == 2, let value = Double(pieces[1]), value.isFinite else { return nil }
             return (String(pieces[0]), value)
         }
+    }
+
+    static func totals(_ stored: String?) -> [String: Double] {
+        Dictionary(totalPairs(stored).map { ($0.id, $0.total) }, uniquingKeysWith: { _, last in last })
+    }
+
+    static func view(_ row: FollowUpRow) throws -> FollowUpView {
+        let totals = totalPairs(row.totals)
         return FollowUpView(id: try row.requireID(), months: row.months, dueAt: row.dueAt,
                             measures: CheckIns.ids(row.measures).compactMap(InstrumentCatalogue.definition(id:)), totals: totals,
                             risk: row.risk, completedAt: row.completedAt)

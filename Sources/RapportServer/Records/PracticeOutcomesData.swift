@@ -103,6 +103,20 @@ enum PracticeOutcomesData {
             episodes[id]?.rupturesRecorded = try row.decode(column: "recorded", as: Int.self)
             episodes[id]?.rupturesRepaired = try row.decode(column: "repaired", as: Int.self)
         }
+        // Follow-up check-ins after an ending (issue 11): each client's latest answered before the range's end, its
+        // totals in clear, given to their episodes. One statement; a handful of rows per ended client.
+        let followUpRows = try await HotPaths.sql(db).raw("""
+            SELECT "client_id", "totals" FROM "follow_ups"
+            WHERE "practice_id" = \(bind: practiceID) AND "completed_at" IS NOT NULL AND "completed_at" < \(bind: to)
+            ORDER BY "completed_at"
+            """).all()
+        var followUps: [UUID: [String: Double]] = [:]
+        for row in followUpRows {
+            followUps[try HotPaths.uuid(row, "client_id")] = FollowUps.totals(try row.decode(column: "totals", as: String?.self))
+        }
+        if !followUps.isEmpty {
+            for id in episodes.keys { if let totals = followUps[id.client] { episodes[id]?.followUp = totals } }
+        }
         return Array(episodes.values)
     }
 

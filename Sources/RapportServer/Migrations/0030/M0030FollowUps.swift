@@ -24,6 +24,8 @@ struct M0030FollowUps: AsyncMigration {
         guard let sql = database as? any SQLDatabase else { return }
         try await sql.create(index: "follow_ups_by_client").on("follow_ups").column("client_id").column("due_at").run()
         try await sql.create(index: "follow_ups_due").on("follow_ups").column("completed_at").column("reminded_at").column("due_at").run()
+        // Practice outcomes read a practice's answered follow-ups in one statement.
+        try await sql.create(index: "follow_ups_for_outcomes").on("follow_ups").column("practice_id").column("completed_at").run()
     }
 
     func revert(on database: any Database) async throws {
