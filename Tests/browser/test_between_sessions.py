@@ -6,7 +6,7 @@ him words to carry, which he pins to his home page; then, from his phone, he add
 together, which his home page shows beside the crisis resources; and he logs a go at the practice he agreed with Dana
 in two taps (how it went, then how it felt, with a note). Dana sees it on his record and ends therapy with a closing
 letter; Sam finds the letter and plan from his home page, which asks nothing more of him, and reaches out again in
-one tap.
+one tap. Noor, whose therapy ended five weeks ago, answers her one-month follow-up check-in on her phone.
 
 The steps run in order; once a step fails the later ones are skipped. Every page is checked (same-origin requests,
 no inline code, axe-core at phone and desktop size) and screenshotted by `Browser`.
@@ -210,7 +210,26 @@ def test_07_the_therapist_ends_therapy_and_the_client_keeps_the_letter(browser: 
     assert "Your therapist will be in touch" in browser.text_of("#therapy-ended", "client home after reaching out again", "the card")
 
 
-def test_08_none_of_it_is_readable_in_the_database(server):
+def test_08_a_month_after_her_ending_a_client_answers_her_follow_up(browser: Browser, server):
+    # Noor's therapy ended five weeks ago (the demo): her one-month follow-up check-in waits on her home page.
+    sign_in_client(browser, account(server, "Noor Aziz"))
+    link = browser.element("#follow-up-waiting a", "client home", "the follow-up check-in")
+    assert "1 month on" in link.text, link.text
+    browser.click(link, "client home", "Noor's follow-up check-in", re.compile(r"^/me/follow-ups/[0-9a-f-]{36}$"))
+    form = browser.form("Noor's follow-up check-in", css="form#follow-up-form")
+    # The first answer to each question (none of them a risk answer): every question needs one.
+    names = []
+    for radio in form.find_elements(By.CSS_SELECTOR, "input[type=radio]"):
+        if radio.get_attribute("name") not in names:
+            names.append(radio.get_attribute("name"))
+            browser.driver.execute_script("arguments[0].click()", radio)
+    assert len(names) == 16, f"PHQ-9 and GAD-7: 16 questions, found {len(names)}"
+    browser.submit(form, {}, "Noor's follow-up check-in", "Noor's home after her follow-up", "/me")
+    assert "Your therapist will see how things are" in browser.text_of("#therapy-ended", "Noor's home after her follow-up", "the card")
+    assert not browser.has_element("#follow-up-waiting"), "answered once"
+
+
+def test_09_none_of_it_is_readable_in_the_database(server):
     """The message, the words to carry, the plan's line and the practice note are in no file of the database (SQLite) or its dump
     (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""
     server.stop()

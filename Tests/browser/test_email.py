@@ -102,6 +102,18 @@ class MailServer:
         with self.lock:
             return [m for m in self.received if address in m["to"]]
 
+    def wait_quiet(self, seconds: float = 3, limit: float = 60) -> None:
+        """Waits until nothing has arrived for `seconds`: the outbox has sent everything it had."""
+        deadline = time.monotonic() + limit
+        last, since = len(self.received), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            if len(self.received) != last:
+                last, since = len(self.received), time.monotonic()
+            elif time.monotonic() - since >= seconds:
+                return
+        raise AssertionError(f"email kept arriving for {limit} s")
+
     def wait_for(self, address: str, count: int, seconds: float = 40) -> list[dict]:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -222,30 +234,34 @@ def test_03_a_refusal_is_kept_and_the_owner_sends_it_again(browser: Browser, ser
     token = dana_token(server)
     sam = account(server, "Sam Lee")
     sam_id = next(c["id"] for c in api(server, "GET", "/clients", token=token) if c["name"] == "Sam Lee")
+    # Everything the demo and the earlier steps queued has gone first, so the refusal meets this one message only.
+    mail.wait_quiet()
     before = len(mail.to(sam["email"]))
     mail.mode = "refuse"
     api(server, "POST", f"/clients/{sam_id}/messages", {"body": "Refused on the way " + secrets.token_hex(3)}, token=token)
     sign_in_owner(browser, server)
+    # The demo keeps one old notification from weeks ago (Noor's ending) among those not delivered: too old to send.
     link = browser.element("a[href='/practice/email']", "practice", "the link to email")
     deadline = time.monotonic() + 30
-    while "not delivered" not in link.text and time.monotonic() < deadline:
+    while "2 not delivered" not in link.text and time.monotonic() < deadline:
         time.sleep(0.5)
         browser.go("/practice", "practice")
         link = browser.element("a[href='/practice/email']", "practice", "the link to email")
-    assert "1 not delivered" in link.text, f"the practice page should say an email was not delivered: {link.text!r}"
+    assert "2 not delivered" in link.text, f"the practice page should say the refused email was not delivered: {link.text!r}"
     browser.click(link, "practice", "email", "/practice/email")
     failures = browser.text_of("#email-failures", "email", "the not-delivered list")
-    assert "New message" in failures and "answered 550 to RCPT TO" in failures, failures
+    assert "answered 550 to RCPT TO" in failures and "more than two weeks old" in failures, failures
     assert sam["email"] not in failures and "refused by this test" not in failures, "no address, nothing the server echoed"
     assert "Email goes through localhost" in browser.text_of("#email-server", "email", "the mail server")
     assert len(mail.to(sam["email"])) == before
     mail.mode = "accept"
-    button = browser.element("#email-failures button", "email", "Send again")
-    browser.click(button, "email", "email after sending again", "/practice/email")
+    refused = next(li for li in browser.driver.find_elements(By.CSS_SELECTOR, "#email-failures li") if "550" in li.text)
+    assert "New message" in refused.text, refused.text
+    browser.click(refused.find_element(By.CSS_SELECTOR, "button"), "email", "email after sending again", "/practice/email")
     email = mail.wait_for(sam["email"], before + 1)[-1]
     assert email["subject"] == "You have a new message in Rapport"
     browser.go("/practice/email", "email after it went")
-    assert "Nothing." in browser.text_of("#email-failures", "email after it went", "the not-delivered list")
+    assert "550" not in browser.text_of("#email-failures", "email after it went", "the not-delivered list")
 
 
 def test_04_a_server_that_is_down_loses_nothing(server, mail):

@@ -219,12 +219,14 @@ enum DemoPractice {
     /// looked at yet. Weekly sessions, the newest first in each list read from the end.
     private static func addLongerStories(jonas: Principal, accounts: inout [Account], _ app: Application) async throws {
         typealias Session = DemoHistories.Session
-        func weeks(_ phq: [Int], _ gad: [Int], feedback: [Int?], attendance: [Attendance] = [], late: [Int?] = [], low: [Int: Int] = [:]) -> [Session] {
+        /// `endedDaysAgo`: the weeks end that long before now, with nothing booked after (an ending's story).
+        func weeks(_ phq: [Int], _ gad: [Int], feedback: [Int?], attendance: [Attendance] = [], late: [Int?] = [], low: [Int: Int] = [:],
+                   endedDaysAgo: Double = 0) -> [Session] {
             let count = phq.count
             var sessions: [Session] = (0..<count).map { index in
                 let state = index < attendance.count ? attendance[index] : .attended
                 let attended = state == .attended || state == .late
-                var session = Session(days: -Double(count - index) * 7 + 1.5, attendance: state)
+                var session = Session(days: -Double(count - index) * 7 + 1.5 - endedDaysAgo, attendance: state)
                 session.lateMinutes = index < late.count ? late[index] : nil
                 session.cancelled = state == .cancelledLate
                 if attended && phq[index] >= 0 { session.outcomes = ["phq-9": phq[index], "gad-7": gad[index]] }
@@ -232,7 +234,7 @@ enum DemoPractice {
                 session.lowItem = low[index]
                 return session
             }
-            sessions.append(Session(days: 8.5, attendance: nil))
+            if endedDaysAgo == 0 { sessions.append(Session(days: 8.5, attendance: nil)) }
             return sessions
         }
         let stories: [(String, [Session])] = [
@@ -245,6 +247,9 @@ enum DemoPractice {
             // A rupture four weeks ago (feedback 38 → 29, "the way we work" held low), repaired; feedback came back.
             ("Lena Fischer", weeks([15, 14, 13, 13, 12, 11, 10, 9], [11, 10, 10, 9, 9, 8, 8, 7],
                                    feedback: [38, 38, 39, 38, 29, 35, 37, 38], low: [4: 2])),
+            // Recovered, and her therapy ended five weeks ago: her one-month follow-up check-in is open now.
+            ("Noor Aziz", weeks([15, 13, 11, 9, 8, 6, 5, 5], [11, 10, 9, 7, 6, 5, 4, 4],
+                                feedback: [37, 38, 38, 39, 39, 40, 40, 40], endedDaysAgo: 36)),
             // Withdrawal: late, then a late cancellation, then not there, after weeks free of all of them.
             ("Omar Haddad", weeks([14, 13, 12, 12, 12, -1, -1], [10, 10, 9, 9, 9, -1, -1],
                                   feedback: [37, 38, 38, 37, 36, nil, nil],
@@ -284,6 +289,22 @@ enum DemoPractice {
                     whoToContact: "Your sister Lin. Your GP. The practice, with Reach out again, whenever you'd like to talk."),
                     zone: TimeZone(identifier: demoTimeZone) ?? .gmt, in: record)
                 try await audit(ending, maya, at: services.now, on: db)
+            }
+        }
+        // Noor ended five weeks ago, a week after her last session: her one-month follow-up is waiting for her.
+        if let noor = ids["Noor Aziz"] {
+            let ending = try PolicyMiddleware.grant(jonas, .planEnding, ClientScope(clientID: noor, practiceID: jonas.practiceID,
+                                                                                    careTeam: [jonas.userID]))
+            try await services.transactions.run(on: app.db) { db in
+                let record = try await ClientRecord.open(ending, keys: services.keys, now: services.now.addingTimeInterval(-35 * 86400), on: db)
+                try await Endings.end(ClosingLetter(
+                    whatChanged: "You came in feeling you were failing at everything. You leave noticing what you manage, most days.",
+                    whatHelped: "Writing down three things you'd done each evening. Talking back to the voice that says it isn't enough.",
+                    earlySigns: "Skipping the evening list. Lying awake going over the day.",
+                    whatToDo: "Start the list again, even with one line. Tell someone how the week went.",
+                    whoToContact: "Your partner. Your GP. The practice, with Reach out again."),
+                    zone: TimeZone(identifier: demoTimeZone) ?? .gmt, in: record)
+                try await audit(ending, noor, at: services.now, on: db)
             }
         }
         // Lena's rupture: confirmed from the fall in feedback, then repaired, through the log's own path.
