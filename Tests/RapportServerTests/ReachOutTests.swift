@@ -179,6 +179,19 @@ import VaporTesting
                 #expect(response.status == .forbidden)
             }
 
+            // Answered by email: one outbox row naming the enquiry, the enquiry handled; the email says only that it was read.
+            let (replyHeaders, replyBody) = ownerBrowser.form([:])
+            try await app.testing().test(.POST, "/enquiries/\(id)/reply", headers: replyHeaders, body: replyBody) { #expect($0.status == .seeOther) }
+            let reply = try #require(try await NotificationRow.query(on: app.db).filter(\.$kind == EmailOutbox.enquiryReplyKind).first())
+            #expect(reply.enquiryID == enquiry.id && reply.recipientID == nil)
+            #expect(try await EnquiryRow.find(enquiry.id, on: app.db)?.status == "handled")
+            let settings = SMTPSettings(host: "localhost", port: 2525, security: .none, username: nil, password: nil, from: "rapport@practice.example")
+            let email = try await EmailOutbox.compose(reply, settings: settings, services: app.rapport, on: app.db).get()
+            #expect(email.to == "ash@example.org" && email.subject == "Your message has been read")
+            #expect(!email.body.contains(Self.marker) && !email.body.contains("Ash"))
+            let (newHeaders, newBody) = ownerBrowser.form(["handled": "no"])
+            try await app.testing().test(.POST, "/enquiries/\(id)/handled", headers: newHeaders, body: newBody) { #expect($0.status == .seeOther) }
+
             // Marked handled by the owner, then turned into an invitation by the therapist.
             let (handledHeaders, handledBody) = ownerBrowser.form(["handled": "yes"])
             try await app.testing().test(.POST, "/enquiries/\(id)/handled", headers: handledHeaders, body: handledBody) { #expect($0.status == .seeOther) }

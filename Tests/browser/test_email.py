@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -262,6 +263,20 @@ def test_03_a_refusal_is_kept_and_the_owner_sends_it_again(browser: Browser, ser
     assert email["subject"] == "You have a new message in Rapport"
     browser.go("/practice/email", "email after it went")
     assert "550" not in browser.text_of("#email-failures", "email after it went", "the not-delivered list")
+
+    # Someone writes from the public page; the owner answers by email from the inbox: read, someone will be in touch.
+    visitor = f"visitor-{secrets.token_hex(3)}@example.org"
+    words = f"I have been struggling to sleep since the accident ({secrets.token_hex(3)})."
+    body = urllib.parse.urlencode({"message": words, "route": "email", "contact": visitor, "name": "Robin"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(f"{server.origin}/reach-out/harbour-street", data=body, method="POST"), timeout=30) as response:
+        assert response.status == 200
+    browser.go("/enquiries", "the owner's enquiries")
+    button = browser.element("ul.enquiries button.secondary-button", "the owner's enquiries", "Email them")
+    browser.click(button, "the owner's enquiries", "the owner's enquiries after replying", "/enquiries")
+    email = mail.wait_for(visitor, 1)[0]
+    assert email["subject"] == "Your message has been read", email["subject"]
+    assert "sleep" not in email["body"] and "accident" not in email["body"] and "robin" not in email["body"].lower()
+    assert_says_nothing(email, server)
 
 
 def test_04_a_server_that_is_down_loses_nothing(server, mail):

@@ -19,6 +19,7 @@ enum ReachOutPages {
         routes.post("enquiries", "settings", action: .manageSettings, use: saveSettings)
         routes.post("enquiries", ":enquiryID", "handled", action: .handleEnquiry, use: handled)
         routes.post("enquiries", ":enquiryID", "invite", action: .inviteClient, use: invite)
+        routes.post("enquiries", ":enquiryID", "reply", action: .handleEnquiry, use: reply)
     }
 
     // MARK: The public page
@@ -131,6 +132,24 @@ enum ReachOutPages {
             try await req.transaction { db in
                 try await Enquiries.mark(id, handled: choice == "yes", by: actor, now: now, on: db)
                 try await AuditWriter.append(.access(by: actor, .handleEnquiry, clientID: nil, resource: id), at: now, on: db)
+            }
+        } catch RecordError.notFound {
+            throw RapportError.notFound
+        }
+        return req.redirect(to: "/enquiries#enquiry-\(id.uuidString.lowercased())")
+    }
+
+    /// Answers an email enquiry by email (read, someone will be in touch) and marks it handled, in one transaction.
+    @Sendable static func reply(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let id = try enquiryID(req)
+        guard try await EnquiryRow.query(on: req.db).filter(\.$id == id).filter(\.$practiceID == actor.practiceID)
+            .filter(\.$clientID == nil).count() == 1 else { throw RapportError.notFound }
+        let services = req.rapport
+        do {
+            try await req.transaction { db in
+                try await Enquiries.replyByEmail(id, by: actor, services: services, on: db)
+                try await AuditWriter.append(.access(by: actor, .handleEnquiry, clientID: nil, resource: id), at: services.now, on: db)
             }
         } catch RecordError.notFound {
             throw RapportError.notFound

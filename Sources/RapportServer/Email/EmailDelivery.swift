@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import RapportCore
 import SQLKit
 import Vapor
 
@@ -72,6 +73,16 @@ enum EmailOutbox {
             let token = try services.keys.open(sealedToken, key: key, InvitationRow.schema, "token", row: invitationID)
             let until = Formats.when(invitation.expiresAt, in: services.configuration.timeZone)
             return .success(email(to: address, EmailTexts.invitation(link: "\(services.configuration.baseURL)/invitations/\(token)", until: until)))
+        }
+        if let enquiryID = row.enquiryID {
+            guard let enquiry = try await EnquiryRow.find(enquiryID, on: db), enquiry.clientID == nil else {
+                return .failure(NotNeeded("the enquiry was erased or became a client's first"))
+            }
+            let key = try await services.keys.practiceKey(practiceID: enquiry.practiceID, on: db)
+            let opened = try JSONDecoder().decode(Enquiry.self, from: Data(
+                try services.keys.open(enquiry.enquiryEnvelope, key: key, EnquiryRow.schema, "enquiry", row: enquiryID).utf8))
+            guard opened.route == .email else { return .failure(NotNeeded("the enquiry asked to be contacted by phone")) }
+            return .success(email(to: opened.contact, EmailTexts.enquiryReply))
         }
         return .failure(NotNeeded("the notification has nobody to go to"))
     }
@@ -208,11 +219,13 @@ enum EmailOutbox {
         case Messages.notificationKind: return "New message"
         case RiskAlerts.notificationKind: return "Needs attention today"
         case invitationKind: return "Invitation"
+        case enquiryReplyKind: return "Reply to an enquiry"
         default: return "Something new"
         }
     }
 
     static let invitationKind = "invitation"
+    static let enquiryReplyKind = "enquiry-reply"
 }
 
 /// Runs `EmailOutbox.deliverDue` every few seconds while the server runs (started by `serve` when RAPPORT_SMTP_HOST

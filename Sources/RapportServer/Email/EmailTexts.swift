@@ -31,6 +31,11 @@ enum EmailTexts {
         }
     }
 
+    /// The answer to an enquiry from the reach-out page: read, and someone will be in touch; a reply to this email
+    /// reaches the practice. Nothing of what they wrote, nobody's name.
+    static let enquiryReply = Text(subject: "Your message has been read",
+        body: "Thank you for reaching out. Your message has been read, and someone will contact you soon to talk about what you'd like and when.\n\nIf you'd rather not wait, reply to this email.\n\nIf you weren't expecting this, you can ignore it.")
+
     /// An invitation: the link to choose a password, and until when it works.
     static func invitation(link: String, until: String) -> Text {
         Text(subject: "You're invited to Rapport",

@@ -36,6 +36,7 @@ enum Migrations {
         M0028ReachOut(),
         M0029Endings(),
         M0030FollowUps(),
+        M0031EnquiryReplies(),
     ]
 }
 

@@ -11,6 +11,8 @@ final class NotificationRow: Model, @unchecked Sendable {
     @Field(key: "practice_id") var practiceID: UUID
     @OptionalField(key: "recipient_id") var recipientID: UUID?
     @OptionalField(key: "invitation_id") var invitationID: UUID?
+    /// An enquiry from the reach-out page answered by email: the email goes to the address it gave.
+    @OptionalField(key: "enquiry_id") var enquiryID: UUID?
     @Field(key: "kind") var kind: String
     @OptionalField(key: "client_id") var clientID: UUID?
     @OptionalField(key: "subject_id") var subjectID: UUID?

@@ -137,6 +137,24 @@ enum Enquiries {
         try await row.update(on: db)
     }
 
+    /// Answers an email enquiry by email, through the outbox, and marks it handled: the email says only that it was read
+    /// and someone will be in touch. `RecordError.notFound` for one that isn't the practice's or asked for a phone call.
+    static func replyByEmail(_ id: UUID, by actor: Principal, services: RapportServices, on db: any Database) async throws {
+        let (row, enquiry) = try await open(id, practiceID: actor.practiceID, services: services, on: db)
+        guard enquiry.route == .email else { throw RecordError.notFound }
+        let notification = NotificationRow()
+        notification.practiceID = actor.practiceID
+        notification.enquiryID = id
+        notification.kind = EmailOutbox.enquiryReplyKind
+        notification.createdAt = services.now
+        notification.attempts = 0
+        try await notification.create(on: db)
+        row.status = "handled"
+        row.handledAt = services.now
+        row.handledBy = actor.userID
+        try await row.update(on: db)
+    }
+
     /// After the client's record and invitation are made (`People.inviteClient`): the enquiry becomes theirs, sealed
     /// again under their key, and leaves the practice's inbox but for a line saying it did.
     static func attach(_ id: UUID, toClient clientID: UUID, by actor: Principal, services: RapportServices, on db: any Database) async throws {
