@@ -148,8 +148,11 @@ import VaporTesting
             var client = Browser(sessionToken: try await practice.signIn(cast.client))
             let record = "/clients/\(cast.clientID.uuidString.lowercased())"
             // A session held, so the client has an episode for practice outcomes.
-            _ = try await Appointments.recordAttendance(cast.appointmentID, attendance: .attended, lateMinutes: nil,
-                                                        in: try await practice.record(cast.own.actor, .recordAttendance, cast.scope))
+            let own = try await practice.record(cast.own.actor, .enterCheckIn, cast.scope)
+            _ = try await Appointments.recordAttendance(cast.appointmentID, attendance: .attended, lateMinutes: nil, in: own)
+            // Final measures: the session's PHQ-9, entered in the room.
+            _ = try await CheckIns.enterInRoom([2, 2, 2, 1, 1, 1, 1, 1, 0], comment: nil, definition: InstrumentCatalogue.definition(id: "phq-9")!,
+                                               appointmentID: cast.appointmentID, in: own)
             let (endHeaders, endBody) = therapist.form(Self.letter)
             try await app.testing().test(.POST, "\(record)/ending", headers: endHeaders, body: endBody) { #expect($0.status == .seeOther) }
             let rows = try await FollowUpRow.query(on: app.db).sort(\.$dueAt).all()
@@ -209,6 +212,7 @@ import VaporTesting
             #expect(!theirs.isEmpty && theirs.allSatisfy { $0.followUp == ["phq-9": 9, "gad-7": 0] })
             try await app.testing().test(.GET, record, headers: therapist.headers) { response in
                 #expect(response.body.string.contains("PHQ-9 9, GAD-7 0") && response.body.string.contains("a risk answer"))
+                #expect(response.body.string.contains("Final measures: PHQ-9 11 → 11."))
             }
 
             // Back in therapy: the ones not answered are no longer asked.

@@ -3,6 +3,17 @@ import Plot
 import RapportCore
 
 extension RecordPage {
+    /// Each outcome measure's first and final score over therapy: "PHQ-9 18 → 6, GAD-7 14 → 5".
+    var finalMeasures: String {
+        let starts = contents.appointments.startsByID
+        return InstrumentCatalogue.shipped.filter { $0.purpose == .outcome }.compactMap { definition -> String? in
+            let scored = contents.checkIns.results.filter { $0.definition.id == definition.id && $0.isDone && $0.total != nil }
+                .sorted { (starts[$0.appointmentID] ?? .distantPast) < (starts[$1.appointmentID] ?? .distantPast) }
+            guard let firstScore = scored.first?.total, let last = scored.last?.total else { return nil }
+            return "\(definition.name) \(Scoring.format(firstScore)) → \(Scoring.format(last))"
+        }.joined(separator: ", ")
+    }
+
     /// The ending: planned with the client (the last session, the follow-ups), then carried out with the closing letter
     /// and relapse-prevention plan; once ended, what the client keeps and when the follow-ups fall.
     var endingPart: Node<HTML.BodyContext> {
@@ -15,6 +26,7 @@ extension RecordPage {
             return .section(.id("ending"), .class("card"),
                 .h2("Ending"),
                 .p(.text("Therapy ended \(when(ended)). \(first) keeps the closing letter and plan, words to carry and the safety plan, read-only, and can reach out again in one tap.")),
+                .unwrap(finalMeasures.isEmpty ? nil : finalMeasures) { .p(.id("final-measures"), .text("Final measures: \($0).")) },
                 .if(contents.followUps.isEmpty && !dates.isEmpty,
                     .p(.class("muted"), .text("Follow-up check-ins: " + dates.map { Charts.day($0, zone) }.joined(separator: ", ") + "."))),
                 .if(!contents.followUps.isEmpty, .group(
@@ -107,7 +119,8 @@ struct ClosingLetterPage: PageView {
                          .forEach(ClosingLetter.parts.dropFirst(2)) { part in
                              .group(.h3(.text(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.text($0)) })
                          }))
-            }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet."))
+            }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet.")),
+            .p(.a(.href("/me/progress"), "How your answers changed, from your first session to your last"))
         )
     }
 }
