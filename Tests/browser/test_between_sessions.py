@@ -23,6 +23,9 @@ from selenium.webdriver.common.by import By
 
 from rapport_helpers import (BUILD_DIR, DB_KIND, DESKTOP, PHONE, Browser, files_under, pg_dump_binary, search_bytes, totp,
                              usable_totp_step)
+# This story's server sends its email to a real SMTP server of its own (the email story's), so the last step can read
+# every email it received for what must never be in one.
+from test_email import mail, server_env  # noqa: F401 — fixtures, used by conftest's `server`
 
 pytestmark = pytest.mark.story
 
@@ -229,7 +232,7 @@ def test_08_a_month_after_her_ending_a_client_answers_her_follow_up(browser: Bro
     assert not browser.has_element("#follow-up-waiting"), "answered once"
 
 
-def test_09_none_of_it_is_readable_in_the_database(server):
+def test_09_none_of_it_is_readable_in_the_database(server, mail):
     """The message, the words to carry, the plan's line and the practice note are in no file of the database (SQLite) or its dump
     (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""
     server.stop()
@@ -245,3 +248,8 @@ def test_09_none_of_it_is_readable_in_the_database(server):
                "closing letter": LETTER}
     hits = search_bytes(sorted(set(database_files) | set(files_under(server.data_dir))), markers)
     assert not hits, "stored in plain text:\n  " + "\n  ".join(map(str, hits))
+    # Nor in any email: the story's messages, words, plan, practice and letter each told someone, in no words of theirs.
+    assert len(mail.received) >= 5, f"the story's news should have gone by email: {len(mail.received)}"
+    for label, marker in markers.items():
+        for email in mail.received:
+            assert marker.encode() not in email["raw"], f"the {label} is in an email to {email['to']}"
