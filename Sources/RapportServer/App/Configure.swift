@@ -57,7 +57,7 @@ public enum RapportApp {
         registerRoutes(app, configuration)
         if configuration.automaticCheckpoints {
             app.lifecycle.use(try await CheckpointScheduler.prepare(configuration, on: app.db))
-            app.lifecycle.use(EnquiryRetention())
+            app.lifecycle.use(HourlyRound())
         }
         if configuration.deliversEmail, let smtp = configuration.smtp {
             app.lifecycle.use(EmailDelivery(settings: smtp))

@@ -23,7 +23,7 @@ enum EmailPages {
 
     @Sendable static func retry(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        guard let id = req.parameters.get("notificationID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        let id = try req.id("notificationID")
         let now = req.rapport.now
         // Someone else's practice's email, one delivered or still trying, or a made-up id: "not found", nothing changed.
         guard try await NotificationRow.query(on: req.db).filter(\.$id == id).filter(\.$practiceID == actor.practiceID)

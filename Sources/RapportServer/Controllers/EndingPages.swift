@@ -93,13 +93,9 @@ enum EndingPages {
 
     // MARK: Follow-up check-ins
 
-    static func followUpID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("followUpID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
-        return id
-    }
 
     @Sendable static func followUp(_ req: Request) async throws -> Response {
-        let id = try followUpID(req)
+        let id = try req.id("followUpID")
         let record = try await ClientPages.ownRecord(req)
         do {
             let (_, view) = try await FollowUps.openOne(id, in: record)
@@ -113,7 +109,7 @@ enum EndingPages {
     /// once (and the care team is told), as in therapy.
     @Sendable static func answerFollowUp(_ req: Request) async throws -> Response {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
-        let id = try followUpID(req)
+        let id = try req.id("followUpID")
         let fields = req.formFields()
         // Not theirs, not open, or a made-up id: "not found" before any transaction.
         let record = try await ClientPages.ownRecord(req)

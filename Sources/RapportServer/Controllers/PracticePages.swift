@@ -86,13 +86,9 @@ enum PracticePages {
         }
     }
 
-    static func attemptID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("attemptID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
-        return id
-    }
 
     @Sendable static func feelingPage(_ req: Request) async throws -> Response {
-        let id = try attemptID(req)
+        let id = try req.id("attemptID")
         let record = try await ClientPages.ownRecord(req)
         do {
             return Layout.render(PracticeFeelingPage(attempt: try await PracticeAgreements.attempt(id, in: record), context: req.page))
@@ -104,7 +100,7 @@ enum PracticePages {
     /// The second tap: a feeling (or "none") and the note. Anything else, or someone else's attempt, changes nothing.
     @Sendable static func describe(_ req: Request) async throws -> Response {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
-        let id = try attemptID(req)
+        let id = try req.id("attemptID")
         let fields = req.formFields()
         let note = fields["note"] ?? ""
         let feeling: PracticeFeeling?

@@ -113,20 +113,14 @@ enum ReachOutPages {
         return req.redirect(to: "/enquiries?saved=1#reach-out-settings")
     }
 
-    static func enquiryID(_ req: Request) throws -> UUID {
-        guard let id = req.parameters.get("enquiryID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
-        return id
-    }
 
     @Sendable static func handled(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let id = try enquiryID(req)
+        let id = try req.id("enquiryID")
         guard let choice = req.formFields()["handled"], ["yes", "no"].contains(choice) else {
             throw RapportError.badRequest("Choose handled or new.")
         }
-        // Another practice's, one become a client, or a made-up id: "not found" before any transaction.
-        guard try await EnquiryRow.query(on: req.db).filter(\.$id == id).filter(\.$practiceID == actor.practiceID)
-            .filter(\.$clientID == nil).count() == 1 else { throw RapportError.notFound }
+        guard try await Enquiries.isOpen(id, practiceID: actor.practiceID, on: req.db) else { throw RapportError.notFound }
         let now = req.rapport.now
         do {
             try await req.transaction { db in
@@ -142,9 +136,8 @@ enum ReachOutPages {
     /// Answers an email enquiry by email (read, someone will be in touch) and marks it handled, in one transaction.
     @Sendable static func reply(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let id = try enquiryID(req)
-        guard try await EnquiryRow.query(on: req.db).filter(\.$id == id).filter(\.$practiceID == actor.practiceID)
-            .filter(\.$clientID == nil).count() == 1 else { throw RapportError.notFound }
+        let id = try req.id("enquiryID")
+        guard try await Enquiries.isOpen(id, practiceID: actor.practiceID, on: req.db) else { throw RapportError.notFound }
         let services = req.rapport
         do {
             try await req.transaction { db in
@@ -161,9 +154,8 @@ enum ReachOutPages {
     /// the enquiry sealed into their record; all in one transaction.
     @Sendable static func invite(_ req: Request) async throws -> Response {
         guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
-        let id = try enquiryID(req)
-        guard try await EnquiryRow.query(on: req.db).filter(\.$id == id).filter(\.$practiceID == actor.practiceID)
-            .filter(\.$clientID == nil).count() == 1 else { throw RapportError.notFound }
+        let id = try req.id("enquiryID")
+        guard try await Enquiries.isOpen(id, practiceID: actor.practiceID, on: req.db) else { throw RapportError.notFound }
         let form = try req.content.decode(PeoplePages.InviteForm.self)
         let formID = "invite-\(id.uuidString.lowercased())"
         let services = req.rapport

@@ -38,7 +38,7 @@ enum WordsToCarryPages {
     /// `pinned` is "yes" or "no"; anything else, or an id that isn't one of the client's own notes, changes nothing.
     @Sendable static func pin(_ req: Request) async throws -> Response {
         guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
-        guard let id = req.parameters.get("wordsID").flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        let id = try req.id("wordsID")
         let choice = req.formFields()["pinned"]
         guard let choice, ["yes", "no"].contains(choice) else { throw RapportError.badRequest("Choose to pin the words or take them off.") }
         // Someone else's id (or none) is "not found" before any transaction: inside an SQLite batch a refusal would

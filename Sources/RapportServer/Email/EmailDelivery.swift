@@ -25,6 +25,8 @@ enum EmailOutbox {
         case failed(String, next: Date?)
         /// Nothing to send any more (an invitation accepted or withdrawn first, an account gone).
         case notNeeded(String)
+        /// Kept for the owner without a try (too old by its first chance): shown as not delivered, tries not counted.
+        case kept(String)
     }
 
     /// Rows due now, oldest first, nothing opened.
@@ -102,10 +104,13 @@ enum EmailOutbox {
             row.deliveredAt = now
             row.lastError = nil
         case .failed(let words, let next):
-            row.attempts += next == nil && words.hasPrefix("not sent:") ? 0 : 1
+            row.attempts += 1
             row.lastError = String(words.prefix(200))
             row.nextAttemptAt = next
             if next == nil { row.failedAt = now }
+        case .kept(let words):
+            row.lastError = words
+            row.failedAt = now
         case .notNeeded(let words):
             // Closed, not failed: nothing is missing (the owner's list is for what didn't arrive).
             row.deliveredAt = now
@@ -134,7 +139,7 @@ enum EmailOutbox {
             let outcome: Outcome
             // Never tried nor scheduled: its first chance. Too old by then, it is kept for the owner, not sent.
             if row.nextAttemptAt == nil && row.attempts == 0 && services.now.timeIntervalSince(row.createdAt) > maximumAge {
-                outcome = .failed("not sent: it was more than two weeks old when email could first send it", next: nil)
+                outcome = .kept("not sent: it was more than two weeks old when email could first send it")
             } else {
                 let next = nextTry(after: row.attempts + 1, base: services.configuration.emailRetrySeconds,
                                    limit: services.configuration.emailAttempts, now: services.now)
@@ -157,6 +162,9 @@ enum EmailOutbox {
             switch outcome {
             case .sent:
                 sent += 1
+            case .kept(let words):
+                failed += 1
+                app.logger.notice("email kept, not sent", metadata: ["kind": "\(row.kind)", "reason": "\(words)"])
             case .failed(let words, let next):
                 failed += 1
                 // The kind and the failure's words: no address, nothing the server echoed back.

@@ -34,6 +34,7 @@ struct RecordPage: PageView {
             let name = try await record.clientName()
             let appointments = try await Appointments.all(in: record)
             let checkIns = try await CheckInSummary.load(sessions: appointments.map(\.slot), available: available, in: record)
+            let ending = try await Endings.current(in: record)
             return Model(
                 name: name,
                 progressNotes: try await Notes.progressNotes(in: record),
@@ -46,8 +47,8 @@ struct RecordPage: PageView {
                 wordsToCarry: try await WordsToCarry.all(in: record),
                 safetyPlan: try await SafetyPlans.current(in: record),
                 practice: try await PracticeAgreements.current(in: record),
-                ending: try await Endings.current(in: record),
-                followUps: try await FollowUps.all(in: record))
+                ending: ending,
+                followUps: ending?.endedAt == nil ? [] : try await FollowUps.all(in: record))
         }
     }
 

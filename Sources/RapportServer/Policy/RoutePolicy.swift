@@ -51,6 +51,12 @@ extension Request {
         set { storage[UnsavedTextKey.self] = newValue }
     }
 
+    /// A route's id parameter, or "not found" for one that isn't an id (a made-up path is answered like a missing row).
+    func id(_ parameter: String) throws -> UUID {
+        guard let id = parameters.get(parameter).flatMap(UUID.init(uuidString:)) else { throw RapportError.notFound }
+        return id
+    }
+
     /// Set by `PolicyMiddleware` for client-scoped routes once the policy has allowed the request.
     func clientAccess() throws -> ClientAccess {
         guard let access = storage[ClientAccessKey.self] else { throw RapportError.denied(.notSignedIn) }

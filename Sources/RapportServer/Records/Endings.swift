@@ -67,22 +67,23 @@ enum Endings {
     /// sooner than planned).
     /// `zone` is the practice's, in which "a month later" falls on the same day of the month.
     static func end(_ letter: ClosingLetter, zone: TimeZone, in record: ClientRecord) async throws {
-        let row = try await currentRow(clientID: record.clientID, on: record.db) ?? {
-            let fresh = EndingRow()
-            fresh.id = UUID()
-            fresh.practiceID = record.practiceID
-            fresh.clientID = record.clientID
-            fresh.plannedBy = record.actor.userID
-            fresh.plannedAt = record.now
-            fresh.followUpMonths = EndingRules.defaultFollowUpMonths.map(String.init).joined(separator: ",")
-            return fresh
-        }()
+        let planned = try await currentRow(clientID: record.clientID, on: record.db)
+        let row = planned ?? EndingRow()
         guard row.endedAt == nil else { throw RecordError.conflict("Therapy has already ended.") }
+        if planned == nil {
+            // Unplanned: the ending is planned and carried out at once, with the usual follow-ups.
+            row.id = UUID()
+            row.practiceID = record.practiceID
+            row.clientID = record.clientID
+            row.plannedBy = record.actor.userID
+            row.plannedAt = record.now
+            row.followUpMonths = EndingRules.defaultFollowUpMonths.map(String.init).joined(separator: ",")
+        }
         let id = try row.requireID()
         row.endedAt = record.now
         row.endedBy = record.actor.userID
         row.letterEnvelope = try record.seal(String(decoding: try JSONEncoder().encode(letter), as: UTF8.self), EndingRow.schema, "letter", row: id)
-        if try await EndingRow.find(id, on: record.db) == nil { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
+        if planned == nil { try await row.create(on: record.db) } else { try await row.update(on: record.db) }
         try await setEnded(record.now, in: record)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone

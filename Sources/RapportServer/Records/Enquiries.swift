@@ -117,6 +117,12 @@ enum Enquiries {
         }
     }
 
+    /// Whether `id` is one of the practice's enquiries not yet turned into a client. Asked before a handler's transaction:
+    /// another practice's, one become a client's, or a made-up id is "not found" without one.
+    static func isOpen(_ id: UUID, practiceID: UUID, on db: any Database) async throws -> Bool {
+        try await EnquiryRow.query(on: db).filter(\.$id == id).filter(\.$practiceID == practiceID).filter(\.$clientID == nil).count() == 1
+    }
+
     /// One of the practice's enquiries not yet turned into a client, opened; `RecordError.notFound` otherwise.
     static func open(_ id: UUID, practiceID: UUID, services: RapportServices, on db: any Database) async throws -> (EnquiryRow, Enquiry) {
         guard let row = try await EnquiryRow.query(on: db).filter(\.$id == id).filter(\.$practiceID == practiceID).first(),
@@ -215,7 +221,7 @@ final class EnquiryThrottle: Sendable {
 
 /// The hourly round of `serve` (and once at start): erases enquiries past their practice's retention period, and tells
 /// clients whose follow-up check-in has come due.
-final class EnquiryRetention: LifecycleHandler, Sendable {
+final class HourlyRound: LifecycleHandler, Sendable {
     static let everySeconds: Int64 = 3600
     private let loop = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
