@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 @testable import RapportCore
 @testable import RapportServer
 import SnapshotTesting
@@ -396,5 +397,18 @@ import Testing
         #expect(feedback.contains("Feedback after 3 sessions: 38, 31, 37 of 40; the latest 37. Below 36 once. 2 sessions late, cancelled late or missed."))
         #expect(feedback.components(separatedBy: "<rect").count - 1 == 1 + 4, "the plot and one square per session")
         #expect(Markup.escape("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;")
+    }
+
+    /// Text on pages is escaped by `Node.plain`: as Plot's `.text` for ordinary text (quotes left alone in content,
+    /// non-ASCII copied as it is), but an `&` that looks like the start of an entity is escaped too, so what someone
+    /// typed is what they see.
+    @Test func textOnAPageIsShownAsItWasTyped() {
+        let typed = "Anna's \"plan\" <b>3 > 2</b> café & more"
+        let plot: Node<HTML.BodyContext> = .p(.text(typed))
+        let ours: Node<HTML.BodyContext> = .p(.plain(typed))
+        #expect(ours.render() == plot.render())
+        #expect(ours.render() == "<p>Anna's \"plan\" &lt;b&gt;3 &gt; 2&lt;/b&gt; café &amp; more</p>")
+        let entityShaped: Node<HTML.BodyContext> = .p(.plain("I wrote &lt; and &#39; and &amp;"))
+        #expect(entityShaped.render() == "<p>I wrote &amp;lt; and &amp;#39; and &amp;amp;</p>")
     }
 }

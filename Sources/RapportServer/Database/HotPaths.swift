@@ -115,6 +115,23 @@ enum HotPaths {
         return sql
     }
 
+    /// A model's rows read by a statement written out, each decoded as Fluent decodes a row of its own query. For
+    /// reads on the record page: Fluent's query builder reflects over the model's fields and serialises the query
+    /// afresh every time, about 1 % of a record page's CPU per query (`perf record`, 2026-12-05), before any row.
+    static func models<M: Model>(_: M.Type, _ query: SQLQueryString, on db: any Database) async throws -> [M] {
+        try await sql(db).raw(query).all().map { try $0.decode(fluentModel: M.self) }
+    }
+
+    /// The first row of `query` as a model, or nil.
+    static func model<M: Model>(_: M.Type, _ query: SQLQueryString, on db: any Database) async throws -> M? {
+        try await sql(db).raw(query).first().map { try $0.decode(fluentModel: M.self) }
+    }
+
+    /// `SELECT COUNT(*) …`'s one number.
+    static func count(_ query: SQLQueryString, on db: any Database) async throws -> Int {
+        try await sql(db).raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     /// `"t"."a" AS "p_a", …` for a SELECT list.
     static func columns(_ names: [String], of table: String, as prefix: String) -> String {
         names.map { "\"\(table)\".\"\($0)\" AS \"\(prefix)\($0)\"" }.joined(separator: ", ")
@@ -228,33 +245,29 @@ extension CheckInRow {
 
     /// A check-in read in SQL, as if Fluent had loaded it: Fluent's model decoding was a sixth of a record page with
     /// thirty sessions (perf record, issue 10's benchmark).
-    convenience init(sqlRow row: any SQLRow) throws {
+    convenience init(cells row: any RowCells) throws {
         self.init()
-        id = try HotPaths.uuid(row, "id")
-        practiceID = try HotPaths.uuid(row, "practice_id")
-        clientID = try HotPaths.uuid(row, "client_id")
-        appointmentID = try HotPaths.uuid(row, "appointment_id")
-        instrumentID = try row.decode(column: "instrument_id", as: String.self)
-        answersEnvelope = try row.decode(column: "answers_envelope", as: Data.self)
-        commentEnvelope = try row.decode(column: "comment_envelope", as: Data?.self)
-        total = try row.decode(column: "total", as: Double?.self)
-        band = try row.decode(column: "band", as: String?.self)
-        flags = try row.decode(column: "flags", as: String.self)
-        enteredBy = try HotPaths.uuid(row, "entered_by")
-        inRoom = try row.decode(column: "in_room", as: Bool.self)
-        startedAt = try row.decode(column: "started_at", as: Date.self)
-        completedAt = try row.decode(column: "completed_at", as: Date?.self)
-        sessionStartsAt = try row.decode(column: "session_starts_at", as: Date?.self)
-        sessionTherapistID = try HotPaths.optionalUUID(row, "session_therapist_id")
+        id = try row.uuid("id")
+        practiceID = try row.uuid("practice_id")
+        clientID = try row.uuid("client_id")
+        appointmentID = try row.uuid("appointment_id")
+        instrumentID = try row.string("instrument_id")
+        answersEnvelope = try row.data("answers_envelope")
+        commentEnvelope = try row.optionalData("comment_envelope")
+        total = try row.optionalDouble("total")
+        band = try row.optionalString("band")
+        flags = try row.string("flags")
+        enteredBy = try row.uuid("entered_by")
+        inRoom = try row.bool("in_room")
+        startedAt = try row.date("started_at")
+        completedAt = try row.optionalDate("completed_at")
+        sessionStartsAt = try row.optionalDate("session_starts_at")
+        sessionTherapistID = try row.optionalUUID("session_therapist_id")
         $id.exists = true
     }
 
-    private static let selectList = HotPaths.columns(sqlColumns, of: "check_ins", as: "")
-
     static func all(clientID: UUID, on db: any Database) async throws -> [CheckInRow] {
-        try await HotPaths.sql(db).raw("""
-            SELECT \(unsafeRaw: selectList) FROM "check_ins" WHERE "client_id" = \(bind: clientID)
-            """).all().map(CheckInRow.init(sqlRow:))
+        try await HotPaths.clientRows(sqlColumns, from: "check_ins", clientID: clientID, on: db, CheckInRow.init(cells:))
     }
 }
 
@@ -262,33 +275,29 @@ extension AppointmentRow {
     static let sqlColumns = ["id", "practice_id", "client_id", "therapist_id", "starts_at", "duration_minutes", "location_envelope",
                              "cancelled", "attendance", "late_minutes", "created_at", "series_id", "series_index", "moved_from", "cancelled_at"]
 
-    convenience init(sqlRow row: any SQLRow) throws {
+    convenience init(cells row: any RowCells) throws {
         self.init()
-        id = try HotPaths.uuid(row, "id")
-        practiceID = try HotPaths.uuid(row, "practice_id")
-        clientID = try HotPaths.uuid(row, "client_id")
-        therapistID = try HotPaths.uuid(row, "therapist_id")
-        startsAt = try row.decode(column: "starts_at", as: Date.self)
-        durationMinutes = try row.decode(column: "duration_minutes", as: Int.self)
-        locationEnvelope = try row.decode(column: "location_envelope", as: Data?.self)
-        cancelled = try row.decode(column: "cancelled", as: Bool.self)
-        attendance = try row.decode(column: "attendance", as: String?.self)
-        lateMinutes = try row.decode(column: "late_minutes", as: Int?.self)
-        createdAt = try row.decode(column: "created_at", as: Date.self)
-        seriesID = try HotPaths.optionalUUID(row, "series_id")
-        seriesIndex = try row.decode(column: "series_index", as: Int?.self)
-        movedFrom = try row.decode(column: "moved_from", as: Date?.self)
-        cancelledAt = try row.decode(column: "cancelled_at", as: Date?.self)
+        id = try row.uuid("id")
+        practiceID = try row.uuid("practice_id")
+        clientID = try row.uuid("client_id")
+        therapistID = try row.uuid("therapist_id")
+        startsAt = try row.date("starts_at")
+        durationMinutes = try row.int("duration_minutes")
+        locationEnvelope = try row.optionalData("location_envelope")
+        cancelled = try row.bool("cancelled")
+        attendance = try row.optionalString("attendance")
+        lateMinutes = try row.optionalInt("late_minutes")
+        createdAt = try row.date("created_at")
+        seriesID = try row.optionalUUID("series_id")
+        seriesIndex = try row.optionalInt("series_index")
+        movedFrom = try row.optionalDate("moved_from")
+        cancelledAt = try row.optionalDate("cancelled_at")
         $id.exists = true
     }
 
     /// The client's sessions, oldest first.
-    private static let selectList = HotPaths.columns(sqlColumns, of: "appointments", as: "")
-
     static func all(clientID: UUID, on db: any Database) async throws -> [AppointmentRow] {
-        try await HotPaths.sql(db).raw("""
-            SELECT \(unsafeRaw: selectList) FROM "appointments" WHERE "client_id" = \(bind: clientID)
-            ORDER BY "starts_at"
-            """).all().map(AppointmentRow.init(sqlRow:))
+        try await HotPaths.clientRows(sqlColumns, from: "appointments", clientID: clientID, orderBy: "\"starts_at\"", on: db,
+                                      AppointmentRow.init(cells:))
     }
 }

@@ -28,7 +28,7 @@ struct SetupPage: PageView {
                 .div(.class("field"),
                      .label(.class("room-option"),
                             .input(.type(.checkbox), .name("sees_clients"), .id("sees_clients"), .value("on"), .checked(seesClients)),
-                            .text(" I see clients here myself")),
+                            .plain(" I see clients here myself")),
                      .p(.class("hint"), "In a solo practice you are the owner and the therapist, with one account. Untick this if you only run the practice; you can change it later on the practice page."))
             ),
             .p(.class("muted"), "Next, you'll set up two-step sign-in with an authenticator app on your phone.")
@@ -100,19 +100,19 @@ struct EnrolmentPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Set up two-step sign-in"),
-            .p(.class("lead"), .text(context.identity.actor?.has(.owner) == true
+            .p(.class("lead"), .plain(context.identity.actor?.has(.owner) == true
                 ? "Because you look after the practice, signing in takes a password and a code from your phone."
                 : "Because you work with clients' records, signing in takes a password and a code from your phone.")),
             .ol(.class("steps"),
                 .li("Open an authenticator app (for example FreeOTP, Aegis, Google Authenticator or 1Password)."),
-                .li(.text(qrCode == nil ? "Add an account by entering this key by hand:"
+                .li(.plain(qrCode == nil ? "Add an account by entering this key by hand:"
                                         : "Add an account by scanning this code with the app, or by entering the key below it by hand:"),
                     // Drawn here, as SVG: no script, and the key goes to no other company to make a picture of it.
                     .unwrap(qrCode) { code in .div(.class("qr"), .id("totp-qr"), .raw(code.svg(title: "QR code of your Rapport key"))) },
-                    .code(.class("secret"), .id("totp-secret"), .text(groupedSecret))),
+                    .code(.class("secret"), .id("totp-secret"), .plain(groupedSecret))),
                 .li("Type the 6-digit code the app shows below.")
             ),
-            .p(.class("muted"), .text("Time-based, 6 digits, every 30 seconds. On this phone? "),
+            .p(.class("muted"), .plain("Time-based, 6 digits, every 30 seconds. On this phone? "),
                .a(.href(uri), "Open in your authenticator app")),
             FormParts.form(id: "enrol-form", action: "/account/two-factor", context, problems: problems, submit: "Turn on two-step sign-in",
                 .input(.type(.hidden), .name("secret_shown"), .value("1")),
@@ -122,7 +122,7 @@ struct EnrolmentPage: PageView {
             .p(.class("muted"), "The key stays the same if you reload this page or come back later. If the entry in your app went wrong, you can start again with a new key; the old one then stops working."),
             .form(.id("restart-enrolment-form"), .method(.post), .action("/account/two-factor/restart"), .class("inline"),
                   .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                  .button(.type(.submit), .class("link-button"), .text("Start again with a new key")))
+                  .button(.type(.submit), .class("link-button"), .plain("Start again with a new key")))
         )
     }
 }
@@ -157,13 +157,13 @@ struct PracticePage: PageView {
     var ownCaseloadSection: Node<HTML.BodyContext> {
         .section(.class("card"), .id("own-caseload"), .attribute(named: "aria-labelledby", value: "own-caseload-title"),
             .h2(.id("own-caseload-title"), "Your own clients"),
-            .unwrap(ownCaseloadProblem) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .unwrap(ownCaseloadProblem) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .plain($0)) },
             .if(ownCaseload != nil,
                 .group(
-                    .p(.text(ownCaseload == 0
+                    .p(.plain(ownCaseload == 0
                         ? "You see clients here too. Your caseload is empty: invite your first client from "
                         : "You see clients here too: \(ownCaseload ?? 0) on your caseload, under "),
-                       .a(.href("/clients"), "Clients"), .text(".")),
+                       .a(.href("/clients"), "Clients"), .plain(".")),
                     .if(ownCaseload == 0,
                         .form(.method(.post), .action("/practice/own-caseload"),
                               .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
@@ -181,28 +181,28 @@ struct PracticePage: PageView {
 
     var content: Node<HTML.BodyContext> {
         .group(
-            .h1(.text(practiceName)),
-            .p(.class("lead"), .text(ownCaseload == nil
+            .h1(.plain(practiceName)),
+            .p(.class("lead"), .plain(ownCaseload == nil
                 ? "You look after the practice: who works here, and how it runs. Clients' records stay with their therapists."
                 : "You look after the practice: who works here, and how it runs. Other therapists' clients' records stay with them.")),
             .unwrap(unchosenTimeZone) { zone in
                 .p(.class("notice"), .id("time-zone-notice"),
-                   .text("Session times are shown in \(zone), the server's time zone, until you choose the practice's in "),
-                   .a(.href("/practice/settings"), "Practice settings"), .text("."))
+                   .plain("Session times are shown in \(zone), the server's time zone, until you choose the practice's in "),
+                   .a(.href("/practice/settings"), "Practice settings"), .plain("."))
             },
             .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
-            .p(.a(.href("/practice/email"), .text(emailNotDelivered > 0
+            .p(.a(.href("/practice/email"), .plain(emailNotDelivered > 0
                 ? "Email: \(emailNotDelivered) not delivered" : "Email: the mail server, and what went"))),
             .h2("Therapists"),
             .unwrap(resetDoneFor) { name in
                 .p(.class("notice"), .id("reset-done"), .attribute(named: "role", value: "status"),
-                   .text("Two-step sign-in for \(name) is reset. They will set it up again the next time they sign in."))
+                   .plain("Two-step sign-in for \(name) is reset. They will set it up again the next time they sign in."))
             },
             .if(therapists.isEmpty,
-                .p(.class("muted"), .text(waiting.isEmpty ? "No therapists yet. Invite the first one below."
+                .p(.class("muted"), .plain(waiting.isEmpty ? "No therapists yet. Invite the first one below."
                                                           : "No therapist has joined yet: their invitations are below.")),
                 else: .ul(.class("plain card"), .forEach(therapists) { therapist in
-                    .li(.class("therapist"), .p(.strong(.text(therapist.name)), .text(therapist.twoFactorOn ? "" : " · two-step sign-in not set up yet")),
+                    .li(.class("therapist"), .p(.strong(.plain(therapist.name)), .plain(therapist.twoFactorOn ? "" : " · two-step sign-in not set up yet")),
                         // For a lost phone and lost recovery codes; a confirmation page says what it does first.
                         .if(therapist.twoFactorOn, .p(.class("therapist-actions"),
                             .a(.href("/practice/therapists/\(therapist.id.lowercasedText)/reset-two-factor"),
@@ -233,9 +233,9 @@ struct AcceptInvitationPage: PageView {
             ? "\(invitation.practiceName) has invited you to your private space for therapy. Choose a password to begin."
             : "\(invitation.practiceName) has invited you to work with your clients in Rapport. Choose a password, then you'll set up two-step sign-in."
         return .group(
-            .h1(.text("Welcome, \(InputRules.firstName(of: invitation.name))")),
-            .p(.class("lead"), .text(intro)),
-            .p(.text("You'll sign in with "), .strong(.text(invitation.email)), .text(".")),
+            .h1(.plain("Welcome, \(InputRules.firstName(of: invitation.name))")),
+            .p(.class("lead"), .plain(intro)),
+            .p(.plain("You'll sign in with "), .strong(.plain(invitation.email)), .plain(".")),
             FormParts.form(id: "accept-form", action: "/invitations/\(token)", context, problems: problems, submit: "Create my account",
                 FormParts.field("password", label: "Choose a password", type: .password, autocomplete: "new-password",
                                 hint: "At least \(InputRules.minimumPasswordLength) characters. A few unrelated words work well.", problems: problems),
@@ -276,20 +276,20 @@ struct SettingsPage: PageView {
             .form(.id("settings-form"), .method(.post), .action("/practice/settings"), .class("stack"),
                 .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                 .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                            .forEach(problems) { .p(.text($0.message)) })),
+                                            .forEach(problems) { .p(.plain($0.message)) })),
                 .h2("Time zone"),
                 timeZoneField,
                 .h2("Measures"),
-                .p(.text("Always available: " + always.map { "\($0.name) (\($0.title))" }.joined(separator: "; ") + ".")),
+                .p(.plain("Always available: " + always.map { "\($0.name) (\($0.title))" }.joined(separator: "; ") + ".")),
                 .p(.class("muted"), "These need a licence or registration from their authors. Enable one only once your practice holds it; therapists can then choose it for their clients."),
                 .forEach(licensed) { definition in
                     .div(.class("card licence"),
                          .label(.class("room-option"),
                                 .input(.type(.checkbox), .name("enable-\(definition.id)"), .value("on"),
                                        .checked(enabled.contains(definition.id))),
-                                .strong(.text(" \(definition.name): \(definition.title)"))),
-                         .p(.class("muted"), .text(definition.licence)),
-                         .p(.class("muted"), .text(definition.source)))
+                                .strong(.plain(" \(definition.name): \(definition.title)"))),
+                         .p(.class("muted"), .plain(definition.licence)),
+                         .p(.class("muted"), .plain(definition.source)))
                 },
                 .h2("Messages"),
                 replyTimeField,
@@ -297,10 +297,10 @@ struct SettingsPage: PageView {
                 .div(.class(crisisProblem == nil ? "field" : "field has-error"),
                     .label(.for("crisis_resources"), "What a client sees when their answers suggest risk"),
                     .p(.class("hint"), "In calm, plain words: who to call, at what hours, and your practice's own arrangements. One paragraph per line. Leave empty to use Rapport's wording, shown here."),
-                    .unwrap(crisisProblem) { .p(.class("error"), .text($0.message)) },
+                    .unwrap(crisisProblem) { .p(.class("error"), .plain($0.message)) },
                     .textarea(.name("crisis_resources"), .id("crisis_resources"), .rows(6),
-                              .attribute(named: "placeholder", value: PracticeSettings.defaultCrisisResources), .text(crisis))),
-                .button(.type(.submit), .class("primary"), .text("Save settings"))
+                              .attribute(named: "placeholder", value: PracticeSettings.defaultCrisisResources), .plain(crisis))),
+                .button(.type(.submit), .class("primary"), .plain("Save settings"))
             )
         )
     }
@@ -314,7 +314,7 @@ extension SettingsPage {
         return .div(.class(problem == nil ? "field" : "field has-error"),
                     .label(.for("reply_within_hours"), "How soon the practice replies to a client's message"),
                     .p(.class("hint"), "Clients read this each time they write, beside a plain line that messages are not for emergencies and your crisis resources."),
-                    .unwrap(problem) { .p(.class("error"), .text($0.message)) },
+                    .unwrap(problem) { .p(.class("error"), .plain($0.message)) },
                     .select(.attribute(named: "name", value: "reply_within_hours"), .attribute(named: "id", value: "reply_within_hours"),
                             .forEach(ReplyTime.choices) { choice in
                                 .option(.value(String(choice.hours)), .label(choice.words.prefix(1).uppercased() + choice.words.dropFirst()),
@@ -334,8 +334,8 @@ extension SettingsPage {
         }
         return .div(.class(problem == nil ? "field" : "field has-error"),
                     .label(.for("time_zone"), "The practice's time zone"),
-                    .p(.class("hint"), .text(hint)),
-                    .unwrap(problem) { .p(.class("error"), .text($0.message)) },
+                    .p(.class("hint"), .plain(hint)),
+                    .unwrap(problem) { .p(.class("error"), .plain($0.message)) },
                     .select(.attribute(named: "name", value: "time_zone"), .attribute(named: "id", value: "time_zone"), .group(options)))
     }
 }
@@ -361,10 +361,10 @@ struct CalendarPage: PageView {
             .unwrap(newLink) { link in
                 .div(.class("notice"),
                     .p("Your new address. Copy it into your calendar app (often \"Add calendar\" → \"From URL\" or \"Subscribe\"). It is shown only this once:"),
-                    .a(.id("calendar-link"), .class("link-out"), .href(link), .text(link)),
+                    .a(.id("calendar-link"), .class("link-out"), .href(link), .plain(link)),
                     CopyButton.node(target: "calendar-link", label: "Copy address"))
             },
-            .if(hasLink && newLink == nil, .p(.text("You have a calendar address. If you've lost it, or think someone else has it, make a new one: the old one stops working at once."))),
+            .if(hasLink && newLink == nil, .p(.plain("You have a calendar address. If you've lost it, or think someone else has it, make a new one: the old one stops working at once."))),
             FormParts.form(id: "calendar-form", action: "/account/calendar", context,
                            submit: hasLink ? "Make a new address (the old one stops working)" : "Make my calendar address"),
             .if(hasLink, FormParts.form(id: "calendar-revoke-form", action: "/account/calendar/revoke", context, submit: "Turn off my calendar address"))
@@ -385,7 +385,7 @@ struct NotePage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .p(.a(.href("/clients/\(note.clientID.uuidString.lowercased())"), "← Back to the record")),
-            .h1(.text(title)),
+            .h1(.plain(title)),
             NoteCard.node(note, href: path, zone: zone))
     }
 }
@@ -401,15 +401,15 @@ struct ErrorView: PageView {
     var content: Node<HTML.BodyContext> {
         let signedOut = context.identity.actor == nil
         return .group(
-            .h1(.text(title)),
-            .p(.class("lead"), .text(detail)),
+            .h1(.plain(title)),
+            .p(.class("lead"), .plain(detail)),
             .unwrap(unsavedText) { text in
                 .div(.class("card"), .id("unsaved-text"),
                     .h2("Your note was not saved"),
                     .p("Copy it now, sign in again, and paste it back into the record."),
-                    .textarea(.id("unsaved-note"), .attribute(named: "readonly"), .rows(8), .text(text)))
+                    .textarea(.id("unsaved-note"), .attribute(named: "readonly"), .rows(8), .plain(text)))
             },
-            .p(.a(.href(signedOut ? "/signin" : "/"), .text(signedOut ? "Sign in" : "Go to your home page")))
+            .p(.a(.href(signedOut ? "/signin" : "/"), .plain(signedOut ? "Sign in" : "Go to your home page")))
         )
     }
 }
@@ -440,24 +440,24 @@ struct AccountPage: PageView {
         .group(
             .h1("Your account"),
             .div(.class("card"),
-                .p(.strong(.text(name))),
-                .p(.text("You sign in with "), .strong(.text(email)), .text(".")),
-                .p(.class("muted"), .text(roleWords))),
+                .p(.strong(.plain(name))),
+                .p(.plain("You sign in with "), .strong(.plain(email)), .plain(".")),
+                .p(.class("muted"), .plain(roleWords))),
             // Clients sign in with a password alone (SECURITY.md); the card is for staff, who must have the second step.
             .if(context.identity.actor?.isClient != true || twoFactorSince != nil, .div(.class("card"),
                 .h2("Two-step sign-in"),
-                .p(.text(twoFactorSince.map { "On since \(Formats.when($0, in: zone)). Signing in takes your password and a code from your phone." }
+                .p(.plain(twoFactorSince.map { "On since \(Formats.when($0, in: zone)). Signing in takes your password and a code from your phone." }
                          ?? "Not set up: your account is protected by your password alone.")),
                 .unwrap(recoveryCodesLeft) { left in
                     .group(
                         .p(.id("recovery-codes-left"), .class(RecoveryCodeWords.isFew(left) ? "warning" : "muted"),
-                           .text(RecoveryCodeWords.summary(left))),
+                           .plain(RecoveryCodeWords.summary(left))),
                         .p(.a(.href("/account/recovery-codes"), "Make new recovery codes")))
                 })),
             .div(.class("card"),
                 .h2("Your calendar"),
                 .p(.a(.href("/account/calendar"), "Add your sessions to your phone's or computer's calendar"))),
-            .p(.class("muted"), .text(recoveryCodesLeft == nil ? "Forgotten your password, or lost your phone? Please contact your practice."
+            .p(.class("muted"), .plain(recoveryCodesLeft == nil ? "Forgotten your password, or lost your phone? Please contact your practice."
                                                               : "Forgotten your password? Please contact your practice. Lost your phone? Sign in with a recovery code."))
         )
     }

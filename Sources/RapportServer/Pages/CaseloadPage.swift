@@ -37,12 +37,12 @@ struct CaseloadPage: PageView {
     var filters: Node<HTML.BodyContext> {
         .nav(.class("filters"), .attribute(named: "aria-label", value: "Show only"),
              .ul(.li(.a(.href("/clients"), .if(filter == nil, .attribute(named: "aria-current", value: "page")),
-                        .text("Everyone (\(entries.count))"))),
+                        .plain("Everyone (\(entries.count))"))),
                  .forEach(NeedKind.allCases) { kind in
                      let count = entries.filter { $0.needs.contains { $0.kind == kind } }.count
                      return .li(.a(.href("/clients?need=\(kind.slug)"), .class("need-\(kind.slug)"),
                                    .if(filter == kind, .attribute(named: "aria-current", value: "page")),
-                                   .text("\(kind.label) (\(count))")))
+                                   .plain("\(kind.label) (\(count))")))
                  }))
     }
 
@@ -109,7 +109,7 @@ struct CaseloadPage: PageView {
             .if(entries.isEmpty,
                 .p(.class("muted"), "No clients yet. When you invite someone, they'll appear here."),
                 else: .if(shown.isEmpty,
-                          .p(.class("muted"), .text("Nobody with \((filter?.label ?? "").lowercased()) right now.")),
+                          .p(.class("muted"), .plain("Nobody with \((filter?.label ?? "").lowercased()) right now.")),
                           else: list(shown))),
             WaitingInvitations.node(waiting, actions: "/clients/invitations", now: now, zone: zone, context: context),
             .h2("Invite a client"),
@@ -135,8 +135,8 @@ struct InvitationCreatedPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Invitation ready"),
-            .p(.class("lead"), .text("Send this link to \(who.trimmingCharacters(in: .whitespaces)) in a way you trust. It works once, and expires on \(expiresAt.formatted(date: .long, time: .omitted)).")),
-            .a(.id("invitation-link"), .class("link-out"), .href(link), .text(link)),
+            .p(.class("lead"), .plain("Send this link to \(who.trimmingCharacters(in: .whitespaces)) in a way you trust. It works once, and expires on \(expiresAt.formatted(date: .long, time: .omitted)).")),
+            .a(.id("invitation-link"), .class("link-out"), .href(link), .plain(link)),
             CopyButton.node(target: "invitation-link"),
             .p(.a(.href(back), "Done"))
         )

@@ -28,17 +28,17 @@ struct CheckInQuestionPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .p(.a(.href("/me"), "← Your space")),
-            .h1(.text(title)),
+            .h1(.plain(title)),
             .unwrap(crisisResources) {
                 .group(SafetyPlanCard.node(safetyPlan, open: true),
                        CrisisCard.node($0, opening: "Thank you for answering honestly. If you need someone now, you don't have to wait for your session."))
             },
             .p(.class("progress-label"), .id("progress-label"),
-               .text(isCommentStep ? "Last step" : "Question \(step + 1) of \(definition.item.count)")),
+               .plain(isCommentStep ? "Last step" : "Question \(step + 1) of \(definition.item.count)")),
             .element(named: "progress", nodes: [.attribute(named: "value", value: String(min(step, definition.item.count))),
                                                 .attribute(named: "max", value: String(definition.item.count)),
                                                 .attribute(named: "aria-labelledby", value: "progress-label")]),
-            .unwrap(problems.first) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0.message))) },
+            .unwrap(problems.first) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.plain($0.message))) },
             isCommentStep ? commentStep : itemStep,
             .nav(.class("check-in-nav"),
                  .if(step > 0, .a(.href("\(path)?q=\(step)"), "← Previous question")),
@@ -54,14 +54,14 @@ struct CheckInQuestionPage: PageView {
             .button(.type(.submit), .name("answer"), .value(Scoring.format(value)),
                     .class("answer \(extraClass)\(chosen == value ? " chosen" : "")"),
                     .attribute(named: "aria-pressed", value: chosen == value ? "true" : "false"),
-                    .text(label))
+                    .plain(label))
         }
         return .form(.method(.post), .action(path), .class("check-in"), .id("check-in-form"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
             .input(.type(.hidden), .name("q"), .value(String(step + 1))),
-            .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
+            .unwrap(definition.prompt) { .p(.class("prompt"), .plain($0)) },
             .fieldset(
-                .element(named: "legend", nodes: [Node<HTML.FormContext>.attribute(named: "class", value: "question"), .text(item.text)]),
+                .element(named: "legend", nodes: [Node<HTML.FormContext>.attribute(named: "class", value: "question"), .plain(item.text)]),
                 .unwrap(definition.options(for: item)) { options in
                     .div(.class("answers"), .forEach(options) { button($0.value, $0.display, "option") })
                 },
@@ -70,15 +70,15 @@ struct CheckInQuestionPage: PageView {
                     range.step >= 1
                         ? .div(.class("scale-block"),
                                .div(.class("scale"), .forEach(RoomEntryPage.scaleValues(range)) { button($0, Scoring.format($0), "point") }),
-                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))))
+                               .div(.class("scale-labels"), .span(.plain(range.minLabel ?? "")), .span(.plain(range.maxLabel ?? ""))))
                         : .div(.class("scale-block"),
                                .input(.type(.range), .name("answer"), .id("answer"), .class("slider"),
                                       .attribute(named: "min", value: Scoring.format(range.min)), .attribute(named: "max", value: Scoring.format(range.max)),
                                       .attribute(named: "step", value: Scoring.format(range.step)),
                                       .value(Scoring.format(chosen ?? (range.min + range.max) / 2)),
                                       .attribute(named: "aria-label", value: Markup.attribute(item.text))),
-                               .div(.class("scale-labels"), .span(.text(range.minLabel ?? "")), .span(.text(range.maxLabel ?? ""))),
-                               .button(.type(.submit), .class("primary"), .text("Next")))
+                               .div(.class("scale-labels"), .span(.plain(range.minLabel ?? "")), .span(.plain(range.maxLabel ?? ""))),
+                               .button(.type(.submit), .class("primary"), .plain("Next")))
                 }
             )
         )
@@ -91,9 +91,9 @@ struct CheckInQuestionPage: PageView {
             .if(hasCommentStep, .div(.class("field"),
                 .label(.for("comment"), "Anything that didn't feel right?"),
                 .p(.class("hint"), "Optional. Your therapist reads this before your next session. Honest answers help, and nothing you say here will be held against you."),
-                .textarea(.name("comment"), .id("comment"), .rows(5), .text(comment)))),
+                .textarea(.name("comment"), .id("comment"), .rows(5), .plain(comment)))),
             .if(!hasCommentStep, .p("That's every question.")),
-            .button(.type(.submit), .class("primary"), .text(hasCommentStep ? "Send feedback" : "Send answers"))
+            .button(.type(.submit), .class("primary"), .plain(hasCommentStep ? "Send feedback" : "Send answers"))
         )
     }
 }
@@ -117,7 +117,7 @@ struct CheckInThanksPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Thank you"),
-            .p(.class("lead"), .text(definition.purpose == .outcome
+            .p(.class("lead"), .plain(definition.purpose == .outcome
                 ? "\(therapistName) will see your answers before your session."
                 : "\(therapistName) will read this before your next session. It helps to know how sessions feel to you.")),
             .unwrap(crisisResources) { resources in
@@ -150,7 +150,7 @@ struct CheckInClosedPage: PageView {
     }
 
     var content: Node<HTML.BodyContext> {
-        .group(.p(.a(.href("/me"), "← Your space")), .h1("Check-in"), .p(.text(message)))
+        .group(.p(.a(.href("/me"), "← Your space")), .h1("Check-in"), .p(.plain(message)))
     }
 }
 
@@ -174,23 +174,23 @@ struct RoomEntryPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .p(.a(.href("\(base)#check-ins"), "← Back to the record")),
-            .h1(.text(title)),
+            .h1(.plain(title)),
             .if(done, .p(.class("notice"), "This check-in is already finished.")),
             .if(!done, .group(
-                .p(.class("muted"), .text("\(definition.purpose == .outcome ? "Before" : "After") the session on \(Formats.when(sessionStart, in: zone)). Read each question aloud and record the client's own answer.")),
+                .p(.class("muted"), .plain("\(definition.purpose == .outcome ? "Before" : "After") the session on \(Formats.when(sessionStart, in: zone)). Read each question aloud and record the client's own answer.")),
                 .form(.id("room-form"), .method(.post), .action("\(base)/check-ins/\(planned.appointmentID.uuidString.lowercased())/\(definition.id)"),
                       .class("stack"),
                     .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                     .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                                .forEach(problems) { .p(.text($0.message)) })),
-                    .unwrap(definition.prompt) { .p(.class("prompt"), .text($0)) },
+                                                .forEach(problems) { .p(.plain($0.message)) })),
+                    .unwrap(definition.prompt) { .p(.class("prompt"), .plain($0)) },
                     .forEach(Array(definition.item.enumerated())) { index, item in
                         Self.roomItem(definition, index: index, item: item, current: answers?[safe: index] ?? nil)
                     },
                     .if(definition.purpose == .sessionFeedback, .div(.class("field"),
                         .label(.for("comment"), "Anything that didn't feel right? (the client's words, optional)"),
-                        .textarea(.name("comment"), .id("comment"), .rows(4), .text(comment)))),
-                    .button(.type(.submit), .class("primary"), .text("Save and score"))
+                        .textarea(.name("comment"), .id("comment"), .rows(4), .plain(comment)))),
+                    .button(.type(.submit), .class("primary"), .plain("Save and score"))
                 )
             ))
         )
@@ -204,7 +204,7 @@ struct RoomEntryPage: PageView {
         } else if let range = item.range, range.step < 1 {
             // A mark to one decimal is typed as a number, the way it is read off a paper form.
             return .fieldset(.class("room-item"),
-                             .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                             .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("\(index + 1). \(item.text)")]),
                              .input(.type(.number), .name("item-\(item.linkId)"), .attribute(named: "min", value: Scoring.format(range.min)),
                                     .attribute(named: "max", value: Scoring.format(range.max)), .attribute(named: "step", value: Scoring.format(range.step)),
                                     .value(current.map(Scoring.format) ?? ""), .attribute(named: "aria-label", value: Markup.attribute(item.text))))
@@ -214,10 +214,10 @@ struct RoomEntryPage: PageView {
         let radios: [Node<HTML.FormContext>] = choices.map { choice in
             .label(.class("room-option"),
                    .input(.type(.radio), .name("item-\(item.linkId)"), .value(Scoring.format(choice.value)), .checked(current == choice.value)),
-                   .text(" \(choice.label)"))
+                   .plain(" \(choice.label)"))
         }
         return .fieldset(.class("room-item"),
-                         .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                         .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("\(index + 1). \(item.text)")]),
                          .div(.class("room-options"), .group(radios)))
     }
 

@@ -48,7 +48,7 @@ enum CopyButton {
         .div(.class("copy"),
              .button(.type(.button), .class("secondary-button"), .attribute(named: "hidden", value: "hidden"),
                      .attribute(named: "data-copy-target", value: target), .attribute(named: "data-copy-status", value: "\(target)-copied"),
-                     .text(label)),
+                     .plain(label)),
              .p(.class("hint copy-status"), .id("\(target)-copied"), .attribute(named: "role", value: "status")))
     }
 }

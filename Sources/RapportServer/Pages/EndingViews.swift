@@ -25,37 +25,37 @@ extension RecordPage {
             let dates = ending.followUpDates(in: zone)
             return .section(.id("ending"), .class("card"),
                 .h2("Ending"),
-                .p(.text("Therapy ended \(when(ended)). \(first) keeps the closing letter and plan, words to carry and the safety plan, read-only, and can reach out again in one tap.")),
-                .unwrap(finalMeasures.isEmpty ? nil : finalMeasures) { .p(.id("final-measures"), .text("Final measures: \($0).")) },
+                .p(.plain("Therapy ended \(when(ended)). \(first) keeps the closing letter and plan, words to carry and the safety plan, read-only, and can reach out again in one tap.")),
+                .unwrap(finalMeasures.isEmpty ? nil : finalMeasures) { .p(.id("final-measures"), .plain("Final measures: \($0).")) },
                 .if(contents.followUps.isEmpty && !dates.isEmpty,
-                    .p(.class("muted"), .text("Follow-up check-ins: " + dates.map { Charts.day($0, zone) }.joined(separator: ", ") + "."))),
+                    .p(.class("muted"), .plain("Follow-up check-ins: " + dates.map { Charts.day($0, zone) }.joined(separator: ", ") + "."))),
                 .if(!contents.followUps.isEmpty, .group(
                     .h3("Follow-up check-ins"),
                     .ul(.class("plain follow-ups"), .forEach(contents.followUps) { followUp in
-                        .li(.strong(.text("\(followUp.months) \(followUp.months == 1 ? "month" : "months")")),
-                            .text(" · " + Charts.day(followUp.dueAt, zone) + " · "),
-                            .text(followUp.completedAt == nil ? (followUp.dueAt > now ? "not due yet" : "waiting for \(first)")
+                        .li(.strong(.plain("\(followUp.months) \(followUp.months == 1 ? "month" : "months")")),
+                            .plain(" · " + Charts.day(followUp.dueAt, zone) + " · "),
+                            .plain(followUp.completedAt == nil ? (followUp.dueAt > now ? "not due yet" : "waiting for \(first)")
                                                                : followUp.totalsWords),
                             .if(followUp.risk, .span(.class("flag"), " · a risk answer")))
                     }))),
                 .unwrap(ending.letter) { letter in
                     .element(named: "details", nodes: [
-                        .element(named: "summary", nodes: [.text("The closing letter and plan")]),
+                        .element(named: "summary", nodes: [.plain("The closing letter and plan")]),
                         .forEach(ClosingLetter.parts) { part in
-                            .group(.h3(.text(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.text($0)) })
+                            .group(.h3(.plain(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.plain($0)) })
                         },
                     ])
                 },
                 .form(.method(.post), .action("\(base)/ending/resume"), .class("inline"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                      .button(.type(.submit), .class("link-button"), .text("\(first) is back: resume therapy"))))
+                      .button(.type(.submit), .class("link-button"), .plain("\(first) is back: resume therapy"))))
         }
         return .section(.id("ending"),
             .h2("Ending"),
             .unwrap(ending, { ending in
-                .p(.text("Ending planned" + (ending.lastSessionOn.map { " for the session on \(Charts.day($0, zone))" } ?? "")
+                .p(.plain("Ending planned" + (ending.lastSessionOn.map { " for the session on \(Charts.day($0, zone))" } ?? "")
                          + ", with follow-up check-ins " + ending.followUpMonths.map(String.init).joined(separator: ", ") + " months after."))
-            }, else: .p(.class("muted"), .text("Plan the ending with \(first) before it comes: when, and the check-ins after."))),
+            }, else: .p(.class("muted"), .plain("Plan the ending with \(first) before it comes: when, and the check-ins after."))),
             opener(ending == nil ? "Plan the ending" : "Change the plan", id: planID, open: problems[planID] != nil,
                 FormParts.form(id: planID, action: "\(base)/ending/plan", context, problems: planProblems, submit: "Save the plan",
                     FormParts.field("last_session", label: "The last session (optional)", type: .date,
@@ -66,7 +66,7 @@ extension RecordPage {
                                     hint: "Up to six, from 1 to 24, e.g. 1, 3, 6.", problems: planProblems, id: "ending-follow-ups"))),
             opener("End therapy: the closing letter and plan", id: letterID, open: problems[letterID] != nil,
                 FormParts.form(id: letterID, action: "\(base)/ending", context, problems: letterProblems, submit: "End therapy and give \(first) the letter",
-                    .p(.class("hint"), .text("In your words, for \(first) to keep. From then on their record is read-only to them.")),
+                    .p(.class("hint"), .plain("In your words, for \(first) to keep. From then on their record is read-only to them.")),
                     .forEach(ClosingLetter.parts) { part in
                         FormParts.textArea(part.field, id: "ending-\(part.field)", label: part.heading, value: drafts["letter-\(part.field)"] ?? "",
                                            problems: letterProblems, rows: 4)
@@ -83,9 +83,9 @@ enum EndedCard {
             .if(followedUp, .p(.class("notice"), .attribute(named: "role", value: "status"), "Thank you. Your therapist will see how things are.")),
             .forEach(followUps) { followUp in
                 .p(.id("follow-up-waiting"), .a(.class("button primary"), .href("/me/follow-ups/\(followUp.id.uuidString.lowercased())"),
-                      .text("A short check-in, \(followUp.months) \(followUp.months == 1 ? "month" : "months") on")))
+                      .plain("A short check-in, \(followUp.months) \(followUp.months == 1 ? "month" : "months") on")))
             },
-            .p(.text("Your therapy with \(practiceName) ended on \(Formats.dateLong(ending.endedAt ?? Date(), in: zone)). What is yours stays here: your letter and plan, your words to carry, your safety plan.")),
+            .p(.plain("Your therapy with \(practiceName) ended on \(Formats.dateLong(ending.endedAt ?? Date(), in: zone)). What is yours stays here: your letter and plan, your words to carry, your safety plan.")),
             .p(.a(.href("/me/letter"), "Your closing letter and plan")),
             .if(sent, .p(.class("notice"), .attribute(named: "role", value: "status"), "Sent. Your therapist will be in touch."),
                 else: .form(.method(.post), .action("/me/reach-out-again"),
@@ -107,17 +107,17 @@ struct ClosingLetterPage: PageView {
         .group(
             .p(.a(.href("/me"), "← Your space")),
             .h1("Your closing letter"),
-            .p(.class("lead"), .text(therapistWords)),
+            .p(.class("lead"), .plain(therapistWords)),
             .unwrap(ending.letter, { letter in
                 .group(
                     .div(.class("card words"), .id("letter"),
                          .forEach(ClosingLetter.parts.prefix(2)) { part in
-                             .group(.h2(.text(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.class("carry"), .text($0)) })
+                             .group(.h2(.plain(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.class("carry"), .plain($0)) })
                          }),
                     .div(.class("card"), .id("relapse-prevention-plan"),
                          .h2("If things get hard again"),
                          .forEach(ClosingLetter.parts.dropFirst(2)) { part in
-                             .group(.h3(.text(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.text($0)) })
+                             .group(.h3(.plain(part.heading)), .forEach(Formats.lines(letter.text(part.field))) { .p(.plain($0)) })
                          }))
             }, else: .p(.class("card muted"), "Your therapist hasn't written your letter yet.")),
             .p(.a(.href("/me/progress"), "How your answers changed, from your first session to your last"))
@@ -139,9 +139,9 @@ struct FollowUpPage: PageView {
         .group(
             .p(.a(.href("/me"), "← Your space")),
             .h1("How things are now"),
-            .p(.class("lead"), .text("\(followUp.months) \(followUp.months == 1 ? "month" : "months") after your last session: a few questions, the same as before, to see how things are holding. Your therapist will see your answers.")),
+            .p(.class("lead"), .plain("\(followUp.months) \(followUp.months == 1 ? "month" : "months") after your last session: a few questions, the same as before, to see how things are holding. Your therapist will see your answers.")),
             .if(!problems.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                        .p(.text("Please answer every question: \(problems.count) \(problems.count == 1 ? "is" : "are") still open.")))),
+                                        .p(.plain("Please answer every question: \(problems.count) \(problems.count == 1 ? "is" : "are") still open.")))),
             .form(.id("follow-up-form"), .method(.post), .action("/me/follow-ups/\(followUp.id.uuidString.lowercased())"), .class("stack"),
                   .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                   .forEach(followUp.measures) { definition in measure(definition) },
@@ -151,7 +151,7 @@ struct FollowUpPage: PageView {
 
     func measure(_ definition: InstrumentDefinition) -> Node<HTML.FormContext> {
         .div(.class("measure"),
-             .element(named: "h2", nodes: [Node<HTML.FormContext>.text(definition.clientTitle)]),
+             .element(named: "h2", nodes: [Node<HTML.FormContext>.plain(definition.clientTitle)]),
              .group(definition.item.enumerated().map { index, item in question(definition, index: index, item: item) }))
     }
 
@@ -160,13 +160,13 @@ struct FollowUpPage: PageView {
         let missing = problems.contains { $0.field == name }
         let options = definition.options(for: item) ?? []
         return .fieldset(.class(missing ? "room-item has-error" : "room-item"), .id("question-\(definition.id)-\(item.linkId)"),
-                         .element(named: "legend", nodes: [Node<HTML.FormContext>.text("\(index + 1). \(item.text)")]),
+                         .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("\(index + 1). \(item.text)")]),
                          .if(missing, .p(.class("error"), "Please answer this one.")),
                          .div(.class("room-options"), .forEach(options) { option in
                              .label(.class("room-option"),
                                     .input(.type(.radio), .name(name), .value(Scoring.format(option.value)),
                                            .checked(answers[name] == Scoring.format(option.value)), .required(true)),
-                                    .text(" \(option.display)"))
+                                    .plain(" \(option.display)"))
                          }))
     }
 }

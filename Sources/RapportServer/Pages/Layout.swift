@@ -57,7 +57,7 @@ enum Navigation {
         let isClient = context.identity.actor?.isClient == true
         return .nav(.class(isClient ? "site client-nav" : "site staff-nav"), .attribute(named: "aria-label", value: "Main"),
                     .ul(.forEach(items) { item in
-                        .li(.a(.href(item.href), .text(item.label),
+                        .li(.a(.href(item.href), .plain(item.label),
                                .if(item == current, .attribute(named: "aria-current", value: "page"))))
                     }))
     }
@@ -167,7 +167,7 @@ enum Layout {
         .form(
             .id("signout-form"), .class("signout"), .method(.post), .action("/signout"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-            .button(.type(.submit), .class("link-button"), .text("Sign out"))
+            .button(.type(.submit), .class("link-button"), .plain("Sign out"))
         )
     }
 }
@@ -187,9 +187,9 @@ enum FormParts {
             .id(id), .method(.post), .action(action), .class("stack"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
             .if(!general.isEmpty, .div(.class("form-error"), .attribute(named: "role", value: "alert"),
-                                      .forEach(general) { .p(.text($0.message)) })),
+                                      .forEach(general) { .p(.plain($0.message)) })),
             .group(fields),
-            .button(.type(.submit), .class("primary"), .text(submit))
+            .button(.type(.submit), .class("primary"), .plain(submit))
         )
     }
 
@@ -218,9 +218,9 @@ enum FormParts {
         attributes += extra
         return .div(
             .class(problem == nil ? "field" : "field has-error"),
-            .label(.for(id), .text(label)),
-            .unwrap(hint) { .p(.class("hint"), .text($0)) },
-            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
+            .label(.for(id), .plain(label)),
+            .unwrap(hint) { .p(.class("hint"), .plain($0)) },
+            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .plain($0.message)) },
             .selfClosedElement(named: "input", attributes: attributes)
         )
     }
@@ -240,12 +240,12 @@ enum FormParts {
         let problem = problems.first { $0.field == name }
         return .div(
             .class(problem == nil ? "field" : "field has-error"),
-            .label(.for(id), .text(label)),
-            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .text($0.message)) },
+            .label(.for(id), .plain(label)),
+            .unwrap(problem) { .p(.class("error"), .id("\(id)-error"), .plain($0.message)) },
             .textarea(.name(name), .id(id), .rows(rows), .required(required),
                       .if(problem != nil, .group(.attribute(named: "aria-invalid", value: "true"),
                                                  .attribute(named: "aria-describedby", value: "\(id)-error"))),
-                      .text(value))
+                      .plain(value))
         )
     }
 }

@@ -46,11 +46,11 @@ struct MessagesPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             backLink,
-            .h1(.text(isClient ? "Messages with your care team" : title)),
+            .h1(.plain(isClient ? "Messages with your care team" : title)),
             emergencyNote,
             thread,
             // Beside the box the sender lands on (`#message-form`), under their message.
-            .if(sent, .p(.class("notice"), .id("message-sent"), .attribute(named: "role", value: "status"), .text(isClient
+            .if(sent, .p(.class("notice"), .id("message-sent"), .attribute(named: "role", value: "status"), .plain(isClient
                 ? "Sent. Your care team will reply \(replyTime.words)."
                 : "Sent. The client reads it in their own space; any notice they get says only that a message is waiting."))),
             form,
@@ -62,7 +62,7 @@ struct MessagesPage: PageView {
         switch viewer {
         case .client: return .p(.a(.href("/me"), "← Your space"))
         case .careTeam(let name, let clientID):
-            return .p(.a(.href("/clients/\(clientID.uuidString.lowercased())"), .text("← \(name)'s record")))
+            return .p(.a(.href("/clients/\(clientID.uuidString.lowercased())"), .plain("← \(name)'s record")))
         }
     }
 
@@ -72,11 +72,11 @@ struct MessagesPage: PageView {
         if isClient {
             return .div(.class("card support"), .id("not-for-emergencies"), .attribute(named: "role", value: "note"),
                         .p(.strong("Messages are not for emergencies."),
-                           .text(" Your care team reads them in working hours and replies \(replyTime.words). If you need help now, don't wait for a reply: "),
-                           .a(.href("#crisis-resources"), "help, any time"), .text(".")))
+                           .plain(" Your care team reads them in working hours and replies \(replyTime.words). If you need help now, don't wait for a reply: "),
+                           .a(.href("#crisis-resources"), "help, any time"), .plain(".")))
         }
         return .p(.class("muted"), .id("not-for-emergencies"),
-                  .text("The client reads, every time they write, that messages are not for emergencies, with the crisis resources, and that the practice replies \(replyTime.words)."))
+                  .plain("The client reads, every time they write, that messages are not for emergencies, with the crisis resources, and that the practice replies \(replyTime.words)."))
     }
 
     private var crisisPart: Node<HTML.BodyContext> {
@@ -88,7 +88,7 @@ struct MessagesPage: PageView {
 
     private var thread: Node<HTML.BodyContext> {
         guard !messages.isEmpty else {
-            return .p(.class("card muted"), .id("thread"), .text(isClient
+            return .p(.class("card muted"), .id("thread"), .plain(isClient
                 ? "No messages yet. You can write to your therapist here: about arrangements, or something you'd like them to know before your next session."
                 : "No messages yet. What you write here, the client reads in their own space."))
         }
@@ -99,10 +99,10 @@ struct MessagesPage: PageView {
             let own = ourSide && (isClient || message.authorID == context.identity.actor?.userID)
             return .li(.class(ourSide ? "message mine" : "message theirs"),
                        .p(.class("message-meta"),
-                          .strong(.text(own ? "You" : message.authorName)),
-                          .text(" · "),
-                          .span(.class("muted"), .text(Formats.when(message.createdAt, in: zone)))),
-                       .div(.class("message-body"), .forEach(Formats.lines(message.body)) { .p(.text($0)) }))
+                          .strong(.plain(own ? "You" : message.authorName)),
+                          .plain(" · "),
+                          .span(.class("muted"), .plain(Formats.when(message.createdAt, in: zone)))),
+                       .div(.class("message-body"), .forEach(Formats.lines(message.body)) { .p(.plain($0)) }))
         })
     }
 
@@ -111,15 +111,15 @@ struct MessagesPage: PageView {
         return .form(.id("message-form"), .method(.post), .action(formAction), .class("stack card"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
             .div(.class(problem == nil ? "field" : "field has-error"),
-                 .label(.for("message-body"), .text(isClient ? "Write to your care team" : "Write to the client")),
-                 .p(.class("hint"), .id("message-hint"), .text(isClient
+                 .label(.for("message-body"), .plain(isClient ? "Write to your care team" : "Write to the client")),
+                 .p(.class("hint"), .id("message-hint"), .plain(isClient
                     ? "Only your care team can read it. They reply \(replyTime.words)."
                     : "Sealed under the client's key; the client is told only that there is a new message.")),
-                 .unwrap(problem) { .p(.class("error"), .id("message-error"), .text($0.message)) },
+                 .unwrap(problem) { .p(.class("error"), .id("message-error"), .plain($0.message)) },
                  .textarea(.name("body"), .id("message-body"), .rows(5),
                            .attribute(named: "maxlength", value: String(MessageRules.maximumLength)),
                            .attribute(named: "aria-describedby", value: problem == nil ? "message-hint" : "message-hint message-error"),
-                           .text(draft))),
-            .button(.type(.submit), .class("primary"), .text("Send")))
+                           .plain(draft))),
+            .button(.type(.submit), .class("primary"), .plain("Send")))
     }
 }

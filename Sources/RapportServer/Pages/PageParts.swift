@@ -71,18 +71,18 @@ extension String {
 enum SessionLine {
     static func node(_ session: AppointmentView, when: String, minutes: String, zone: TimeZone, forClient: Bool = false) -> Node<HTML.BodyContext> {
         .group(
-            .p(.strong(.text(when)), .text(" · \(session.durationMinutes) \(minutes)"),
-               .unwrap(session.location) { .text(" · \($0)") }),
+            .p(.strong(.plain(when)), .plain(" · \(session.durationMinutes) \(minutes)"),
+               .unwrap(session.location) { .plain(" · \($0)") }),
             status(session, forClient: forClient),
             .if(!session.cancelled, .unwrap(session.movedFrom) { from in
-                .p(.class("status moved"), .text("Moved from \(Formats.when(from, in: zone))"))
+                .p(.class("status moved"), .plain("Moved from \(Formats.when(from, in: zone))"))
             }))
     }
 
     /// "Cancelled late" (the therapist's words) or "Cancelled at short notice" (the client's), or nothing.
     static func status(_ session: AppointmentView, forClient: Bool = false) -> Node<HTML.BodyContext> {
         .unwrap(session.cancellation) { cancellation in
-            .p(.class("status cancelled-status"), .text(forClient ? cancellation.clientDisplay : cancellation.display))
+            .p(.class("status cancelled-status"), .plain(forClient ? cancellation.clientDisplay : cancellation.display))
         }
     }
 }
@@ -91,8 +91,8 @@ enum SessionLine {
 enum NoteCard {
     static func node(_ note: NoteView, href: String, zone: TimeZone) -> Node<HTML.BodyContext> {
         .article(.class(note.kind == .psychotherapy ? "note private" : "note"), .id("note-\(note.id.uuidString.lowercased())"),
-            .p(.class("meta"), .a(.href(href), .text(Formats.when(note.createdAt, in: zone)))),
-            .p(.class("note-body"), .text(note.body)))
+            .p(.class("meta"), .a(.href(href), .plain(Formats.when(note.createdAt, in: zone)))),
+            .p(.class("note-body"), .plain(note.body)))
     }
 }
 
@@ -100,8 +100,8 @@ enum NoteCard {
 enum CrisisCard {
     static func node(_ text: String, opening: String) -> Node<HTML.BodyContext> {
         .div(.class("card support"), .id("crisis-resources"), .attribute(named: "role", value: "note"),
-            .p(.text(opening)),
-            .forEach(Formats.lines(text).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.text($0)) })
+            .p(.plain(opening)),
+            .forEach(Formats.lines(text).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { .p(.plain($0)) })
     }
 }
 
@@ -116,7 +116,7 @@ enum CheckInList {
                 ? "\(entry.state == .overdue ? "For" : "Before") your session on \(when): \(definition.clientTitle) (\(definition.item.count) questions)"
                 : "How your session on \(when) felt: \(definition.item.count) quick ratings"
             return .li(.a(.class("check-in-link"), .href("/me/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(definition.id)"),
-                          .text(label), .span(.class("muted"), .text(entry.state == .overdue ? " · still open" : ""))))
+                          .plain(label), .span(.class("muted"), .plain(entry.state == .overdue ? " · still open" : ""))))
         })
     }
 }
@@ -139,8 +139,8 @@ enum WaitingInvitations {
                 let id = invitation.id.uuidString.lowercased()
                 let expired = invitation.hasExpired(at: now)
                 return .li(.class(expired ? "invitation expired" : "invitation"), .id("invitation-\(id)"),
-                    .p(.strong(.text(invitation.name)), .text(" · \(invitation.email)")),
-                    .p(.class("muted"), .text("Sent \(Formats.when(invitation.sentAt, in: zone)). "
+                    .p(.strong(.plain(invitation.name)), .plain(" · \(invitation.email)")),
+                    .p(.class("muted"), .plain("Sent \(Formats.when(invitation.sentAt, in: zone)). "
                         + (expired ? "The link expired on \(Formats.when(invitation.expiresAt, in: zone)): make a new one to send."
                                    : "The link works until \(Formats.when(invitation.expiresAt, in: zone))."))),
                     .if(!expired, .unwrap(invitation.link) { link in
@@ -155,10 +155,10 @@ enum WaitingInvitations {
                     .div(.class("invitation-actions"),
                         .form(.method(.post), .action("\(actions)/\(id)/reissue"), .class("inline"),
                               .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                              .button(.type(.submit), .class("link-button"), .text(expired ? "Make a new link" : "Make a new link (this one stops working)"))),
+                              .button(.type(.submit), .class("link-button"), .plain(expired ? "Make a new link" : "Make a new link (this one stops working)"))),
                         .form(.method(.post), .action("\(actions)/\(id)/withdraw"), .class("inline"),
                               .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                              .button(.type(.submit), .class("link-button"), .text("Withdraw")))))
+                              .button(.type(.submit), .class("link-button"), .plain("Withdraw")))))
             }))
     }
 }

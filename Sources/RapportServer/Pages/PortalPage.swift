@@ -45,8 +45,8 @@ struct PortalPage: PageView {
 
     var content: Node<HTML.BodyContext> {
         .group(
-            .h1(.text("Welcome, \(InputRules.firstName(of: name))")),
-            .p(.class("lead"), .text("This is your private space with \(practiceName).")),
+            .h1(.plain("Welcome, \(InputRules.firstName(of: name))")),
+            .p(.class("lead"), .plain("This is your private space with \(practiceName).")),
             .unwrap(ending.flatMap { $0.endedAt == nil ? nil : $0 }) { ending in
                 EndedCard.node(ending, practiceName: practiceName, context: context, zone: zone, sent: reachedOutAgain,
                                followUps: followUps, followedUp: followedUp)
@@ -57,8 +57,8 @@ struct PortalPage: PageView {
                 CheckInList.node(checkIns, zone: zone))),
             .if(unreadMessages > 0, .div(.class("card"), .id("new-messages"),
                 .h2("A message for you"),
-                .p(.text(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
-                   .text(" "), .a(.href("/me/messages"), "Read it")))),
+                .p(.plain(unreadMessages == 1 ? "Your care team has written to you." : "Your care team has written to you \(unreadMessages) times."),
+                   .plain(" "), .a(.href("/me/messages"), "Read it")))),
             .unwrap(ended ? nil : practice) { practice in
                 .group(PracticeCard.node(practice, context: context, now: now),
                        .p(.a(.href("/me/practice"), "All your practice so far")))

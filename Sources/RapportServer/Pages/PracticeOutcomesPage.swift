@@ -33,7 +33,7 @@ struct PracticeOutcomesPage: PageView {
             .p(.class("lead"), "How the practice's episodes of care have gone, from the scores and feedback clients gave. These are counts only: nobody's record is opened, and any figure about fewer than \(PracticeOutcomes.smallestShownGroup) people is hidden (–)."),
             .form(.id("outcomes-range"), .method(.get), .action("/practice/outcomes"), .class("range-form"),
                 .unwrap(problem) { problem in
-                    .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text(problem.message)))
+                    .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.plain(problem.message)))
                 },
                 .label(.for("from"), "From"),
                 .input(.type(.date), .id("from"), .name("from"), .value(Markup.attribute(from)),
@@ -117,26 +117,26 @@ struct PracticeOutcomesPage: PageView {
 
     func tile(_ label: String, _ value: String, _ note: String) -> Node<HTML.BodyContext> {
         .div(.class("tile"),
-            .p(.class("tile-label"), .text(label)),
-            .p(.class("tile-value"), .text(value)),
-            .p(.class("tile-note"), .text(note)))
+            .p(.class("tile-label"), .plain(label)),
+            .p(.class("tile-value"), .plain(value)),
+            .p(.class("tile-note"), .plain(note)))
     }
 
     func row(_ name: String, _ line: OutcomeLine, isPractice: Bool) -> Node<HTML.TableContext> {
         .tr(.class(isPractice ? "practice-line" : "therapist-line"),
-            .th(.attribute(named: "scope", value: "row"), .text(name)),
-            .td(.text(Self.count(line.episodes))),
-            .td(.text(Self.count(line.measuredTwice, share: line.measuredTwiceShare))),
-            .td(.text(Self.count(line.reliableImprovement, share: line.reliableImprovementShare))),
-            .td(.text(Self.count(line.reliableDeterioration, share: line.reliableDeteriorationShare))),
-            .td(.text(Self.count(line.atCaseness))),
-            .td(.text(Self.count(line.recovery, share: line.recoveryShare))),
-            .td(.text(Self.count(line.reliableRecovery, share: line.reliableRecoveryShare))),
-            .td(.text(Self.count(line.paired))),
-            .td(.text(Self.count(line.feedbackGiven, share: line.feedbackCompletion))),
-            .td(.text(line.feedbackMean.map { String(format: "%.1f", $0) } ?? "–")),
-            .td(.text(Self.count(line.rupturesRecorded))),
-            .td(.text(Self.count(line.rupturesRepaired, share: line.rupturesRepairedShare))))
+            .th(.attribute(named: "scope", value: "row"), .plain(name)),
+            .td(.plain(Self.count(line.episodes))),
+            .td(.plain(Self.count(line.measuredTwice, share: line.measuredTwiceShare))),
+            .td(.plain(Self.count(line.reliableImprovement, share: line.reliableImprovementShare))),
+            .td(.plain(Self.count(line.reliableDeterioration, share: line.reliableDeteriorationShare))),
+            .td(.plain(Self.count(line.atCaseness))),
+            .td(.plain(Self.count(line.recovery, share: line.recoveryShare))),
+            .td(.plain(Self.count(line.reliableRecovery, share: line.reliableRecoveryShare))),
+            .td(.plain(Self.count(line.paired))),
+            .td(.plain(Self.count(line.feedbackGiven, share: line.feedbackCompletion))),
+            .td(.plain(line.feedbackMean.map { String(format: "%.1f", $0) } ?? "–")),
+            .td(.plain(Self.count(line.rupturesRecorded))),
+            .td(.plain(Self.count(line.rupturesRepaired, share: line.rupturesRepairedShare))))
     }
 }
 

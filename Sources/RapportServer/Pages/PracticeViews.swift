@@ -114,20 +114,20 @@ enum PracticeCard {
         let agreement = practice.agreement
         let done = practice.doneThisWeek(now: now)
         return .div(.class("card practice"), .id("practice"),
-            .h2(.text(heading)),
-            .p(.class("carry"), .text(agreement.what)),
-            .p(.class("muted"), .text(agreement.frequency.words + " · "
+            .h2(.plain(heading)),
+            .p(.class("carry"), .plain(agreement.what)),
+            .p(.class("muted"), .plain(agreement.frequency.words + " · "
                                       + PracticeRules.weekWords(frequency: agreement.frequency, attemptsThisWeek: done))),
             .if(!agreement.why.isEmpty, .blockquote(.p(.class("muted"), "Why it matters, in your words:"),
-                                                    .forEach(Formats.lines(agreement.why)) { .p(.text($0)) })),
-            .unwrap(problem) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
+                                                    .forEach(Formats.lines(agreement.why)) { .p(.plain($0)) })),
+            .unwrap(problem) { .p(.class("error"), .attribute(named: "role", value: "alert"), .plain($0)) },
             .form(.method(.post), .action("/me/practice/attempts"), .class("practice-log"),
                   .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                  .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.text("How did it go?")]),
+                  .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.plain("How did it go?")]),
                             .div(.class("practice-choices"),
                                  .forEach(PracticeOutcome.allCases) { outcome in
                                      .button(.type(.submit), .name("outcome"), .value(outcome.rawValue),
-                                             .class(outcome == .did ? "primary" : "secondary-button"), .text(outcome.words))
+                                             .class(outcome == .did ? "primary" : "secondary-button"), .plain(outcome.words))
                                  }))))
     }
 }
@@ -160,7 +160,7 @@ struct OwnPracticePage: PageView {
                              .li(PracticeAttemptLine.node(attempt, zone: zone))
                          }))))
             }, else: .group(
-                .unwrap(problem) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0)) },
+                .unwrap(problem) { .p(.class("error"), .attribute(named: "role", value: "alert"), .plain($0)) },
                 .p(.class("card muted"), "No practice is agreed right now. When you and your therapist agree one, it will be here.")))
         )
     }
@@ -171,10 +171,10 @@ enum PracticeAttemptLine {
     static func node(_ attempt: PracticeAttemptView, zone: TimeZone) -> Node<HTML.BodyContext> {
         let entry = attempt.entry
         return .group(
-            .strong(.text(entry.outcome.words)),
-            .text(entry.feeling.map { " · felt \($0.words.lowercased())" } ?? ""),
-            .span(.class("muted"), .text(" · " + Formats.when(attempt.loggedAt, in: zone))),
-            .unwrap(entry.note) { note in .p(.class("attempt-note"), .text(note)) })
+            .strong(.plain(entry.outcome.words)),
+            .plain(entry.feeling.map { " · felt \($0.words.lowercased())" } ?? ""),
+            .span(.class("muted"), .plain(" · " + Formats.when(attempt.loggedAt, in: zone))),
+            .unwrap(entry.note) { note in .p(.class("attempt-note"), .plain(note)) })
     }
 }
 
@@ -195,20 +195,20 @@ struct PracticeFeelingPage: PageView {
         return .group(
             .p(.a(.href("/me/practice"), "← Your practice")),
             .h1("How did it feel?"),
-            .p(.class("notice"), .attribute(named: "role", value: "status"), .text("Logged: \(attempt.entry.outcome.words.lowercased()).")),
+            .p(.class("notice"), .attribute(named: "role", value: "status"), .plain("Logged: \(attempt.entry.outcome.words.lowercased()).")),
             .form(.method(.post), .action("/me/practice/attempts/\(id)"), .class("stack"), .id("feeling-form"),
                   .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                   .div(.class(problem == nil ? "field" : "field has-error"),
                        .label(.for("attempt-note"), "A note, if you want one (only you and your therapist see it)"),
-                       .unwrap(problem) { .p(.class("error"), .id("attempt-note-error"), .text($0.message)) },
+                       .unwrap(problem) { .p(.class("error"), .id("attempt-note-error"), .plain($0.message)) },
                        .textarea(.name("note"), .id("attempt-note"), .rows(3),
                                  .if(problem != nil, .group(.attribute(named: "aria-invalid", value: "true"),
                                                             .attribute(named: "aria-describedby", value: "attempt-note-error"))),
-                                 .text(draft))),
-                  .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.text("How it felt")]),
+                                 .plain(draft))),
+                  .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.plain("How it felt")]),
                             .div(.class("practice-choices"),
                                  .forEach(PracticeFeeling.allCases) { feeling in
-                                     .button(.type(.submit), .name("feeling"), .value(feeling.rawValue), .class("secondary-button"), .text(feeling.words))
+                                     .button(.type(.submit), .name("feeling"), .value(feeling.rawValue), .class("secondary-button"), .plain(feeling.words))
                                  })),
                   .button(.type(.submit), .name("feeling"), .value("none"), .class("link-button"), "Done, without a feeling"))
         )
@@ -230,23 +230,23 @@ extension RecordPage {
             .unwrap(practice, { practice in
                 .group(
                     .div(.class(PracticeChart.quiet(practice, now: now) ? "card practice quiet" : "card practice"),
-                         .p(.class("carry"), .text(practice.agreement.what)),
-                         .p(.class("muted"), .text("\(practice.agreement.frequency.words) · agreed \(Charts.day(practice.agreedAt, zone)) · "
+                         .p(.class("carry"), .plain(practice.agreement.what)),
+                         .p(.class("muted"), .plain("\(practice.agreement.frequency.words) · agreed \(Charts.day(practice.agreedAt, zone)) · "
                                                    + PracticeRules.weekWords(frequency: practice.agreement.frequency,
                                                                              attemptsThisWeek: practice.doneThisWeek(now: now)))),
                          .if(!practice.agreement.why.isEmpty,
-                             .blockquote(.p(.class("muted"), .text("Why it matters, in \(first)'s words:")),
-                                         .forEach(Formats.lines(practice.agreement.why)) { .p(.text($0)) })),
+                             .blockquote(.p(.class("muted"), .plain("Why it matters, in \(first)'s words:")),
+                                         .forEach(Formats.lines(practice.agreement.why)) { .p(.plain($0)) })),
                          PracticeChart(practice: practice, now: now, zone: zone).node,
                          .if(PracticeChart.quiet(practice, now: now),
-                             .p(.class("flag"), .text("Not logged for two weeks or more: a possible sign of withdrawal to ask about, gently."))),
+                             .p(.class("flag"), .plain("Not logged for two weeks or more: a possible sign of withdrawal to ask about, gently."))),
                          .if(!practice.attempts.isEmpty, .ul(.class("plain attempts"), .forEach(practice.attempts.prefix(5)) { attempt in
                              .li(PracticeAttemptLine.node(attempt, zone: zone))
                          })),
                          .form(.method(.post), .action("\(base)/practice/stop"), .class("inline"),
                                .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                                .button(.type(.submit), .class("link-button"), "Stop this practice"))))
-            }, else: .p(.class("muted"), .text("Nothing agreed yet. Agree something small with \(first) to try before the next session."))),
+            }, else: .p(.class("muted"), .plain("Nothing agreed yet. Agree something small with \(first) to try before the next session."))),
             opener(practice == nil ? "Agree a practice" : "Agree a new practice (it replaces this one)", id: formID,
                    open: problems[formID] != nil,
                 FormParts.form(id: formID, action: "\(base)/practice", context, problems: formProblems, submit: "Agree this practice",
@@ -255,7 +255,7 @@ extension RecordPage {
                                     problems: formProblems, id: "practice-what"),
                     .div(.class(frequencyProblem == nil ? "field" : "field has-error"),
                          .label(.for("practice-frequency"), "How often"),
-                         .unwrap(frequencyProblem) { .p(.class("error"), .id("practice-frequency-error"), .text($0.message)) },
+                         .unwrap(frequencyProblem) { .p(.class("error"), .id("practice-frequency-error"), .plain($0.message)) },
                          .select(.attribute(named: "name", value: "frequency"), .attribute(named: "id", value: "practice-frequency"),
                                  .forEach(PracticeFrequency.allCases) { frequency in
                                      .option(.value(frequency.rawValue), .label(frequency.words), .isSelected(frequency.rawValue == chosen))

@@ -37,35 +37,35 @@ struct ClientProgressPage: PageView {
             .if(measures.isEmpty, .p(.class("card"), "Nothing to show yet. After you've answered a few check-ins before your sessions, you'll see here how things are changing.")),
             .forEach(measures) { measure in
                 .section(.class("card progress-measure"), .id("progress-\(measure.definition.id)"),
-                    .h2(.text(measure.definition.clientTitle)),
+                    .h2(.plain(measure.definition.clientTitle)),
                     .if(!wordsOnly && measure.points.count >= 2,
                         MeasureChart(definition: measure.definition, points: measure.points, expectedCourse: nil, events: [], zone: zone,
                                      clientWords: words(measure)).node,
-                        else: .p(.class("progress-words"), .text(words(measure)))))
+                        else: .p(.class("progress-words"), .plain(words(measure)))))
             },
             .section(.class("card"), .id("progress-feedback"),
                 .h2("How your sessions felt"),
                 .if(feedback.isEmpty, .p(.class("muted"), "After each session you can say how it felt. What you've said will be here.")),
                 .ul(.class("plain"), .forEach(feedback) { entry in
-                    .li(.strong(.text(day(entry.date))), .text(" · " + ProgressWords.feedback(total: entry.total, numbers: !wordsOnly)))
+                    .li(.strong(.plain(day(entry.date))), .plain(" · " + ProgressWords.feedback(total: entry.total, numbers: !wordsOnly)))
                 })),
             .if(!repairs.isEmpty, .section(.class("card"), .id("progress-relationship"),
                 .h2("What you worked on together"),
                 .p(.class("muted"), "Your therapist chose to share these with you."),
                 .ul(.class("plain"), .forEach(repairs) { entry in
-                    .li(.strong(.text(day(entry.date))), .text(" · " + entry.words))
+                    .li(.strong(.plain(day(entry.date))), .plain(" · " + entry.words))
                 }))),
             .section(.id("progress-view"),
                 .h2("How you'd like to see this"),
                 .form(.id("progress-view-form"), .method(.post), .action("/me/progress"), .class("stack"),
                     .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                    .unwrap(problem) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
+                    .unwrap(problem) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.plain($0))) },
                     .fieldset(.class("measures"),
-                        .element(named: "legend", nodes: [Node<HTML.FormContext>.text("Show my progress")]),
+                        .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("Show my progress")]),
                         .label(.class("room-option"), .input(.type(.radio), .name("show"), .value("numbers"), .checked(!wordsOnly)),
-                               .text(" In numbers and words")),
+                               .plain(" In numbers and words")),
                         .label(.class("room-option"), .input(.type(.radio), .name("show"), .value("words"), .checked(wordsOnly)),
-                               .text(" In words only"))),
-                    .button(.type(.submit), .class("primary"), .text("Save")))))
+                               .plain(" In words only"))),
+                    .button(.type(.submit), .class("primary"), .plain("Save")))))
     }
 }

@@ -25,25 +25,25 @@ struct ReachOutPage: PageView {
         let general = problems.first { $0.field == "form" }
         let routeProblem = problems.first { $0.field == "route" }
         return .group(
-            .h1(.text(embedded ? "Reach out" : "Reach out to \(practice.name)")),
-            .p(.class("lead"), .text("Write in your own words. You don't need to know what to call it, or to have decided anything.")),
-            .p(.class("muted"), .id("not-for-emergencies"), .text("This is not for emergencies. If you need help now, "),
-               .a(.href("#crisis-resources"), "see where to turn today"), .text(".")),
+            .h1(.plain(embedded ? "Reach out" : "Reach out to \(practice.name)")),
+            .p(.class("lead"), .plain("Write in your own words. You don't need to know what to call it, or to have decided anything.")),
+            .p(.class("muted"), .id("not-for-emergencies"), .plain("This is not for emergencies. If you need help now, "),
+               .a(.href("#crisis-resources"), "see where to turn today"), .plain(".")),
             .if(slowDown, .div(.class("form-error"), .id("slow-down"), .attribute(named: "role", value: "alert"),
-                .p(.text("You've sent several messages in the last hour, and we have every one of them. Please wait a little before sending another: what you wrote is still here.")))),
-            .unwrap(general) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0.message))) },
+                .p(.plain("You've sent several messages in the last hour, and we have every one of them. Please wait a little before sending another: what you wrote is still here.")))),
+            .unwrap(general) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.plain($0.message))) },
             .form(.id("reach-out-form"), .method(.post), .action(action), .class("stack"),
                 FormParts.textArea("message", id: "reach-out-message", label: "What would you like us to know?",
                                    value: drafts["message"] ?? "", problems: problems, rows: 7),
                 .fieldset(.class(routeProblem == nil ? "field" : "field has-error"),
-                    .element(named: "legend", nodes: [Node<HTML.FormContext>.text("How would you like us to contact you?")]),
-                    .unwrap(routeProblem) { .p(.class("error"), .id("route-error"), .text($0.message)) },
+                    .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("How would you like us to contact you?")]),
+                    .unwrap(routeProblem) { .p(.class("error"), .id("route-error"), .plain($0.message)) },
                     .div(.class("room-options"),
                          .forEach(ContactRoute.allCases) { route in
                              .label(.class("room-option"),
                                     .input(.type(.radio), .name("route"), .value(route.rawValue), .checked(chosen == route.rawValue),
                                            .required(true)),
-                                    .text(" " + route.words))
+                                    .plain(" " + route.words))
                          })),
                 FormParts.field("contact", label: "Your email address or phone number", value: drafts["contact"] ?? "",
                                 autocomplete: "email", hint: "We use it only to reply to you.", problems: problems, id: "reach-out-contact"),
@@ -55,7 +55,7 @@ struct ReachOutPage: PageView {
                      .input(.type(.text), .name("website"), .id("reach-out-website"), .attribute(named: "tabindex", value: "-1"),
                             .attribute(named: "autocomplete", value: "off"))),
                 .button(.type(.submit), .class("primary"), "Send")),
-            .p(.class("muted"), .text("What happens next: someone from \(practice.name) will reply \(practice.replyTime.words), the way you chose. What you write is encrypted as soon as it arrives; this page sets no cookie and loads nothing from anywhere else.")),
+            .p(.class("muted"), .plain("What happens next: someone from \(practice.name) will reply \(practice.replyTime.words), the way you chose. What you write is encrypted as soon as it arrives; this page sets no cookie and loads nothing from anywhere else.")),
             CrisisCard.node(practice.crisisResources, opening: "If you can't wait for a reply, or you're not safe right now:")
         )
     }
@@ -84,8 +84,8 @@ struct ReachOutThanksPage: PageView {
         .group(
             .h1("Thank you for reaching out"),
             .p(.class("lead"), .id("what-happens-next"),
-               .text("Your message has reached \(practice.name). Someone will contact you \(how) \(practice.replyTime.words), to talk about what you'd like and whether the practice is right for you.")),
-            .p(.text("Taking this step can be hard. Nothing is expected of you before then.")),
+               .plain("Your message has reached \(practice.name). Someone will contact you \(how) \(practice.replyTime.words), to talk about what you'd like and whether the practice is right for you.")),
+            .p(.plain("Taking this step can be hard. Nothing is expected of you before then.")),
             CrisisCard.node(practice.crisisResources, opening: "If things get too much before we reply, you don't have to wait:")
         )
     }
@@ -113,15 +113,15 @@ struct EnquiriesPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Enquiries"),
-            .p(.class("lead"), .text(page == nil
+            .p(.class("lead"), .plain(page == nil
                 ? "People who are not clients yet write here from the practice's public reach-out page, once its owner has given it an address."
                 : "First messages from people who are not clients yet. Reply the way they asked, then mark it handled, or turn it into a client invitation.")),
             .unwrap(page) { page in
-                .p(.class("muted"), .text("Enquiries not turned into clients are erased after \(page.retentionDays) days."))
+                .p(.class("muted"), .plain("Enquiries not turned into clients are erased after \(page.retentionDays) days."))
             },
             .div(.class("record-grid"),
                  .div(.class("record-main"),
-                      .h2(.text(fresh.isEmpty ? "Nothing new" : "\(fresh.count) new")),
+                      .h2(.plain(fresh.isEmpty ? "Nothing new" : "\(fresh.count) new")),
                       .if(enquiries.isEmpty, .p(.class("card muted"), "No enquiries yet.")),
                       .ul(.class("plain enquiries"), .forEach(enquiries) { enquiry in item(enquiry) })),
                  .div(.class("record-side"), .if(isOwner, settingsPart), linksPart))
@@ -132,22 +132,22 @@ struct EnquiriesPage: PageView {
         let id = view.id.uuidString.lowercased()
         guard let enquiry = view.enquiry else {
             return .li(.class("card enquiry invited"), .id("enquiry-\(id)"),
-                       .p(.class("muted"), .text("Received \(Formats.when(view.receivedAt, in: zone)) · turned into a client invitation"
+                       .p(.class("muted"), .plain("Received \(Formats.when(view.receivedAt, in: zone)) · turned into a client invitation"
                                                  + (view.handledAt.map { " \(Formats.when($0, in: zone))" } ?? "") + ".")))
         }
         let formID = "invite-\(id)"
         let formProblems = problems[formID] ?? []
         let contactLink: Node<HTML.BodyContext>
         switch enquiry.route {
-        case .email: contactLink = .a(.href("mailto:\(enquiry.contact)"), .text(enquiry.contact))
-        case .phone, .text: contactLink = .a(.href("tel:\(enquiry.contact.filter { $0.isNumber || $0 == "+" })"), .text(enquiry.contact))
+        case .email: contactLink = .a(.href("mailto:\(enquiry.contact)"), .plain(enquiry.contact))
+        case .phone, .text: contactLink = .a(.href("tel:\(enquiry.contact.filter { $0.isNumber || $0 == "+" })"), .plain(enquiry.contact))
         }
         return .li(.class(view.status == "new" ? "card enquiry new" : "card enquiry"), .id("enquiry-\(id)"),
-            .p(.strong(.text(enquiry.name ?? "No name given")),
-               .span(.class("muted"), .text(" · \(Formats.when(view.receivedAt, in: zone))")),
+            .p(.strong(.plain(enquiry.name ?? "No name given")),
+               .span(.class("muted"), .plain(" · \(Formats.when(view.receivedAt, in: zone))")),
                .if(view.status == "new", .span(.class("badge"), " New"))),
-            .p(.text("Asked for: \(enquiry.route.words.lowercased()) · "), contactLink),
-            .blockquote(.forEach(Formats.lines(enquiry.message)) { .p(.text($0)) }),
+            .p(.plain("Asked for: \(enquiry.route.words.lowercased()) · "), contactLink),
+            .blockquote(.forEach(Formats.lines(enquiry.message)) { .p(.plain($0)) }),
             .if(enquiry.route == .email && view.status == "new",
                 .form(.method(.post), .action("/enquiries/\(id)/reply"), .class("inline"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
@@ -155,13 +155,13 @@ struct EnquiriesPage: PageView {
             .form(.method(.post), .action("/enquiries/\(id)/handled"), .class("inline"),
                   .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                   .input(.type(.hidden), .name("handled"), .value(view.status == "new" ? "yes" : "no")),
-                  .button(.type(.submit), .class("link-button"), .text(view.status == "new" ? "Mark as handled" : "Mark as new"))),
+                  .button(.type(.submit), .class("link-button"), .plain(view.status == "new" ? "Mark as handled" : "Mark as new"))),
             .if(canInvite,
                 .element(named: "details", nodes: [
                     .attribute(named: "class", value: "opener"),
                     .attribute(named: "id", value: "\(formID)-opener"),
                     .if(problems[formID] != nil, .attribute(named: "open", value: "open")),
-                    .element(named: "summary", nodes: [.text("Turn into a client invitation")]),
+                    .element(named: "summary", nodes: [.plain("Turn into a client invitation")]),
                     FormParts.form(id: formID, action: "/enquiries/\(id)/invite", context, problems: formProblems,
                                    submit: "Create invitation",
                         FormParts.field("name", label: "Their name", value: drafts["\(formID)-name"] ?? enquiry.name ?? "",
@@ -196,9 +196,9 @@ struct EnquiriesPage: PageView {
         let snippet = "<iframe src=\"\(url)/embed\" title=\"Reach out\" width=\"100%\" height=\"900\"></iframe>"
         return .section(.class("card"), .id("reach-out-links"),
             .h2("Where people reach you"),
-            .p(.a(.href("/reach-out/\(page.slug)"), .text(url))),
+            .p(.a(.href("/reach-out/\(page.slug)"), .plain(url))),
             .if(page.frameOrigin != nil, .group(
-                .p(.text("On \(page.frameOrigin ?? ""), paste this where the form should be:")),
-                .pre(.code(.text(snippet))))))
+                .p(.plain("On \(page.frameOrigin ?? ""), paste this where the form should be:")),
+                .pre(.code(.plain(snippet))))))
     }
 }

@@ -77,7 +77,7 @@ struct RecordPage: PageView {
         let courses = self.courses
         return .group(
             .p(.a(.href("/clients"), "← Your clients")),
-            .h1(.text(contents.name)),
+            .h1(.plain(contents.name)),
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
@@ -116,11 +116,11 @@ struct RecordPage: PageView {
         if !overdue.isEmpty { reasons.append(overdue.count == 1 ? "1 check-in overdue." : "\(overdue.count) check-ins overdue.") }
         return .section(.id("attention"), .class(reasons.isEmpty ? "card calm" : "card attention"),
             .h2("Before the next session"),
-            .if(reasons.isEmpty, .p(.text(courses.isEmpty ? "Nothing needs attention right now."
+            .if(reasons.isEmpty, .p(.plain(courses.isEmpty ? "Nothing needs attention right now."
                                                            : "Nothing needs attention right now: on track, and no possible rupture to look at.")),
-                else: .ul(.forEach(reasons) { .li(.text($0)) })),
+                else: .ul(.forEach(reasons) { .li(.plain($0)) })),
             .unwrap(contents.appointments.first { $0.startsAt > now && !$0.cancelled }) { next in
-                .p(.class("muted"), .text("Next session \(when(next.startsAt)).")) })
+                .p(.class("muted"), .plain("Next session \(when(next.startsAt)).")) })
     }
 
     /// The charts: each outcome measure with its expected course, and session feedback with attendance.
@@ -151,7 +151,7 @@ struct RecordPage: PageView {
             .div(.class("charts"),
                  .forEach(charts) { $0.node },
                  .if(!held.isEmpty, feedbackChart.node)),
-            .if(!courses.isEmpty, .p(.class("muted"), .text(modelWords(Array(courses.keys)))))
+            .if(!courses.isEmpty, .p(.class("muted"), .plain(modelWords(Array(courses.keys)))))
         )
     }
 
@@ -190,7 +190,7 @@ struct RecordPage: PageView {
         return .section(.id("timeline"),
             .h2("The relationship over time"),
             .forEach(contents.checkIns.measures.filter { $0.purpose == .sessionFeedback }) { definition in
-                .p(.class("muted"), .text("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
+                .p(.class("muted"), .plain("\(definition.name)\(definition.validated ? "" : ", Rapport's own questions, is not a validated measure: read it as the client's voice, not a score"). Marked as worth talking about when: "
                     + (definition.flag ?? []).filter { $0.code == "alliance-concern" }
                         .map { $0.explanation.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercasedFirst }.joined(separator: "; or ") + "."))
             },
@@ -285,12 +285,12 @@ struct RecordPage: PageView {
         return .element(named: "details", nodes: [
             .attribute(named: "class", value: "attendance"),
             .if(!sessionProblems.isEmpty, .attribute(named: "open", value: "open")),
-            .element(named: "summary", nodes: [.text("Record attendance")]),
+            .element(named: "summary", nodes: [.plain("Record attendance")]),
             FormParts.form(id: formID, action: "\(base)/appointments/\(session.id.uuidString.lowercased())/attendance",
                            context, problems: sessionProblems, submit: "Record attendance",
                 .div(.class("field"),
                      .label(.for("\(formID)-attendance"), "What happened"),
-                     .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .text($0.message)) },
+                     .unwrap(sessionProblems.first { $0.field == "attendance" }) { .p(.class("error"), .plain($0.message)) },
                      .select(.attribute(named: "name", value: "attendance"), .attribute(named: "id", value: "\(formID)-attendance"),
                              .forEach(Attendance.allCases) { .option(.value($0.rawValue), .label($0.display)) })),
                 FormParts.field("late_minutes", label: "Minutes late (if late)", type: .number, problems: sessionProblems,
@@ -304,7 +304,7 @@ struct RecordPage: PageView {
             .attribute(named: "class", value: "opener"),
             .attribute(named: "id", value: "\(id)-opener"),
             .if(open, .attribute(named: "open", value: "open")),
-            .element(named: "summary", nodes: [.text(summary)]),
+            .element(named: "summary", nodes: [.plain(summary)]),
             form,
         ])
     }
@@ -321,13 +321,13 @@ struct RecordPage: PageView {
         return .group(
             .section(.id("messages"), .class("card"),
                 .h2("Messages"),
-                .p(.text(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
+                .p(.plain(waiting == 0 ? "Nothing new from \(InputRules.firstName(of: contents.name))."
                          : "\(waiting) new message\(waiting == 1 ? "" : "s") from \(InputRules.firstName(of: contents.name))."),
-                   .text(" "), .a(.href("\(base)/messages"), .text(waiting == 0 ? "Open the thread" : "Read and reply")))),
+                   .plain(" "), .a(.href("\(base)/messages"), .plain(waiting == 0 ? "Open the thread" : "Read and reply")))),
             .section(.id("safety-plan-line"), .class("card"),
                 .h2("Safety plan"),
-                .p(.text(plan.map { "Version \($0.version), saved \(when($0.savedAt))\($0.byClient ? " by the client" : "")." } ?? "None yet."),
-                   .text(" "), .a(.href("\(base)/safety-plan"), .text(plan == nil ? "Write one together" : "Open the plan")))))
+                .p(.plain(plan.map { "Version \($0.version), saved \(when($0.savedAt))\($0.byClient ? " by the client" : "")." } ?? "None yet."),
+                   .plain(" "), .a(.href("\(base)/safety-plan"), .plain(plan == nil ? "Write one together" : "Open the plan")))))
     }
 
     /// Words to carry: what the client keeps on a page of their own, in the therapist's voice.
@@ -336,7 +336,7 @@ struct RecordPage: PageView {
         let formProblems = problems[formID] ?? []
         return .section(.id("words"),
             .h2("Words to carry"),
-            .p(.class("muted"), .text("Short notes for \(InputRules.firstName(of: contents.name)) to keep and open on a hard day. They stay theirs to read after therapy ends.")),
+            .p(.class("muted"), .plain("Short notes for \(InputRules.firstName(of: contents.name)) to keep and open on a hard day. They stay theirs to read after therapy ends.")),
             opener("Write words to carry", id: formID, open: problems[formID] != nil || drafts[formID] != nil,
                 FormParts.form(id: formID, action: "\(base)/words", context, problems: formProblems, submit: "Give these words",
                     FormParts.textArea("body", id: "words-body", label: "Words for the client to carry", value: drafts[formID] ?? "",
@@ -344,8 +344,8 @@ struct RecordPage: PageView {
             .if(contents.wordsToCarry.isEmpty, .p(.class("muted"), "None written yet.")),
             .forEach(contents.wordsToCarry) { words in
                 .blockquote(.class("card words"),
-                            .forEach(Formats.lines(words.body)) { .p(.text($0)) },
-                            .p(.class("muted"), .text(Formats.when(words.createdAt, in: zone) + (words.pinned ? " · pinned by the client" : ""))))
+                            .forEach(Formats.lines(words.body)) { .p(.plain($0)) },
+                            .p(.class("muted"), .plain(Formats.when(words.createdAt, in: zone) + (words.pinned ? " · pinned by the client" : ""))))
             })
     }
 
@@ -384,7 +384,7 @@ struct RecordPage: PageView {
                 .li(.class(session.cancelled ? "session cancelled" : "session"),
                     SessionLine.node(session, when: when(session.startsAt), minutes: "min", zone: zone),
                     // A refusal for this session (attendance sent before it started) shows beside it.
-                    .unwrap((problems["attendance-\(session.id.uuidString.lowercased())"] ?? []).first) { .p(.class("error"), .text($0.message)) },
+                    .unwrap((problems["attendance-\(session.id.uuidString.lowercased())"] ?? []).first) { .p(.class("error"), .plain($0.message)) },
                     .if(!session.cancelled,
                         .p(.class("session-actions"), .a(.href("\(base)/appointments/\(session.id.uuidString.lowercased())"),
                               .attribute(named: "aria-label", value: "Change or cancel the session on \(when(session.startsAt))"),
@@ -415,7 +415,7 @@ struct RecordPage: PageView {
         let problem = problems.first { $0.field == "repeats" }
         return .div(.class(problem == nil ? "field" : "field has-error"),
             .label(.for("repeats"), "Repeats"),
-            .unwrap(problem) { .p(.class("error"), .id("repeats-error"), .text($0.message)) },
+            .unwrap(problem) { .p(.class("error"), .id("repeats-error"), .plain($0.message)) },
             .select(.attribute(named: "name", value: "repeats"), .attribute(named: "id", value: "repeats"),
                     .forEach([("no", "Just this session"), ("weekly", "Every week"), ("fortnightly", "Every two weeks")]) { value, label in
                         .option(.value(value), .label(label), .isSelected(chosen == value))
@@ -430,22 +430,22 @@ struct RecordPage: PageView {
                 .h2("Risk alert"),
                 .forEach(summary.openAlerts) { alert in
                     .div(.class("alert-entry"),
-                         .p(.strong(.text("\(alert.checkIn.definition.name), \(when(alert.raisedAt))")),
-                            .text(alert.checkIn.isDone ? "" : " (check-in not finished)")),
-                         .ul(.forEach(alert.evidence) { .li(.text($0)) }),
-                         .p(.class("muted"), .text(alert.checkIn.inRoom
+                         .p(.strong(.plain("\(alert.checkIn.definition.name), \(when(alert.raisedAt))")),
+                            .plain(alert.checkIn.isDone ? "" : " (check-in not finished)")),
+                         .ul(.forEach(alert.evidence) { .li(.plain($0)) }),
+                         .p(.class("muted"), .plain(alert.checkIn.inRoom
                              ? "Entered by a therapist from answers given in the room."
                              : "Raised the moment the client gave the answer; they were shown the practice's crisis resources.")))
                 },
                 // The safety plan first: going through it together is the first step once risk is raised.
                 .p(.a(.class("button primary"), .href("\(base)/safety-plan"),
-                      .text(contents.safetyPlan == nil ? "Write a safety plan together" : "Go through the safety plan together"))),
+                      .plain(contents.safetyPlan == nil ? "Write a safety plan together" : "Go through the safety plan together"))),
                 .p("Please follow your practice's risk procedure."),
                 .form(.method(.post), .action("\(base)/risk-alerts/acknowledge"), .class("inline"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                       // Only the alerts on this page: one raised after it was loaded stays open.
                       .forEach(summary.openAlerts) { .input(.type(.hidden), .name("alert-\($0.id.uuidString.lowercased())"), .value("seen")) },
-                      .button(.type(.submit), .class("primary"), .text("Mark as seen")))))
+                      .button(.type(.submit), .class("primary"), .plain("Mark as seen")))))
         )
     }
 
@@ -463,10 +463,10 @@ struct RecordPage: PageView {
                 .thead(.tr(.th("Measure"), .th("Latest"), .th("Band"), .th("When"))),
                 .tbody(.forEach(summary.outcomeSeries) { definition, series in
                     let latest = series[series.count - 1]
-                    return .tr(.td(.text(definition.name)),
-                               .td(.class("score"), .text(latest.total.map(Scoring.format) ?? "")),
-                               .td(.text(latest.band?.display ?? "")),
-                               .td(.text(latest.completedAt.map { when($0) } ?? "")))
+                    return .tr(.td(.plain(definition.name)),
+                               .td(.class("score"), .plain(latest.total.map(Scoring.format) ?? "")),
+                               .td(.plain(latest.band?.display ?? "")),
+                               .td(.plain(latest.completedAt.map { when($0) } ?? "")))
                 })))),
         )
     }
@@ -484,8 +484,8 @@ struct RecordPage: PageView {
                 let session = sessionStart[entry.appointmentID].map { when($0) } ?? ""
                 let path = "\(base)/check-ins/\(entry.appointmentID.uuidString.lowercased())/\(entry.instrumentID)"
                 return .li(.class("check-in-entry state-\(entry.state.rawValue)"),
-                    .span(.text("\(definition?.name ?? entry.instrumentID) · \(entry.purpose == .outcome ? "before" : "after") \(session)")),
-                    .span(.class("state"), .text(" · \(stateWords(entry))")),
+                    .span(.plain("\(definition?.name ?? entry.instrumentID) · \(entry.purpose == .outcome ? "before" : "after") \(session)")),
+                    .span(.class("state"), .plain(" · \(stateWords(entry))")),
                     .if(entry.state == .due || entry.state == .overdue,
                         .a(.class("room-link"), .href(path), "Enter answers given in the room")))
             })
@@ -497,17 +497,17 @@ struct RecordPage: PageView {
         let measureProblems = problems["measures-form"] ?? []
         return .section(.id("measures"),
             .h2("Measures for this client"),
-            .p(.class("muted"), .text(summary.measures.isEmpty ? "None asked." : "Asked: " + summary.measures.map(\.name).joined(separator: ", ") + ".")),
+            .p(.class("muted"), .plain(summary.measures.isEmpty ? "None asked." : "Asked: " + summary.measures.map(\.name).joined(separator: ", ") + ".")),
             opener("Change the measures", id: "measures-form", open: !measureProblems.isEmpty,
             FormParts.form(id: "measures-form", action: "\(base)/measures", context, problems: measureProblems, submit: "Save measures",
                 .fieldset(.class("measures"),
-                    .element(named: "legend", nodes: [Node<HTML.FormContext>.text("Asked before each session (outcome) or after it (feedback)")]),
-                    .forEach(measureProblems) { .p(.class("error"), .attribute(named: "role", value: "alert"), .text($0.message)) },
+                    .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("Asked before each session (outcome) or after it (feedback)")]),
+                    .forEach(measureProblems) { .p(.class("error"), .attribute(named: "role", value: "alert"), .plain($0.message)) },
                     .forEach(summary.available) { definition in
                         .label(.class("room-option"),
                                .input(.type(.checkbox), .name("measure-\(definition.id)"), .value("on"),
                                       .checked(summary.measures.contains(definition))),
-                               .text(" \(definition.name): \(definition.title)\(definition.purpose == .outcome ? "" : " (after sessions)")"))
+                               .plain(" \(definition.name): \(definition.title)\(definition.purpose == .outcome ? "" : " (after sessions)")"))
                     })))
         )
     }

@@ -86,7 +86,7 @@ struct RelationshipPart: Sendable {
     }
 
     static func typeBadge(_ type: RuptureType) -> Node<HTML.BodyContext> {
-        .span(.class("badge \(type.rawValue)"), .text(type == .withdrawal ? "Withdrawal" : "Confrontation"))
+        .span(.class("badge \(type.rawValue)"), .plain(type == .withdrawal ? "Withdrawal" : "Confrontation"))
     }
 
     static func typeBadge(_ type: RuptureType, into out: inout Markup.Builder) {
@@ -264,60 +264,60 @@ struct RupturePage: PageView {
     var content: Node<HTML.BodyContext> {
         let formID = "repair-form"
         return .group(
-            .p(.a(.href("\(base)#relationship"), .text("← \(clientName)'s record"))),
+            .p(.a(.href("\(base)#relationship"), .plain("← \(clientName)'s record"))),
             .h1("Rupture and repair"),
             .div(.class("record-grid"),
                 .div(.class("record-main"),
                     .section(.class("card"),
                         .h2(RelationshipPart.typeBadge(rupture.type),
-                            .text(" \(rupture.sessionStart.map { "Session of \(when($0))" } ?? "Noticed \(when(rupture.recordedAt))")")),
-                        .p(.class("muted"), .text(rupture.origin == .signal ? "Confirmed from: \(RelationshipPart.ruleName(rupture.rule).lowercasedFirst)."
+                            .plain(" \(rupture.sessionStart.map { "Session of \(when($0))" } ?? "Noticed \(when(rupture.recordedAt))")")),
+                        .p(.class("muted"), .plain(rupture.origin == .signal ? "Confirmed from: \(RelationshipPart.ruleName(rupture.rule).lowercasedFirst)."
                                                                             : "Noticed in the room.")),
-                        .if(!rupture.markers.isEmpty, .ul(.forEach(rupture.markers) { .li(.text($0.display)) })),
-                        .unwrap(rupture.note) { .blockquote(.class("comment"), .text($0)) },
-                        .unwrap(rupture.feedback) { .p(.text($0.words)) }),
+                        .if(!rupture.markers.isEmpty, .ul(.forEach(rupture.markers) { .li(.plain($0.display)) })),
+                        .unwrap(rupture.note) { .blockquote(.class("comment"), .plain($0)) },
+                        .unwrap(rupture.feedback) { .p(.plain($0.words)) }),
                     .section(
                         .h2("Repairs"),
                         .if(rupture.repairs.isEmpty, .p(.class("muted"), "No repair recorded yet.")),
                         .ol(.class("plain"), .forEach(rupture.repairs) { repair in
                             .li(.class("card repair"),
-                                .p(.strong(.text(repair.outcome.display)), .text(" · \(when(repair.recordedAt))"),
+                                .p(.strong(.plain(repair.outcome.display)), .plain(" · \(when(repair.recordedAt))"),
                                    .if(repair.sharedWithClient, .span(.class("muted"), " · shared with the client"))),
-                                .ul(.forEach(repair.actions) { .li(.text($0.display)) }),
-                                .unwrap(repair.note) { .blockquote(.class("comment"), .text($0)) })
+                                .ul(.forEach(repair.actions) { .li(.plain($0.display)) }),
+                                .unwrap(repair.note) { .blockquote(.class("comment"), .plain($0)) })
                         }))),
                 .div(.class("record-side"),
                     .section(
-                        .h2(.text(rupture.status == .dismissed ? "Dismissed" : (rupture.repairs.isEmpty ? "Record the repair" : "Record another attempt"))),
+                        .h2(.plain(rupture.status == .dismissed ? "Dismissed" : (rupture.repairs.isEmpty ? "Record the repair" : "Record another attempt"))),
                         .if(rupture.status == .dismissed,
-                            .p(.text("This possible rupture was dismissed, so there is nothing to repair. If it was one after all, record it on the record as noticed in the room."))),
-                        .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
+                            .p(.plain("This possible rupture was dismissed, so there is nothing to repair. If it was one after all, record it on the record as noticed in the room."))),
+                        .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .plain($0)) },
                         .if(rupture.status == .confirmed,
                             FormParts.form(id: formID, action: "\(base)/ruptures/\(rupture.id.lowercasedText)/repairs", context,
                                            problems: problems, submit: "Save repair",
                                 .fieldset(.class("measures"),
-                                    .element(named: "legend", nodes: [Node<HTML.FormContext>.text("What you did")]),
-                                    .unwrap(problems.first { $0.field == "actions" }) { .p(.class("error"), .text($0.message)) },
+                                    .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("What you did")]),
+                                    .unwrap(problems.first { $0.field == "actions" }) { .p(.class("error"), .plain($0.message)) },
                                     .forEach(RepairAction.allCases) { action in
                                         .label(.class("room-option"),
                                                .input(.type(.checkbox), .name("action-\(action.rawValue)"), .value("on"),
                                                       .checked(ticked.contains(action.rawValue))),
-                                               .text(" \(action.display)"))
+                                               .plain(" \(action.display)"))
                                     }),
                                 .fieldset(.class("measures"),
-                                    .element(named: "legend", nodes: [Node<HTML.FormContext>.text("How it went")]),
-                                    .unwrap(problems.first { $0.field == "outcome" }) { .p(.class("error"), .text($0.message)) },
+                                    .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("How it went")]),
+                                    .unwrap(problems.first { $0.field == "outcome" }) { .p(.class("error"), .plain($0.message)) },
                                     .forEach(RepairOutcome.allCases) { outcome in
                                         .label(.class("room-option"),
                                                .input(.type(.radio), .name("outcome"), .value(outcome.rawValue),
                                                       .checked(drafts["outcome"] == outcome.rawValue)),
-                                               .text(" \(outcome.display)"))
+                                               .plain(" \(outcome.display)"))
                                     }),
                                 FormParts.textArea("note", id: "repair-note", label: "Note (optional)", value: drafts["note"] ?? "",
                                                    problems: problems, required: false, rows: 4),
                                 .label(.class("room-option"),
                                        .input(.type(.checkbox), .name("share_with_client"), .value("on"), .checked(drafts["share"] == "on")),
-                                       .text(" Show the client that we worked on this (on their progress page; the note stays private)")))))))
+                                       .plain(" Show the client that we worked on this (on their progress page; the note stays private)")))))))
         )
     }
 }

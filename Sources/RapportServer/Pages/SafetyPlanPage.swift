@@ -39,8 +39,8 @@ struct SafetyPlanPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             backLink,
-            .h1(.text(title)),
-            .p(.class("lead"), .text(isClient
+            .h1(.plain(title)),
+            .p(.class("lead"), .plain(isClient
                 ? "A plan you make with your therapist for the moments when things get hard: what to look out for, what helps, who to turn to. Change it whenever you like; your therapist sees each version."
                 : "Written together, in the client's words. Either of you can change it; each save is kept as a version, and the other is told.")),
             .if(saved, .p(.class("notice"), .attribute(named: "role", value: "status"), "Saved.")),
@@ -48,7 +48,7 @@ struct SafetyPlanPage: PageView {
                 .group(
                     .h2("The plan as it stands"),
                     SafetyPlanCard.sections(current.plan),
-                    .p(.class("muted"), .text("Version \(current.version), saved \(Formats.when(current.savedAt, in: zone)) by \(author(current)).")))
+                    .p(.class("muted"), .plain("Version \(current.version), saved \(Formats.when(current.savedAt, in: zone)) by \(author(current)).")))
             },
             form,
             .if(isClient, .group(.h2("Help, any time"),
@@ -67,7 +67,7 @@ struct SafetyPlanPage: PageView {
         switch viewer {
         case .client: return .p(.a(.href("/me"), "← Your space"))
         case .careTeam(let name, let clientID):
-            return .p(.a(.href("/clients/\(clientID.uuidString.lowercased())"), .text("← \(name)'s record")))
+            return .p(.a(.href("/clients/\(clientID.uuidString.lowercased())"), .plain("← \(name)'s record")))
         }
     }
 
@@ -77,20 +77,20 @@ struct SafetyPlanPage: PageView {
         return .form(.id("safety-plan-form"), .method(.post), .action(formAction), .class("stack card"),
             .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
             .input(.type(.hidden), .name("based_on"), .value(String(basedOn ?? current?.version ?? 0))),
-            .h2(.text(heading)),
-            .unwrap(conflict) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
+            .h2(.plain(heading)),
+            .unwrap(conflict) { .div(.class("form-error"), .attribute(named: "role", value: "alert"), .p(.plain($0))) },
             .forEach(SafetyPlan.sections) { section in
                 let problem = problems.first { $0.field == section.id }
                 return .div(.class(problem == nil ? "field" : "field has-error"),
-                    .label(.for("plan-\(section.id)"), .text(section.title)),
-                    .p(.class("hint"), .id("plan-\(section.id)-hint"), .text(section.prompt)),
-                    .unwrap(problem) { .p(.class("error"), .id("plan-\(section.id)-error"), .text($0.message)) },
+                    .label(.for("plan-\(section.id)"), .plain(section.title)),
+                    .p(.class("hint"), .id("plan-\(section.id)-hint"), .plain(section.prompt)),
+                    .unwrap(problem) { .p(.class("error"), .id("plan-\(section.id)-error"), .plain($0.message)) },
                     .textarea(.name(section.id), .id("plan-\(section.id)"), .rows(3),
                               .attribute(named: "aria-describedby", value: problem == nil ? "plan-\(section.id)-hint"
                                          : "plan-\(section.id)-hint plan-\(section.id)-error"),
-                              .text(values[section.id] ?? "")))
+                              .plain(values[section.id] ?? "")))
             },
-            .button(.type(.submit), .class("primary"), .text("Save the plan")))
+            .button(.type(.submit), .class("primary"), .plain("Save the plan")))
     }
 }
 
@@ -100,8 +100,8 @@ enum SafetyPlanCard {
     static func sections(_ plan: SafetyPlan) -> Node<HTML.BodyContext> {
         .div(.class("card safety-plan"), .id("safety-plan"),
              .forEach(SafetyPlan.sections.filter { !plan.text($0.id).isEmpty }) { section in
-                 .group(.h3(.text(section.title)),
-                        .forEach(Formats.lines(plan.text(section.id))) { .p(.text($0)) })
+                 .group(.h3(.plain(section.title)),
+                        .forEach(Formats.lines(plan.text(section.id))) { .p(.plain($0)) })
              })
     }
 

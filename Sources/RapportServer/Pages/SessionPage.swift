@@ -28,11 +28,11 @@ struct SessionPage: PageView {
 
     var content: Node<HTML.BodyContext> {
         .group(
-            .p(.a(.href("\(base)#sessions"), .text("← \(clientName)'s record"))),
-            .h1(.text("Session on \(when)")),
-            .p(.class("lead"), .text("\(session.durationMinutes) minutes\(session.location.map { " · \($0)" } ?? "")"),
-               .unwrap(session.cancellation) { .text(" · \($0.display)") }),
-            .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .text($0)) },
+            .p(.a(.href("\(base)#sessions"), .plain("← \(clientName)'s record"))),
+            .h1(.plain("Session on \(when)")),
+            .p(.class("lead"), .plain("\(session.durationMinutes) minutes\(session.location.map { " · \($0)" } ?? "")"),
+               .unwrap(session.cancellation) { .plain(" · \($0.display)") }),
+            .unwrap(refusal) { .p(.class("form-error"), .attribute(named: "role", value: "alert"), .plain($0)) },
             .if(refusal == nil && !session.cancelled && session.startsAt > now, confirming == nil ? forms : confirmation)
         )
     }
@@ -50,16 +50,16 @@ struct SessionPage: PageView {
                                     problems: problems, extra: [.attribute(named: "min", value: "10"), .attribute(named: "max", value: "240")]),
                     FormParts.field("location", label: "Place or video link (optional)", value: drafts["location"] ?? (session.location ?? ""),
                                     problems: problems, required: false)),
-                .p(.class("muted"), .text("\(firstName) sees the new time in their sessions and calendar straight away, marked as moved from \(when). Their check-ins move with it."))),
+                .p(.class("muted"), .plain("\(firstName) sees the new time in their sessions and calendar straight away, marked as moved from \(when). Their check-ins move with it."))),
             .section(.class("card"), .attribute(named: "aria-labelledby", value: "cancel-title"),
                 .h2(.id("cancel-title"), "Cancel it"),
                 .form(.id("cancel-form"), .method(.post), .action("\(sessionPath)/cancel"), .class("stack"),
                       .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
-                      .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.text("How was it cancelled?")]),
+                      .fieldset(.element(named: "legend", nodes: [Node<HTML.FormContext>.plain("How was it cancelled?")]),
                           .forEach(Cancellation.allCases) { kind in
                               .label(.class("room-option"),
                                      .input(.type(.radio), .name("cancellation"), .value(kind.rawValue), .required(true)),
-                                     .text(kind == .inGoodTime ? " In good time" : " Late: counts as a late cancellation"))
+                                     .plain(kind == .inGoodTime ? " In good time" : " Late: counts as a late cancellation"))
                           }),
                       .button(.type(.submit), .class("primary"), "Continue")),
                 .p(.class("muted"), "You'll see what the client will see before anything changes."))
@@ -69,9 +69,9 @@ struct SessionPage: PageView {
     var confirmation: Node<HTML.BodyContext> {
         let kind = confirming ?? .inGoodTime
         return .section(.class("card"), .id("confirm-cancel"), .attribute(named: "aria-labelledby", value: "confirm-title"),
-            .h2(.id("confirm-title"), .text("Cancel the session on \(when)?")),
-            .p(.text("\(firstName) will see it in their sessions as “\(kind.clientDisplay)”, and their calendar will show it as cancelled. No check-in will be asked for it.")),
-            .p(.text(kind == .late
+            .h2(.id("confirm-title"), .plain("Cancel the session on \(when)?")),
+            .p(.plain("\(firstName) will see it in their sessions as “\(kind.clientDisplay)”, and their calendar will show it as cancelled. No check-in will be asked for it.")),
+            .p(.plain(kind == .late
                 ? "On this record it stays in the history as “Cancelled late”, which counts as a late cancellation."
                 : "On this record it stays in the history as “Cancelled in good time”.")),
             .form(.method(.post), .action("\(sessionPath)/cancel"), .class("inline"),

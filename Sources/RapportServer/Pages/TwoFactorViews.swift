@@ -20,15 +20,15 @@ struct RecoveryCodesPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1("Your recovery codes"),
-            .p(.class("lead"), .text(replacedOld
+            .p(.class("lead"), .plain(replacedOld
                 ? "Here are your new recovery codes. The old ones no longer work."
                 : "Two-step sign-in is on. If you ever lose your phone, each of these codes lets you sign in once instead of a code from your app.")),
             .div(.class("card recovery"),
                 .p(.id("recovery-codes-warning"), .strong("Keep these somewhere safe. Each works once, and they won't be shown again.")),
                 .ol(.class("recovery-codes"), .id("recovery-codes"),
-                    .forEach(codes) { .li(.code(.text($0))) }),
+                    .forEach(codes) { .li(.code(.plain($0))) }),
                 .p(.class("muted"), "Write them down or print this page, or keep them in a password manager: anywhere but the phone they stand in for.")),
-            .p(.a(.class("button primary"), .id("recovery-codes-continue"), .href(next), .text(nextLabel)))
+            .p(.a(.class("button primary"), .id("recovery-codes-continue"), .href(next), .plain(nextLabel)))
         )
     }
 }
@@ -72,7 +72,7 @@ struct NewRecoveryCodesPage: PageView {
             .h1("Make new recovery codes"),
             .unwrap(left, { left in
                 .group(
-                    .p(.class("lead"), .text(left == 0
+                    .p(.class("lead"), .plain(left == 0
                         ? "You have no recovery codes to use. New ones are shown to you once: keep them somewhere safe."
                         : "You have \(RecoveryCodeWords.count(left)) left. New codes replace all of them: the old ones stop working at once, and the new ones are shown to you once.")),
                     FormParts.form(id: "new-recovery-codes-form", action: "/account/recovery-codes", context, problems: problems,
@@ -119,16 +119,16 @@ struct ResetTwoFactorPage: PageView {
         let first = InputRules.firstName(of: name)
         return .group(
             .p(.a(.href("/practice"), "← The practice")),
-            .h1(.text("Reset two-step sign-in for \(name)?")),
-            .p(.class("lead"), .text("Do this when \(first) has lost the phone with their authenticator app, and their recovery codes too.")),
+            .h1(.plain("Reset two-step sign-in for \(name)?")),
+            .p(.class("lead"), .plain("Do this when \(first) has lost the phone with their authenticator app, and their recovery codes too.")),
             .div(.class("card"),
                 .h2("What happens"),
                 .ul(.id("reset-consequences"),
-                    .li(.text("\(first)'s authenticator app and recovery codes stop working at once.")),
-                    .li(.text("Wherever \(first) is signed in now, they are signed out.")),
-                    .li(.text("The next time \(first) signs in with their password, Rapport takes them to set up two-step sign-in again, with a new key.")),
+                    .li(.plain("\(first)'s authenticator app and recovery codes stop working at once.")),
+                    .li(.plain("Wherever \(first) is signed in now, they are signed out.")),
+                    .li(.plain("The next time \(first) signs in with their password, Rapport takes them to set up two-step sign-in again, with a new key.")),
                     .li("Their password, their clients and their notes stay as they are."))),
-            .p(.class("muted"), .text("Before you do this, make sure it is really \(first) asking, for example by calling them on a number you already know. The reset is recorded in the practice's audit trail.")),
+            .p(.class("muted"), .plain("Before you do this, make sure it is really \(first) asking, for example by calling them on a number you already know. The reset is recorded in the practice's audit trail.")),
             FormParts.form(id: "reset-two-factor-form", action: action, context, problems: problems, submit: "Reset two-step sign-in",
                 FormParts.field("code", label: "A code from your own authenticator app", value: "", autocomplete: "one-time-code",
                                 hint: "To be sure it is you at this desk: a reset hands the next person with \(first)'s password a new key.",

@@ -19,13 +19,13 @@ struct WordsToCarryPage: PageView {
             .if(words.isEmpty, .p(.class("card muted"), "Nothing here yet. When your therapist writes something for you to keep, it will be here, and stay yours."),
                 else: .ul(.class("plain words-list"), .forEach(words) { item in
                     .li(.class(item.pinned ? "card words pinned" : "card words"), .id("words-\(item.id.uuidString.lowercased())"),
-                        .forEach(Formats.lines(item.body)) { .p(.class("carry"), .text($0)) },
-                        .p(.class("muted"), .text((item.pinned ? "Pinned · " : "") + Formats.when(item.createdAt, in: zone))),
+                        .forEach(Formats.lines(item.body)) { .p(.class("carry"), .plain($0)) },
+                        .p(.class("muted"), .plain((item.pinned ? "Pinned · " : "") + Formats.when(item.createdAt, in: zone))),
                         .form(.method(.post), .action("/me/words/\(item.id.uuidString.lowercased())/pin"), .class("inline"),
                               .input(.type(.hidden), .name(CSRF.fieldName), .value(context.csrfToken)),
                               .input(.type(.hidden), .name("pinned"), .value(item.pinned ? "no" : "yes")),
                               .button(.type(.submit), .class("link-button"),
-                                      .text(item.pinned ? "Take off my home page" : "Pin to my home page"))))
+                                      .plain(item.pinned ? "Take off my home page" : "Pin to my home page"))))
                 }))
         )
     }
@@ -39,8 +39,8 @@ enum PinnedWords {
         return .div(.class("card words"), .id("words-to-carry"),
             .h2("Words to carry"),
             .forEach(pinned) { item in
-                .blockquote(.forEach(Formats.lines(item.body)) { .p(.class("carry"), .text($0)) })
+                .blockquote(.forEach(Formats.lines(item.body)) { .p(.class("carry"), .plain($0)) })
             },
-            .p(.a(.href("/me/words"), .text(pinned.isEmpty ? "Words your therapist wrote for you" : "All your words to carry"))))
+            .p(.a(.href("/me/words"), .plain(pinned.isEmpty ? "Words your therapist wrote for you" : "All your words to carry"))))
     }
 }

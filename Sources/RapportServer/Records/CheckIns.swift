@@ -20,7 +20,9 @@ enum CheckIns {
 
     /// The same, when the caller already has the practice's measures.
     static func measures(available: [InstrumentDefinition], in record: ClientRecord) async throws -> [InstrumentDefinition] {
-        let chosen = try await CheckInPlanRow.find(record.clientID, on: record.db).map { ids($0.instruments) } ?? defaultMeasures
+        let chosen = try await HotPaths.model(CheckInPlanRow.self, """
+            SELECT * FROM "check_in_plans" WHERE "id" = \(bind: record.clientID)
+            """, on: record.db).map { ids($0.instruments) } ?? defaultMeasures
         return available.filter { chosen.contains($0.id) }
     }
 

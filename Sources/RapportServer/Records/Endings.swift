@@ -31,7 +31,9 @@ enum Endings {
 
     /// The newest ending not resumed, its row; nil when there is none.
     static func currentRow(clientID: UUID, on db: any Database) async throws -> EndingRow? {
-        try await EndingRow.query(on: db).filter(\.$clientID == clientID).filter(\.$resumedAt == nil).sort(\.$plannedAt, .descending).first()
+        try await HotPaths.model(EndingRow.self, """
+            SELECT * FROM "endings" WHERE "client_id" = \(bind: clientID) AND "resumed_at" IS NULL ORDER BY "planned_at" DESC LIMIT 1
+            """, on: db)
     }
 
     static func current(in record: ClientRecord) async throws -> EndingView? {

@@ -81,7 +81,9 @@ enum FollowUps {
     }
 
     static func all(in record: ClientRecord) async throws -> [FollowUpView] {
-        try await FollowUpRow.query(on: record.db).filter(\.$clientID == record.clientID).sort(\.$dueAt).all().map(view)
+        try await HotPaths.models(FollowUpRow.self, """
+            SELECT * FROM "follow_ups" WHERE "client_id" = \(bind: record.clientID) ORDER BY "due_at"
+            """, on: record.db).map(view)
     }
 
     /// The ones the client can answer now: from their day, for `openDays`, not yet answered.

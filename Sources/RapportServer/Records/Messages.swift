@@ -76,8 +76,10 @@ enum Messages {
 
     /// How many messages wait to be read by the client (`forClient`) or by the care team.
     static func unread(forClient: Bool, in record: ClientRecord) async throws -> Int {
-        try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .filter(\.$fromClient == !forClient).filter(\.$readAt == nil).count()
+        try await HotPaths.count("""
+            SELECT COUNT(*) AS "n" FROM "messages"
+            WHERE "client_id" = \(bind: record.clientID) AND "from_client" = \(bind: !forClient) AND "read_at" IS NULL
+            """, on: record.db)
     }
 
     /// Clients with messages their care team hasn't read, among `clientIDs` (a caseload): [client: count]. One

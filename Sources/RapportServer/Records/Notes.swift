@@ -67,16 +67,17 @@ enum Notes {
     }
 
     static func progressNotes(in record: ClientRecord) async throws -> [NoteView] {
-        try await ProgressNoteRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$createdAt, .descending).all()
-            .map { try view($0, in: record) }
+        try await HotPaths.models(ProgressNoteRow.self, """
+            SELECT * FROM "progress_notes" WHERE "client_id" = \(bind: record.clientID) ORDER BY "created_at" DESC
+            """, on: record.db).map { try view($0, in: record) }
     }
 
     /// Only the asking therapist's own psychotherapy notes: nobody else's are ever listed.
     static func ownPsychotherapyNotes(in record: ClientRecord) async throws -> [NoteView] {
-        try await PsychotherapyNoteRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .filter(\.$authorID == record.actor.userID).sort(\.$createdAt, .descending).all()
-            .map { try view($0, in: record) }
+        try await HotPaths.models(PsychotherapyNoteRow.self, """
+            SELECT * FROM "psychotherapy_notes" WHERE "client_id" = \(bind: record.clientID) AND "author_id" = \(bind: record.actor.userID)
+            ORDER BY "created_at" DESC
+            """, on: record.db).map { try view($0, in: record) }
     }
 
     static func one(_ kind: NoteView.Kind, in record: ClientRecord) async throws -> NoteView {

@@ -31,8 +31,10 @@ enum PracticeAgreements {
 
     /// The running agreement's row, nothing opened; nil when none runs.
     static func runningRow(clientID: UUID, on db: any Database) async throws -> PracticeAgreementRow? {
-        try await PracticeAgreementRow.query(on: db).filter(\.$clientID == clientID).filter(\.$endedAt == nil)
-            .sort(\.$agreedAt, .descending).first()
+        try await HotPaths.model(PracticeAgreementRow.self, """
+            SELECT * FROM "practice_agreements" WHERE "client_id" = \(bind: clientID) AND "ended_at" IS NULL
+            ORDER BY "agreed_at" DESC LIMIT 1
+            """, on: db)
     }
 
     /// Agrees a new practice, ending the one before; the client is told there is something new (no content). Each
@@ -133,10 +135,16 @@ enum PracticeAgreements {
 
     /// When practice ran and attempts were logged, for the rupture rules: clear columns only, nothing opened.
     static func history(clientID: UUID, on db: any Database) async throws -> PracticeHistory {
-        let agreed = try await PracticeAgreementRow.query(on: db).filter(\.$clientID == clientID)
-            .field(\.$agreedAt).field(\.$endedAt).all()
+        let sql = try HotPaths.sql(db)
+        let agreed = try await sql.raw("""
+            SELECT "agreed_at", "ended_at" FROM "practice_agreements" WHERE "client_id" = \(bind: clientID)
+            """).all().map { row in
+            PracticeHistory.Span(from: try row.decode(column: "agreed_at", as: Date.self), until: try row.decode(column: "ended_at", as: Date?.self))
+        }
         guard !agreed.isEmpty else { return .none }
-        let attempts = try await PracticeAttemptRow.query(on: db).filter(\.$clientID == clientID).field(\.$loggedAt).all()
-        return PracticeHistory(agreed: agreed.map { .init(from: $0.agreedAt, until: $0.endedAt) }, attempts: attempts.map(\.loggedAt))
+        let attempts = try await sql.raw("""
+            SELECT "logged_at" FROM "practice_attempts" WHERE "client_id" = \(bind: clientID)
+            """).all().map { try $0.decode(column: "logged_at", as: Date.self) }
+        return PracticeHistory(agreed: agreed, attempts: attempts)
     }
 }

@@ -38,8 +38,9 @@ enum RiskAlerts {
     /// read by the caller, and `opened` the finished ones it has already opened (an alert's check-in is opened here
     /// only if it isn't finished).
     static func open(checkIns: [CheckInRow], opened: [CheckInView] = [], in record: ClientRecord) async throws -> [OpenAlert] {
-        let alerts = try await RiskAlertRow.query(on: record.db).filter(\.$clientID == record.clientID).filter(\.$acknowledgedAt == nil)
-            .sort(\.$raisedAt, .descending).all()
+        let alerts = try await HotPaths.models(RiskAlertRow.self, """
+            SELECT * FROM "risk_alerts" WHERE "client_id" = \(bind: record.clientID) AND "acknowledged_at" IS NULL ORDER BY "raised_at" DESC
+            """, on: record.db)
         return try alerts.compactMap { alert in
             guard let row = checkIns.first(where: { $0.id == alert.checkInID }) else { return nil }
             let alertID = try alert.requireID()

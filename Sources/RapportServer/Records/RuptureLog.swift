@@ -199,9 +199,12 @@ enum RuptureLog {
         let practice = try await PracticeAgreements.history(clientID: record.clientID, on: record.db)
         let sessions = timeline(appointments: appointments, checkIns: checkIns, practice: practice, now: record.now)
         let signals = RuptureRules.signals(sessions.map(\.session))
-        let rows = try await RuptureRow.query(on: record.db).filter(\.$clientID == record.clientID).sort(\.$recordedAt).all()
-        let repairs = Dictionary(grouping: try await RuptureRepairRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$recordedAt).all(), by: \.ruptureID)
+        let rows = try await HotPaths.models(RuptureRow.self, """
+            SELECT * FROM "ruptures" WHERE "client_id" = \(bind: record.clientID) ORDER BY "recorded_at"
+            """, on: record.db)
+        let repairs = Dictionary(grouping: try await HotPaths.models(RuptureRepairRow.self, """
+            SELECT * FROM "rupture_repairs" WHERE "client_id" = \(bind: record.clientID) ORDER BY "recorded_at"
+            """, on: record.db), by: \.ruptureID)
         let reviewed = Set(rows.compactMap { row in row.rule.map { "\(row.appointmentID?.uuidString ?? "")/\($0)" } })
         let possible = signals.compactMap { signal -> PossibleRupture? in
             let session = sessions[signal.session]

@@ -20,7 +20,9 @@ enum SafetyPlans {
 
     /// The newest version's row, nothing opened; nil before the first.
     static func newest(clientID: UUID, on db: any Database) async throws -> SafetyPlanVersionRow? {
-        try await SafetyPlanVersionRow.query(on: db).filter(\.$clientID == clientID).sort(\.$version, .descending).first()
+        try await HotPaths.model(SafetyPlanVersionRow.self, """
+            SELECT * FROM "safety_plan_versions" WHERE "client_id" = \(bind: clientID) ORDER BY "version" DESC LIMIT 1
+            """, on: db)
     }
 
     /// Why a form written over `basedOn` can't be saved, when someone has saved since (nil: it can be). Asked before

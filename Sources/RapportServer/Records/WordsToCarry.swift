@@ -33,8 +33,9 @@ enum WordsToCarry {
 
     /// Every note, newest first; the pinned ones first when `pinnedFirst`.
     static func all(pinnedFirst: Bool = false, in record: ClientRecord) async throws -> [WordsToCarryView] {
-        let rows = try await WordsToCarryRow.query(on: record.db).filter(\.$clientID == record.clientID)
-            .sort(\.$createdAt, .descending).sort(\.$id).all()
+        let rows = try await HotPaths.models(WordsToCarryRow.self, """
+            SELECT * FROM "words_to_carry" WHERE "client_id" = \(bind: record.clientID) ORDER BY "created_at" DESC, "id"
+            """, on: record.db)
         let views = try rows.map { row in
             let id = try row.requireID()
             return WordsToCarryView(id: id, authorID: row.authorID, createdAt: row.createdAt, pinned: row.pinned,
