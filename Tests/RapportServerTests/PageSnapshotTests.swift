@@ -205,6 +205,26 @@ import Testing
         assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "client-messages-refused")
     }
 
+    /// "Who opened my record": an allowed read, an entry in the room, a refusal, and the way to earlier entries.
+    @Test func whoOpenedMyRecord() {
+        let therapist = UUID(uuidString: "00000000-0000-4000-8000-0000000000a1")!
+        let start = Date(timeIntervalSince1970: 1_796_000_000)
+        let lines = [
+            RecordAccessLine(access: RecordAccessRules.entry(sequence: 9, occurredAt: start.addingTimeInterval(7200), actorID: UUID(),
+                                                             actorRole: "therapist", action: Action.viewClientRecord.rawValue,
+                                                             outcome: "denied:not-on-care-team")!, who: "Colleague Name, therapist"),
+            RecordAccessLine(access: RecordAccessRules.entry(sequence: 8, occurredAt: start.addingTimeInterval(3600), actorID: therapist,
+                                                             actorRole: "therapist", action: Action.enterCheckIn.rawValue, outcome: "allowed")!,
+                             who: "Dana Okafor, therapist"),
+            RecordAccessLine(access: RecordAccessRules.entry(sequence: 7, occurredAt: start, actorID: therapist, actorRole: "therapist",
+                                                             action: Action.viewClientRecord.rawValue, outcome: "allowed")!,
+                             who: "Dana Okafor, therapist"),
+        ]
+        let page = RecordAccessPage(lines: lines, older: 7, client: nil, zone: Self.zone,
+                                    context: Self.context(.client, clientID: Self.clientID, path: "/me/record-access"))
+        assertSnapshot(of: Layout.document(page, indented: true), as: .lines, named: "record-access")
+    }
+
     @Test func theClientsWordsToCarry() {
         let page = WordsToCarryPage(words: Self.wordsToCarry, context: Self.context(.client, clientID: Self.clientID, path: "/me/words"),
                                     zone: Self.zone)

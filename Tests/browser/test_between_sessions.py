@@ -103,6 +103,11 @@ def test_02_the_therapist_sees_messages_waiting_reads_and_replies(browser: Brows
     back = browser.element("main p a", "Dana's thread after replying", "the way back to the record")
     browser.click(back, "Dana's thread after replying", "Sam's record after reading")
     assert "Nothing new from Sam" in browser.text_of("#messages", "Sam's record after reading", "the messages part")
+    # Who opened the record: Dana reads the list Sam sees (issue 12, point 2).
+    link = browser.element("a[href$='/access']", "Sam's record after reading", "the link to who opened the record")
+    browser.click(link, "Sam's record after reading", "who opened Sam's record, Dana's copy")
+    log = browser.text_of(".access-log", "who opened Sam's record, Dana's copy", "the list")
+    assert "Dana Okafor, therapist opened your record" in log, f"Dana's reads of Sam's record should be listed: {log[:300]!r}"
 
 
 def test_03_the_client_sees_his_therapist_has_written(browser: Browser, server):
@@ -115,6 +120,12 @@ def test_03_the_client_sees_his_therapist_has_written(browser: Browser, server):
     assert theirs and FROM_DANA in theirs[-1].text and "Dana Okafor" in theirs[-1].text, "Dana's reply should be the last in the thread"
     browser.go("/me", "client home after reading")
     assert not browser.has_element("#new-messages"), "Once read, the home page should not say a message waits"
+    # The promise on his home page, kept: who opened his record, Dana's reads among them, newest first.
+    link = browser.element("a[href='/me/record-access']", "client home after reading", "the link to who opened his record")
+    browser.click(link, "client home after reading", "who opened Sam's record", "/me/record-access")
+    entries = [li.text for li in browser.driver.find_elements(By.CSS_SELECTOR, ".access-log li")]
+    assert entries and "Dana Okafor, therapist" in entries[0], f"Dana's latest access should come first: {entries[:3]!r}"
+    assert any("Dana Okafor, therapist opened your record" in entry for entry in entries), f"Her reading his record should be there: {entries[:5]!r}"
 
 
 PLAN_LINE = f"Call Dana's practice line and leave a message ({secrets.token_hex(3)})."

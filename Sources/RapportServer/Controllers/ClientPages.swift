@@ -24,6 +24,40 @@ enum ClientPages {
         routes.get("me", "check-ins", action: .viewOwnPortal, use: ownCheckIns)
         routes.get("me", "progress", action: .viewOwnPortal, use: ownProgress)
         routes.post("me", "progress", action: .setOwnPreferences, use: chooseProgressView)
+        routes.get("me", "record-access", action: .viewOwnPortal, use: ownRecordAccess)
+        routes.get("clients", ":clientID", "access", action: .viewClientRecord, use: recordAccess)
+    }
+
+    // MARK: Who opened the record
+
+    /// `?before=` a sequence number of the audit trail: a whole number from 1; anything else is refused.
+    static func accessPageStart(_ req: Request) throws -> Int64? {
+        guard let raw = req.query[String.self, at: "before"] else { return nil }
+        guard raw.count <= 19, raw.allSatisfy(\.isASCII), let before = Int64(raw), before >= 1 else {
+            throw RapportError.badRequest("The page of the list to show must be a whole number from 1.")
+        }
+        return before
+    }
+
+    /// The client's "who opened my record". Their own look at it is not an access by anyone else, so, like the rest of
+    /// their portal, it is not itself written to the trail.
+    @Sendable static func ownRecordAccess(_ req: Request) async throws -> Response {
+        let before = try accessPageStart(req)
+        let record = try await ownRecord(req)
+        let (lines, older) = try await RecordAccessLog.page(before: before, in: record)
+        return Layout.render(RecordAccessPage(lines: lines, older: older, client: nil, zone: try await req.practiceZone(), context: req.page))
+    }
+
+    /// The same list from the therapist's side: reading it is reading the record, and is written to the trail as that.
+    @Sendable static func recordAccess(_ req: Request) async throws -> Response {
+        let before = try accessPageStart(req)
+        let (name, lines, older) = try await req.withClientRecord(recording: .viewClientRecord, onlyReads: true) { record in
+            let (lines, older) = try await RecordAccessLog.page(before: before, in: record)
+            return (try await record.clientName(), lines, older)
+        }
+        let base = "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)"
+        return Layout.render(RecordAccessPage(lines: lines, older: older, client: (name, base), zone: try await req.practiceZone(),
+                                              context: req.page))
     }
 
     // MARK: A client's record

@@ -75,7 +75,8 @@ struct PortalPage: PageView {
             )),
             .div(.class("card"),
                 .h2("What stays in the room"),
-                .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you'll be able to see it here."),
+                .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you can see it here."),
+                .p(.a(.href("/me/record-access"), "See who has opened your record")),
                 .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
             ),
             .h2("Support, any time"),

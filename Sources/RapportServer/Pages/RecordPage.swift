@@ -78,6 +78,7 @@ struct RecordPage: PageView {
         return .group(
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.plain(contents.name)),
+            .p(.class("muted"), .a(.href("\(base)/access"), "Who opened this record")),
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),

@@ -256,6 +256,10 @@ enum Stylesheet {
     .swatch.practice-not { background: #fff; border: 1px solid #55646c; }
     .swatch.practice-nothing { background: #eeeae3; }
     .badge.withdrawal { background: #e6edf6; color: #24405f; }
+    .access-log li { border-bottom: 1px solid var(--line); padding: 0.5rem 0; }
+    .access-log li p { margin: 0.1rem 0; }
+    .access-log li.refused { border-left: 3px solid var(--warn); padding-left: 0.6rem; }
+    .badge.refused { background: var(--warn-bg); color: var(--warn); border: 1px solid var(--warn); margin-left: 0; }
     .badge.confrontation { background: var(--warn-bg); color: var(--warn); }
     .actions { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: center; }
     /* Closed, its contents take no room: Chromium keeps laying them out under the following content, where

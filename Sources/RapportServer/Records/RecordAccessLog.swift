@@ -1,0 +1,90 @@
+import Fluent
+import Foundation
+import RapportCore
+import RapportVault
+import SQLKit
+
+/// One line of "who opened my record": the access in words and who made it.
+struct RecordAccessLine: Sendable, Equatable {
+    let access: RecordAccess
+    /// "Dana Okafor, therapist"; "Someone from another practice" when the person isn't of this practice.
+    let who: String
+}
+
+/// "Who opened my record", read from the audit trail (SECURITY.md: the client's page is read from this trail): every
+/// access to the client's record by someone signed in, allowed or refused, newest first, a page at a time.
+enum RecordAccessLog {
+    static let pageSize = 100
+
+    /// Entries about this client older than `before` (a sequence number of the trail; nil for the newest), and the
+    /// sequence to ask for next when there are older ones. One statement over the trail's index by client, and one
+    /// for the names of the people in it.
+    static func page(before: Int64?, in record: ClientRecord) async throws -> (lines: [RecordAccessLine], older: Int64?) {
+        let hidden = Action.allCases.map(\.rawValue).filter { !RecordAccessRules.isShown(action: $0) }
+        var query: SQLQueryString = """
+            SELECT "sequence", "occurred_at_ms", "actor_id", "actor_role", "action", "outcome" FROM "audit_entries"
+            WHERE "client_id" = \(bind: record.clientID) AND "action" NOT IN (\(binds: hidden))
+            """
+        if let before {
+            let older: SQLQueryString = " AND \"sequence\" < \(bind: before)"
+            query = query + older
+        }
+        let newestFirst: SQLQueryString = " ORDER BY \"sequence\" DESC LIMIT \(literal: pageSize + 1)"
+        query = query + newestFirst
+        let rows = try await HotPaths.sql(record.db).raw(query).all()
+        var accesses: [RecordAccess] = []
+        for row in rows.prefix(pageSize) {
+            let milliseconds = try row.decode(column: "occurred_at_ms", as: Int64.self)
+            guard let access = RecordAccessRules.entry(
+                sequence: try row.decode(column: "sequence", as: Int64.self),
+                occurredAt: Date(timeIntervalSince1970: Double(milliseconds) / 1000),
+                actorID: try HotPaths.optionalUUID(row, "actor_id"),
+                actorRole: try row.decode(column: "actor_role", as: String.self),
+                action: try row.decode(column: "action", as: String.self),
+                outcome: try row.decode(column: "outcome", as: String.self)) else { continue }
+            accesses.append(access)
+        }
+        let names = try await names(Set(accesses.compactMap(\.actorID)), in: record)
+        let lines = accesses.map { access in
+            RecordAccessLine(access: access, who: who(access, names: names))
+        }
+        return (lines, rows.count > pageSize ? accesses.last?.sequence : nil)
+    }
+
+    static func who(_ access: RecordAccess, names: [UUID: String]) -> String {
+        guard let id = access.actorID, let name = names[id] else {
+            return access.actorID == nil ? "Someone not signed in" : "Someone from another practice"
+        }
+        switch access.actorRole {
+        case "owner": return "\(name), practice owner"
+        case "therapist": return "\(name), therapist"
+        case "client": return "You"
+        default: return name
+        }
+    }
+
+    /// The names of this practice's people among `ids`, opened under the practice key (staff) or the client's own key
+    /// (the client); anyone else is left out, their name never opened.
+    static func names(_ ids: Set<UUID>, in record: ClientRecord) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let users = try await UserRow.query(on: record.db).filter(\.$id ~~ Array(ids)).filter(\.$practiceID == record.practiceID).all()
+        var names: [UUID: String] = [:]
+        var practiceKey: SubjectKey?
+        for user in users {
+            let id = try user.requireID()
+            let key: SubjectKey
+            if user.clientID == record.clientID {
+                key = .client(record.key)
+            } else if user.clientID == nil {
+                if let loaded = practiceKey { key = loaded } else {
+                    key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
+                    practiceKey = key
+                }
+            } else {
+                continue
+            }
+            names[id] = try record.keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: id)
+        }
+        return names
+    }
+}
