@@ -159,6 +159,26 @@ public enum Requester: Sendable, Equatable {
 
 /// The access policy: one pure function, used by every route. Nothing else decides who may see what.
 public enum AccessPolicy {
+    /// Which entries of the audit trail about a client's record are listed on "who opened my record" (the client's
+    /// page and the therapist's copy of it). Staff only: what the owner and therapists did or tried. The client's own
+    /// use (their calendar feed) and another client's refused guess at a record id are not someone at the practice
+    /// opening the record. Never psychotherapy notes, read, written or refused: they are the therapist's private
+    /// process notes, kept apart from the record (HIPAA, 45 CFR 164.501), outside the client's right of access
+    /// (164.524(a)(1)(i)) and an accounting of disclosures, so whether any exist is for their author alone to say.
+    /// Every entry stays in the trail, which `rapport audit verify` checks whole. An action this version doesn't know
+    /// is listed: an access log never hides what it can't name.
+    public static func accessLogShows(action: String, actorRole: String) -> Bool {
+        guard actorRole == Role.owner.rawValue || actorRole == Role.therapist.rawValue else { return false }
+        guard let known = Action(rawValue: action) else { return true }
+        return !accessLogHiddenActions.contains(known)
+    }
+
+    /// The actions `accessLogShows` never lists, for the statement that reads the list.
+    public static let accessLogHiddenActions: [Action] = [.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote]
+
+    /// The roles whose entries `accessLogShows` lists.
+    public static let accessLogRoles: [Role] = [.owner, .therapist]
+
     public static func decide(_ requester: Requester, _ action: Action, _ resource: Resource = .none) -> Decision {
         switch action {
         case .usePublicPage:

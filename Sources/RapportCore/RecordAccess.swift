@@ -38,23 +38,11 @@ public struct RecordAccess: Sendable, Equatable {
 /// The rules that turn an audit entry into a line on "who opened my record". Pure, so every action has its words
 /// and the one exception is in one place.
 public enum RecordAccessRules {
-    /// Psychotherapy notes are the therapist's private process notes, kept apart from the record (HIPAA, 45 CFR
-    /// 164.501); the client's right of access does not reach them (164.524(a)(1)(i)) and they are not in an
-    /// accounting of disclosures. Their author alone knows whether any exist, so reading or writing one is not shown
-    /// to the client. It stays in the audit trail, which `rapport audit verify` checks whole.
-    public static func isShown(action: String) -> Bool {
-        guard let action = Action(rawValue: action) else { return true }
-        switch action {
-        case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote: return false
-        default: return true
-        }
-    }
-
-    /// The entry in words, or nil when it is not shown (`isShown`). An action Rapport doesn't know (written by a newer
-    /// version) is shown, in general words: an access log never hides what it can't name.
+    /// The entry in words, or nil when the access policy doesn't list it (`AccessPolicy.accessLogShows`). An action
+    /// Rapport doesn't know (written by a newer version) is shown, in general words.
     public static func entry(sequence: Int64, occurredAt: Date, actorID: UUID?, actorRole: String, action: String,
                              outcome: String) -> RecordAccess? {
-        guard isShown(action: action) else { return nil }
+        guard AccessPolicy.accessLogShows(action: action, actorRole: actorRole) else { return nil }
         let (kind, words): (RecordAccess.Kind, String)
         if outcome == "allowed" {
             (kind, words) = Action(rawValue: action).map(allowedWords) ?? (.readRecord, "opened your record")
@@ -90,15 +78,16 @@ public enum RecordAccessRules {
         case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote:
             return (.readRecord, "opened your record")
         case .inviteClient: return (.changedRecord, "invited you to join Rapport")
-        case .handleEnquiry: return (.changedRecord, "turned your first message to the practice into an invitation")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
-             .viewPracticeOutcomes, .viewEnquiries, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
+             .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
             return (.changedRecord, "worked on your record")
         }
     }
 
     static func refusedWords(_ outcome: String) -> String {
+        // Written when what was asked for isn't there (an old link to a note, a record id that doesn't exist).
+        if outcome == "denied:no-such-record" { return "looked for something in your record that isn't there, an old link perhaps" }
         let reason = outcome.hasPrefix("denied:") ? DenialReason(rawValue: String(outcome.dropFirst("denied:".count))) : nil
         switch reason {
         case .notOnCareTeam: return "tried to open your record and was refused: not on your care team"

@@ -14,7 +14,10 @@ import Testing
         var seen: Set<String> = []
         for action in Action.allCases where action.isClientScoped {
             let isPsychotherapyNote = [Action.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote].contains(action)
-            #expect(RecordAccessRules.isShown(action: action.rawValue) == !isPsychotherapyNote, "\(action)")
+            #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "therapist") == !isPsychotherapyNote, "\(action)")
+            #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "owner") == !isPsychotherapyNote, "\(action)")
+            // A client's own use, or another client's refused guess at a record id, is not someone at the practice.
+            #expect(!AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "client"), "\(action)")
             guard !isPsychotherapyNote else {
                 #expect(Self.entry(action.rawValue) == nil)
                 continue
@@ -44,6 +47,7 @@ import Testing
         // A reason Rapport doesn't know, or an outcome of another shape, is still a refusal.
         #expect(Self.entry(Action.viewClientRecord.rawValue, "denied:something-new")?.kind == .refused)
         #expect(Self.entry(Action.viewClientRecord.rawValue, "nonsense")?.kind == .refused)
+        #expect(Self.entry(Action.readProgressNote.rawValue, "denied:no-such-record")?.words.contains("isn't there") == true)
         // A refused look at a psychotherapy note is hidden like an allowed one: it would tell that notes exist.
         #expect(Self.entry(Action.readPsychotherapyNote.rawValue, "denied:not-author") == nil)
     }

@@ -37,9 +37,13 @@ import VaporTesting
             try await app.testing().test(.GET, "\(record)/progress-notes/\(cast.progressNoteID.uuidString.lowercased())",
                                          headers: therapist.headers) { #expect($0.status == .ok) }
 
+            // Another client guessing at this record's address is refused and written down, but is nobody at the practice.
+            let other = Browser(sessionToken: try await practice.signIn(cast.anotherClient))
+            try await app.testing().test(.GET, record, headers: other.headers) { #expect($0.status == .forbidden) }
+
             let trail = try await AuditEntryRow.query(on: app.db).filter(\.$clientID == cast.clientID).sort(\.$sequence, .descending).all()
-            let shown = trail.filter { RecordAccessRules.isShown(action: $0.action) }
-            #expect(trail.count == shown.count + 1, "the psychotherapy note is in the trail, not on the page")
+            let shown = trail.filter { AccessPolicy.accessLogShows(action: $0.action, actorRole: $0.actorRole) }
+            #expect(trail.count == shown.count + 2, "the psychotherapy note and the other client's guess are in the trail, not on the page")
             try await app.testing().test(.GET, "/me/record-access", headers: client.headers) { response in
                 let html = response.body.string
                 let lines = Self.entries(html)
@@ -62,7 +66,6 @@ import VaporTesting
             try await app.testing().test(.GET, "\(record)/access", headers: colleague.headers) { #expect($0.status == .notFound) }
             try await app.testing().test(.GET, "/me/record-access", headers: therapist.headers) { #expect($0.status == .forbidden) }
             // Another client's list has none of this.
-            let other = Browser(sessionToken: try await practice.signIn(cast.anotherClient))
             try await app.testing().test(.GET, "/me/record-access", headers: other.headers) { response in
                 let lines = Self.entries(response.body.string)
                 #expect(lines.count == 1 && lines[0].contains("Colleague, therapist</strong> invited you to join Rapport"))
@@ -90,6 +93,9 @@ import VaporTesting
             try await app.testing().test(.GET, "/me/record-access?before=\(next)", headers: client.headers) { response in
                 #expect(Self.entries(response.body.string).count == 5 + 1, "the rest of the reads, and the invitation")
                 #expect(!response.body.string.contains("Earlier"))
+            }
+            try await app.testing().test(.GET, "/me/record-access?before=1", headers: client.headers) { response in
+                #expect(response.status == .ok && response.body.string.contains("Nothing earlier."))
             }
             for bad in ["abc", "0", "-3", "99999999999999999999", "1.5", "%EF%BC%91"] {
                 try await app.testing().test(.GET, "/me/record-access?before=\(bad)", headers: client.headers) { response in

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQLiteDriver
 import Foundation
 import RapportCore
 @testable import RapportServer
@@ -71,6 +72,13 @@ import Testing
             #expect(order(readCheckIns) == order(fluentCheckIns))
             #expect(readCheckIns.contains { $0.commentEnvelope != nil } && readCheckIns.contains { $0.total == nil && $0.completedAt == nil })
 
+            // The reader that ran: SQLiteNIO's values on SQLite, SQLKit's decoding elsewhere (a silent fall back to
+            // the slow path would otherwise pass unseen).
+            let readers = try await HotPaths.clientRows(["id"], from: "check_ins", clientID: scope.clientID, on: practice.app.db) { cells in
+                String(describing: type(of: cells))
+            }
+            let onSQLite = practice.app.db is any SQLiteDatabase
+            #expect(readers == Array(repeating: onSQLite ? "SQLiteRowCells" : "SQLRowCells", count: 3))
             // Inside a transaction (the record page reads there), the same rows.
             let inTransaction = try await practice.app.db.transaction { db in try await CheckInRow.all(clientID: scope.clientID, on: db) }
             #expect(order(inTransaction) == order(fluentCheckIns))

@@ -45,7 +45,8 @@ enum ClientPages {
         let before = try accessPageStart(req)
         let record = try await ownRecord(req)
         let (lines, older) = try await RecordAccessLog.page(before: before, in: record)
-        return Layout.render(RecordAccessPage(lines: lines, older: older, client: nil, zone: try await req.practiceZone(), context: req.page))
+        return Layout.render(RecordAccessPage(lines: lines, older: older, isEarlierPage: before != nil, client: nil,
+                                              zone: try await req.practiceZone(), context: req.page))
     }
 
     /// The same list from the therapist's side: reading it is reading the record, and is written to the trail as that.
@@ -56,8 +57,8 @@ enum ClientPages {
             return (try await record.clientName(), lines, older)
         }
         let base = "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)"
-        return Layout.render(RecordAccessPage(lines: lines, older: older, client: (name, base), zone: try await req.practiceZone(),
-                                              context: req.page))
+        return Layout.render(RecordAccessPage(lines: lines, older: older, isEarlierPage: before != nil, client: (name, base),
+                                              zone: try await req.practiceZone(), context: req.page))
     }
 
     // MARK: A client's record

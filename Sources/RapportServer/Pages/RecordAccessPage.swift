@@ -8,6 +8,8 @@ struct RecordAccessPage: PageView {
     let lines: [RecordAccessLine]
     /// The sequence to ask for the next, older page; nil on the last.
     let older: Int64?
+    /// Whether this is an earlier page (`?before=`), where an empty list means nothing earlier, not nothing at all.
+    var isEarlierPage = false
     /// nil for the client's own page; the client's name and record link for the therapist's.
     let client: (name: String, base: String)?
     let zone: TimeZone
@@ -26,7 +28,7 @@ struct RecordAccessPage: PageView {
             .p(.class("muted"), .plain(client == nil
                 ? "Your therapist's private process notes are kept apart from your record, so opening them is not listed here."
                 : "Opening or writing psychotherapy notes is not listed: those notes are kept apart from the record.")),
-            .if(lines.isEmpty, .p(.class("card muted"), "Nobody has opened the record yet."),
+            .if(lines.isEmpty, .p(.class("card muted"), .plain(isEarlierPage ? "Nothing earlier." : "Nobody has opened the record yet.")),
                 else: list),
             .unwrap(older) { older in .p(.a(.href("\(path)?before=\(older)"), "Earlier")) }
         )

@@ -20,10 +20,12 @@ enum RecordAccessLog {
     /// sequence to ask for next when there are older ones. One statement over the trail's index by client, and one
     /// for the names of the people in it.
     static func page(before: Int64?, in record: ClientRecord) async throws -> (lines: [RecordAccessLine], older: Int64?) {
-        let hidden = Action.allCases.map(\.rawValue).filter { !RecordAccessRules.isShown(action: $0) }
+        // The access policy's rule (`AccessPolicy.accessLogShows`), in the statement, so every page is a full one.
+        let hidden = AccessPolicy.accessLogHiddenActions.map(\.rawValue)
+        let roles = AccessPolicy.accessLogRoles.map(\.rawValue)
         var query: SQLQueryString = """
             SELECT "sequence", "occurred_at_ms", "actor_id", "actor_role", "action", "outcome" FROM "audit_entries"
-            WHERE "client_id" = \(bind: record.clientID) AND "action" NOT IN (\(binds: hidden))
+            WHERE "client_id" = \(bind: record.clientID) AND "action" NOT IN (\(binds: hidden)) AND "actor_role" IN (\(binds: roles))
             """
         if let before {
             let older: SQLQueryString = " AND \"sequence\" < \(bind: before)"
@@ -53,35 +55,28 @@ enum RecordAccessLog {
 
     static func who(_ access: RecordAccess, names: [UUID: String]) -> String {
         guard let id = access.actorID, let name = names[id] else {
-            return access.actorID == nil ? "Someone not signed in" : "Someone from another practice"
+            // Staff of this practice are always found (accounts are never deleted): anyone else is of another.
+            return "Someone from another practice"
         }
         switch access.actorRole {
-        case "owner": return "\(name), practice owner"
-        case "therapist": return "\(name), therapist"
-        case "client": return "You"
-        default: return name
+        case Role.owner.rawValue: return "\(name), practice owner"
+        default: return "\(name), therapist"
         }
     }
 
-    /// The names of this practice's people among `ids`, opened under the practice key (staff) or the client's own key
-    /// (the client); anyone else is left out, their name never opened.
+    /// The names of this practice's staff among `ids`, opened under the practice key; anyone else is left out, their
+    /// name never opened.
     static func names(_ ids: Set<UUID>, in record: ClientRecord) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         let users = try await UserRow.query(on: record.db).filter(\.$id ~~ Array(ids)).filter(\.$practiceID == record.practiceID).all()
         var names: [UUID: String] = [:]
         var practiceKey: SubjectKey?
-        for user in users {
+        for user in users where user.clientID == nil {
             let id = try user.requireID()
             let key: SubjectKey
-            if user.clientID == record.clientID {
-                key = .client(record.key)
-            } else if user.clientID == nil {
-                if let loaded = practiceKey { key = loaded } else {
-                    key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
-                    practiceKey = key
-                }
-            } else {
-                continue
+            if let loaded = practiceKey { key = loaded } else {
+                key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
+                practiceKey = key
             }
             names[id] = try record.keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: id)
         }
