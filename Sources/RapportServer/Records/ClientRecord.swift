@@ -63,6 +63,32 @@ struct ClientRecord: Sendable {
         return try open(client.nameEnvelope, ClientRow.schema, "name", row: clientID)
     }
 
+    /// The names of the people among `ids` who can appear in this record (message authors, who opened it), each opened
+    /// once: this practice's staff under the practice key (loaded once), the client under their own key. Anyone else
+    /// (another practice's staff, another client) is left out, their name never opened.
+    func names(of ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let users = try await UserRow.query(on: db).filter(\.$id ~~ Array(ids)).filter(\.$practiceID == practiceID).all()
+        var names: [UUID: String] = [:]
+        var practiceKey: SubjectKey?
+        for user in users {
+            let id = try user.requireID()
+            let subject: SubjectKey
+            if user.clientID == clientID {
+                subject = .client(key)
+            } else if user.clientID == nil {
+                if let loaded = practiceKey { subject = loaded } else {
+                    subject = .practice(try await keys.practiceKey(practiceID: practiceID, on: db))
+                    practiceKey = subject
+                }
+            } else {
+                continue
+            }
+            names[id] = try keys.open(user.nameEnvelope, key: subject, UserRow.schema, "name", row: id)
+        }
+        return names
+    }
+
     /// The same record at another moment (the demo books past sessions as if on the day before).
     func at(_ moment: Date) -> ClientRecord {
         ClientRecord(db: db, access: access, key: key, keys: keys, now: moment)

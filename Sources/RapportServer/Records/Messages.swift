@@ -51,7 +51,7 @@ enum Messages {
         try await Notifications.enqueue(notificationKind, to: try await Notifications.otherSide(ofClient: fromClient, in: record),
                                         about: messageID, practiceID: record.practiceID, clientID: record.clientID, now: record.now,
                                         on: record.db)
-        let names = try await authorNames([row], in: record)
+        let names = try await record.names(of: [row.authorID])
         return try view(row, names: names, in: record)
     }
 
@@ -59,7 +59,7 @@ enum Messages {
     static func thread(in record: ClientRecord) async throws -> [MessageView] {
         let rows = try await MessageRow.query(on: record.db).filter(\.$clientID == record.clientID)
             .sort(\.$createdAt).sort(\.$id).all()
-        let names = try await authorNames(rows, in: record)
+        let names = try await record.names(of: Set(rows.map(\.authorID)))
         return try rows.map { try view($0, names: names, in: record) }
     }
 
@@ -94,30 +94,6 @@ enum Messages {
         var counts: [UUID: Int] = [:]
         for row in rows { counts[try HotPaths.uuid(row, "client_id")] = try row.decode(column: "waiting", as: Int.self) }
         return counts
-    }
-
-    /// Every author's name, opened once each: the client's under their key, the care team's under the practice's.
-    private static func authorNames(_ rows: [MessageRow], in record: ClientRecord) async throws -> [UUID: String] {
-        let authorIDs = Array(Set(rows.map(\.authorID)))
-        guard !authorIDs.isEmpty else { return [:] }
-        let users = try await UserRow.query(on: record.db).filter(\.$id ~~ authorIDs).all()
-        var names: [UUID: String] = [:]
-        var practiceKey: SubjectKey?
-        for user in users {
-            let key: SubjectKey
-            if user.clientID == record.clientID {
-                key = .client(record.key)
-            } else if user.clientID == nil {
-                if let loaded = practiceKey { key = loaded } else {
-                    key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
-                    practiceKey = key
-                }
-            } else {
-                continue
-            }
-            names[try user.requireID()] = try record.keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: try user.requireID())
-        }
-        return names
     }
 
     private static func view(_ row: MessageRow, names: [UUID: String], in record: ClientRecord) throws -> MessageView {

@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import RapportCore
-import RapportVault
 import SQLKit
 
 /// One line of "who opened my record": the access in words and who made it.
@@ -46,7 +45,8 @@ enum RecordAccessLog {
                 outcome: try row.decode(column: "outcome", as: String.self)) else { continue }
             accesses.append(access)
         }
-        let names = try await names(Set(accesses.compactMap(\.actorID)), in: record)
+        // Only staff are listed (`AccessPolicy.accessLogShows`), so only staff names are opened here.
+        let names = try await record.names(of: Set(accesses.compactMap(\.actorID)))
         let lines = accesses.map { access in
             RecordAccessLine(access: access, who: who(access, names: names))
         }
@@ -62,24 +62,5 @@ enum RecordAccessLog {
         case Role.owner.rawValue: return "\(name), practice owner"
         default: return "\(name), therapist"
         }
-    }
-
-    /// The names of this practice's staff among `ids`, opened under the practice key; anyone else is left out, their
-    /// name never opened.
-    static func names(_ ids: Set<UUID>, in record: ClientRecord) async throws -> [UUID: String] {
-        guard !ids.isEmpty else { return [:] }
-        let users = try await UserRow.query(on: record.db).filter(\.$id ~~ Array(ids)).filter(\.$practiceID == record.practiceID).all()
-        var names: [UUID: String] = [:]
-        var practiceKey: SubjectKey?
-        for user in users where user.clientID == nil {
-            let id = try user.requireID()
-            let key: SubjectKey
-            if let loaded = practiceKey { key = loaded } else {
-                key = .practice(try await record.keys.practiceKey(practiceID: record.practiceID, on: record.db))
-                practiceKey = key
-            }
-            names[id] = try record.keys.open(user.nameEnvelope, key: key, UserRow.schema, "name", row: id)
-        }
-        return names
     }
 }
