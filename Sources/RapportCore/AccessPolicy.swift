@@ -16,6 +16,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// A therapist lost their phone and recovery codes: the owner clears their two-step sign-in so they enrol again.
     case resetStaffTwoFactor = "practice.reset-two-factor"
     case manageSettings = "practice.settings"
+    /// Erasing a client's record for good (crypto-shredding), by the owner or by the operator's command.
+    case eraseClientRecord = "client.erase"
     /// Practice outcomes: aggregates over every episode, small cells hidden; never one client's record.
     case viewPracticeOutcomes = "practice.outcomes"
 
@@ -81,7 +83,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     public var capacity: Role? {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes: return .owner
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord: return .owner
         case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
@@ -102,7 +104,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
-             .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry,
+             .viewPracticeOutcomes, .eraseClientRecord, .viewEnquiries, .handleEnquiry,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
             return false
         }
@@ -202,7 +204,7 @@ public enum AccessPolicy {
         switch action {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes:
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord:
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)

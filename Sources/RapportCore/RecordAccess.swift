@@ -78,6 +78,7 @@ public enum RecordAccessRules {
         case .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote:
             return (.readRecord, "opened your record")
         case .inviteClient: return (.changedRecord, "invited you to join Rapport")
+        case .eraseClientRecord: return (.changedRecord, "erased your record")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:

@@ -5,8 +5,44 @@ import Crypto
 /// and staff-level fields. Stored in the database only wrapped by the master key.
 public struct PracticeKey: Sendable {
     public let practiceID: UUID
+    /// The newest version: what new values are sealed and client keys wrapped under.
     public let version: Int
     let symmetricKey: SymmetricKey
+    /// Earlier versions of the same practice's key, by version. A rotation (`rapport keys rotate-practice`) re-wraps
+    /// the client keys but does not re-seal practice-level fields, so those still open with the version they name.
+    let earlier: [Int: SymmetricKey]
+
+    init(practiceID: UUID, version: Int, symmetricKey: SymmetricKey, earlier: [Int: SymmetricKey] = [:]) {
+        self.practiceID = practiceID
+        self.version = version
+        self.symmetricKey = symmetricKey
+        self.earlier = earlier
+    }
+
+    /// This key, able to open values sealed under `others` as well (earlier versions of the same practice's key).
+    /// The newest version of them all is the one that seals.
+    public func including(_ others: [PracticeKey]) -> PracticeKey {
+        var all = earlier
+        all[version] = symmetricKey
+        for other in others where other.practiceID == practiceID {
+            all.merge(other.earlier) { mine, _ in mine }
+            all[other.version] = other.symmetricKey
+        }
+        let newest = all.keys.max() ?? version
+        var older = all
+        older[newest] = nil
+        return PracticeKey(practiceID: practiceID, version: newest, symmetricKey: all[newest] ?? symmetricKey, earlier: older)
+    }
+
+    /// Every version this key can open, oldest first.
+    public var versions: [Int] { (Array(earlier.keys) + [version]).sorted() }
+
+    /// The key of the version an envelope names, or `wrongKey` if this practice key does not have it.
+    func symmetricKey(forVersion wanted: Int) throws -> SymmetricKey {
+        if wanted == version { return symmetricKey }
+        guard let older = earlier[wanted] else { throw VaultError.wrongKey }
+        return older
+    }
 }
 
 /// One client's data key: seals that client's fields. Stored only wrapped by the practice key, so destroying the
@@ -45,17 +81,94 @@ public struct FieldContext: Sendable, Hashable {
     }
 }
 
-/// The vault: key wrapping, field encryption and blind indexes, all rooted in one master key.
+/// The vault: key wrapping, field encryption and blind indexes, all rooted in the master key.
 ///
 /// A value type with no mutable state, so one instance can be shared by every request.
+///
+/// Master keys are versioned (`rapport keys rotate-master`): a wrapped practice key names the master version that
+/// wrapped it in its envelope header. A vault may know several versions while a rotation is under way; the newest
+/// wraps new practice keys. The derived keys (blind indexes, password salts, recovery codes) come from the index
+/// root instead, which is the installation's first master key and is carried, wrapped, through every rotation, so
+/// that a rotation never changes an index or a salt (every sign-in would fail).
 public struct Vault: Sendable {
     /// Bytes in every practice and client data key (AES-256).
     static let dataKeyByteCount = 32
 
-    let masterKey: MasterKey
+    /// Master keys by version.
+    let masterKeys: [Int: SymmetricKey]
+    /// The newest master version this vault knows: it wraps new practice keys.
+    public let masterVersion: Int
+    /// The root of the derived keys (`derivedKey(_:)`).
+    let indexRoot: SymmetricKey
 
+    /// A vault with one master key, version 1, which is also the index root: a new installation, or one that has
+    /// never rotated its master key.
     public init(masterKey: MasterKey) {
-        self.masterKey = masterKey
+        masterKeys = [1: masterKey.symmetricKey]
+        masterVersion = 1
+        indexRoot = masterKey.symmetricKey
+    }
+
+    private init(masterKeys: [Int: SymmetricKey], masterVersion: Int, indexRoot: SymmetricKey) {
+        self.masterKeys = masterKeys
+        self.masterVersion = masterVersion
+        self.indexRoot = indexRoot
+    }
+
+    /// A vault whose master key is `masterKey` at `version` (the index root is still to be set with
+    /// `openingIndexRoot(_:)` if the installation has rotated before).
+    public init(masterKey: MasterKey, version: Int) throws {
+        _ = try envelopeVersion(version)
+        self.init(masterKeys: [version: masterKey.symmetricKey], masterVersion: version, indexRoot: masterKey.symmetricKey)
+    }
+
+    /// This vault, knowing `masterKey` as `version` too; the newest version known becomes the one that wraps.
+    public func adding(_ masterKey: MasterKey, version: Int) throws -> Vault {
+        _ = try envelopeVersion(version)
+        var keys = masterKeys
+        keys[version] = masterKey.symmetricKey
+        return Vault(masterKeys: keys, masterVersion: max(version, masterVersion), indexRoot: indexRoot)
+    }
+
+    /// The master versions this vault can open, oldest first.
+    public var masterVersions: [Int] { masterKeys.keys.sorted() }
+
+    /// The master version that wrapped a stored key (a wrapped practice key or the wrapped index root), read from
+    /// its header without opening it.
+    public static func masterVersion(ofWrapped wrapped: Data) throws -> Int {
+        let header = try EnvelopeHeader(parsing: wrapped)
+        guard header.keyKind == .master else { throw VaultError.wrongKey }
+        return header.keyVersion
+    }
+
+    private func masterKey(forWrapped wrapped: Data) throws -> (SymmetricKey, UInt32) {
+        let version = try Self.masterVersion(ofWrapped: wrapped)
+        guard let key = masterKeys[version] else { throw VaultError.wrongKey }
+        return (key, try envelopeVersion(version))
+    }
+
+    // MARK: Index root
+
+    /// The index root wrapped under the newest master key, for the database to keep once the installation
+    /// rotates its master key (before that, the root is the master key itself).
+    public func wrappedIndexRoot() throws -> Data {
+        try Envelope.seal(
+            indexRoot.withUnsafeBytes { Data($0) }, key: masterKeys[masterVersion]!, kind: .master,
+            version: envelopeVersion(masterVersion), context: Self.indexRootWrapContext)
+    }
+
+    /// This vault with the index root opened from its wrapped form (`wrappedIndexRoot()`).
+    public func openingIndexRoot(_ wrapped: Data) throws -> Vault {
+        let (key, version) = try masterKey(forWrapped: wrapped)
+        let raw = try Envelope.open(wrapped, key: key, kind: .master, version: version, context: Self.indexRootWrapContext)
+        guard raw.count == Self.dataKeyByteCount else { throw VaultError.malformedEnvelope }
+        return Vault(masterKeys: masterKeys, masterVersion: masterVersion, indexRoot: SymmetricKey(data: raw))
+    }
+
+    private static var indexRootWrapContext: Data {
+        var writer = CanonicalWriter(domain: "rapport-key-wrap-v1")
+        writer.append("index-root")
+        return writer.bytes
     }
 
     // MARK: Practice keys
@@ -70,18 +183,25 @@ public struct Vault: Sendable {
 
     /// Opens a wrapped practice key. The wrap is bound to `practiceID` and `version`: a wrapped key copied to
     /// another practice, or relabelled with another version, fails (`decryptionFailed`).
+    /// Throws `wrongKey` if the master version that wrapped it is not one this vault knows.
     public func unwrapPracticeKey(practiceID: UUID, version: Int, wrapped: Data) throws -> PracticeKey {
+        let (master, masterVersion) = try masterKey(forWrapped: wrapped)
         let rawKey = try Envelope.open(
-            wrapped, key: masterKey.symmetricKey, kind: .master, version: MasterKey.envelopeVersion,
+            wrapped, key: master, kind: .master, version: masterVersion,
             context: Self.practiceKeyWrapContext(practiceID: practiceID, version: envelopeVersion(version)))
         guard rawKey.count == Self.dataKeyByteCount else { throw VaultError.malformedEnvelope }
         return PracticeKey(practiceID: practiceID, version: version, symmetricKey: SymmetricKey(data: rawKey))
     }
 
+    /// A practice key (its newest version) wrapped under the newest master key: what a master-key rotation writes.
+    public func rewrapPracticeKey(_ key: PracticeKey) throws -> Data {
+        try wrap(key)
+    }
+
     private func wrap(_ key: PracticeKey) throws -> Data {
         try Envelope.seal(
             key.symmetricKey.withUnsafeBytes { Data($0) },
-            key: masterKey.symmetricKey, kind: .master, version: MasterKey.envelopeVersion,
+            key: masterKeys[masterVersion]!, kind: .master, version: envelopeVersion(masterVersion),
             context: Self.practiceKeyWrapContext(practiceID: key.practiceID, version: envelopeVersion(key.version)))
     }
 
@@ -108,9 +228,14 @@ public struct Vault: Sendable {
     public func unwrapClientKey(
         clientID: UUID, version: Int, wrapped: Data, under practiceKey: PracticeKey
     ) throws -> ClientDataKey {
+        // The wrap names the practice-key version it was made under; during a rotation that may be an earlier one.
+        let practiceVersion = try EnvelopeHeader(parsing: wrapped).keyVersion
         let rawKey = try Envelope.open(
-            wrapped, key: practiceKey.symmetricKey, kind: .practice, version: envelopeVersion(practiceKey.version),
-            context: Self.clientKeyWrapContext(clientID: clientID, version: envelopeVersion(version), practiceKey: practiceKey))
+            wrapped, key: practiceKey.symmetricKey(forVersion: practiceVersion), kind: .practice,
+            version: envelopeVersion(practiceVersion),
+            context: Self.clientKeyWrapContext(
+                clientID: clientID, version: envelopeVersion(version), practiceID: practiceKey.practiceID,
+                practiceVersion: practiceVersion))
         guard rawKey.count == Self.dataKeyByteCount else { throw VaultError.malformedEnvelope }
         return ClientDataKey(clientID: clientID, version: version, symmetricKey: SymmetricKey(data: rawKey))
     }
@@ -122,16 +247,17 @@ public struct Vault: Sendable {
             key.symmetricKey.withUnsafeBytes { Data($0) },
             key: newPracticeKey.symmetricKey, kind: .practice, version: envelopeVersion(newPracticeKey.version),
             context: Self.clientKeyWrapContext(
-                clientID: key.clientID, version: envelopeVersion(key.version), practiceKey: newPracticeKey))
+                clientID: key.clientID, version: envelopeVersion(key.version), practiceID: newPracticeKey.practiceID,
+                practiceVersion: newPracticeKey.version))
     }
 
-    private static func clientKeyWrapContext(clientID: UUID, version: UInt32, practiceKey: PracticeKey) -> Data {
+    private static func clientKeyWrapContext(clientID: UUID, version: UInt32, practiceID: UUID, practiceVersion: Int) -> Data {
         var writer = CanonicalWriter(domain: "rapport-key-wrap-v1")
         writer.append("client-key")
         writer.append(clientID)
         writer.append(Int64(version))
-        writer.append(practiceKey.practiceID)
-        writer.append(Int64(practiceKey.version))
+        writer.append(practiceID)
+        writer.append(Int64(practiceVersion))
         return writer.bytes
     }
 
@@ -183,9 +309,11 @@ public struct Vault: Sendable {
     }
 
     /// Opens a practice-level binary field.
+    /// Opens with whichever version of the practice key the envelope names, if `key` has it.
     public func open(_ envelope: Data, with key: PracticeKey, context: FieldContext) throws -> Data {
-        try Envelope.open(
-            envelope, key: key.symmetricKey, kind: .practice, version: envelopeVersion(key.version),
+        let version = try EnvelopeHeader(parsing: envelope).keyVersion
+        return try Envelope.open(
+            envelope, key: key.symmetricKey(forVersion: version), kind: .practice, version: envelopeVersion(version),
             context: context.authenticatedData)
     }
 

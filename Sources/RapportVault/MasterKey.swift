@@ -3,16 +3,13 @@ import Crypto
 
 /// The root of the key hierarchy (SECURITY.md, "Keys"): 32 random bytes in a file outside the database.
 ///
-/// It wraps the practice keys, and a blind-index key is derived from it. It is never stored in the database, so a
+/// It wraps the practice keys, and until its first rotation the blind-index keys are derived from it (after that,
+/// from the first master key, kept wrapped: `Vault.wrappedIndexRoot()`). It is never stored in the database, so a
 /// stolen database or backup alone cannot be decrypted. Losing this file loses every encrypted value: operators
 /// must back it up separately from the database.
 public struct MasterKey: Sendable {
     /// AES-256 key length, and the exact size of the key file.
     public static let byteCount = 32
-
-    /// The key version written into envelopes the master key seals (wrapped practice keys). An installation has one
-    /// master key; the field exists so a future master-key rotation can tell old wraps from new ones.
-    static let envelopeVersion: UInt32 = 1
 
     let symmetricKey: SymmetricKey
 
@@ -48,4 +45,19 @@ public struct MasterKey: Sendable {
 func randomBytes(count: Int) -> Data {
     precondition(count > 0, "asked for no random bytes")
     return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Data($0) }
+}
+
+extension MasterKey {
+    /// A new random master key written to `path` (mode 0600, never over an existing file): the next key of a
+    /// rotation. Returns nil if a file is already there (a rotation that was interrupted: load that one instead).
+    public static func createNew(at path: String) throws -> MasterKey? {
+        let bytes = randomBytes(count: byteCount)
+        guard try KeyFile.create(at: path, contents: bytes) else { return nil }
+        return try MasterKey(rawBytes: bytes)
+    }
+
+    /// Whether two master keys are the same key (the rotation command compares the next key with the current one).
+    public func isSame(as other: MasterKey) -> Bool {
+        symmetricKey == other.symmetricKey
+    }
 }

@@ -7,7 +7,7 @@ struct Rapport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rapport",
         abstract: "Rapport: a self-hosted platform for a psychotherapy practice and its clients.",
-        subcommands: [Serve.self, Migrate.self, SetupLink.self, Demo.self, Audit.self],
+        subcommands: [Serve.self, Migrate.self, SetupLink.self, Demo.self, Audit.self, Keys.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -152,6 +152,102 @@ struct Audit: AsyncParsableCommand {
             if let failure {
                 FileHandle.standardError.write(Data((failure + "\n").utf8))
                 throw ExitCode(2)
+            }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rotate the keys that protect the practice's data, or erase one client's data for good.",
+        subcommands: [RotateMaster.self, RotatePractice.self, EraseClient.self])
+
+    struct RotateMaster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-master",
+            abstract: "Re-wrap every practice key under a new master key file, while the server keeps serving.",
+            discussion: """
+                The new key is written beside the master key as <file>.next; once every practice key is re-wrapped it \
+                takes the master key's place, and the old key is kept as <file>.retired-v<version> until you destroy \
+                it. If the command is interrupted, run it again: it finishes the same rotation.
+                """)
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            try await ServerRunner.withApp(try data.configuration()) { app in
+                let report = try await KeyRotation.rotateMaster(app) { print($0) }
+                print("""
+                    Rotation complete: \(report.practiceKeysRewrapped) practice \(report.practiceKeysRewrapped == 1 ? "key" : "keys") \
+                    re-wrapped under master key version \(report.newVersion), now in \(report.keyFile).
+                    Back up that file now, apart from the database. The old key is still at \(report.retiredKeyFile): \
+                    backups of the database made before this rotation need it. Destroy it when none of them is needed any more.
+                    """)
+            }
+        }
+    }
+
+    struct RotatePractice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-practice",
+            abstract: "Give a practice a new key and re-wrap every client key under it, while the server keeps serving.")
+        @OptionGroup var data: DataOptions
+        @Option(name: .long, help: "Only this practice (its id); default: every practice on this server.")
+        var practice: String?
+
+        func validate() throws {
+            if let practice, UUID(uuidString: practice) == nil { throw ValidationError("--practice must be a practice id (a UUID).") }
+        }
+
+        func run() async throws {
+            try await ServerRunner.withApp(try data.configuration()) { app in
+                let reports = try await KeyRotation.rotatePractice(app, practiceID: practice.flatMap(UUID.init(uuidString:)))
+                for report in reports {
+                    print("Practice \(report.practiceID.uuidString.lowercased()): key version \(report.newVersion); \(report.clientKeysRewrapped) client \(report.clientKeysRewrapped == 1 ? "key" : "keys") re-wrapped under it.")
+                }
+                print("Rotation complete. Earlier practice-key versions stay, wrapped, to open what they sealed.")
+            }
+        }
+    }
+
+    struct EraseClient: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "erase-client",
+            abstract: "Erase one client's record for good: their data key is destroyed and every row of theirs deleted.",
+            discussion: """
+                Allowed when the client has asked and the practice's retention period has passed since therapy ended, \
+                or with --legal-reason, the reason the record may be erased early. Otherwise the command refuses and \
+                says until when; nothing is changed. The audit trail keeps its entries (ids and hashes) and still verifies.
+                """)
+        @OptionGroup var data: DataOptions
+        @Option(name: .long, help: "The client's id (a UUID), as in the address of their record.")
+        var client: String
+        @Option(name: .long, help: "The legal reason the record may be erased before the retention period ends.")
+        var legalReason: String?
+        @Flag(name: .long, help: "The client asked for erasure outside Rapport (in writing, say): record that request now.")
+        var clientAsked = false
+
+        func validate() throws {
+            guard UUID(uuidString: client) != nil else { throw ValidationError("--client must be a client id (a UUID).") }
+        }
+
+        func run() async throws {
+            guard let clientID = UUID(uuidString: client) else { throw ValidationError("--client must be a client id (a UUID).") }
+            var refusal: String?
+            try await ServerRunner.withApp(try data.configuration()) { app in
+                do {
+                    let report = try await RapportApp.eraseClient(app, clientID: clientID, legalReason: legalReason, clientAsked: clientAsked)
+                    print("""
+                        Erased: client \(clientID.uuidString.lowercased()) (\(report)). Their data key is destroyed and every row of \
+                        theirs deleted; the audit trail keeps its entries. Backups made before now still hold the key, wrapped: \
+                        they become unreadable once the master key they were made under is retired (keys rotate-master) and destroyed.
+                        """)
+                } catch let refused as RapportApp.ErasureRefused {
+                    refusal = refused.message
+                }
+            }
+            if let refusal {
+                FileHandle.standardError.write(Data(("Not erased: \(refusal)\n").utf8))
+                throw ExitCode(3)
             }
         }
     }

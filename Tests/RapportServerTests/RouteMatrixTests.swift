@@ -33,6 +33,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .resetStaffTwoFactor: owners,
         .manageSettings: owners,
         .viewPracticeOutcomes: owners,
+        .eraseClientRecord: owners,
         .viewEnquiries: owners.union(therapists),
         .handleEnquiry: owners.union(therapists),
         .viewCaseload: therapists,

@@ -32,12 +32,12 @@ public enum RapportApp {
         if configuration.database.isSQLite { try await DatabaseSetup.prepareSQLite(app.db) }
         try await DatabaseSetup.prepareSchema(configuration.database, app.db)
         try await app.autoMigrate()
-        let key = try await KeyCheck.masterKey(masterKey, configuration, on: app.db)
+        let vault = try await KeyCheck.vault(masterKey, configuration, on: app.db)
 
         let decoy = try await Passwords.hash(SecureToken.generate(), cost: configuration.passwordHashCost, on: app.threadPool)
         app.rapport = RapportServices(
             configuration: configuration,
-            keys: KeyStore(vault: Vault(masterKey: key)),
+            keys: KeyStore(vault: vault, masterKeyFile: masterKey == nil ? configuration.masterKeyFile : nil),
             transactions: TransactionRunner(batcher: configuration.database.isSQLite
                 ? CommitBatcher(writer: DatabaseSetup.writer(configuration.database, app)) : nil),
             clock: clock,

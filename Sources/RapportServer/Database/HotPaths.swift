@@ -57,7 +57,7 @@ extension SignInRow {
 }
 
 extension PracticeSettingsRow {
-    static let sqlColumns = ["id", "enabled_instruments", "crisis_envelope", "time_zone", "reply_within_hours", "updated_by", "updated_at"]
+    static let sqlColumns = ["id", "enabled_instruments", "crisis_envelope", "time_zone", "reply_within_hours", "record_retention_years", "updated_by", "updated_at"]
 
     convenience init(sqlRow row: any SQLRow) throws {
         self.init()
@@ -66,6 +66,7 @@ extension PracticeSettingsRow {
         crisisEnvelope = try row.decode(column: "crisis_envelope", as: Data?.self)
         timeZone = try row.decode(column: "time_zone", as: String?.self)
         replyWithinHours = try row.decode(column: "reply_within_hours", as: Int?.self)
+        recordRetentionYears = try row.decode(column: "record_retention_years", as: Int?.self)
         updatedBy = try HotPaths.uuid(row, "updated_by")
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
         $id.exists = true
@@ -148,7 +149,7 @@ enum HotPaths {
         return (try SignInRow(sqlRow: row, prefix: "s_"), try UserRow(sqlRow: row, prefix: "u_"))
     }
 
-    /// The newest wrapped keys of a client and of their practice, as stored (still wrapped).
+    /// The newest wrapped key of a client and the practice key that wrapped it, as stored (still wrapped).
     struct WrappedKeys: Sendable {
         let client: (version: Int, wrapped: Data)
         let practice: (version: Int, wrapped: Data)
@@ -164,9 +165,12 @@ enum HotPaths {
                    "clients"."ended_at" AS "ended_at",
                    (SELECT "version" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_version",
                    (SELECT "wrapped_key" FROM "client_keys" WHERE "client_id" = "clients"."id" ORDER BY "version" DESC LIMIT 1) AS "ck_wrapped",
-                   (SELECT "version" FROM "practice_keys" WHERE "practice_id" = "clients"."practice_id" ORDER BY "version" DESC LIMIT 1) AS "pk_version",
-                   (SELECT "wrapped_key" FROM "practice_keys" WHERE "practice_id" = "clients"."practice_id" ORDER BY "version" DESC LIMIT 1) AS "pk_wrapped"
+                   "practice_keys"."version" AS "pk_version", "practice_keys"."wrapped_key" AS "pk_wrapped"
             FROM "clients" LEFT JOIN "care_team_members" ON "care_team_members"."client_id" = "clients"."id"
+            -- The practice key that wrapped the client's newest key: during a practice-key rotation, not always the newest.
+            LEFT JOIN "practice_keys" ON "practice_keys"."practice_id" = "clients"."practice_id"
+                 AND "practice_keys"."version" = (SELECT "practice_key_version" FROM "client_keys" WHERE "client_id" = "clients"."id"
+                                                 ORDER BY "version" DESC LIMIT 1)
             WHERE "clients"."id" = \(bind: clientID)
             """).all()
         guard let first = rows.first else { return nil }
@@ -182,13 +186,14 @@ enum HotPaths {
                 try first.decode(column: "ended_at", as: Date?.self) != nil)
     }
 
-    /// The newest wrapped key of a practice: (version, wrapped bytes).
-    static func practiceKey(practiceID: UUID, on db: any Database) async throws -> (version: Int, wrapped: Data)? {
-        let row = try await sql(db).raw("""
+    /// Every wrapped key of a practice, oldest version first: (version, wrapped bytes). One, unless the practice's
+    /// key has been rotated; earlier versions still open what they sealed.
+    static func practiceKeys(practiceID: UUID, on db: any Database) async throws -> [(version: Int, wrapped: Data)] {
+        let rows = try await sql(db).raw("""
             SELECT "version", "wrapped_key" FROM "practice_keys" WHERE "practice_id" = \(bind: practiceID)
-            ORDER BY "version" DESC LIMIT 1
-            """).first()
-        return try row.map { (try $0.decode(column: "version", as: Int.self), try $0.decode(column: "wrapped_key", as: Data.self)) }
+            ORDER BY "version"
+            """).all()
+        return try rows.map { (try $0.decode(column: "version", as: Int.self), try $0.decode(column: "wrapped_key", as: Data.self)) }
     }
 
     /// A practice's settings row, or nil before the owner has saved any (every page reads it, for the practice's zone).

@@ -37,6 +37,8 @@ enum Migrations {
         M0029Endings(),
         M0030FollowUps(),
         M0031EnquiryReplies(),
+        M0032KeyRotation(),
+        M0033Erasure(),
     ]
 }
 

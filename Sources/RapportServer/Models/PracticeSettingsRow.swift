@@ -13,6 +13,8 @@ final class PracticeSettingsRow: Model, @unchecked Sendable {
     @OptionalField(key: "time_zone") var timeZone: String?
     /// How soon the practice replies to a client's message, in hours (`ReplyTime`); nil for the standard.
     @OptionalField(key: "reply_within_hours") var replyWithinHours: Int?
+    /// Years a record is kept after therapy ends before the client may have it erased (`ErasureRules`); nil for the default.
+    @OptionalField(key: "record_retention_years") var recordRetentionYears: Int?
     @Field(key: "updated_by") var updatedBy: UUID
     @Field(key: "updated_at") var updatedAt: Date
     init() {}

@@ -6,11 +6,21 @@ import RapportVault
 /// The server's side of the vault: finds wrapped keys in the database and asks `Vault` to unwrap them, and seals and
 /// opens fields (`seal(_:key:_:_:row:)`, `open(_:key:_:_:row:)`) bound to their table, column and row.
 struct KeyStore: Sendable {
-    let vault: Vault
+    /// The vault, which learns a newer master key while the server runs (`rapport keys rotate-master`).
+    private let masters: MasterKeyRing
+    var vault: Vault { masters.vault }
+
+    /// - Parameter masterKeyFile: where a rotation puts the next master key (beside it); nil in tests that never rotate.
+    init(vault: Vault, masterKeyFile: String? = nil) {
+        masters = MasterKeyRing(vault: vault, masterKeyFile: masterKeyFile)
+    }
 
     // MARK: Keys
 
     func createPracticeKey(practiceID: UUID, now: Date, on db: any Database) async throws -> PracticeKey {
+        // A new practice's key is wrapped under the newest master key: a server started before a rotation finished
+        // must not wrap it under the retired one.
+        try await masters.catchUp(on: db)
         let (key, wrapped) = try vault.newPracticeKey(practiceID: practiceID, version: 1)
         let row = PracticeKeyRow()
         row.practiceID = practiceID
@@ -21,9 +31,23 @@ struct KeyStore: Sendable {
         return key
     }
 
+    /// The practice's key: its newest version, able to open what earlier versions sealed.
     func practiceKey(practiceID: UUID, on db: any Database) async throws -> PracticeKey {
-        guard let row = try await HotPaths.practiceKey(practiceID: practiceID, on: db) else { throw RecordError.missingKey }
-        return try vault.unwrapPracticeKey(practiceID: practiceID, version: row.version, wrapped: row.wrapped)
+        let rows = try await HotPaths.practiceKeys(practiceID: practiceID, on: db)
+        guard let newest = rows.last else { throw RecordError.missingKey }
+        let key = try unwrapPracticeKey(practiceID: practiceID, version: newest.version, wrapped: newest.wrapped)
+        guard rows.count > 1 else { return key }
+        return key.including(try rows.dropLast().map { try unwrapPracticeKey(practiceID: practiceID, version: $0.version, wrapped: $0.wrapped) })
+    }
+
+    /// Unwraps a practice key, first learning the master key that wrapped it if a rotation has made a newer one.
+    func unwrapPracticeKey(practiceID: UUID, version: Int, wrapped: Data) throws -> PracticeKey {
+        do {
+            return try vault.unwrapPracticeKey(practiceID: practiceID, version: version, wrapped: wrapped)
+        } catch VaultError.wrongKey {
+            try masters.learn(masterOf: wrapped) { _ = try $0.unwrapPracticeKey(practiceID: practiceID, version: version, wrapped: wrapped) }
+            return try vault.unwrapPracticeKey(practiceID: practiceID, version: version, wrapped: wrapped)
+        }
     }
 
     func createClientKey(clientID: UUID, practiceID: UUID, now: Date, on db: any Database) async throws -> ClientDataKey {
@@ -52,7 +76,7 @@ struct KeyStore: Sendable {
 
     /// Unwraps key material read with the client's scope (`HotPaths.clientScope`).
     func clientKey(clientID: UUID, practiceID: UUID, wrapped: HotPaths.WrappedKeys) throws -> ClientDataKey {
-        let practiceKey = try vault.unwrapPracticeKey(practiceID: practiceID, version: wrapped.practice.version, wrapped: wrapped.practice.wrapped)
+        let practiceKey = try unwrapPracticeKey(practiceID: practiceID, version: wrapped.practice.version, wrapped: wrapped.practice.wrapped)
         return try vault.unwrapClientKey(clientID: clientID, version: wrapped.client.version, wrapped: wrapped.client.wrapped, under: practiceKey)
     }
 
@@ -154,16 +178,16 @@ enum SubjectKey: Sendable {
 /// The master key a server starts with must open the database it starts on (issue 7): a database copied without
 /// its `keys/` folder must not quietly get a new key (every sign-in would then fail, and nothing could be read).
 enum KeyCheck {
-    /// `given` (tests), or the key file: created only while the database holds no wrapped key at all.
-    static func masterKey(_ given: MasterKey?, _ configuration: RapportConfiguration, on db: any Database) async throws -> MasterKey {
-        let wrapped = try await PracticeKeyRow.query(on: db).sort(\.$createdAt).first()
+    /// The vault for this database: `given` (tests), or the key file, created only while the database holds no
+    /// wrapped key at all. After a master-key rotation the database names the master version of every wrap, and the
+    /// key files (the current one, and during a rotation the next or the retired one) are matched to them by trial.
+    static func vault(_ given: MasterKey?, _ configuration: RapportConfiguration, on db: any Database) async throws -> Vault {
         let path = configuration.masterKeyFile
-        let key: MasterKey
-        if let given {
-            key = given
-        } else if wrapped == nil {
-            key = try MasterKey.loadOrCreate(at: path)
-        } else {
+        let wraps = try await MasterKeyRing.storedWraps(on: db)
+        if wraps.isEmpty {
+            return Vault(masterKey: try given ?? MasterKey.loadOrCreate(at: path))
+        }
+        if given == nil {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ConfigurationError(message: """
                     The database holds encrypted keys, but the master key file \(path) is missing. Rapport will not \
@@ -171,20 +195,24 @@ enum KeyCheck {
                     made beside the database as keys/master.key), or set RAPPORT_MASTER_KEY_FILE to where it is.
                     """)
             }
-            key = try MasterKey.load(from: path)
         }
-        if let wrapped {
-            do {
-                _ = try Vault(masterKey: key).unwrapPracticeKey(practiceID: wrapped.practiceID, version: wrapped.version, wrapped: wrapped.wrappedKey)
-            } catch {
-                throw ConfigurationError(message: """
-                    The master key \(given == nil ? "in \(path) " : "")does not open this database's keys: it belongs to \
-                    another installation, or the database was restored next to the wrong keys folder. Rapport did not \
-                    start, and nothing was changed. Put the master key made with this database at \(path) \
-                    (or set RAPPORT_MASTER_KEY_FILE to it).
-                    """)
-            }
+        let candidates = try given.map { [$0] } ?? MasterKeyRing.keyFiles(beside: path)
+        do {
+            return try MasterKeyRing.vault(opening: wraps, with: candidates)
+        } catch let unopened as MasterKeyRing.Unopened where unopened.openedAny {
+            throw ConfigurationError(message: """
+                Some keys in this database are wrapped under master key version \(unopened.version), and none of the key \
+                files beside \(path) opens them: a master-key rotation was interrupted and its next key (\(path).next) \
+                is missing. Restore that file (or the retired key, \(path).retired-v\(unopened.version)) and start again; \
+                nothing was changed.
+                """)
+        } catch is MasterKeyRing.Unopened {
+            throw ConfigurationError(message: """
+                The master key \(given == nil ? "in \(path) " : "")does not open this database's keys: it belongs to \
+                another installation, or the database was restored next to the wrong keys folder. Rapport did not \
+                start, and nothing was changed. Put the master key made with this database at \(path) \
+                (or set RAPPORT_MASTER_KEY_FILE to it).
+                """)
         }
-        return key
     }
 }

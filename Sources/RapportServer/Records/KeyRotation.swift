@@ -1,0 +1,204 @@
+import Fluent
+import Foundation
+import RapportVault
+import SQLKit
+public import Vapor
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Key rotation (issue 12, point 6; SECURITY.md, "Keys"), while servers keep serving from the same database.
+///
+/// Every change is one compare-and-swap statement on one wrapped key (`... WHERE wrapped_key = <what was read>`), so
+/// a server reading at any moment finds either the old wrap or the new one, each whole; and a key written meanwhile
+/// by a server (a new practice, a new client) is found by the next pass. A pass is repeated until it finds nothing
+/// left under the old key. Nothing but wrapped keys is written: the fields they protect are not touched.
+public enum KeyRotation {
+    /// What a finished rotation did, for the command to say.
+    public struct MasterReport: Sendable {
+        public let newVersion: Int
+        public let practiceKeysRewrapped: Int
+        public let keyFile: String
+        /// The replaced key, kept until the operator destroys it (backups made before the rotation need it).
+        public let retiredKeyFile: String
+    }
+
+    public struct PracticeReport: Sendable {
+        public let practiceID: UUID
+        public let newVersion: Int
+        public let clientKeysRewrapped: Int
+    }
+
+    /// Re-wraps every practice key (and the index root) under a new master key, then puts the new key in place of
+    /// the old one, which is kept beside it as `<file>.retired-v<version>`.
+    ///
+    /// In order, so that an interruption at any step loses nothing and running the command again finishes the job:
+    /// 1. the next key is written to `<file>.next` (or, if an interrupted rotation left one, that one is used);
+    /// 2. the index root is stored, wrapped, if this is the first rotation (blind indexes and password salts are
+    ///    derived from it and must not change);
+    /// 3. every wrap under an older master version is re-wrapped under the next key, until none is left;
+    /// 4. the database records the new master version (a server that started earlier learns the key from it before
+    ///    wrapping a new practice's key);
+    /// 5. the old file is linked to its retired name, the next key is renamed over the master key file;
+    /// 6. after a pause for servers' writes already under way, one more pass re-wraps anything they wrapped under the
+    ///    old key. Only then is the rotation reported complete.
+    public static func rotateMaster(_ app: Application, pause: Duration = .seconds(2), say: (String) -> Void = { _ in }) async throws -> MasterReport {
+        let path = app.rapport.configuration.masterKeyFile
+        let nextPath = MasterKeyRing.nextKeyFile(path)
+        let db = app.db
+        let before = try await MasterKeyRing.storedWraps(on: db)
+        let current = try MasterKey.load(from: path)
+        let knownVersions = try MasterKeyRing.versions(in: before)
+        let currentVersion = try MasterKeyRing.version(of: current, in: before) ?? (knownVersions.max() ?? 1)
+
+        let next: MasterKey
+        var newVersion = max(knownVersions.max() ?? 1, before.state?.masterVersion ?? 1) + 1
+        if let created = try MasterKey.createNew(at: nextPath) {
+            next = created
+            say("Wrote the next master key to \(nextPath).")
+        } else {
+            next = try MasterKey.load(from: nextPath)
+            guard !next.isSame(as: current) else {
+                throw ConfigurationError(message: "\(nextPath) holds the current master key. Remove it and run the command again.")
+            }
+            if let resumed = try MasterKeyRing.version(of: next, in: before) { newVersion = resumed }
+            say("Continuing the rotation that was interrupted, with the next key already in \(nextPath).")
+        }
+        let vault = try app.rapport.keys.vault.adding(next, version: newVersion)
+
+        let sql = try HotPaths.sql(db)
+        if before.state == nil {
+            // Wrapped under the current key; the pass below re-wraps it like any other.
+            try await sql.raw("""
+                INSERT INTO "vault_state" ("id", "master_version", "wrapped_index_root", "updated_at")
+                VALUES (\(bind: UUID()), \(bind: currentVersion), \(bind: try app.rapport.keys.vault.wrappedIndexRoot()), \(bind: Date()))
+                """).run()
+        }
+        var rewrapped = try await rewrapUnderNewestMaster(vault, on: db)
+        try await sql.raw("""
+            UPDATE "vault_state" SET "master_version" = \(bind: newVersion), "updated_at" = \(bind: Date())
+            """).run()
+
+        let retired = MasterKeyRing.retiredKeyFile(path, version: currentVersion)
+        try swapInPlace(nextPath, over: path, keepingOldAs: retired)
+        say("The new master key is now \(path); the old one is kept as \(retired).")
+        try await Task.sleep(for: pause)
+        rewrapped += try await rewrapUnderNewestMaster(vault, on: db)
+        return MasterReport(newVersion: newVersion, practiceKeysRewrapped: rewrapped, keyFile: path, retiredKeyFile: retired)
+    }
+
+    /// Passes over the wraps until none is under an older master version than the vault's newest. Returns how many
+    /// practice keys were re-wrapped.
+    private static func rewrapUnderNewestMaster(_ vault: Vault, on db: any Database) async throws -> Int {
+        let sql = try HotPaths.sql(db)
+        var practiceKeys = 0
+        while true {
+            let wraps = try await MasterKeyRing.storedWraps(on: db)
+            var changed = 0
+            for key in wraps.practiceKeys where try Vault.masterVersion(ofWrapped: key.wrapped) != vault.masterVersion {
+                let opened = try vault.unwrapPracticeKey(practiceID: key.practiceID, version: key.version, wrapped: key.wrapped)
+                let swapped = try await sql.raw("""
+                    UPDATE "practice_keys" SET "wrapped_key" = \(bind: try vault.rewrapPracticeKey(opened))
+                    WHERE "practice_id" = \(bind: key.practiceID) AND "version" = \(bind: key.version) AND "wrapped_key" = \(bind: key.wrapped)
+                    RETURNING "version"
+                    """).first()
+                if swapped != nil { changed += 1; practiceKeys += 1 }
+            }
+            if let root = wraps.state?.wrappedIndexRoot, try Vault.masterVersion(ofWrapped: root) != vault.masterVersion {
+                let opened = try vault.openingIndexRoot(root)
+                try await sql.raw("""
+                    UPDATE "vault_state" SET "wrapped_index_root" = \(bind: try opened.wrappedIndexRoot()), "updated_at" = \(bind: Date())
+                    WHERE "wrapped_index_root" = \(bind: root)
+                    """).run()
+                changed += 1
+            }
+            if changed == 0 { return practiceKeys }
+        }
+    }
+
+    /// `old` gets a second name, `retired` (kept if a previous run made it), then `next` is renamed over `old`:
+    /// at every moment the master key file holds a whole key, and both keys stay on disk.
+    private static func swapInPlace(_ next: String, over old: String, keepingOldAs retired: String) throws {
+        if !FileManager.default.fileExists(atPath: retired) {
+            guard link(old, retired) == 0 else {
+                throw ConfigurationError(message: "Could not keep the old master key as \(retired): \(String(cString: strerror(errno))). Nothing was renamed; run the command again.")
+            }
+        }
+        guard rename(next, old) == 0 else {
+            throw ConfigurationError(message: "Could not put \(next) in place of \(old): \(String(cString: strerror(errno))). Run the command again.")
+        }
+        let folder = (old as NSString).deletingLastPathComponent
+        let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    /// Gives a practice (or every practice) a new key and re-wraps its clients' keys under it. The earlier version
+    /// stays, wrapped under the master key, because practice-level fields sealed under it still open with it; new
+    /// values are sealed under the new one. A rotation that was interrupted (client keys still under an earlier
+    /// version) is finished, not started again.
+    public static func rotatePractice(_ app: Application, practiceID: UUID? = nil) async throws -> [PracticeReport] {
+        let db = app.db
+        let sql = try HotPaths.sql(db)
+        let practiceIDs: [UUID]
+        if let practiceID {
+            guard try await sql.raw(#"SELECT "id" FROM "practices" WHERE "id" = \#(bind: practiceID)"#).first() != nil else {
+                throw ConfigurationError(message: "There is no practice \(practiceID.uuidString.lowercased()) in this database.")
+            }
+            practiceIDs = [practiceID]
+        } else {
+            practiceIDs = try await sql.raw(#"SELECT "id" FROM "practices" ORDER BY "created_at""#).all()
+                .map { try $0.decode(column: "id", as: UUID.self) }
+        }
+        var reports: [PracticeReport] = []
+        for practiceID in practiceIDs {
+            var ring = try await app.rapport.keys.practiceKey(practiceID: practiceID, on: db)
+            let unfinished = try await sql.raw("""
+                SELECT 1 AS "one" FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
+                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
+                LIMIT 1
+                """).first() != nil
+            if !unfinished {
+                let new = try app.rapport.keys.vault.newPracticeKey(practiceID: practiceID, version: ring.version + 1)
+                try await sql.raw("""
+                    INSERT INTO "practice_keys" ("id", "practice_id", "version", "wrapped_key", "created_at")
+                    VALUES (\(bind: UUID()), \(bind: practiceID), \(bind: new.key.version), \(bind: new.wrapped), \(bind: Date()))
+                    """).run()
+                ring = ring.including([new.key])
+            }
+            var rewrapped = 0
+            while true {
+                let rows = try await sql.raw("""
+                    SELECT "client_keys"."client_id" AS "client_id", "client_keys"."version" AS "version",
+                           "client_keys"."wrapped_key" AS "wrapped_key"
+                    FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
+                    WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
+                    LIMIT 500
+                    """).all()
+                if rows.isEmpty { break }
+                for row in rows {
+                    let clientID = try row.decode(column: "client_id", as: UUID.self)
+                    let version = try row.decode(column: "version", as: Int.self)
+                    let wrapped = try row.decode(column: "wrapped_key", as: Data.self)
+                    let key = try app.rapport.keys.vault.unwrapClientKey(clientID: clientID, version: version, wrapped: wrapped, under: ring)
+                    let swapped = try await sql.raw("""
+                        UPDATE "client_keys" SET "wrapped_key" = \(bind: try app.rapport.keys.vault.rewrapClientKey(key, under: ring)),
+                               "practice_key_version" = \(bind: ring.version)
+                        WHERE "client_id" = \(bind: clientID) AND "version" = \(bind: version) AND "wrapped_key" = \(bind: wrapped)
+                        RETURNING "version"
+                        """).first()
+                    if swapped != nil { rewrapped += 1 }
+                }
+            }
+            reports.append(PracticeReport(practiceID: practiceID, newVersion: ring.version, clientKeysRewrapped: rewrapped))
+        }
+        return reports
+    }
+}
