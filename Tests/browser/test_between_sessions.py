@@ -243,6 +243,51 @@ def test_08_a_month_after_her_ending_a_client_answers_her_follow_up(browser: Bro
     assert not browser.has_element("#follow-up-waiting"), "answered once"
 
 
+MORGANS_STEPS: list[int] = []
+
+
+def test_08b_a_client_asks_for_erasure_and_the_owner_erases_her_record(browser: Browser, server):
+    # Noor asks, on her phone, from the page that lists who opened her record.
+    sign_in_client(browser, account(server, "Noor Aziz"))
+    browser.go("/me/record-access", "who opened Noor's record", "/me/record-access")
+    card = browser.text_of("#erasure", "who opened Noor's record", "the erasure card")
+    assert "keeps records for 7 years after therapy ends" in card, card
+    button = browser.element("#erasure-request-form button", "who opened Noor's record", "Ask for my record to be erased")
+    browser.click(button, "who opened Noor's record", "who opened Noor's record after asking", "/me/record-access")
+    card = browser.text_of("#erasure", "who opened Noor's record after asking", "the erasure card")
+    assert "You asked for your record to be erased on" in card, card
+
+    # Morgan, the owner, sees the request by reference (never by name) and erases the record with a fresh code, for
+    # a legal reason: her therapy ended five weeks ago, well inside the seven years.
+    morgan = account(server, "Morgan Reyes")
+    browser.new_person(DESKTOP)
+    browser.go("/signin", "Morgan's sign-in", "/signin")
+    browser.submit(browser.form("Morgan's sign-in", field="email"), {"email": morgan["email"], "password": morgan["password"]},
+                   "Morgan's sign-in", "Morgan's two-step sign-in", "/signin/two-factor")
+    step = usable_totp_step(after=None)
+    MORGANS_STEPS.append(step)
+    browser.submit(browser.form("Morgan's two-step sign-in", field="code"), {"code": totp(morgan["totp_secret"], step)},
+                   "Morgan's two-step sign-in", "the practice", re.compile(r"^/(practice|clients)$"))
+    browser.go("/practice/erasures", "erasing records", "/practice/erasures")
+    requests = browser.text_of("#erasure-requests", "erasing records", "the requests")
+    assert "asked on" in requests and "Therapy ended" in requests and "Noor" not in requests, requests
+    reference = browser.driver.find_element(By.CSS_SELECTOR, "#erasure-requests code").text
+    step = usable_totp_step(after=max(MORGANS_STEPS))
+    MORGANS_STEPS.append(step)
+    browser.submit(browser.form("erasing records", css="form#erase-form"),
+                   {"client": reference, "legal_reason": "She withdrew consent and the practice's lawyer confirmed early erasure.",
+                    "code": totp(morgan["totp_secret"], step)}, "erasing records", "erasing records after the erasure", "/practice/erasures")
+    assert "The record is erased." in browser.text_of("#erasure-notice", "erasing records after the erasure", "the notice")
+    assert reference in browser.text_of("#erased", "erasing records after the erasure", "the ledger")
+    # Noor can no longer sign in: her account went with her record.
+    browser.new_person(PHONE)
+    browser.go("/signin", "Noor's sign-in after erasure", "/signin")
+    noor = account(server, "Noor Aziz")
+    browser.submit(browser.form("Noor's sign-in after erasure", field="email"), {"email": noor["email"], "password": noor["password"]},
+                   "Noor's sign-in after erasure", "Noor's sign-in refused", "/signin", allow_error=True)
+    assert browser.has_element(".form-error"), "the sign-in is refused, as for any unknown account"
+
+
 def test_09_none_of_it_is_readable_in_the_database(server, mail):
     """The message, the words to carry, the plan's line and the practice note are in no file of the database (SQLite) or its dump
     (PostgreSQL) in plain text, and the search is shown to read the database by finding a table's name."""

@@ -97,6 +97,7 @@ public enum RapportApp {
         SafetyPlanPages.register(pages)
         CheckInPages.register(pages)
         SettingsPages.register(pages)
+        ErasurePages.register(pages)
         OutcomesPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 

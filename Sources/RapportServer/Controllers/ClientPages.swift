@@ -45,8 +45,9 @@ enum ClientPages {
         let before = try accessPageStart(req)
         let record = try await ownRecord(req)
         let (lines, older) = try await RecordAccessLog.page(before: before, in: record)
+        let erasure = try await Erasure.status(clientID: record.clientID, on: req.db)
         return Layout.render(RecordAccessPage(lines: lines, older: older, isEarlierPage: before != nil, client: nil,
-                                              zone: try await req.practiceZone(), context: req.page))
+                                              zone: try await req.practiceZone(), erasure: erasure, context: req.page))
     }
 
     /// The same list from the therapist's side: reading it is reading the record, and is written to the trail as that.

@@ -13,6 +13,8 @@ struct RecordAccessPage: PageView {
     /// nil for the client's own page; the client's name and record link for the therapist's.
     let client: (name: String, base: String)?
     let zone: TimeZone
+    /// Where the client's request to erase their record stands (their own page only).
+    var erasure: Erasure.ClientStatus?
     let context: PageContext
 
     var title: String { client.map { "Who opened \($0.name)'s record" } ?? "Who opened my record" }
@@ -30,7 +32,8 @@ struct RecordAccessPage: PageView {
                 : "Opening or writing psychotherapy notes is not listed: those notes are kept apart from the record.")),
             .if(lines.isEmpty, .p(.class("card muted"), .plain(isEarlierPage ? "Nothing earlier." : "Nobody has opened the record yet.")),
                 else: list),
-            .unwrap(older) { older in .p(.a(.href("\(path)?before=\(older)"), "Earlier")) }
+            .unwrap(older) { older in .p(.a(.href("\(path)?before=\(older)"), "Earlier")) },
+            .unwrap(erasure) { ErasureCard(status: $0, zone: zone, context: context).node }
         )
     }
 
