@@ -59,6 +59,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case agreePractice = "practice-between-sessions.agree"
     /// The ending: planning it with the client, ending therapy with the closing letter, resuming it.
     case planEnding = "ending.plan"
+    /// Exporting the record for a transfer of care (FHIR R4 and a printable copy), with a fresh two-step code.
+    case exportClientRecord = "client.export"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -77,6 +79,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case reachOutAgain = "portal.reach-out-again"
     /// After therapy has ended: answering a follow-up check-in.
     case answerOwnFollowUp = "portal.follow-up"
+    /// Downloading one's own record (FHIR R4 and a printable copy), with one's password.
+    case exportOwnRecord = "portal.export"
 
     /// The role an action is done in: practice administration as owner, caseloads and records as therapist, the
     /// portal as client; nil for what anyone signed in does as themselves (their account, signing in).
@@ -84,12 +88,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
         case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord: return .owner
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp: return .client
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp, .exportOwnRecord: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord:
             return .therapist
         }
     }
@@ -101,11 +105,11 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .eraseClientRecord, .viewEnquiries, .handleEnquiry,
-             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
+             .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp, .exportOwnRecord:
             return false
         }
     }
@@ -170,6 +174,8 @@ public enum AccessPolicy {
     /// Every entry stays in the trail, which `rapport audit verify` checks whole. An action this version doesn't know
     /// is listed: an access log never hides what it can't name.
     public static func accessLogShows(action: String, actorRole: String) -> Bool {
+        // The client's own download is listed too: every export shows on the list, whoever made it.
+        if actorRole == Role.client.rawValue { return accessLogClientActions.map(\.rawValue).contains(action) }
         guard actorRole == Role.owner.rawValue || actorRole == Role.therapist.rawValue else { return false }
         guard let known = Action(rawValue: action) else { return true }
         return !accessLogHiddenActions.contains(known)
@@ -177,6 +183,9 @@ public enum AccessPolicy {
 
     /// The actions `accessLogShows` never lists, for the statement that reads the list.
     public static let accessLogHiddenActions: [Action] = [.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote]
+
+    /// The client's own actions `accessLogShows` lists.
+    public static let accessLogClientActions: [Action] = [.exportOwnRecord]
 
     /// The roles whose entries `accessLogShows` lists.
     public static let accessLogRoles: [Role] = [.owner, .therapist]
@@ -211,7 +220,7 @@ public enum AccessPolicy {
         case .viewEnquiries, .handleEnquiry:
             // Whoever answers first contact: the owner, and every therapist of the practice. Never a client.
             return actor.has(.owner) || actor.has(.therapist) ? .allow : .deny(.wrongRole)
-        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:
+        case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp, .exportOwnRecord:
             guard actor.has(.client) else { return .deny(.wrongRole) }
             switch resource {
             case .none: return .allow
@@ -226,7 +235,8 @@ public enum AccessPolicy {
         case .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding,
+             .exportClientRecord:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }
@@ -244,7 +254,7 @@ public enum AccessPolicy {
     /// before it, reaching out again has no meaning (they write a message).
     private static func endedDecision(_ action: Action, _ scope: ClientScope) -> Decision {
         switch action {
-        case .viewOwnPortal, .setOwnPreferences: return .allow
+        case .viewOwnPortal, .setOwnPreferences, .exportOwnRecord: return .allow
         case .reachOutAgain, .answerOwnFollowUp: return scope.ended ? .allow : .deny(.wrongRole)
         default: return scope.ended ? .deny(.therapyEnded) : .allow
         }

@@ -79,6 +79,8 @@ public enum RecordAccessRules {
             return (.readRecord, "opened your record")
         case .inviteClient: return (.changedRecord, "invited you to join Rapport")
         case .eraseClientRecord: return (.changedRecord, "erased your record")
+        case .exportClientRecord: return (.exported, "exported your record, for a transfer of care")
+        case .exportOwnRecord: return (.exported, "downloaded your record")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:

@@ -238,8 +238,8 @@ struct Keys: AsyncParsableCommand {
                     let report = try await RapportApp.eraseClient(app, clientID: clientID, legalReason: legalReason, clientAsked: clientAsked)
                     print("""
                         Erased: client \(clientID.uuidString.lowercased()) (\(report)). Their data key is destroyed and every row of \
-                        theirs deleted; the audit trail keeps its entries. Backups made before now still hold the key, wrapped: \
-                        they become unreadable once the master key they were made under is retired (keys rotate-master) and destroyed.
+                        theirs deleted; the audit trail keeps its entries. Backups made before now still hold their key, wrapped under \
+                        the practice key: let them expire on your retention schedule (see "Erasure" in the README).
                         """)
                 } catch let refused as RapportApp.ErasureRefused {
                     refusal = refused.message

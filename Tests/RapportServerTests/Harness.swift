@@ -111,10 +111,17 @@ struct TestPractice {
         return Person(user: user, email: email, password: Self.password)
     }
 
-    func newClient(of therapist: Person, name: String = "Cleo Client") async throws -> Person {
+    /// A client who has joined and (unless `signsAgreement` is false) signed the practice's agreement, as every client
+    /// does before their first check-in.
+    func newClient(of therapist: Person, name: String = "Cleo Client", signsAgreement: Bool = true) async throws -> Person {
         let email = "client-\(UUID().uuidString.prefix(8))@example.org"
         let invitation = try await people.inviteClient(by: therapist.actor, name: name, email: email)
         let user = try await people.acceptInvitation(token: invitation.token, password: Self.password, confirmation: Self.password)
+        if signsAgreement {
+            try await app.rapport.transactions.run(on: app.db) { [app] db in
+                try await Consents.sign(asClient: user, typedName: name, services: app.rapport, on: db)
+            }
+        }
         return Person(user: user, email: email, password: Self.password)
     }
 

@@ -14,6 +14,7 @@ no inline code, axe-core at phone and desktop size) and screenshotted by `Browse
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import subprocess
@@ -241,6 +242,57 @@ def test_08_a_month_after_her_ending_a_client_answers_her_follow_up(browser: Bro
     browser.submit(form, {}, "Noor's follow-up check-in", "Noor's home after her follow-up", "/me")
     assert "Your therapist will see how things are" in browser.text_of("#therapy-ended", "Noor's home after her follow-up", "the card")
     assert not browser.has_element("#follow-up-waiting"), "answered once"
+
+
+def test_08a_the_client_downloads_his_record_and_dana_exports_it(browser: Browser, server):
+    """Sam takes his record with him: a FHIR R4 file (validated with the fhir.resources R4 models, PHQ-9 and GAD-7 as
+    LOINC-coded Observations) and a copy to print; Dana exports it for a transfer of care with a fresh code."""
+    sam = account(server, "Sam Lee")
+    sign_in_client(browser, sam)
+    link = browser.element("a[href='/me/record-download']", "client home", "the link to download his record")
+    browser.click(link, "client home", "Sam's record download", "/me/record-download")
+    browser.form("Sam's record download", css="form#record-download-form")
+    status, kind, body = browser.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const form = document.getElementById('record-download-form');
+        const data = new URLSearchParams(new FormData(form));
+        data.set('format', 'fhir');
+        data.set('password', arguments[0]);
+        fetch(form.action, {method: 'POST', body: data, credentials: 'same-origin'})
+            .then(r => r.text().then(t => done([r.status, r.headers.get('content-type'), t])))
+            .catch(e => done([0, '', String(e)]));
+    """, sam["password"])
+    assert status == 200 and "fhir+json" in (kind or ""), f"the download should be a FHIR file: {status} {kind} {body[:300]!r}"
+    folder = BUILD_DIR / "fhir" / f"browser-{DB_KIND}"
+    folder.mkdir(parents=True, exist_ok=True)
+    bundle = folder / "sam-lee.json"
+    bundle.write_text(body)
+    python = os.environ.get("FHIR_PYTHON", str(BUILD_DIR / "fhir-venv" / "bin" / "python"))
+    assert os.path.exists(python), f"no Python with fhir.resources at {python} (scripts/test makes it)"
+    checked = subprocess.run([python, str(BUILD_DIR.parent / "Tests" / "fhir" / "validate_bundle.py"), str(bundle), "--expect-loinc", "44261-6", "--expect-loinc", "70274-6"],
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert checked.returncode == 0, f"Sam's Bundle is not valid R4: {checked.stderr or checked.stdout}"
+    # The printable copy, the same way.
+    form = browser.form("Sam's record download", css="form#record-download-form")
+    browser.driver.execute_script("document.getElementById('format-html').checked = true")
+    browser.submit(form, {"password": sam["password"]}, "Sam's record download", "Sam's printable record", "/me/record-download")
+    assert "Progress notes" in browser.text_of("main", "Sam's printable record", "the copy")
+    browser.go("/me/record-access", "who opened Sam's record after his download", "/me/record-access")
+    entries = [li.text for li in browser.driver.find_elements(By.CSS_SELECTOR, ".access-log li")]
+    assert entries and "You downloaded your record" in entries[0], f"his own download should come first: {entries[:3]!r}"
+
+    # Dana, for a transfer of care: from his record, with a fresh code, the printable copy.
+    sign_in_dana(browser, server, " to export")
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload to export", "Sam's record to export")
+    link = browser.element("a[href$='/export']", "Sam's record to export", "the export link")
+    browser.click(link, "Sam's record to export", "exporting Sam's record", re.compile(r"^/clients/[0-9a-f-]{36}/export$"))
+    form = browser.form("exporting Sam's record", css="form#record-export-form")
+    step = usable_totp_step(after=max(USED_STEPS))
+    USED_STEPS.append(step)
+    browser.submit(form, {"code": totp(account(server, "Dana Okafor")["totp_secret"], step)}, "exporting Sam's record",
+                   "Sam's record, exported to print", re.compile(r"^/clients/[0-9a-f-]{36}/export$"))
+    assert "The record of Sam Lee" in browser.text_of("h1", "Sam's record, exported to print", "the heading")
 
 
 MORGANS_STEPS: list[int] = []

@@ -178,6 +178,16 @@ def test_03_owner_invites_a_therapist(browser: Browser, story: Story):
     story.therapist_invitation = invite(browser, "/practice/invitations", story.therapist, "therapist", "practice home")
 
 
+def test_03a_owner_reads_the_practice_agreement(browser: Browser, story: Story):
+    """Rapport's starting agreement is in place, with the limits every client reads before their first check-in."""
+    browser.go("/practice/consent", "the practice's agreement", "/practice/consent")
+    preview = browser.text_of("#consent-preview", "the practice's agreement", "what clients read now")
+    for heading in ["The limits of confidentiality", "If someone's safety is at serious risk", "If a child or an adult at risk may be harmed",
+                    "If the law requires it", "How your record is kept"]:
+        assert heading in preview, f"The agreement clients read should say {heading!r}: {preview[:400]!r}"
+    assert "version 1" in browser.text_of("main", "the practice's agreement", "the page")
+
+
 def test_04_therapist_accepts_and_enrols_two_factor(browser: Browser, story: Story):
     accept_invitation(browser, DESKTOP, story.therapist_invitation, story.therapist, "therapist invitation",
                       "therapist two-factor enrolment", "/account/two-factor")
@@ -275,13 +285,22 @@ def test_09a_therapist_books_a_session_just_held_and_the_next_one(browser: Brows
     assert past, "On the client record: the session two hours ago is not listed in the relationship over time"
 
 
-def answer_check_in(browser: Browser, instrument: str, answers: list[int], page: str) -> None:
-    """From the client's home, opens the check-in for `instrument` and taps one answer per question."""
+def answer_check_in(browser: Browser, instrument: str, answers: list[int], page: str, story: Optional[Story] = None) -> None:
+    """From the client's home, opens the check-in for `instrument` and taps one answer per question. With `story`, this
+    is the client's first check-in: the practice's agreement comes first, and they sign it with their name."""
     links = [a for a in browser.driver.find_elements(By.CSS_SELECTOR, "a.check-in-link")
              if a.get_attribute("href").endswith("/" + instrument)]
     if not links:
         browser.fail("client home", f"a link a.check-in-link to the {instrument} check-in")
-    browser.click(links[0], "client home", page, re.compile(r"/me/check-ins/" + UUID_PATH + "/" + instrument))
+    if story is not None:
+        browser.click(links[0], "client home", "the agreement before the first check-in", "/me/consent")
+        text = browser.text_of("main", "the agreement before the first check-in", "the agreement")
+        assert "The limits of confidentiality" in text and "If someone's safety is at serious risk" in text, text[:500]
+        form = browser.form("the agreement before the first check-in", css="form#consent-form")
+        browser.submit(form, {"signature": story.client.name}, "the agreement before the first check-in", page,
+                       re.compile(r"/me/check-ins/" + UUID_PATH + "/" + instrument))
+    else:
+        browser.click(links[0], "client home", page, re.compile(r"/me/check-ins/" + UUID_PATH + "/" + instrument))
     for number, value in enumerate(answers, start=1):
         label = browser.text_of("#progress-label", page, "the progress label")
         assert f"Question {number} of {len(answers)}" in label, (
@@ -293,7 +312,9 @@ def answer_check_in(browser: Browser, instrument: str, answers: list[int], page:
 def test_09b_client_completes_phq9_on_a_phone_and_sees_where_to_find_help(browser: Browser, story: Story):
     browser.new_person(PHONE)
     sign_in(browser, story.client, "client home", "/me")
-    answer_check_in(browser, "phq-9", PHQ9_ANSWERS, "PHQ-9 check-in")
+    waiting = browser.text_of("#consent-waiting", "client home", "the agreement waiting to be signed")
+    assert "Before your first check-in" in waiting, waiting
+    answer_check_in(browser, "phq-9", PHQ9_ANSWERS, "PHQ-9 check-in", story=story)
     assert browser.page_path.endswith("/done"), f"After the last PHQ-9 answer: expected the thank-you page, got {browser.page_path}"
     support = browser.element("#crisis-resources", "PHQ-9 thank-you", "the crisis resources (#crisis-resources)")
     assert "emergency" in support.text and support.is_displayed(), (
@@ -324,6 +345,8 @@ def test_09d_therapist_sees_scores_feedback_and_the_risk_alert(browser: Browser,
     story.therapist.totp_step = step
     assert shows_text(browser, "a.client-link", "Risk alert"), "On the caseload: the client's link does not show 'Risk alert'"
     browser.go(story.client_page, "client record", story.client_page)
+    consent = browser.text_of("#consent-status", "client record", "where the client stands with the agreement")
+    assert "signed the practice's agreement (version 1)" in consent, consent
     alert = browser.text_of("#risk-alerts", "client record", "the risk alert (#risk-alerts)")
     assert "PHQ-9" in alert and "Several days" in alert, f"On the client record: the risk alert should name PHQ-9 item 9; it says {alert!r}"
     scores = browser.text_of("table.scores", "client record", "the scores table")

@@ -98,6 +98,8 @@ public enum RapportApp {
         CheckInPages.register(pages)
         SettingsPages.register(pages)
         ErasurePages.register(pages)
+        ConsentPages.register(pages)
+        ExportPages.register(pages)
         OutcomesPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 

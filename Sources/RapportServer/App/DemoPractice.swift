@@ -125,6 +125,9 @@ enum DemoPractice {
                     let clientPassword = password()
                     let clientUser = try await people.acceptInvitation(token: clientInvitation.token, password: clientPassword, confirmation: clientPassword)
                     clientUserID = try clientUser.requireID()
+                    try await services.transactions.run(on: app.db) { db in
+                        try await Consents.sign(asClient: clientUser, typedName: name, services: services, on: db)
+                    }
                     accounts.append(Account(role: "client", name: name, email: email, password: clientPassword, totp_secret: nil,
                                             calendar_feed: try await calendarFeed(for: clientUser, app)))
                 }
@@ -268,6 +271,9 @@ enum DemoPractice {
             let user = try await people.acceptInvitation(token: invitation.token, password: password, confirmation: password)
             accounts.append(Account(role: "client", name: name, email: email, password: password, totp_secret: nil,
                                     calendar_feed: try await calendarFeed(for: user, app)))
+            try await services.transactions.run(on: app.db) { db in
+                try await Consents.sign(asClient: user, typedName: name, services: services, on: db)
+            }
             try await services.transactions.run(on: app.db) { db in
                 try await DemoHistories.writeHistory(clientID: clientID, therapist: jonas, sessions: sessions, now: services.now, app: app, on: db)
             }

@@ -57,6 +57,10 @@ enum CheckInPages {
     @Sendable static func question(_ req: Request) async throws -> Response {
         let checkIn = try await ownCheckIn(req, on: req.db)
         if checkIn.view?.isDone == true { return req.redirect(to: checkIn.path + "/done") }
+        // Before their first check-in, a client reads the practice's agreement and signs it (issue 12, point 1).
+        if try await Consents.gatesCheckIn(clientID: checkIn.record.clientID, on: req.db) {
+            return req.redirect(to: "/me/consent?next=\(checkIn.path)")
+        }
         guard checkIn.planned.state.isOpen else { return try await closedPage(req, checkIn) }
         // `q` comes from the address bar: range-checked as text before it becomes a step, so no value can overflow.
         let raw = req.query[String.self, at: "q"]
@@ -104,6 +108,8 @@ enum CheckInPages {
                 let checkIn = try await ownCheckIn(req, on: db)
                 let record = checkIn.record
                 if checkIn.view?.isDone == true { return checkIn.path + "/done" }
+                // No answer is kept before the agreement is signed: the form could have been opened before the gate.
+                if try await Consents.gatesCheckIn(clientID: record.clientID, on: db) { return "/me/consent?next=\(checkIn.path)" }
                 guard checkIn.planned.state.isOpen else {
                     throw RapportError.gone(checkIn.planned.state == .notYetOpen
                         ? "This check-in isn't open yet." : "This check-in has closed, so the answer wasn't saved.")

@@ -321,7 +321,10 @@ enum ClientPages {
             safetyPlan: try await SafetyPlans.current(in: record),
             practice: try await PracticeAgreements.current(in: record),
             ending: try await Endings.current(in: record), reachedOutAgain: req.query[String.self, at: "reached"] == "1",
-            followUps: try await FollowUps.open(in: record), followedUp: req.query[String.self, at: "followed"] == "1", now: record.now,
+            followUps: try await FollowUps.open(in: record), followedUp: req.query[String.self, at: "followed"] == "1",
+            consent: Consents.standing(try await Consents.signature(clientID: record.clientID, on: req.db),
+                                       current: try await Consents.current(practiceID: record.practiceID, now: record.now, on: req.db).version),
+            now: record.now,
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)
     }

@@ -13,10 +13,15 @@ enum ErasurePages {
         routes.post("practice", "erasures", "retention", action: .manageSettings, use: saveRetention)
     }
 
+    /// The client's request, on their own record (the policy decides it is theirs), written to the trail with it.
     @Sendable static func request(_ req: Request) async throws -> Response {
-        guard let clientID = req.identity.user?.clientID else { throw RapportError.denied(.wrongRole) }
-        let now = req.rapport.now
-        try await req.transaction { db in try await Erasure.request(clientID: clientID, now: now, on: db) }
+        guard let clientID = req.identity.user?.clientID, let actor = req.identity.actor else { throw RapportError.denied(.wrongRole) }
+        try await req.transaction { db in
+            let record = try await req.ownRecord(.setOwnPreferences, clientID: clientID, on: db)
+            try await Erasure.request(clientID: record.clientID, now: record.now, on: db)
+            try await AuditWriter.append(.access(by: actor, .setOwnPreferences, clientID: record.clientID, resource: nil,
+                                                 resourceType: "erasure-request"), at: record.now, on: db)
+        }
         return req.redirect(to: "/me/record-access#erasure")
     }
 
@@ -64,7 +69,7 @@ enum ErasurePages {
                     try await Erasure.eraseWithin(db, clientID: clientID, by: actor, legalReason: reason.isEmpty ? nil : reason,
                                                   clientAsked: false, services: services)
                 }
-                try await Erasure.scrubFreedSpace(services, on: req.db)
+                await Erasure.scrubFreedSpace(services, on: req.db, logger: req.logger)
                 return req.redirect(to: "/practice/erasures?erased=1")
             } orAgain: { problems, status in
                 try await again(problems, status)

@@ -39,6 +39,7 @@ enum Migrations {
         M0031EnquiryReplies(),
         M0032KeyRotation(),
         M0033Erasure(),
+        M0034Consent(),
     ]
 }
 

@@ -191,6 +191,7 @@ struct PracticePage: PageView {
                    .a(.href("/practice/settings"), "Practice settings"), .plain("."))
             },
             .p(.a(.href("/practice/settings"), "Practice settings: time zone, measures and crisis resources")),
+            .p(.a(.href("/practice/consent"), "The practice's agreement: what stays private, and its limits")),
             .p(.a(.href("/practice/erasures"), "Erasing records: how long they are kept, and who asked")),
             .p(.a(.href("/practice/email"), .plain(emailNotDelivered > 0
                 ? "Email: \(emailNotDelivered) not delivered" : "Email: the mail server, and what went"))),

@@ -65,7 +65,13 @@ struct CaseloadPage: PageView {
         out.text(entry.name)
         if entry.hasRiskAlert { out.raw("<span class=\"badge risk\"> Risk alert</span>") }
         out.raw("</a>")
-        if !entry.hasJoined { out.raw("<span class=\"muted\"> · not joined yet</span>") }
+        if !entry.hasJoined {
+            out.raw("<span class=\"muted\"> · not joined yet</span>")
+        } else if let words = entry.consentWords {
+            out.raw("<span class=\"muted consent-status\"> · ")
+            out.text(words)
+            out.raw("</span>")
+        }
         if entry.unreadMessages > 0 {
             out.raw(" · <a class=\"messages-waiting\" href=\"/clients/")
             out.value(entry.clientID.lowercasedText)

@@ -36,7 +36,7 @@ struct ErasuresPage: PageView {
                             else: .ul(.class("plain"), .forEach(requests) { request($0) }))),
                     .section(.class("card"), .id("erase"),
                         .h2("Erase a record"),
-                        .p(.class("muted"), .plain("Erasing cannot be undone. Backups made before it still hold the record's key, wrapped under the master key of the day: they can no longer be opened once that master key is retired (rapport keys rotate-master) and destroyed.")),
+                        .p(.class("muted"), .plain("Erasing cannot be undone. Backups made before it still hold the record's key, wrapped under the practice's key: let them expire on your retention schedule.")),
                         FormParts.form(id: "erase-form", action: "/practice/erasures", context, problems: problems, submit: "Erase this record for good",
                             FormParts.field("client", label: "The client's reference", value: draftClient, autocomplete: "off",
                                             hint: "The long code in the address of their record, or from a request on this page.", problems: problems,

@@ -24,6 +24,8 @@ struct PortalPage: PageView {
     /// Follow-up check-ins open now (after the ending), and whether one was just answered.
     var followUps: [FollowUpView] = []
     var followedUp = false
+    /// Where they stand with the practice's agreement (nil: not loaded, as in tests of other parts).
+    var consent: Consents.Standing? = nil
     var now = Date()
     let context: PageContext
     let zone: TimeZone
@@ -51,6 +53,7 @@ struct PortalPage: PageView {
                 EndedCard.node(ending, practiceName: practiceName, context: context, zone: zone, sent: reachedOutAgain,
                                followUps: followUps, followedUp: followedUp)
             },
+            consentCard,
             .if(!checkIns.isEmpty && !ended, .div(.class("card"), .id("check-ins"),
                 .h2("Waiting for you"),
                 .p(.class("muted"), "A few taps each. Your therapist sees your answers before your session."),
@@ -76,14 +79,35 @@ struct PortalPage: PageView {
             .div(.class("card"),
                 .h2("What stays in the room"),
                 .p("What you share here is encrypted, and only your therapist can read it. Every time someone opens your record, it is written down, and you can see it here."),
-                .p(.a(.href("/me/record-access"), "See who has opened your record")),
-                .p("Your therapist will talk with you about the few limits of confidentiality, such as a serious risk to your safety or someone else's, before anything else.")
+                .p(.a(.href("/me/record-access"), "See who has opened your record"), .plain(" · "),
+                   .a(.href("/me/record-download"), "Download your record")),
+                .p(.plain("The few limits of confidentiality, such as a serious risk to your safety or someone else's, are in your agreement with \(practiceName). "),
+                   .a(.href("/me/consent"), "Read your agreement"))
             ),
             .h2("Support, any time"),
             SafetyPlanCard.node(safetyPlan, open: false),
             .if(safetyPlan == nil, .p(.a(.href("/me/safety-plan"), "Make a safety plan with your therapist"))),
             CrisisCard.node(crisisResources, opening: "If things feel like too much, you don't have to wait for your next session.")
         )
+    }
+}
+
+extension PortalPage {
+    /// Asks for a signature first thing when the client has signed no version, or an earlier one.
+    var consentCard: Node<HTML.BodyContext> {
+        switch consent {
+        case .notSigned?:
+            return .div(.class("card notice"), .id("consent-waiting"),
+                .h2("Before your first check-in"),
+                .p(.plain("Please read what stays private between you and your therapist, and the few limits to that, then sign with your name. "),
+                   .a(.href("/me/consent"), "Read and sign")))
+        case .signedEarlier(_, _, let current)?:
+            return .div(.class("card notice"), .id("consent-waiting"),
+                .h2(.plain("\(practiceName) has updated its agreement")),
+                .p(.plain("Please read version \(current) and sign it. "), .a(.href("/me/consent"), "Read and sign")))
+        case .signedCurrent?, nil:
+            return .empty
+        }
     }
 }
 

@@ -27,6 +27,8 @@ struct RecordPage: PageView {
         var ending: EndingView? = nil
         /// Its follow-up check-ins, once therapy has ended.
         var followUps: [FollowUpView] = []
+        /// Where the client stands with the practice's agreement.
+        var consent: Consents.Standing? = nil
 
         /// Everything the record page shows, read with the record's one unwrapped key. `available` are the
         /// practice's measures, from the settings the page has read anyway.
@@ -48,7 +50,8 @@ struct RecordPage: PageView {
                 safetyPlan: try await SafetyPlans.current(in: record),
                 practice: try await PracticeAgreements.current(in: record),
                 ending: ending,
-                followUps: ending?.endedAt == nil ? [] : try await FollowUps.all(in: record))
+                followUps: ending?.endedAt == nil ? [] : try await FollowUps.all(in: record),
+                consent: try await Consents.standing(clientID: record.clientID, practiceID: record.practiceID, on: record.db))
         }
     }
 
@@ -78,13 +81,25 @@ struct RecordPage: PageView {
         return .group(
             .p(.a(.href("/clients"), "← Your clients")),
             .h1(.plain(contents.name)),
-            .p(.class("muted"), .a(.href("\(base)/access"), "Who opened this record")),
+            .p(.class("muted"), .a(.href("\(base)/access"), "Who opened this record"), .plain(" · "),
+               .a(.href("\(base)/export"), "Export for a transfer of care"),
+               .unwrap(contents.consent) { .group(.plain(" · "), .span(.id("consent-status"), .plain(self.consentWords($0)))) }),
             alertsPart,
             .div(.class("record-grid"),
                  .div(.class("record-main"), attentionPart(courses), scoresPart, chartsPart(courses), relationshipPart.node),
                  .div(.class("record-side"), messagesPart, sessionsSection, timelinePart, practicePart, checkInPlanPart, wordsPart, notesPart,
                       endingPart, measuresPart))
         )
+    }
+
+    /// Where the client stands with the practice's agreement, in a few words under their name.
+    func consentWords(_ standing: Consents.Standing) -> String {
+        switch standing {
+        case .notSigned: return "has not signed the practice's agreement yet"
+        case .signedCurrent(let version, let at): return "signed the practice's agreement (version \(version)) on \(Formats.dateLong(at, in: zone))"
+        case .signedEarlier(let version, let at, let current):
+            return "signed version \(version) of the agreement on \(Formats.dateLong(at, in: zone)); version \(current) waits for their signature"
+        }
     }
 
     /// Each outcome measure's scores against its expected course, index by index (nil without a course).

@@ -282,5 +282,16 @@ enum Stylesheet {
       main { padding-top: 2.5rem; }
       h1 { font-size: 2rem; }
     }
+    /* The practice's agreement: the text reads like a letter; the fingerprint wraps on a phone; paper gets the text and
+       the signature only. */
+    .consent-text h2 { margin-top: 1.5rem; }
+    .consent-limit h3 { margin-bottom: 0.25rem; }
+    .fingerprint code { word-break: break-all; }
+    .consent-limit-fields { border-top: 1px solid var(--line); padding-top: 0.75rem; }
+    @media print {
+      header, nav, footer, .no-print, .signout { display: none !important; }
+      main { padding: 0; max-width: none; }
+      .card { border: none; box-shadow: none; padding: 0; }
+    }
     """
 }

@@ -30,7 +30,7 @@ enum Erasure {
     static let clientTables = [
         "risk_alerts", "rupture_repairs", "ruptures", "check_ins", "follow_ups", "endings", "practice_attempts",
         "practice_agreements", "appointments", "appointment_series", "progress_notes", "psychotherapy_notes", "messages",
-        "words_to_carry", "safety_plan_versions", "enquiries", "care_team_members",
+        "words_to_carry", "safety_plan_versions", "enquiries", "care_team_members", "consent_signatures",
     ]
 
     /// Erases one client's record if the rules allow (`ErasureRules.decide`), else throws `Refused` and changes
@@ -41,7 +41,7 @@ enum Erasure {
         let report = try await services.transactions.run(on: database) { db in
             try await eraseWithin(db, clientID: clientID, by: owner, legalReason: legalReason, clientAsked: clientAsked, services: services)
         }
-        try await scrubFreedSpace(services, on: database)
+        await scrubFreedSpace(services, on: database)
         return report
     }
 
@@ -58,13 +58,16 @@ enum Erasure {
             FROM "clients" LEFT JOIN "practice_settings" ON "practice_settings"."id" = "clients"."practice_id"
             WHERE "clients"."id" = \(bind: clientID)
             """).first() else {
-            if let erased = try await sql.raw(#"SELECT "erased_at" FROM "client_erasures" WHERE "client_id" = \#(bind: clientID)"#).first() {
+            // An owner learns only of their own practice's erasures: any other reference is simply not there.
+            if let erased = try await sql.raw(#"SELECT "erased_at", "practice_id" FROM "client_erasures" WHERE "client_id" = \#(bind: clientID)"#).first(),
+               try owner == nil || erased.decode(column: "practice_id", as: UUID.self) == owner?.practiceID {
                 throw Refused(description: "That record was already erased, on \(ErasureRules.dayText(try erased.decode(column: "erased_at", as: Date.self))) (UTC).")
             }
-            throw Refused(description: "There is no client \(clientID.uuidString.lowercased()) on this server.")
+            throw Refused(description: owner == nil ? "There is no client \(clientID.uuidString.lowercased()) on this server."
+                : "There is no client with that reference in your practice.")
         }
         let practiceID = try client.decode(column: "practice_id", as: UUID.self)
-        if let owner, owner.practiceID != practiceID { throw Refused(description: "That client is not one of your practice's.") }
+        if let owner, owner.practiceID != practiceID { throw Refused(description: "There is no client with that reference in your practice.") }
         let requestedAt = try client.decode(column: "erasure_requested_at", as: Date?.self) ?? (clientAsked ? now : nil)
         let reason = legalReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         let decision = ErasureRules.decide(
@@ -116,13 +119,24 @@ enum Erasure {
     }
 
     /// After the commit: the old pages (the wrapped key among them) out of the write-ahead log (SQLite), or out of
-    /// the key table's file (PostgreSQL).
-    static func scrubFreedSpace(_ services: RapportServices, on database: any Database) async throws {
-        let sql = try HotPaths.sql(database)
-        if services.configuration.database.isSQLite {
-            try await sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").run()
-        } else {
-            try await sql.raw(#"VACUUM FULL "client_keys""#).run()
+    /// the key table's file (PostgreSQL). The erasure itself is done and stays done whatever happens here: a reader
+    /// holding the log open only delays the truncation (it is retried, then left to the next checkpoint), and a
+    /// failure is logged, never reported as a failed erasure. The log line names no one.
+    static func scrubFreedSpace(_ services: RapportServices, on database: any Database, logger: Logger? = nil) async {
+        do {
+            let sql = try HotPaths.sql(database)
+            if services.configuration.database.isSQLite {
+                for _ in 0..<20 {
+                    let row = try await sql.raw("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                    if try row?.decode(column: "busy", as: Int.self) == 0 { return }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                logger?.warning("erasure: the write-ahead log is still in use; it is truncated at the next checkpoint")
+            } else {
+                try await sql.raw(#"VACUUM FULL "client_keys""#).run()
+            }
+        } catch {
+            logger?.warning("erasure: freed space not scrubbed", metadata: ["error": "\(String(describing: type(of: error)))"])
         }
     }
 }
@@ -137,7 +151,13 @@ extension RapportApp {
     /// The operator's erasure (`rapport keys erase-client`). Returns the basis in words.
     public static func eraseClient(_ app: Application, clientID: UUID, legalReason: String?, clientAsked: Bool) async throws -> String {
         do {
-            let report = try await Erasure.erase(clientID: clientID, by: nil, legalReason: legalReason, clientAsked: clientAsked,
+            if clientAsked {
+                // Their request is recorded whatever the decision: a refusal for the retention period still stands
+                // as a request, met when the period has passed.
+                let now = app.rapport.now
+                try await app.rapport.transactions.run(on: app.db) { db in try await Erasure.request(clientID: clientID, now: now, on: db) }
+            }
+            let report = try await Erasure.erase(clientID: clientID, by: nil, legalReason: legalReason, clientAsked: false,
                                                  services: app.rapport, on: app.db)
             return report.basis == .legalReason ? "early, for the legal reason recorded" : "the client asked and the retention period has passed"
         } catch let refused as Erasure.Refused {

@@ -54,7 +54,6 @@ public enum KeyRotation {
         let before = try await MasterKeyRing.storedWraps(on: db)
         let current = try MasterKey.load(from: path)
         let knownVersions = try MasterKeyRing.versions(in: before)
-        let currentVersion = try MasterKeyRing.version(of: current, in: before) ?? (knownVersions.max() ?? 1)
 
         let next: MasterKey
         var newVersion = max(knownVersions.max() ?? 1, before.state?.masterVersion ?? 1) + 1
@@ -69,14 +68,31 @@ public enum KeyRotation {
             if let resumed = try MasterKeyRing.version(of: next, in: before) { newVersion = resumed }
             say("Continuing the rotation that was interrupted, with the next key already in \(nextPath).")
         }
-        let vault = try app.rapport.keys.vault.adding(next, version: newVersion)
+        // The key being replaced: the version it opens, or, when an interrupted run already moved every wrap to the
+        // next key (so it opens none), the one just before it: each rotation goes up by one.
+        let currentVersion = try MasterKeyRing.version(of: current, in: before) ?? (newVersion - 1)
+        // Every key the database names, matched from the files (as a starting server does), the one being replaced
+        // (which after an interrupted run may open no wrap, but the index root is still to be wrapped under it), and
+        // the next one, which wraps.
+        var vault: Vault
+        if before.isEmpty {
+            vault = Vault(masterKey: current)
+        } else {
+            do {
+                vault = try MasterKeyRing.vault(opening: before, with: try MasterKeyRing.keyFiles(beside: path))
+            } catch let unopened as MasterKeyRing.Unopened {
+                throw ConfigurationError(message: "Some keys in this database are wrapped under master key version \(unopened.version), which none of the key files beside \(path) opens. Restore that key file first; nothing was changed.")
+            }
+        }
+        if !vault.masterVersions.contains(currentVersion) { vault = try vault.adding(current, version: currentVersion) }
+        vault = try vault.adding(next, version: newVersion)
 
         let sql = try HotPaths.sql(db)
         if before.state == nil {
             // Wrapped under the current key; the pass below re-wraps it like any other.
             try await sql.raw("""
                 INSERT INTO "vault_state" ("id", "master_version", "wrapped_index_root", "updated_at")
-                VALUES (\(bind: UUID()), \(bind: currentVersion), \(bind: try app.rapport.keys.vault.wrappedIndexRoot()), \(bind: Date()))
+                VALUES (\(bind: UUID()), \(bind: currentVersion), \(bind: try Vault(masterKey: current, version: currentVersion).wrappedIndexRoot()), \(bind: Date()))
                 """).run()
         }
         var rewrapped = try await rewrapUnderNewestMaster(vault, on: db)
@@ -124,7 +140,12 @@ public enum KeyRotation {
     /// `old` gets a second name, `retired` (kept if a previous run made it), then `next` is renamed over `old`:
     /// at every moment the master key file holds a whole key, and both keys stay on disk.
     private static func swapInPlace(_ next: String, over old: String, keepingOldAs retired: String) throws {
-        if !FileManager.default.fileExists(atPath: retired) {
+        if FileManager.default.fileExists(atPath: retired) {
+            // Kept by an earlier run of this rotation: it must be this very key, or renaming would lose one.
+            guard try MasterKey.load(from: retired).isSame(as: try MasterKey.load(from: old)) else {
+                throw ConfigurationError(message: "\(retired) already holds another key than \(old). Move it somewhere safe, then run the command again; nothing was renamed.")
+            }
+        } else {
             guard link(old, retired) == 0 else {
                 throw ConfigurationError(message: "Could not keep the old master key as \(retired): \(String(cString: strerror(errno))). Nothing was renamed; run the command again.")
             }
@@ -142,8 +163,8 @@ public enum KeyRotation {
 
     /// Gives a practice (or every practice) a new key and re-wraps its clients' keys under it. The earlier version
     /// stays, wrapped under the master key, because practice-level fields sealed under it still open with it; new
-    /// values are sealed under the new one. A rotation that was interrupted (client keys still under an earlier
-    /// version) is finished, not started again.
+    /// values are sealed under the new one. After an interrupted run, running it again makes one more version and
+    /// re-wraps every client key not under it, those the first run missed included.
     public static func rotatePractice(_ app: Application, practiceID: UUID? = nil) async throws -> [PracticeReport] {
         let db = app.db
         let sql = try HotPaths.sql(db)
@@ -159,20 +180,14 @@ public enum KeyRotation {
         }
         var reports: [PracticeReport] = []
         for practiceID in practiceIDs {
+            // Always a new version: client keys a run before left under an older one are re-wrapped with the rest.
             var ring = try await app.rapport.keys.practiceKey(practiceID: practiceID, on: db)
-            let unfinished = try await sql.raw("""
-                SELECT 1 AS "one" FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
-                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
-                LIMIT 1
-                """).first() != nil
-            if !unfinished {
-                let new = try app.rapport.keys.vault.newPracticeKey(practiceID: practiceID, version: ring.version + 1)
-                try await sql.raw("""
-                    INSERT INTO "practice_keys" ("id", "practice_id", "version", "wrapped_key", "created_at")
-                    VALUES (\(bind: UUID()), \(bind: practiceID), \(bind: new.key.version), \(bind: new.wrapped), \(bind: Date()))
-                    """).run()
-                ring = ring.including([new.key])
-            }
+            let new = try app.rapport.keys.vault.newPracticeKey(practiceID: practiceID, version: ring.version + 1)
+            try await sql.raw("""
+                INSERT INTO "practice_keys" ("id", "practice_id", "version", "wrapped_key", "created_at")
+                VALUES (\(bind: UUID()), \(bind: practiceID), \(bind: new.key.version), \(bind: new.wrapped), \(bind: Date()))
+                """).run()
+            ring = ring.including([new.key])
             var rewrapped = 0
             while true {
                 let rows = try await sql.raw("""

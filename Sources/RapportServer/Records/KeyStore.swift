@@ -28,6 +28,14 @@ struct KeyStore: Sendable {
         row.wrappedKey = wrapped
         row.createdAt = now
         try await row.create(on: db)
+        // A rotation may have moved on while this was written: look again, and re-wrap under the newest if so (what
+        // a rotation's last pass would otherwise have to find after this transaction commits).
+        let wrappedUnder = vault.masterVersion
+        try await masters.catchUp(on: db)
+        if vault.masterVersion != wrappedUnder {
+            row.wrappedKey = try vault.rewrapPracticeKey(key)
+            try await row.update(on: db)
+        }
         return key
     }
 

@@ -83,6 +83,8 @@ struct People: Sendable {
             let owner = try await createUser(role: .owner, practiceID: practiceID, clientID: nil, name: input.ownerName,
                                              email: input.email, emailIndex: emailIndex, password: password,
                                              key: .practice(practiceKey), seesClients: input.ownerSeesClients, on: db)
+            // Rapport's starting agreement, version 1, until the owner writes their own.
+            _ = try await Consents.current(practiceID: practiceID, now: now, on: db)
             return owner
         }
     }
@@ -207,6 +209,8 @@ struct People: Sendable {
                    CASE WHEN EXISTS (SELECT 1 FROM "users" WHERE "users"."client_id" = "clients"."id") THEN 1 ELSE 0 END AS "joined",
                    CASE WHEN EXISTS (SELECT 1 FROM "risk_alerts" WHERE "risk_alerts"."client_id" = "clients"."id"
                                      AND "risk_alerts"."acknowledged_at" IS NULL) THEN 1 ELSE 0 END AS "alerted",
+                   (SELECT MAX("version") FROM "consent_signatures" WHERE "consent_signatures"."client_id" = "clients"."id") AS "consent_signed",
+                   (SELECT MAX("version") FROM "consent_versions" WHERE "consent_versions"."practice_id" = "clients"."practice_id") AS "consent_current",
                    "clients"."record_version" AS "record_version", "client_keys"."version" AS "key_version",
                    "client_keys"."wrapped_key" AS "wrapped_key"
             FROM "care_team_members" JOIN "clients" ON "clients"."id" = "care_team_members"."client_id"
@@ -219,6 +223,7 @@ struct People: Sendable {
              name: try row.decode(column: "name_envelope", as: Data.self),
              joined: try row.decode(column: "joined", as: Int.self) == 1, alerted: try row.decode(column: "alerted", as: Int.self) == 1,
              version: try row.decode(column: "record_version", as: Int64.self),
+             consent: (signed: try row.decode(column: "consent_signed", as: Int?.self), current: try row.decode(column: "consent_current", as: Int?.self)),
              key: try row.decode(column: "key_version", as: Int?.self).map { ($0, try row.decode(column: "wrapped_key", as: Data.self)) })
         }
         var names: [UUID: String] = [:]
@@ -253,7 +258,8 @@ struct People: Sendable {
             return (sortKey: name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil), idText: client.id.lowercasedText,
                     entry: CaseloadEntry(clientID: client.id, name: name, hasJoined: client.joined, hasRiskAlert: client.alerted,
                                          needs: needs[client.id]?.needs ?? [], nextSession: needs[client.id]?.nextSession,
-                                         unreadMessages: waiting[client.id] ?? 0))
+                                         unreadMessages: waiting[client.id] ?? 0,
+                                         consentSigned: client.consent.signed, consentCurrent: client.consent.current ?? 1))
         }
         // By name here; the page orders by need. The id breaks ties between equal names; its text is made once per
         // client, not once per comparison.
@@ -636,6 +642,15 @@ struct CaseloadEntry: Sendable {
     var nextSession: Date? = nil
     /// Messages from the client nobody on the care team has opened yet.
     var unreadMessages = 0
+    /// The newest version of the practice's agreement the client signed (nil: none), and the practice's current one.
+    var consentSigned: Int? = nil
+    var consentCurrent = 1
+
+    /// What the caseload says of the agreement, when something is to be done about it.
+    var consentWords: String? {
+        guard let signed = consentSigned else { return "agreement not signed yet" }
+        return signed < consentCurrent ? "new agreement to sign" : nil
+    }
 
     /// The most urgent reason, or nil when all is well.
     var topNeed: NeedKind? { needs.map(\.kind).min() }

@@ -22,9 +22,11 @@ enum RecordAccessLog {
         // The access policy's rule (`AccessPolicy.accessLogShows`), in the statement, so every page is a full one.
         let hidden = AccessPolicy.accessLogHiddenActions.map(\.rawValue)
         let roles = AccessPolicy.accessLogRoles.map(\.rawValue)
+        let clientActions = AccessPolicy.accessLogClientActions.map(\.rawValue)
         var query: SQLQueryString = """
             SELECT "sequence", "occurred_at_ms", "actor_id", "actor_role", "action", "outcome" FROM "audit_entries"
-            WHERE "client_id" = \(bind: record.clientID) AND "action" NOT IN (\(binds: hidden)) AND "actor_role" IN (\(binds: roles))
+            WHERE "client_id" = \(bind: record.clientID) AND "action" NOT IN (\(binds: hidden))
+              AND ("actor_role" IN (\(binds: roles)) OR ("actor_role" = \(bind: Role.client.rawValue) AND "action" IN (\(binds: clientActions))))
             """
         if let before {
             let older: SQLQueryString = " AND \"sequence\" < \(bind: before)"
@@ -45,10 +47,12 @@ enum RecordAccessLog {
                 outcome: try row.decode(column: "outcome", as: String.self)) else { continue }
             accesses.append(access)
         }
-        // Only staff are listed (`AccessPolicy.accessLogShows`), so only staff names are opened here.
+        // Staff, and the client's own downloads (`AccessPolicy.accessLogShows`): only their names are opened here.
         let names = try await record.names(of: Set(accesses.compactMap(\.actorID)))
         let lines = accesses.map { access in
-            RecordAccessLine(access: access, who: who(access, names: names))
+            RecordAccessLine(access: access, who: access.actorRole == Role.client.rawValue
+                ? (record.actor.isClient ? "You" : "\(names[access.actorID ?? UUID()] ?? "The client"), the client")
+                : who(access, names: names))
         }
         return (lines, rows.count > pageSize ? accesses.last?.sequence : nil)
     }
