@@ -61,6 +61,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case planEnding = "ending.plan"
     /// Exporting the record for a transfer of care (FHIR R4 and a printable copy), with a fresh two-step code.
     case exportClientRecord = "client.export"
+    /// Recording a disclosure made under a limit of confidentiality, with a fresh two-step code.
+    case recordDisclosure = "disclosures.record"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -93,7 +95,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure:
             return .therapist
         }
     }
@@ -105,7 +107,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .eraseClientRecord, .viewEnquiries, .handleEnquiry,
@@ -236,7 +238,7 @@ public enum AccessPolicy {
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
              .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding,
-             .exportClientRecord:
+             .exportClientRecord, .recordDisclosure:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

@@ -81,6 +81,7 @@ public enum RecordAccessRules {
         case .eraseClientRecord: return (.changedRecord, "erased your record")
         case .exportClientRecord: return (.exported, "exported your record, for a transfer of care")
         case .exportOwnRecord: return (.exported, "downloaded your record")
+        case .recordDisclosure: return (.disclosed, "shared information from your record under a limit of confidentiality (see your disclosures)")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:

@@ -35,6 +35,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .viewPracticeOutcomes: owners,
         .eraseClientRecord: owners,
         .exportClientRecord: careTeam,
+        .recordDisclosure: careTeam,
         .viewEnquiries: owners.union(therapists),
         .handleEnquiry: owners.union(therapists),
         .viewCaseload: therapists,
@@ -371,7 +372,7 @@ struct Cast {
 
     /// Routes whose work waits for a fresh code from the person's own app after the policy has let them in.
     static func needsFreshCode(_ route: Route, _ path: String) -> Bool {
-        route.method == .POST && path.hasSuffix("/export")
+        route.method == .POST && (path.hasSuffix("/export") || path.hasSuffix("/disclosures"))
     }
 
     /// A valid body for each kind of write, so the one person allowed gets through and everyone else is refused

@@ -295,6 +295,35 @@ def test_08a_the_client_downloads_his_record_and_dana_exports_it(browser: Browse
     assert "The record of Sam Lee" in browser.text_of("h1", "Sam's record, exported to print", "the heading")
 
 
+DISCLOSED = f"Sam mentioned his nephew is left alone at night ({secrets.token_hex(3)})."
+
+
+def test_08a2_dana_records_a_disclosure_and_sam_reads_it(browser: Browser, server):
+    """A disclosure under a limit, with a fresh code: on Dana's ledger, and on Sam's accounting of disclosures."""
+    sign_in_dana(browser, server, " to disclose")
+    link = browser.driver.find_element(By.PARTIAL_LINK_TEXT, "Sam Lee")
+    browser.click(link, "caseload to disclose", "Sam's record to disclose")
+    link = browser.element("a[href$='/disclosures']", "Sam's record to disclose", "the disclosures link")
+    browser.click(link, "Sam's record to disclose", "Sam's disclosures", re.compile(r"^/clients/[0-9a-f-]{36}/disclosures$"))
+    form = browser.form("Sam's disclosures", css="form#disclosure-form")
+    radio = browser.element("#limit-safeguarding", "Sam's disclosures", "the safeguarding limit")
+    browser.driver.execute_script("arguments[0].click()", radio)
+    step = usable_totp_step(after=max(USED_STEPS))
+    USED_STEPS.append(step)
+    browser.submit(form, {"recipient": "Children's services, duty team", "shared": DISCLOSED, "reason": "A child may be at risk at night.",
+                          "code": totp(account(server, "Dana Okafor")["totp_secret"], step)},
+                   "Sam's disclosures", "Sam's disclosures after recording", re.compile(r"^/clients/[0-9a-f-]{36}/disclosures$"))
+    assert "The disclosure is recorded." in browser.text_of("#disclosure-recorded", "Sam's disclosures after recording", "the notice")
+    assert DISCLOSED in browser.text_of("#disclosure-ledger", "Sam's disclosures after recording", "the ledger")
+
+    sign_in_client(browser, account(server, "Sam Lee"))
+    browser.go("/me/record-access", "who opened Sam's record after the disclosure", "/me/record-access")
+    link = browser.element("#disclosures-link a", "who opened Sam's record after the disclosure", "the link to his disclosures")
+    browser.click(link, "who opened Sam's record after the disclosure", "what was shared from Sam's record", "/me/disclosures")
+    shown = browser.text_of("#disclosures", "what was shared from Sam's record", "the accounting")
+    assert DISCLOSED in shown and "Children's services" in shown and "safeguarding" in shown, shown[:500]
+
+
 MORGANS_STEPS: list[int] = []
 
 
@@ -353,7 +382,7 @@ def test_09_none_of_it_is_readable_in_the_database(server, mail):
     assert search_bytes(database_files, {"control": "safety_plan_versions"}), "the search did not read the database"
     markers = {"message from Sam": FROM_SAM, "message from Dana": FROM_DANA, "words to carry": WORDS, "safety plan": PLAN_LINE,
                "practice note": PRACTICE_NOTE, "practice agreed": "Say no to one request I would usually agree to.",
-               "closing letter": LETTER}
+               "closing letter": LETTER, "disclosure": DISCLOSED}
     hits = search_bytes(sorted(set(database_files) | set(files_under(server.data_dir))), markers)
     assert not hits, "stored in plain text:\n  " + "\n  ".join(map(str, hits))
     # Nor in any email: the story's messages, words, plan, practice and letter each told someone, in no words of theirs.

@@ -100,6 +100,7 @@ public enum RapportApp {
         ErasurePages.register(pages)
         ConsentPages.register(pages)
         ExportPages.register(pages)
+        DisclosurePages.register(pages)
         OutcomesPages.register(pages)
         CalendarPages.register(pages: pages, open: open)
 

@@ -22,7 +22,7 @@ enum ExportPages {
     static func format(_ raw: String?) -> Format? { raw.flatMap(Format.init(rawValue:)) }
 
     /// The export itself: the FHIR file to save, or the printable copy to read.
-    static func respond(_ contents: RecordExport.Contents, _ format: Format, _ req: Request) throws -> Response {
+    static func respond(_ contents: RecordExport.Contents, _ format: Format, _ req: Request) async throws -> Response {
         switch format {
         case .fhir:
             let response = Response(status: .ok, body: .init(data: try RecordExport.bundle(contents)))
@@ -31,7 +31,7 @@ enum ExportPages {
             response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"rapport-record-\(day).json\"")
             return response
         case .html:
-            return Layout.render(RecordCopyPage(contents: contents, zone: TimeZone(identifier: "UTC")!, context: req.page))
+            return Layout.render(RecordCopyPage(contents: contents, zone: try await req.practiceZone(), context: req.page))
         }
     }
 
@@ -67,7 +67,7 @@ enum ExportPages {
             try await AuditWriter.append(.access(by: actor, .exportOwnRecord, clientID: clientID, resource: nil), at: record.now, on: db)
             return try await RecordExport.load(in: record, practiceName: practiceName)
         }
-        return try respond(contents, format, req)
+        return try await respond(contents, format, req)
     }
 
     // MARK: The therapist
@@ -102,6 +102,6 @@ enum ExportPages {
         let contents = try await req.withClientRecord(recording: .exportClientRecord, onlyReads: true) { record in
             try await RecordExport.load(in: record, practiceName: practiceName)
         }
-        return try respond(contents, format, req)
+        return try await respond(contents, format, req)
     }
 }

@@ -50,7 +50,8 @@ enum PeoplePages {
                                 ownCaseload: actor.has(.therapist) ? try await people.caseloadSize(therapistID: actor.userID, on: req.db) : nil,
                                 ownCaseloadProblem: ownCaseloadProblem,
                                 emailNotDelivered: try await NotificationRow.query(on: req.db).filter(\.$practiceID == actor.practiceID)
-                                    .filter(\.$failedAt != nil).count())
+                                    .filter(\.$failedAt != nil).count(),
+                                withheldDisclosures: try await Disclosures.withheld(practiceID: actor.practiceID, keys: req.rapport.keys, on: req.db))
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 

@@ -40,6 +40,7 @@ enum Migrations {
         M0032KeyRotation(),
         M0033Erasure(),
         M0034Consent(),
+        M0035Disclosures(),
     ]
 }
 

@@ -71,7 +71,7 @@ struct RecordCopyPage: PageView {
     var content: Node<HTML.BodyContext> {
         .group(
             .h1(.plain(title)),
-            .p(.class("lead"), .plain("Kept by \(contents.practiceName). Copied on \(Formats.dateLong(contents.exportedAt, in: zone)) (times in UTC).")),
+            .p(.class("lead"), .plain("Kept by \(contents.practiceName). Copied on \(Formats.dateLong(contents.exportedAt, in: zone)); times are the practice's (\(zone.identifier)).")),
             .section(.id("copy-sessions"),
                 .h2("Sessions"),
                 .if(contents.appointments.isEmpty, .p(.class("muted"), "No sessions."),

@@ -33,6 +33,7 @@ struct RecordAccessPage: PageView {
             .if(lines.isEmpty, .p(.class("card muted"), .plain(isEarlierPage ? "Nothing earlier." : "Nobody has opened the record yet.")),
                 else: list),
             .unwrap(older) { older in .p(.a(.href("\(path)?before=\(older)"), "Earlier")) },
+            .if(client == nil, .p(.id("disclosures-link"), .a(.href("/me/disclosures"), "What was shared from your record under a limit of confidentiality"))),
             .unwrap(erasure) { ErasureCard(status: $0, zone: zone, context: context).node }
         )
     }

@@ -30,7 +30,7 @@ enum Erasure {
     static let clientTables = [
         "risk_alerts", "rupture_repairs", "ruptures", "check_ins", "follow_ups", "endings", "practice_attempts",
         "practice_agreements", "appointments", "appointment_series", "progress_notes", "psychotherapy_notes", "messages",
-        "words_to_carry", "safety_plan_versions", "enquiries", "care_team_members", "consent_signatures",
+        "words_to_carry", "safety_plan_versions", "enquiries", "care_team_members", "consent_signatures", "disclosures",
     ]
 
     /// Erases one client's record if the rules allow (`ErasureRules.decide`), else throws `Refused` and changes

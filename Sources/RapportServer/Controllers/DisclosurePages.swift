@@ -1,0 +1,79 @@
+import Fluent
+import Foundation
+import RapportCore
+import Vapor
+
+/// Disclosures under a limit (issue 12, point 3): the care team's ledger and form (a fresh code from the therapist's own
+/// app to record one), and the client's accounting of disclosures for any period.
+enum DisclosurePages {
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get("clients", ":clientID", "disclosures", action: .viewClientRecord, use: ledger)
+        routes.post("clients", ":clientID", "disclosures", action: .recordDisclosure, use: record)
+        routes.get("me", "disclosures", action: .viewOwnPortal, use: accounting)
+    }
+
+    static func input(_ fields: [String: String]) -> DisclosureRules.Input {
+        // Cut to a little past each limit before anything else: the rules then say it is too long.
+        func text(_ name: String, _ range: ClosedRange<Int>) -> String { String((fields[name] ?? "").prefix(range.upperBound + 1)) }
+        return DisclosureRules.Input(limit: String((fields["limit"] ?? "").prefix(20)), recipient: text("recipient", DisclosureRules.recipientLength),
+                                     shared: text("shared", DisclosureRules.sharedLength), reason: text("reason", DisclosureRules.reasonLength),
+                                     withheldReason: text("withheld_reason", DisclosureRules.withheldReasonLength))
+    }
+
+    @Sendable static func ledger(_ req: Request) async throws -> Response {
+        try await page(req, draft: nil, problems: [], recorded: req.query[String.self, at: "recorded"] != nil)
+    }
+
+    static func page(_ req: Request, draft: DisclosureRules.Input?, problems: [FieldProblem], recorded: Bool = false,
+                     status: HTTPResponseStatus = .ok) async throws -> Response {
+        let (name, disclosures, signed, names) = try await req.withClientRecord(recording: .viewClientRecord, onlyReads: true) { record in
+            let list = try await Disclosures.list(in: record, clientView: false)
+            return (try await record.clientName(), list, try await Consents.signature(clientID: record.clientID, on: record.db)?.version,
+                    try await record.names(of: Set(list.map(\.disclosedBy))))
+        }
+        return Layout.render(DisclosureLedgerPage(clientID: try req.clientAccess().scope.clientID, name: name, disclosures: disclosures,
+                                                  signedVersion: signed, names: names, draft: draft, problems: problems, recorded: recorded,
+                                                  zone: try await req.practiceZone(), context: req.page), status: status)
+    }
+
+    @Sendable static func record(_ req: Request) async throws -> Response {
+        guard let user = req.identity.user else { throw RapportError.denied(.notSignedIn) }
+        let fields = req.formFields()
+        let input = input(fields)
+        // The words first, so a mistake in them doesn't spend a code.
+        let problems = DisclosureRules.problems(input)
+        guard problems.isEmpty else { return try await page(req, draft: input, problems: problems, status: .unprocessableEntity) }
+        do {
+            try await People(req).checkCode(fields["code"] ?? "", for: user, enrolling: false)
+        } catch RecordError.invalid(let problems) {
+            return try await page(req, draft: input, problems: problems, status: .unprocessableEntity)
+        } catch RecordError.tooManyAttempts(let until) {
+            return try await page(req, draft: input, problems: [FieldProblem(field: "code", message: RapportError.tooManyAttempts(until: until).detail)],
+                                  status: .tooManyRequests)
+        } catch RecordError.conflict(let message) {
+            return try await page(req, draft: input, problems: [FieldProblem(field: "code", message: message)], status: .conflict)
+        }
+        _ = try await req.withClientRecord(recording: .recordDisclosure) { record in try await Disclosures.record(input, in: record) }
+        return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?recorded=1")
+    }
+
+    // MARK: The client's accounting
+
+    @Sendable static func accounting(_ req: Request) async throws -> Response {
+        let record = try await ClientPages.ownRecord(req)
+        let rawFrom = req.query[String.self, at: "from"]
+        let rawTo = req.query[String.self, at: "to"]
+        guard let period = Disclosures.period(from: rawFrom, to: rawTo, now: record.now) else {
+            let fallback = Disclosures.period(from: nil, to: nil, now: record.now) ?? record.now...record.now
+            return Layout.render(DisclosureAccountingPage(
+                disclosures: try await Disclosures.list(in: record, clientView: true, period: fallback), period: fallback,
+                draftFrom: String((rawFrom ?? "").prefix(10)), draftTo: String((rawTo ?? "").prefix(10)),
+                problem: "Please give the dates as year-month-day (2026-01-31), the first on or before the second.",
+                names: [:], zone: try await req.practiceZone(), context: req.page), status: .badRequest)
+        }
+        let disclosures = try await Disclosures.list(in: record, clientView: true, period: period)
+        return Layout.render(DisclosureAccountingPage(
+            disclosures: disclosures, period: period, draftFrom: rawFrom ?? "", draftTo: rawTo ?? "", problem: nil,
+            names: try await record.names(of: Set(disclosures.map(\.disclosedBy))), zone: try await req.practiceZone(), context: req.page))
+    }
+}
