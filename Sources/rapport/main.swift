@@ -193,6 +193,8 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
         @Option(name: .long, help: "Only this practice (its id); default: every practice on this server.")
         var practice: String?
+        @Flag(name: .long, help: "Then re-seal every practice-level field under the new key and destroy the earlier versions (after an erasure, with keys rotate-master, so backups made before it no longer open).")
+        var retire = false
 
         func validate() throws {
             if let practice, UUID(uuidString: practice) == nil { throw ValidationError("--practice must be a practice id (a UUID).") }
@@ -203,8 +205,13 @@ struct Keys: AsyncParsableCommand {
                 let reports = try await KeyRotation.rotatePractice(app, practiceID: practice.flatMap(UUID.init(uuidString:)))
                 for report in reports {
                     print("Practice \(report.practiceID.uuidString.lowercased()): key version \(report.newVersion); \(report.clientKeysRewrapped) client \(report.clientKeysRewrapped == 1 ? "key" : "keys") re-wrapped under it.")
+                    if retire {
+                        let retired = try await KeyRotation.retireEarlierPracticeKeys(app, practiceID: report.practiceID)
+                        print("  \(retired.fieldsResealed) practice-level \(retired.fieldsResealed == 1 ? "field" : "fields") sealed again; versions \(retired.versionsDestroyed.map(String.init).joined(separator: ", ")) destroyed.")
+                    }
                 }
-                print("Rotation complete. Earlier practice-key versions stay, wrapped, to open what they sealed.")
+                print(retire ? "Rotation complete. Only the new practice keys remain; rotate the master key next (keys rotate-master) and destroy its retired file for backups made before now to stop opening."
+                             : "Rotation complete. Earlier practice-key versions stay, wrapped, to open what they sealed (--retire seals it again and destroys them).")
             }
         }
     }
@@ -239,7 +246,8 @@ struct Keys: AsyncParsableCommand {
                     print("""
                         Erased: client \(clientID.uuidString.lowercased()) (\(report)). Their data key is destroyed and every row of \
                         theirs deleted; the audit trail keeps its entries. Backups made before now still hold their key, wrapped under \
-                        the practice key: let them expire on your retention schedule (see "Erasure" in the README).
+                        the practice key. For them to stop opening too: keys rotate-practice --retire, then keys rotate-master, then \
+                        destroy the retired master key file (see "Erasure" in the README).
                         """)
                 } catch let refused as RapportApp.ErasureRefused {
                     refusal = refused.message

@@ -44,7 +44,14 @@ import VaporTesting
             return app
         }
 
+        /// Drops the test's database and files with `app`, which may have been shut down already (a test that failed
+        /// after restarting): then a new one connects, only to drop the schema.
         func remove(_ app: Application) async throws {
+            if app.didShutdown {
+                if schema != nil { try await remove(try await start()) }
+                try? FileManager.default.removeItem(atPath: configuration.dataDirectory)
+                return
+            }
             if let schema, let sql = app.db as? any SQLDatabase {
                 try await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
             }
@@ -264,6 +271,94 @@ import VaporTesting
             throw error
         }
         try await installation.remove(server)
+    }
+
+    /// An erasure that reaches backups: after it, the practice's key is rotated with its earlier versions retired (every
+    /// practice-level field sealed again first) and the master key rotated with its retired file destroyed. A backup
+    /// made before the erasure then opens with nothing that remains, and everything live still opens.
+    @Test func retiringEarlierKeysMakesAnErasureReachBackupsAndKeepsEverythingLiveReadable() async throws {
+        let installation = Installation.make()
+        let server = try await installation.start()
+        let practice = TestPractice(app: server, clock: server.rapport.clock)
+        do {
+            let owner = try await practice.newPractice("A")
+            let therapist = try await practice.newTherapist(in: owner, name: "Tom Ward")
+            let erased = try await practice.newClient(of: therapist, name: "Marker Backed Up")
+            let kept = try await practice.newClient(of: therapist, name: "Kept Client")
+            let waiting = try await practice.people.inviteTherapist(by: owner.actor, name: "Wendy Waiting", email: "wendy@example.org")
+            _ = waiting
+            try await server.rapport.transactions.run(on: server.db) { [keys = server.rapport.keys, now = server.rapport.now] db in
+                try await PracticeSettings.save(enabled: [], crisisResources: "Call the practice line on 0100 000 000.", by: owner.actor,
+                                                keys: keys, now: now, on: db)
+            }
+            let keptScope = ClientScope(clientID: try #require(kept.user.clientID), practiceID: owner.user.practiceID, careTeam: [therapist.id])
+            let withheld = try await practice.record(therapist.actor, .recordDisclosure, keptScope)
+            _ = try await Disclosures.record(.init(limit: "legal", recipient: "A court", shared: "Dates of sessions.", reason: "An order.",
+                                                   withheldReason: "The court asked that the client not be told for now."), in: withheld)
+            let note = try await practice.record(therapist.actor, .writeProgressNote, keptScope)
+            _ = try await Notes.write(.progress, body: "Kept note, still readable.", in: note)
+
+            // A backup made now: the practice's wrapped keys and the erased client's.
+            let erasedID = try #require(erased.user.clientID)
+            let backupPracticeKeys = try await HotPaths.practiceKeys(practiceID: owner.user.practiceID, on: server.db)
+            let backupClientKey = try #require(try await HotPaths.clientKeys([erasedID], on: server.db)[erasedID])
+
+            _ = try await Erasure.erase(clientID: erasedID, by: owner.actor, legalReason: "Court order 2026/77 requires erasure now.",
+                                        clientAsked: false, services: server.rapport, on: server.db)
+            let command = try await installation.start()
+            let rotated = try await KeyRotation.rotatePractice(command)
+            #expect(rotated.count == 1 && rotated[0].newVersion == 2)
+            let retired = try await KeyRotation.retireEarlierPracticeKeys(command, practiceID: owner.user.practiceID, pause: .zero)
+            #expect(retired.versionsDestroyed == [1] && retired.fieldsResealed >= 8, "names, emails, secrets, the practice, crisis, invitation, reason: \(retired.fieldsResealed)")
+            _ = try await KeyRotation.rotateMaster(command, pause: .zero)
+            try await command.asyncShutdown()
+            try await server.asyncShutdown()
+            let keyFile = installation.configuration.masterKeyFile
+            try FileManager.default.removeItem(atPath: keyFile + ".retired-v1")
+
+            let restarted = try await installation.start()
+            do {
+                // The backup opens with nothing that remains: no key file opens its practice key, and the live practice
+                // key (version 2 only) does not open its client key.
+                for remaining in try MasterKeyRing.keyFiles(beside: keyFile) {
+                    for wrap in backupPracticeKeys {
+                        #expect(throws: (any Error).self) {
+                            try Vault(masterKey: remaining, version: 1).unwrapPracticeKey(practiceID: owner.user.practiceID, version: wrap.version, wrapped: wrap.wrapped)
+                        }
+                    }
+                }
+                let live = try await restarted.rapport.keys.practiceKey(practiceID: owner.user.practiceID, on: restarted.db)
+                #expect(live.versions == [2])
+                #expect(throws: VaultError.wrongKey) {
+                    try restarted.rapport.keys.vault.unwrapClientKey(clientID: erasedID, version: backupClientKey.version, wrapped: backupClientKey.wrapped, under: live)
+                }
+                #expect(try await HotPaths.sql(restarted.db).raw(#"SELECT 1 AS "one" FROM "practice_keys" WHERE "version" = 1"#).first() == nil)
+
+                // Everything live opens: sign-in, staff and practice names, crisis resources, the invitation, the owner's
+                // reason, the kept client's note.
+                let again = TestPractice(app: restarted, clock: restarted.rapport.clock)
+                let (user, _) = try await People(app: restarted).checkPassword(email: therapist.email, password: therapist.password)
+                #expect(user.id == therapist.id)
+                let ownerBrowser = Browser(sessionToken: try await again.signIn(owner))
+                try await restarted.testing().test(.GET, "/practice", headers: ownerBrowser.headers) { response in
+                    let html = response.body.string
+                    #expect(response.status == .ok && html.contains("Tom Ward") && html.contains("Practice A") && html.contains("Wendy Waiting"))
+                    #expect(html.contains("The court asked that the client not be told for now."))
+                }
+                try await restarted.testing().test(.GET, "/practice/settings", headers: ownerBrowser.headers) { response in
+                    #expect(response.body.string.contains("Call the practice line on 0100 000 000."))
+                }
+                let record = try await again.record(therapist.actor, .listProgressNotes, keptScope)
+                #expect(try await Notes.progressNotes(in: record).map(\.body) == ["Kept note, still readable."])
+            } catch {
+                try? await installation.remove(restarted)
+                throw error
+            }
+            try await installation.remove(restarted)
+        } catch {
+            try? await installation.remove(server)
+            throw error
+        }
     }
 
     @Test func aServerWithoutTheNextKeyOfAnInterruptedRotationRefusesToStartAndSaysWhy() async throws {

@@ -36,7 +36,7 @@ struct ErasuresPage: PageView {
                             else: .ul(.class("plain"), .forEach(requests) { request($0) }))),
                     .section(.class("card"), .id("erase"),
                         .h2("Erase a record"),
-                        .p(.class("muted"), .plain("Erasing cannot be undone. Backups made before it still hold the record's key, wrapped under the practice's key: let them expire on your retention schedule.")),
+                        .p(.class("muted"), .plain("Erasing cannot be undone. Backups made before it still hold the record's key, under the practice's keys of the day: they stop opening once the server's operator retires those keys (rapport keys rotate-practice --retire, then rotate-master, then the retired key file destroyed).")),
                         FormParts.form(id: "erase-form", action: "/practice/erasures", context, problems: problems, submit: "Erase this record for good",
                             FormParts.field("client", label: "The client's reference", value: draftClient, autocomplete: "off",
                                             hint: "The long code in the address of their record, or from a request on this page.", problems: problems,

@@ -216,4 +216,145 @@ public enum KeyRotation {
         }
         return reports
     }
+
+    // MARK: Retiring earlier practice-key versions
+
+    /// What retiring did, for the command to say.
+    public struct RetireReport: Sendable {
+        public let practiceID: UUID
+        public let fieldsResealed: Int
+        public let versionsDestroyed: [Int]
+    }
+
+    /// Tables whose rows belong to a practice by their own id (the rest say so in `practice_id`).
+    static let practiceRowTables: Set<String> = ["practices", "practice_settings", "reach_out_pages"]
+    /// Columns whose sealing context is not their name without `_envelope`.
+    static let contextColumns = ["crisis_envelope": "crisis_resources"]
+
+    /// Re-seals every practice-level field still sealed under an earlier version of the practice's key (staff names
+    /// and addresses, two-step secrets, the practice's name and crisis resources, invitations, enquiries, reasons kept
+    /// for the owner), then destroys those earlier versions (SECURITY.md: the separate re-encryption command). Run
+    /// after `rotatePractice`; it re-wraps any client key still under an earlier version first.
+    ///
+    /// Nothing is destroyed unless a last pass finds no field left under an earlier version: a field that cannot be
+    /// opened (its context unknown) stops the command before anything is deleted. Together with a master-key rotation
+    /// whose retired key file is then destroyed, this is what makes an erasure reach backups made before it: they hold
+    /// the erased client's key only under practice-key versions that no longer exist anywhere else.
+    public static func retireEarlierPracticeKeys(_ app: Application, practiceID: UUID, pause: Duration = .seconds(2)) async throws -> RetireReport {
+        let db = app.db
+        let sql = try HotPaths.sql(db)
+        let keys = app.rapport.keys
+        _ = try await rotatePracticeLeftovers(app, practiceID: practiceID)
+        // Requests that loaded the key ring before the newest version existed may still be sealing under the old one.
+        try await Task.sleep(for: pause)
+        let ring = try await keys.practiceKey(practiceID: practiceID, on: db)
+        let earlier = ring.versions.filter { $0 != ring.version }
+        guard !earlier.isEmpty else { return RetireReport(practiceID: practiceID, fieldsResealed: 0, versionsDestroyed: []) }
+        let columns = try await blobColumns(isSQLite: app.rapport.configuration.database.isSQLite, on: db)
+        var resealed = 0
+        while true {
+            var changed = 0
+            for (table, tableColumns) in columns.sorted(by: { $0.key < $1.key }) where table != "practice_keys" && table != "client_keys" {
+                let ownedByID = practiceRowTables.contains(table)
+                guard ownedByID || tableColumns.hasPracticeID else { continue }
+                let owner: SQLQueryString = ownedByID ? "\(ident: "id") = \(bind: practiceID)" : "\(ident: "practice_id") = \(bind: practiceID)"
+                let select: SQLQueryString = "SELECT \(ident: "id"), \(unsafeRaw: tableColumns.blobs.map { "\"\($0)\"" }.joined(separator: ", ")) FROM \(ident: table) WHERE "
+                for row in try await sql.raw(select + owner).all() {
+                    let rowID = try row.decode(column: "id", as: UUID.self)
+                    for column in tableColumns.blobs {
+                        guard let value = try row.decode(column: column, as: Data?.self),
+                              let header = try? EnvelopeHeader(parsing: value), header.keyKind == .practice, header.keyVersion != ring.version
+                        else { continue }
+                        let context = contextColumns[column] ?? (column.hasSuffix("_envelope") ? String(column.dropLast("_envelope".count)) : column)
+                        let plain: Data
+                        do {
+                            plain = try keys.vault.open(value, with: ring, context: FieldContext(table: table, column: context, rowID: rowID, subjectID: practiceID))
+                        } catch {
+                            throw ConfigurationError(message: "\(table).\(column) of row \(rowID.lowercasedText) is sealed under an earlier practice key and could not be opened to seal again. Nothing was destroyed.")
+                        }
+                        let fresh = try keys.vault.seal(plain, with: ring, context: FieldContext(table: table, column: context, rowID: rowID, subjectID: practiceID))
+                        let swapped = try await sql.raw("""
+                            UPDATE \(ident: table) SET \(ident: column) = \(bind: fresh) WHERE \(ident: "id") = \(bind: rowID) AND \(ident: column) = \(bind: value)
+                            RETURNING \(ident: "id")
+                            """).first()
+                        if swapped != nil { changed += 1 }
+                    }
+                }
+            }
+            resealed += changed
+            if changed == 0 { break }
+        }
+        // Every field and client key is under the newest version: the earlier ones go, their freed pages zeroed.
+        try await app.rapport.transactions.run(on: db) { [isSQLite = app.rapport.configuration.database.isSQLite] db in
+            let sql = try HotPaths.sql(db)
+            if isSQLite { try await sql.raw("PRAGMA secure_delete = ON").run() }
+            let left = try await sql.raw("""
+                SELECT COUNT(*) AS "n" FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
+                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            guard left == 0 else { throw ConfigurationError(message: "A client key was wrapped under an earlier practice key meanwhile. Nothing was destroyed; run the command again.") }
+            try await sql.raw("""
+                DELETE FROM "practice_keys" WHERE "practice_id" = \(bind: practiceID) AND "version" <> \(bind: ring.version)
+                """).run()
+        }
+        await Erasure.scrubFreedSpace(app.rapport, on: db, logger: app.logger)
+        return RetireReport(practiceID: practiceID, fieldsResealed: resealed, versionsDestroyed: earlier)
+    }
+
+    /// Client keys of the practice still under an earlier practice-key version, re-wrapped under the newest.
+    private static func rotatePracticeLeftovers(_ app: Application, practiceID: UUID) async throws -> Int {
+        let sql = try HotPaths.sql(app.db)
+        let ring = try await app.rapport.keys.practiceKey(practiceID: practiceID, on: app.db)
+        var rewrapped = 0
+        while true {
+            let rows = try await sql.raw("""
+                SELECT "client_keys"."client_id" AS "client_id", "client_keys"."version" AS "version", "client_keys"."wrapped_key" AS "wrapped_key"
+                FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
+                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version) LIMIT 500
+                """).all()
+            if rows.isEmpty { return rewrapped }
+            for row in rows {
+                let clientID = try row.decode(column: "client_id", as: UUID.self)
+                let version = try row.decode(column: "version", as: Int.self)
+                let wrapped = try row.decode(column: "wrapped_key", as: Data.self)
+                let key = try app.rapport.keys.vault.unwrapClientKey(clientID: clientID, version: version, wrapped: wrapped, under: ring)
+                if try await sql.raw("""
+                    UPDATE "client_keys" SET "wrapped_key" = \(bind: try app.rapport.keys.vault.rewrapClientKey(key, under: ring)),
+                           "practice_key_version" = \(bind: ring.version)
+                    WHERE "client_id" = \(bind: clientID) AND "version" = \(bind: version) AND "wrapped_key" = \(bind: wrapped)
+                    RETURNING "version"
+                    """).first() != nil { rewrapped += 1 }
+            }
+        }
+    }
+
+    /// Every table's binary columns (where envelopes live), and whether it says which practice a row belongs to.
+    static func blobColumns(isSQLite: Bool, on db: any Database) async throws -> [String: (blobs: [String], hasPracticeID: Bool)] {
+        let sql = try HotPaths.sql(db)
+        var columns: [String: (blobs: [String], hasPracticeID: Bool)] = [:]
+        let rows: [(table: String, column: String, type: String)]
+        if isSQLite {
+            var found: [(String, String, String)] = []
+            let tables = try await sql.raw(#"SELECT "name" FROM "sqlite_master" WHERE "type" = 'table' AND "name" NOT LIKE 'sqlite_%'"#).all()
+                .map { try $0.decode(column: "name", as: String.self) }
+            for table in tables {
+                for column in try await sql.raw("SELECT \"name\", \"type\" FROM pragma_table_info(\(bind: table))").all() {
+                    found.append((table, try column.decode(column: "name", as: String.self), try column.decode(column: "type", as: String.self)))
+                }
+            }
+            rows = found
+        } else {
+            rows = try await sql.raw("""
+                SELECT "table_name", "column_name", "data_type" FROM "information_schema"."columns" WHERE "table_schema" = current_schema()
+                """).all().map { (try $0.decode(column: "table_name", as: String.self), try $0.decode(column: "column_name", as: String.self),
+                                  try $0.decode(column: "data_type", as: String.self)) }
+        }
+        for row in rows {
+            var entry = columns[row.table] ?? ([], false)
+            if row.column == "practice_id" { entry.hasPracticeID = true }
+            if ["blob", "bytea"].contains(row.type.lowercased()) { entry.blobs.append(row.column) }
+            columns[row.table] = entry
+        }
+        return columns.filter { !$0.value.blobs.isEmpty }
+    }
 }
