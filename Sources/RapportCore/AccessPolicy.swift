@@ -63,6 +63,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case exportClientRecord = "client.export"
     /// Recording a disclosure made under a limit of confidentiality, with a fresh two-step code.
     case recordDisclosure = "disclosures.record"
+    /// The same, with the lawful reason the client is not told: kept off the client's list (`accessLogHiddenActions`).
+    case recordWithheldDisclosure = "disclosures.record-withheld"
 
     // The client's own portal.
     case viewOwnPortal = "portal.view"
@@ -95,7 +97,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure, .recordWithheldDisclosure:
             return .therapist
         }
     }
@@ -107,7 +109,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
              .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
-             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure:
+             .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure, .recordWithheldDisclosure:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .eraseClientRecord, .viewEnquiries, .handleEnquiry,
@@ -184,7 +186,8 @@ public enum AccessPolicy {
     }
 
     /// The actions `accessLogShows` never lists, for the statement that reads the list.
-    public static let accessLogHiddenActions: [Action] = [.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote]
+    public static let accessLogHiddenActions: [Action] = [.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
+                                                          .recordWithheldDisclosure]
 
     /// The client's own actions `accessLogShows` lists.
     public static let accessLogClientActions: [Action] = [.exportOwnRecord]
@@ -238,7 +241,7 @@ public enum AccessPolicy {
              .listPsychotherapyNotes, .writePsychotherapyNote, .listAppointments, .scheduleAppointment, .recordAttendance,
              .listCheckIns, .enterCheckIn, .chooseMeasures, .acknowledgeRiskAlert, .listRuptures, .recordRupture,
              .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding,
-             .exportClientRecord, .recordDisclosure:
+             .exportClientRecord, .recordDisclosure, .recordWithheldDisclosure:
             // Decided on the role alone first, so a client learns nothing about which record ids exist.
             if actor.isClient { return .deny(.wrongRole) }
             guard case .client(let scope) = resource else { return .deny(.notOnCareTeam) }

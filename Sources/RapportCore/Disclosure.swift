@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Disclosures under a limit of confidentiality (issue 12, point 3): what a therapist records when they must share
 /// information under one of the limits the client was told of (serious risk, safeguarding, a court order or legal

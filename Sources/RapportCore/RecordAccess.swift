@@ -82,6 +82,8 @@ public enum RecordAccessRules {
         case .exportClientRecord: return (.exported, "exported your record, for a transfer of care")
         case .exportOwnRecord: return (.exported, "downloaded your record")
         case .recordDisclosure: return (.disclosed, "shared information from your record under a limit of confidentiality (see your disclosures)")
+        // Never listed (`AccessPolicy.accessLogHiddenActions`) while the client is not to be told.
+        case .recordWithheldDisclosure: return (.disclosed, "shared information from your record under a limit of confidentiality")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:

@@ -7,10 +7,13 @@ import Crypto
 /// known emails; without the master key nobody can compute or test an index. Each purpose gets its own derived
 /// key, so indexes of the same value made for different purposes cannot be linked.
 extension Vault {
-    /// A 256-bit key for one purpose, derived from the index root (the installation's first master key) with HKDF-SHA256 and `info` naming the purpose
+    /// A 256-bit key for one purpose, derived from the installation's first master key (or kept from it, `Vault.Derivation`) with HKDF-SHA256 and `info` naming the purpose
     /// (and its version): keys for different purposes never coincide, and none of them is the master key.
     func derivedKey(_ info: String) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: indexRoot, info: Data(info.utf8), outputByteCount: 32)
+        switch derivation {
+        case .root(let root): return Self.derive(root, info)
+        case .kept(let kept, let other): return kept[info] ?? Self.derive(other, info)
+        }
     }
 
     /// HMAC-SHA256 of the normalised value under a key derived (HKDF-SHA256) from the master key with info

@@ -98,28 +98,42 @@ public struct Vault: Sendable {
     let masterKeys: [Int: SymmetricKey]
     /// The newest master version this vault knows: it wraps new practice keys.
     public let masterVersion: Int
-    /// The root of the derived keys (`derivedKey(_:)`).
-    let indexRoot: SymmetricKey
+    /// Where the derived keys (`derivedKey(_:)`) come from.
+    let derivation: Derivation
 
-    /// A vault with one master key, version 1, which is also the index root: a new installation, or one that has
+    /// Until the first master-key rotation the derived keys come from the master key itself. After it, only the keys
+    /// derived from that first master key are kept (HKDF is one-way), never the key: once its retired file is
+    /// destroyed, nothing left can open what it wrapped (a backup's practice keys).
+    enum Derivation: Sendable {
+        case root(SymmetricKey)
+        /// The derived key of each known purpose, and one more from which any other purpose's key is derived.
+        case kept([String: SymmetricKey], other: SymmetricKey)
+    }
+
+    /// The purposes keys are derived for, in the order their keys are stored. A new purpose is derived from `other`
+    /// after a rotation, and from the master key before: add it here before any index is made with it.
+    static let derivedPurposes = ["rapport blind index v1|email", "rapport password salt v1", "rapport recovery code v1"]
+    static let otherPurposes = "rapport other purposes v1"
+
+    /// A vault with one master key, version 1, from which the derived keys come: a new installation, or one that has
     /// never rotated its master key.
     public init(masterKey: MasterKey) {
         masterKeys = [1: masterKey.symmetricKey]
         masterVersion = 1
-        indexRoot = masterKey.symmetricKey
+        derivation = .root(masterKey.symmetricKey)
     }
 
-    private init(masterKeys: [Int: SymmetricKey], masterVersion: Int, indexRoot: SymmetricKey) {
+    private init(masterKeys: [Int: SymmetricKey], masterVersion: Int, derivation: Derivation) {
         self.masterKeys = masterKeys
         self.masterVersion = masterVersion
-        self.indexRoot = indexRoot
+        self.derivation = derivation
     }
 
     /// A vault whose master key is `masterKey` at `version` (the index root is still to be set with
     /// `openingIndexRoot(_:)` if the installation has rotated before).
     public init(masterKey: MasterKey, version: Int) throws {
         _ = try envelopeVersion(version)
-        self.init(masterKeys: [version: masterKey.symmetricKey], masterVersion: version, indexRoot: masterKey.symmetricKey)
+        self.init(masterKeys: [version: masterKey.symmetricKey], masterVersion: version, derivation: .root(masterKey.symmetricKey))
     }
 
     /// This vault, knowing `masterKey` as `version` too; the newest version known becomes the one that wraps.
@@ -127,7 +141,7 @@ public struct Vault: Sendable {
         _ = try envelopeVersion(version)
         var keys = masterKeys
         keys[version] = masterKey.symmetricKey
-        return Vault(masterKeys: keys, masterVersion: max(version, masterVersion), indexRoot: indexRoot)
+        return Vault(masterKeys: keys, masterVersion: max(version, masterVersion), derivation: derivation)
     }
 
     /// The master versions this vault can open, oldest first.
@@ -149,23 +163,47 @@ public struct Vault: Sendable {
 
     // MARK: Index root
 
-    /// The index root wrapped under the newest master key, for the database to keep once the installation
-    /// rotates its master key (before that, the root is the master key itself).
+    /// The derived keys wrapped under the newest master key, for the database to keep once the installation rotates
+    /// its master key: the key of each purpose, never the key they were derived from.
     public func wrappedIndexRoot() throws -> Data {
-        try Envelope.seal(
-            indexRoot.withUnsafeBytes { Data($0) }, key: masterKeys[masterVersion]!, kind: .master,
-            version: envelopeVersion(masterVersion), context: Self.indexRootWrapContext)
+        var plain = Data()
+        let (kept, other) = keptKeys
+        for purpose in Self.derivedPurposes { plain.append(kept[purpose]?.withUnsafeBytes { Data($0) } ?? Data(count: Self.dataKeyByteCount)) }
+        plain.append(other.withUnsafeBytes { Data($0) })
+        guard let master = masterKeys[masterVersion] else { throw VaultError.wrongKey }
+        return try Envelope.seal(plain, key: master, kind: .master, version: envelopeVersion(masterVersion), context: Self.indexRootWrapContext)
     }
 
-    /// This vault with the index root opened from its wrapped form (`wrappedIndexRoot()`).
+    private var keptKeys: ([String: SymmetricKey], SymmetricKey) {
+        switch derivation {
+        case .root(let root):
+            var kept: [String: SymmetricKey] = [:]
+            for purpose in Self.derivedPurposes { kept[purpose] = Self.derive(root, purpose) }
+            return (kept, Self.derive(root, Self.otherPurposes))
+        case .kept(let kept, let other):
+            return (kept, other)
+        }
+    }
+
+    /// This vault with the derived keys opened from their wrapped form (`wrappedIndexRoot()`).
     public func openingIndexRoot(_ wrapped: Data) throws -> Vault {
         let (key, version) = try masterKey(forWrapped: wrapped)
-        let raw = try Envelope.open(wrapped, key: key, kind: .master, version: version, context: Self.indexRootWrapContext)
-        guard raw.count == Self.dataKeyByteCount else { throw VaultError.malformedEnvelope }
-        return Vault(masterKeys: masterKeys, masterVersion: masterVersion, indexRoot: SymmetricKey(data: raw))
+        let raw = [UInt8](try Envelope.open(wrapped, key: key, kind: .master, version: version, context: Self.indexRootWrapContext))
+        let size = Self.dataKeyByteCount
+        guard raw.count == size * (Self.derivedPurposes.count + 1) else { throw VaultError.malformedEnvelope }
+        var kept: [String: SymmetricKey] = [:]
+        for (index, purpose) in Self.derivedPurposes.enumerated() {
+            kept[purpose] = SymmetricKey(data: raw[(index * size)..<((index + 1) * size)])
+        }
+        let other = SymmetricKey(data: raw[(Self.derivedPurposes.count * size)...])
+        return Vault(masterKeys: masterKeys, masterVersion: masterVersion, derivation: .kept(kept, other: other))
     }
 
-    private static var indexRootWrapContext: Data {
+    static func derive(_ root: SymmetricKey, _ info: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: root, info: Data(info.utf8), outputByteCount: 32)
+    }
+
+    static var indexRootWrapContext: Data {
         var writer = CanonicalWriter(domain: "rapport-key-wrap-v1")
         writer.append("index-root")
         return writer.bytes

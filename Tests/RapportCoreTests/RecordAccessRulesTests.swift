@@ -10,10 +10,12 @@ import Testing
         RecordAccessRules.entry(sequence: 7, occurredAt: moment, actorID: UUID(), actorRole: "therapist", action: action, outcome: outcome)
     }
 
-    @Test func everyClientScopedActionHasItsOwnWordsAndOnlyPsychotherapyNotesAreHidden() throws {
+    /// Hidden: psychotherapy notes (outside the record), and a disclosure the client is by law not to be told of yet.
+    @Test func everyClientScopedActionHasItsOwnWordsAndOnlyPsychotherapyNotesAndWithheldDisclosuresAreHidden() throws {
         var seen: Set<String> = []
         for action in Action.allCases where action.isClientScoped {
-            let isPsychotherapyNote = [Action.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote].contains(action)
+            let isPsychotherapyNote = [Action.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
+                                       .recordWithheldDisclosure].contains(action)
             #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "therapist") == !isPsychotherapyNote, "\(action)")
             #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "owner") == !isPsychotherapyNote, "\(action)")
             // A client's own use, or another client's refused guess at a record id, is not someone at the practice.

@@ -84,7 +84,24 @@ import VaporTesting
             let practicePage = try await steps.get("/practice", ownerBrowser).text
             #expect(practicePage.contains("Disclosures the client was not told of") && practicePage.contains("164.528(a)(2)"))
             #expect(!practicePage.contains("MARKER-WITHHELD"), "what was shared stays in the client's record")
-            #expect(try await steps.get(ledger, therapistBrowser).text.contains("Not told to the client"))
+            let held = try await steps.get(ledger, therapistBrowser).text
+            #expect(held.contains("Not told to the client") && held.contains("/tell"))
+            // Nor on their list of who opened their record: there, the one they were told of, and the link to the accounting.
+            let opened = try await steps.get("/me/record-access", clientBrowser).text
+            #expect(opened.components(separatedBy: "under a limit of confidentiality").count - 1 == 2)
+
+            // The hold ends: the therapist tells the client, who now sees it, and is emailed as for any other.
+            let withheldID = try #require(try await HotPaths.sql(practice.app.db).raw(
+                #"SELECT "id" FROM "disclosures" WHERE "client_told" = \#(bind: false)"#).first()?.decode(column: "id", as: UUID.self))
+            for wrong in ["not-a-uuid", UUID().uuidString.lowercased()] {
+                #expect(try await steps.post("\(ledger)/\(wrong)/tell", [:], therapistBrowser).status == 404)
+            }
+            #expect(try await steps.post("\(ledger)/\(withheldID.lowercasedText)/tell", [:], therapistBrowser).location == "\(ledger)?told=1")
+            #expect(try await steps.post("\(ledger)/\(withheldID.lowercasedText)/tell", [:], therapistBrowser).status == 404, "told once")
+            #expect(try await steps.get("/me/disclosures", clientBrowser).text.contains("MARKER-WITHHELD"))
+            #expect(try await NotificationRow.query(on: practice.app.db).filter(\.$kind == Disclosures.notificationKind)
+                .filter(\.$recipientID == client.id).count() == 2)
+            #expect(try await steps.get("/me/record-access", clientBrowser).text.components(separatedBy: "under a limit of confidentiality").count - 1 == 3)
         }
     }
 }

@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import RapportCore
 @testable import RapportServer
-import RapportVault
+@testable import RapportVault
 import SQLKit
 import Testing
 import Vapor
@@ -324,6 +324,20 @@ import VaporTesting
                     for wrap in backupPracticeKeys {
                         #expect(throws: (any Error).self) {
                             try Vault(masterKey: remaining, version: 1).unwrapPracticeKey(practiceID: owner.user.practiceID, version: wrap.version, wrapped: wrap.wrapped)
+                        }
+                    }
+                }
+                // Nor does anything the database keeps under the current master key: the kept index root holds derived
+                // keys only, none of which is the first master key.
+                let state = try #require(try await MasterKeyRing.state(on: restarted.db))
+                let current = try MasterKey.load(from: keyFile)
+                let kept = try Envelope.open(state.wrappedIndexRoot, key: current.symmetricKey, kind: .master,
+                                             version: UInt32(state.masterVersion), context: Vault.indexRootWrapContext)
+                for chunk in stride(from: 0, to: kept.count, by: 32) {
+                    let candidate = try MasterKey(rawBytes: kept[(kept.startIndex + chunk)..<(kept.startIndex + chunk + 32)])
+                    for wrap in backupPracticeKeys {
+                        #expect(throws: (any Error).self) {
+                            try Vault(masterKey: candidate, version: 1).unwrapPracticeKey(practiceID: owner.user.practiceID, version: wrap.version, wrapped: wrap.wrapped)
                         }
                     }
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import RapportVault
+@testable import RapportVault
 import Testing
 
 /// What rotation asks of the vault (issue 12, point 6): several master versions, practice keys with earlier
@@ -45,6 +45,24 @@ import Testing
         #expect(afterwards.recoveryCodeHash("abcdefghjk", userID: user) == original.recoveryCodeHash("abcdefghjk", userID: user))
         // Without the root, the second key would derive different indexes: that is what the stored root prevents.
         #expect(Vault(masterKey: second).blindIndex("sam@example.org", purpose: "email") != original.blindIndex("sam@example.org", purpose: "email"))
+    }
+
+    /// What the database keeps after a rotation gives back the derived keys, never the first master key: once its
+    /// retired file is destroyed, a backup's practice keys (wrapped under it) open with nothing left.
+    @Test func theKeptIndexRootHoldsDerivedKeysNotTheFirstMasterKey() throws {
+        let firstBytes = Data((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let first = try MasterKey(rawBytes: firstBytes)
+        let second = try Self.randomMasterKey()
+        let rotated = try Vault(masterKey: first, version: 1).adding(second, version: 2)
+        let wrapped = try rotated.wrappedIndexRoot()
+        let plain = try Envelope.open(wrapped, key: second.symmetricKey, kind: .master, version: 2, context: Vault.indexRootWrapContext)
+        #expect(plain.count == 32 * 4)
+        #expect(plain.range(of: firstBytes) == nil, "the first master key is not kept")
+        // Wrapped again under a third key (the next rotation), the same derived keys go along.
+        let third = try Self.randomMasterKey()
+        let later = try Vault(masterKey: second, version: 2).openingIndexRoot(wrapped).adding(third, version: 3)
+        let again = try Vault(masterKey: third, version: 3).openingIndexRoot(try later.wrappedIndexRoot())
+        #expect(again.blindIndex("ana@example.org", purpose: "email") == Vault(masterKey: first).blindIndex("ana@example.org", purpose: "email"))
     }
 
     @Test func aPracticeKeyRingOpensWhatEachVersionSealedAndWrapsUnderTheNewest() throws {

@@ -313,7 +313,7 @@ def test_08a2_dana_records_a_disclosure_and_sam_reads_it(browser: Browser, serve
     browser.submit(form, {"recipient": "Children's services, duty team", "shared": DISCLOSED, "reason": "A child may be at risk at night.",
                           "code": totp(account(server, "Dana Okafor")["totp_secret"], step)},
                    "Sam's disclosures", "Sam's disclosures after recording", re.compile(r"^/clients/[0-9a-f-]{36}/disclosures$"))
-    assert "The disclosure is recorded." in browser.text_of("#disclosure-recorded", "Sam's disclosures after recording", "the notice")
+    assert "ledger below is up to date" in browser.text_of("#disclosure-recorded", "Sam's disclosures after recording", "the notice")
     assert DISCLOSED in browser.text_of("#disclosure-ledger", "Sam's disclosures after recording", "the ledger")
 
     sign_in_client(browser, account(server, "Sam Lee"))

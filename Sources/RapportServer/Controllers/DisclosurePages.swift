@@ -9,19 +9,19 @@ enum DisclosurePages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("clients", ":clientID", "disclosures", action: .viewClientRecord, use: ledger)
         routes.post("clients", ":clientID", "disclosures", action: .recordDisclosure, use: record)
+        routes.post("clients", ":clientID", "disclosures", ":disclosureID", "tell", action: .recordDisclosure, use: tell)
         routes.get("me", "disclosures", action: .viewOwnPortal, use: accounting)
     }
 
+    /// The form as typed (the body is at most 1 MB); the rules measure each text once trimmed, and a text too long is
+    /// refused whole, never cut.
     static func input(_ fields: [String: String]) -> DisclosureRules.Input {
-        // Cut to a little past each limit before anything else: the rules then say it is too long.
-        func text(_ name: String, _ range: ClosedRange<Int>) -> String { String((fields[name] ?? "").prefix(range.upperBound + 1)) }
-        return DisclosureRules.Input(limit: String((fields["limit"] ?? "").prefix(20)), recipient: text("recipient", DisclosureRules.recipientLength),
-                                     shared: text("shared", DisclosureRules.sharedLength), reason: text("reason", DisclosureRules.reasonLength),
-                                     withheldReason: text("withheld_reason", DisclosureRules.withheldReasonLength))
+        DisclosureRules.Input(limit: fields["limit"] ?? "", recipient: fields["recipient"] ?? "", shared: fields["shared"] ?? "",
+                              reason: fields["reason"] ?? "", withheldReason: fields["withheld_reason"] ?? "")
     }
 
     @Sendable static func ledger(_ req: Request) async throws -> Response {
-        try await page(req, draft: nil, problems: [], recorded: req.query[String.self, at: "recorded"] != nil)
+        try await page(req, draft: nil, problems: [], recorded: req.query[String.self, at: "recorded"] != nil || req.query[String.self, at: "told"] != nil)
     }
 
     static func page(_ req: Request, draft: DisclosureRules.Input?, problems: [FieldProblem], recorded: Bool = false,
@@ -53,8 +53,24 @@ enum DisclosurePages {
         } catch RecordError.conflict(let message) {
             return try await page(req, draft: input, problems: [FieldProblem(field: "code", message: message)], status: .conflict)
         }
-        _ = try await req.withClientRecord(recording: .recordDisclosure) { record in try await Disclosures.record(input, in: record) }
+        // A disclosure the client is not to be told of is written to the trail under its own action, which their list leaves out.
+        _ = try await req.withClientRecord(recording: input.tellsClient ? .recordDisclosure : .recordWithheldDisclosure) { record in
+            try await Disclosures.record(input, in: record)
+        }
         return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?recorded=1")
+    }
+
+    /// The hold ends: the client is told, and from now on sees the disclosure (its entry in the trail is this telling).
+    @Sendable static func tell(_ req: Request) async throws -> Response {
+        guard let raw = req.parameters.get("disclosureID"), raw.utf8.count <= 36, let id = UUID(uuidString: raw) else {
+            throw RapportError.notFound
+        }
+        do {
+            try await req.withClientRecord(recording: .recordDisclosure) { record in try await Disclosures.tell(id, in: record) }
+        } catch RecordError.notFound {
+            throw RapportError.notFound
+        }
+        return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?told=1")
     }
 
     // MARK: The client's accounting

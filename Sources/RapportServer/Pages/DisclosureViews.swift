@@ -4,7 +4,9 @@ import RapportCore
 
 /// One disclosure, as the client and the care team read it.
 enum DisclosureEntry {
-    static func node(_ disclosure: Disclosures.View, by: String, zone: TimeZone, forClient: Bool) -> Node<HTML.ListContext> {
+    /// `tell`: for the care team, where to end the hold on one the client was not told of, and the form's context.
+    static func node(_ disclosure: Disclosures.View, by: String, zone: TimeZone, forClient: Bool,
+                     tell: (action: String, context: PageContext)? = nil) -> Node<HTML.ListContext> {
         .li(.class("disclosure"),
             .p(.strong(.plain(Formats.when(disclosure.disclosedAt, in: zone))), .plain(", by \(by). Under the limit for "),
                .strong(.plain(DisclosureRules.words(disclosure.limit))),
@@ -13,7 +15,13 @@ enum DisclosureEntry {
             .p(.strong("To whom: "), .plain(disclosure.recipient)),
             .p(.strong("What was shared: "), .plain(disclosure.shared)),
             .p(.strong("Why: "), .plain(disclosure.reason)),
-            .if(!forClient && !disclosure.clientTold, .p(.class("muted"), "Not told to the client, for a lawful reason; the practice owner was told.")))
+            .if(!forClient && !disclosure.clientTold, .group(
+                .p(.class("muted"), "Not told to the client, for a lawful reason; the practice owner was told."),
+                .unwrap(tell) { tell in
+                    .form(.method(.post), .action("\(tell.action)/\(disclosure.id.lowercasedText)/tell"),
+                          .input(.type(.hidden), .name(CSRF.fieldName), .value(tell.context.csrfToken)),
+                          .button(.type(.submit), .class("secondary-button"), "The hold has ended: tell the client now"))
+                })))
     }
 }
 
@@ -40,14 +48,15 @@ struct DisclosureLedgerPage: PageView {
             .p(.a(.href(base), .plain("← \(name)"))),
             .h1(.plain(title)),
             .p(.class("lead"), .plain("When you must share information under one of the limits \(first) was told of, record it here: it goes on this ledger and in the audit trail, and \(first) sees it on their own page and is told, unless the law says they must not be.")),
-            .if(recorded, .p(.class("notice"), .id("disclosure-recorded"), .attribute(named: "role", value: "status"), "The disclosure is recorded.")),
+            .if(recorded, .p(.class("notice"), .id("disclosure-recorded"), .attribute(named: "role", value: "status"), "Done: the ledger below is up to date.")),
             .div(.class("pair"),
                 .div(
                     .section(.class("card"), .id("disclosure-ledger"),
                         .h2(.plain(disclosures.isEmpty ? "Nothing disclosed" : disclosures.count == 1 ? "1 disclosure" : "\(disclosures.count) disclosures")),
                         .if(disclosures.isEmpty, .p(.class("muted"), .plain("No information from \(first)'s record has been shared under a limit.")),
                             else: .ul(.class("plain"), .forEach(disclosures) {
-                                DisclosureEntry.node($0, by: names[$0.disclosedBy] ?? "a therapist", zone: zone, forClient: false)
+                                DisclosureEntry.node($0, by: names[$0.disclosedBy] ?? "a therapist", zone: zone, forClient: false,
+                                                     tell: ("\(base)/disclosures", context))
                             })))),
                 .div(
                     .section(.class("card"), .id("record-disclosure"),

@@ -7,7 +7,7 @@ import SQLKit
 /// confidentiality; it goes on this ledger and, through the route's audit entry, into the trail and the client's
 /// "who opened my record". The client is told (an email that says only that something waits) unless the therapist
 /// records the lawful reason not to; then the owner is told instead, and the disclosure stays off the client's pages
-/// until the therapist lifts the hold (HIPAA 164.528(a)(2) allows such a suspension).
+/// (HIPAA 164.528(a)(2) allows such a suspension) until the therapist tells them (`tell`), when the hold ends.
 enum Disclosures {
     static let notificationKind = "disclosure"
     static let withheldNotificationKind = "disclosure-withheld"
@@ -54,6 +54,17 @@ enum Disclosures {
         }
         return View(id: id, limit: limit, consentVersion: signed, recipient: trimmed(input.recipient), shared: trimmed(input.shared),
                     reason: trimmed(input.reason), clientTold: input.tellsClient, disclosedBy: record.actor.userID, disclosedAt: record.now)
+    }
+
+    /// The hold ends: the client is told of a disclosure kept from them, now. Nil if there is no such disclosure held
+    /// in this record (an old link, or one already told).
+    static func tell(_ id: UUID, in record: ClientRecord) async throws {
+        guard try await HotPaths.sql(record.db).raw("""
+            UPDATE "disclosures" SET "client_told" = \(bind: true)
+            WHERE "id" = \(bind: id) AND "client_id" = \(bind: record.clientID) AND "client_told" = \(bind: false) RETURNING "id"
+            """).first() != nil else { throw RecordError.notFound }
+        try await Notifications.enqueue(notificationKind, to: try await Notifications.otherSide(ofClient: false, in: record), about: id,
+                                        practiceID: record.practiceID, clientID: record.clientID, now: record.now, on: record.db)
     }
 
     /// The ledger, newest first: everything for the care team; for the client, what they are told of, in `period`.
