@@ -20,6 +20,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case eraseClientRecord = "client.erase"
     /// Practice outcomes: aggregates over every episode, small cells hidden; never one client's record.
     case viewPracticeOutcomes = "practice.outcomes"
+    /// The owner reads the disclosures made without telling the client (who, when, which limit, the lawful reason),
+    /// each one written to the trail.
+    case reviewWithheldDisclosures = "disclosures.review-withheld"
 
     /// Enquiries from the public reach-out page: the inbox (owner and therapists), and marking one handled.
     case viewEnquiries = "enquiries.view"
@@ -91,7 +94,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     public var capacity: Role? {
         switch self {
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewEnquiries, .handleEnquiry: return nil
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord: return .owner
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord, .reviewWithheldDisclosures: return .owner
         case .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp, .exportOwnRecord: return .client
         case .viewCaseload, .inviteClient, .viewClientRecord, .listProgressNotes, .readProgressNote, .writeProgressNote,
              .listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
@@ -112,7 +115,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
              .listMessages, .writeMessage, .writeWordsToCarry, .readSafetyPlan, .writeSafetyPlan, .agreePractice, .planEnding, .exportClientRecord, .recordDisclosure, .recordWithheldDisclosure:
             return true
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
-             .viewPracticeOutcomes, .eraseClientRecord, .viewEnquiries, .handleEnquiry,
+             .viewPracticeOutcomes, .eraseClientRecord, .reviewWithheldDisclosures, .viewEnquiries, .handleEnquiry,
              .viewCaseload, .inviteClient, .viewOwnPortal, .answerOwnCheckIn, .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp, .exportOwnRecord:
             return false
         }
@@ -187,7 +190,7 @@ public enum AccessPolicy {
 
     /// The actions `accessLogShows` never lists, for the statement that reads the list.
     public static let accessLogHiddenActions: [Action] = [.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
-                                                          .recordWithheldDisclosure]
+                                                          .recordWithheldDisclosure, .reviewWithheldDisclosures]
 
     /// The client's own actions `accessLogShows` lists.
     public static let accessLogClientActions: [Action] = [.exportOwnRecord]
@@ -218,7 +221,8 @@ public enum AccessPolicy {
         switch action {
         case .usePublicPage, .completeSignIn, .useOwnAccount:
             return .allow
-        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord:
+        case .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings, .viewPracticeOutcomes, .eraseClientRecord,
+             .reviewWithheldDisclosures:
             return actor.has(.owner) ? .allow : .deny(.wrongRole)
         case .viewCaseload, .inviteClient:
             return actor.has(.therapist) ? .allow : .deny(.wrongRole)

@@ -84,6 +84,7 @@ public enum RecordAccessRules {
         case .recordDisclosure: return (.disclosed, "shared information from your record under a limit of confidentiality (see your disclosures)")
         // Never listed (`AccessPolicy.accessLogHiddenActions`) while the client is not to be told.
         case .recordWithheldDisclosure: return (.disclosed, "shared information from your record under a limit of confidentiality")
+        case .reviewWithheldDisclosures: return (.readRecord, "read when and why information from your record was shared")
         case .usePublicPage, .completeSignIn, .useOwnAccount, .viewPractice, .inviteTherapist, .resetStaffTwoFactor, .manageSettings,
              .viewPracticeOutcomes, .viewEnquiries, .handleEnquiry, .viewCaseload, .viewOwnPortal, .answerOwnCheckIn,
              .setOwnPreferences, .writeOwnMessage, .pinOwnWords, .writeOwnSafetyPlan, .logOwnPractice, .reachOutAgain, .answerOwnFollowUp:

@@ -15,7 +15,7 @@ import Testing
         var seen: Set<String> = []
         for action in Action.allCases where action.isClientScoped {
             let isPsychotherapyNote = [Action.listPsychotherapyNotes, .readPsychotherapyNote, .writePsychotherapyNote,
-                                       .recordWithheldDisclosure].contains(action)
+                                       .recordWithheldDisclosure, .reviewWithheldDisclosures].contains(action)
             #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "therapist") == !isPsychotherapyNote, "\(action)")
             #expect(AccessPolicy.accessLogShows(action: action.rawValue, actorRole: "owner") == !isPsychotherapyNote, "\(action)")
             // A client's own use, or another client's refused guess at a record id, is not someone at the practice.

@@ -82,8 +82,15 @@ import VaporTesting
             #expect(try await NotificationRow.query(on: practice.app.db).filter(\.$kind == Disclosures.withheldNotificationKind)
                 .filter(\.$recipientID == owner.id).count() == 1)
             let practicePage = try await steps.get("/practice", ownerBrowser).text
-            #expect(practicePage.contains("Disclosures the client was not told of") && practicePage.contains("164.528(a)(2)"))
-            #expect(!practicePage.contains("MARKER-WITHHELD"), "what was shared stays in the client's record")
+            #expect(practicePage.contains("A disclosure was made without telling the client") && practicePage.contains(#"href="/practice/disclosures""#))
+            #expect(!practicePage.contains(clientID.lowercasedText), "the practice page names no one")
+            let reviews = { try await AuditEntryRow.query(on: practice.app.db).filter(\.$action == Action.reviewWithheldDisclosures.rawValue).count() }
+            #expect(try await reviews() == 0)
+            let review = try await steps.get("/practice/disclosures", ownerBrowser).text
+            #expect(review.contains("164.528(a)(2)") && review.contains(clientID.lowercasedText) && review.contains("Tom Ward"))
+            #expect(!review.contains("MARKER-WITHHELD"), "what was shared stays in the client's record")
+            #expect(try await reviews() == 1, "the owner's reading is written to the trail")
+            #expect(try await steps.get("/practice/disclosures", therapistBrowser).status == 403)
             let held = try await steps.get(ledger, therapistBrowser).text
             #expect(held.contains("Not told to the client") && held.contains("/tell"))
             // Nor on their list of who opened their record: there, the one they were told of, and the link to the accounting.

@@ -357,7 +357,9 @@ import VaporTesting
                 try await restarted.testing().test(.GET, "/practice", headers: ownerBrowser.headers) { response in
                     let html = response.body.string
                     #expect(response.status == .ok && html.contains("Tom Ward") && html.contains("Practice A") && html.contains("Wendy Waiting"))
-                    #expect(html.contains("The court asked that the client not be told for now."))
+                }
+                try await restarted.testing().test(.GET, "/practice/disclosures", headers: ownerBrowser.headers) { response in
+                    #expect(response.body.string.contains("The court asked that the client not be told for now."))
                 }
                 try await restarted.testing().test(.GET, "/practice/settings", headers: ownerBrowser.headers) { response in
                     #expect(response.body.string.contains("Call the practice line on 0100 000 000."))

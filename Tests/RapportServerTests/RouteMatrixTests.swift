@@ -34,6 +34,7 @@ let allowedPersonas: [Action: Set<Persona>] = {
         .manageSettings: owners,
         .viewPracticeOutcomes: owners,
         .eraseClientRecord: owners,
+        .reviewWithheldDisclosures: owners,
         .exportClientRecord: careTeam,
         .recordDisclosure: careTeam,
         .recordWithheldDisclosure: careTeam,

@@ -349,6 +349,9 @@ def test_08b_a_client_asks_for_erasure_and_the_owner_erases_her_record(browser: 
     MORGANS_STEPS.append(step)
     browser.submit(browser.form("Morgan's two-step sign-in", field="code"), {"code": totp(morgan["totp_secret"], step)},
                    "Morgan's two-step sign-in", "the practice", re.compile(r"^/(practice|clients)$"))
+    # Disclosures kept from clients: none in this story (Dana's was told), so the owner's review says so.
+    browser.go("/practice/disclosures", "disclosures kept from clients", "/practice/disclosures")
+    assert "None" in browser.text_of("main", "disclosures kept from clients", "the page")
     browser.go("/practice/erasures", "erasing records", "/practice/erasures")
     requests = browser.text_of("#erasure-requests", "erasing records", "the requests")
     assert "asked on" in requests and "Therapy ended" in requests and "Noor" not in requests, requests

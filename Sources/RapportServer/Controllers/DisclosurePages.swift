@@ -11,6 +11,7 @@ enum DisclosurePages {
         routes.post("clients", ":clientID", "disclosures", action: .recordDisclosure, use: record)
         routes.post("clients", ":clientID", "disclosures", ":disclosureID", "tell", action: .recordDisclosure, use: tell)
         routes.get("me", "disclosures", action: .viewOwnPortal, use: accounting)
+        routes.get("practice", "disclosures", action: .reviewWithheldDisclosures, use: withheld)
     }
 
     /// The form as typed (the body is at most 1 MB); the rules measure each text once trimmed, and a text too long is
@@ -71,6 +72,18 @@ enum DisclosurePages {
             throw RapportError.notFound
         }
         return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?told=1")
+    }
+
+    /// The owner's review of disclosures kept from clients: reading each is written to the trail.
+    @Sendable static func withheld(_ req: Request) async throws -> Response {
+        guard let actor = req.identity.actor else { throw RapportError.denied(.notSignedIn) }
+        let services = req.rapport
+        let held = try await req.transaction { db in
+            try await Disclosures.withheld(practiceID: actor.practiceID, by: actor, keys: services.keys, now: services.now, on: db)
+        }
+        let names = Dictionary(try await People(req).therapists(practiceID: actor.practiceID, on: req.db).map { ($0.id, $0.name) },
+                               uniquingKeysWith: { first, _ in first })
+        return Layout.render(WithheldDisclosuresPage(held: held, names: names, zone: try await req.practiceZone(), context: req.page))
     }
 
     // MARK: The client's accounting

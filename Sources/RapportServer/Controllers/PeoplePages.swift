@@ -51,7 +51,7 @@ enum PeoplePages {
                                 ownCaseloadProblem: ownCaseloadProblem,
                                 emailNotDelivered: try await NotificationRow.query(on: req.db).filter(\.$practiceID == actor.practiceID)
                                     .filter(\.$failedAt != nil).count(),
-                                withheldDisclosures: try await Disclosures.withheld(practiceID: actor.practiceID, keys: req.rapport.keys, on: req.db))
+                                withheldDisclosures: try await Disclosures.withheldCount(practiceID: actor.practiceID, on: req.db))
         return Layout.render(page, status: status ?? (problems.isEmpty ? .ok : .unprocessableEntity))
     }
 

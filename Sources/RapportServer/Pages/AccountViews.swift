@@ -149,7 +149,7 @@ struct PracticePage: PageView {
     /// Emails given up after their last try, waiting for the owner to send them again.
     var emailNotDelivered = 0
     /// Disclosures a therapist recorded without telling the client, for a lawful reason: the owner is told instead.
-    var withheldDisclosures: [Disclosures.Withheld] = []
+    var withheldDisclosures = 0
 
     var title: String { practiceName }
     var hasCopyButtons: Bool { true }
@@ -197,14 +197,10 @@ struct PracticePage: PageView {
             .p(.a(.href("/practice/erasures"), "Erasing records: how long they are kept, and who asked")),
             .p(.a(.href("/practice/email"), .plain(emailNotDelivered > 0
                 ? "Email: \(emailNotDelivered) not delivered" : "Email: the mail server, and what went"))),
-            .if(!withheldDisclosures.isEmpty, .section(.class("card notice"), .id("withheld-disclosures"),
-                .h2("Disclosures the client was not told of"),
-                .p(.class("muted"), "Recorded under a limit of confidentiality, with a lawful reason not to tell the client. What was shared stays in the client's record."),
-                .ul(.class("plain"), .forEach(withheldDisclosures) { withheld in
-                    .li(.p(.plain("\(Formats.when(withheld.disclosedAt, in: zone)), by \(therapists.first { $0.id == withheld.disclosedBy }?.name ?? "a therapist"), under the limit for \(DisclosureRules.words(withheld.limit)). Client reference "),
-                           .code(.plain(withheld.clientID.lowercasedText))),
-                        .p(.strong("Lawful reason: "), .plain(withheld.lawfulReason)))
-                }))),
+            .if(withheldDisclosures > 0, .p(.class("notice"), .id("withheld-disclosures"),
+                .plain(withheldDisclosures == 1 ? "A disclosure was made without telling the client, for a lawful reason. "
+                       : "\(withheldDisclosures) disclosures were made without telling the client, for a lawful reason. "),
+                .a(.href("/practice/disclosures"), "Review them"))),
             .h2("Therapists"),
             .unwrap(resetDoneFor) { name in
                 .p(.class("notice"), .id("reset-done"), .attribute(named: "role", value: "status"),

@@ -137,3 +137,27 @@ struct DisclosureAccountingPage: PageView {
         )
     }
 }
+
+/// The owner's review of disclosures made without telling the client: who, when, under which limit, and the lawful
+/// reason; never what was shared (that is the client's record).
+struct WithheldDisclosuresPage: PageView {
+    let held: [Disclosures.Withheld]
+    let names: [UUID: String]
+    let zone: TimeZone
+    let context: PageContext
+
+    var title: String { "Disclosures the client was not told of" }
+
+    var content: Node<HTML.BodyContext> {
+        .group(
+            .p(.a(.href("/practice"), "← The practice")),
+            .h1(.plain(title)),
+            .p(.class("lead"), "A therapist recorded each of these under a limit of confidentiality, with a lawful reason not to tell the client for now. Check that each reason holds, and that the hold ends when it should: the therapist tells the client from their record. Reading this list is written to the audit trail."),
+            .if(held.isEmpty, .p(.class("card muted"), "None: every client has been told of every disclosure."),
+                else: .ul(.class("plain card"), .id("withheld-list"), .forEach(held) { withheld in
+                    .li(.p(.plain("\(Formats.when(withheld.disclosedAt, in: zone)), by \(names[withheld.disclosedBy] ?? "a therapist"), under the limit for \(DisclosureRules.words(withheld.limit)). Client reference "),
+                           .code(.plain(withheld.clientID.lowercasedText))),
+                        .p(.strong("Lawful reason: "), .plain(withheld.lawfulReason)))
+                })))
+    }
+}

@@ -106,14 +106,22 @@ enum Disclosures {
         let lawfulReason: String
     }
 
-    static func withheld(practiceID: UUID, keys: KeyStore, on db: any Database) async throws -> [Withheld] {
+    /// How many are held from their clients now: a number for the practice page, which names no one.
+    static func withheldCount(practiceID: UUID, on db: any Database) async throws -> Int {
+        try await HotPaths.sql(db).raw("""
+            SELECT COUNT(*) AS "n" FROM "disclosures" WHERE "practice_id" = \(bind: practiceID) AND "client_told" = \(bind: false)
+            """).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The held ones for the owner, each written to the trail as read (in the caller's transaction).
+    static func withheld(practiceID: UUID, by owner: Principal, keys: KeyStore, now: Date, on db: any Database) async throws -> [Withheld] {
         let rows = try await HotPaths.sql(db).raw("""
             SELECT "id", "client_id", "disclosed_by", "disclosed_at", "limit_kind", "withheld_reason_envelope" FROM "disclosures"
             WHERE "practice_id" = \(bind: practiceID) AND "client_told" = \(bind: false) ORDER BY "disclosed_at" DESC LIMIT 100
             """).all()
         guard !rows.isEmpty else { return [] }
         let key = try await keys.practiceKey(practiceID: practiceID, on: db)
-        return try rows.map { row in
+        let held = try rows.map { row in
             let id = try row.decode(column: "id", as: UUID.self)
             let envelope = try row.decode(column: "withheld_reason_envelope", as: Data?.self)
             return Withheld(clientID: try row.decode(column: "client_id", as: UUID.self), disclosedBy: try row.decode(column: "disclosed_by", as: UUID.self),
@@ -121,6 +129,11 @@ enum Disclosures {
                             limit: ConsentDocument.LimitKind(rawValue: try row.decode(column: "limit_kind", as: String.self)) ?? .legal,
                             lawfulReason: try envelope.map { try keys.open($0, key: key, "disclosures", "withheld_reason", row: id) } ?? "")
         }
+        for disclosure in held {
+            try await AuditWriter.append(.access(by: owner, .reviewWithheldDisclosures, clientID: disclosure.clientID, resource: nil,
+                                                 resourceType: "disclosure"), at: now, on: db)
+        }
+        return held
     }
 
     /// The period of an accounting from `from`/`to` as typed (YYYY-MM-DD, UTC days), defaulting to the last six years.

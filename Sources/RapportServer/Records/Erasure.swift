@@ -122,7 +122,7 @@ enum Erasure {
     /// the key table's file (PostgreSQL). The erasure itself is done and stays done whatever happens here: a reader
     /// holding the log open only delays the truncation (it is retried, then left to the next checkpoint), and a
     /// failure is logged, never reported as a failed erasure. The log line names no one.
-    static func scrubFreedSpace(_ services: RapportServices, on database: any Database, logger: Logger? = nil) async {
+    static func scrubFreedSpace(_ services: RapportServices, on database: any Database, table: String = "client_keys", logger: Logger? = nil) async {
         do {
             let sql = try HotPaths.sql(database)
             if services.configuration.database.isSQLite {
@@ -133,7 +133,7 @@ enum Erasure {
                 }
                 logger?.warning("erasure: the write-ahead log is still in use; it is truncated at the next checkpoint")
             } else {
-                try await sql.raw(#"VACUUM FULL "client_keys""#).run()
+                try await sql.raw("VACUUM FULL \(ident: table)").run()
             }
         } catch {
             logger?.warning("erasure: freed space not scrubbed", metadata: ["error": "\(String(describing: type(of: error)))"])

@@ -251,38 +251,28 @@ public enum KeyRotation {
         let earlier = ring.versions.filter { $0 != ring.version }
         guard !earlier.isEmpty else { return RetireReport(practiceID: practiceID, fieldsResealed: 0, versionsDestroyed: []) }
         let columns = try await blobColumns(isSQLite: app.rapport.configuration.database.isSQLite, on: db)
+        // A table with binary columns that is neither the practice's nor known to hold none of its envelopes would be
+        // skipped, and what it holds lost with the earlier keys: stop instead, and say which.
+        if let unknown = columns.keys.sorted().first(where: { !practiceRowTables.contains($0) && !(columns[$0]?.hasPracticeID ?? false)
+                                                             && !tablesWithoutPracticeEnvelopes.contains($0) }) {
+            throw ConfigurationError(message: "The table \(unknown) has binary columns this command does not know. Nothing was destroyed; classify it in KeyRotation first.")
+        }
         var resealed = 0
-        while true {
-            var changed = 0
-            for (table, tableColumns) in columns.sorted(by: { $0.key < $1.key }) where table != "practice_keys" && table != "client_keys" {
-                let ownedByID = practiceRowTables.contains(table)
-                guard ownedByID || tableColumns.hasPracticeID else { continue }
-                let owner: SQLQueryString = ownedByID ? "\(ident: "id") = \(bind: practiceID)" : "\(ident: "practice_id") = \(bind: practiceID)"
-                let select: SQLQueryString = "SELECT \(ident: "id"), \(unsafeRaw: tableColumns.blobs.map { "\"\($0)\"" }.joined(separator: ", ")) FROM \(ident: table) WHERE "
-                for row in try await sql.raw(select + owner).all() {
-                    let rowID = try row.decode(column: "id", as: UUID.self)
-                    for column in tableColumns.blobs {
-                        guard let value = try row.decode(column: column, as: Data?.self),
-                              let header = try? EnvelopeHeader(parsing: value), header.keyKind == .practice, header.keyVersion != ring.version
-                        else { continue }
-                        let context = contextColumns[column] ?? (column.hasSuffix("_envelope") ? String(column.dropLast("_envelope".count)) : column)
-                        let plain: Data
-                        do {
-                            plain = try keys.vault.open(value, with: ring, context: FieldContext(table: table, column: context, rowID: rowID, subjectID: practiceID))
-                        } catch {
-                            throw ConfigurationError(message: "\(table).\(column) of row \(rowID.lowercasedText) is sealed under an earlier practice key and could not be opened to seal again. Nothing was destroyed.")
-                        }
-                        let fresh = try keys.vault.seal(plain, with: ring, context: FieldContext(table: table, column: context, rowID: rowID, subjectID: practiceID))
-                        let swapped = try await sql.raw("""
-                            UPDATE \(ident: table) SET \(ident: column) = \(bind: fresh) WHERE \(ident: "id") = \(bind: rowID) AND \(ident: column) = \(bind: value)
-                            RETURNING \(ident: "id")
-                            """).first()
-                        if swapped != nil { changed += 1 }
-                    }
-                }
-            }
+        var quietPasses = 0
+        for _ in 0..<20 {
+            let (found, changed) = try await resealPass(columns: columns, ring: ring, practiceID: practiceID, keys: keys, on: sql)
             resealed += changed
-            if changed == 0 { break }
+            if found == 0 {
+                // Nothing left: once more after a pause, for a request that sealed under the old key meanwhile.
+                quietPasses += 1
+                if quietPasses == 2 { break }
+                try await Task.sleep(for: pause)
+            } else {
+                quietPasses = 0
+            }
+        }
+        guard quietPasses == 2 else {
+            throw ConfigurationError(message: "Fields kept being written under an earlier practice key. Nothing was destroyed; run the command again when the practice is quieter.")
         }
         // Every field and client key is under the newest version: the earlier ones go, their freed pages zeroed.
         try await app.rapport.transactions.run(on: db) { [isSQLite = app.rapport.configuration.database.isSQLite] db in
@@ -290,15 +280,64 @@ public enum KeyRotation {
             if isSQLite { try await sql.raw("PRAGMA secure_delete = ON").run() }
             let left = try await sql.raw("""
                 SELECT COUNT(*) AS "n" FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
-                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
+                WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" < \(bind: ring.version)
                 """).first()?.decode(column: "n", as: Int.self) ?? 0
             guard left == 0 else { throw ConfigurationError(message: "A client key was wrapped under an earlier practice key meanwhile. Nothing was destroyed; run the command again.") }
+            // Only versions older than the one everything was sealed under: a rotation started meanwhile keeps its newer one.
             try await sql.raw("""
-                DELETE FROM "practice_keys" WHERE "practice_id" = \(bind: practiceID) AND "version" <> \(bind: ring.version)
+                DELETE FROM "practice_keys" WHERE "practice_id" = \(bind: practiceID) AND "version" < \(bind: ring.version)
                 """).run()
         }
-        await Erasure.scrubFreedSpace(app.rapport, on: db, logger: app.logger)
+        await Erasure.scrubFreedSpace(app.rapport, on: db, table: "practice_keys", logger: app.logger)
         return RetireReport(practiceID: practiceID, fieldsResealed: resealed, versionsDestroyed: earlier)
+    }
+
+    /// Tables with binary columns that never hold a practice-level envelope: hashes, signatures, wrapped keys.
+    static let tablesWithoutPracticeEnvelopes: Set<String> = [
+        "audit_checkpoints", "audit_entries", "audit_head", "calendar_feeds", "client_keys", "practice_keys", "recovery_codes",
+        "setup_tokens", "sign_in_throttles", "sign_ins", "vault_state",
+    ]
+
+    /// One pass over the practice's rows: every practice-level envelope under an earlier version is opened and sealed
+    /// again under the newest, each with a compare-and-swap. Only envelopes of the practice kind are read (their first
+    /// two bytes, in the statement), so client data, which is most of a database, is never loaded. Returns how many
+    /// were found under an earlier version, and how many of those this pass changed.
+    private static func resealPass(columns: [String: (blobs: [String], hasPracticeID: Bool)], ring: PracticeKey, practiceID: UUID,
+                                   keys: KeyStore, on sql: any SQLDatabase) async throws -> (found: Int, changed: Int) {
+        let practiceKind = Data([EnvelopeHeader.currentFormatVersion, KeyKind.practice.rawValue])
+        var found = 0
+        var changed = 0
+        for (table, tableColumns) in columns.sorted(by: { $0.key < $1.key }) where !tablesWithoutPracticeEnvelopes.contains(table) {
+            let ownedByID = practiceRowTables.contains(table)
+            guard ownedByID || tableColumns.hasPracticeID else { continue }
+            for column in tableColumns.blobs {
+                let rows = try await sql.raw("""
+                    SELECT \(ident: "id"), \(ident: column) FROM \(ident: table)
+                    WHERE \(ident: ownedByID ? "id" : "practice_id") = \(bind: practiceID) AND substr(\(ident: column), 1, 2) = \(bind: practiceKind)
+                    """).all()
+                for row in rows {
+                    let rowID = try row.decode(column: "id", as: UUID.self)
+                    guard let value = try row.decode(column: column, as: Data?.self),
+                          let header = try? EnvelopeHeader(parsing: value), header.keyKind == .practice, header.keyVersion < ring.version
+                    else { continue }
+                    found += 1
+                    let context = contextColumns[column] ?? (column.hasSuffix("_envelope") ? String(column.dropLast("_envelope".count)) : column)
+                    let fieldContext = FieldContext(table: table, column: context, rowID: rowID, subjectID: practiceID)
+                    let plain: Data
+                    do {
+                        plain = try keys.vault.open(value, with: ring, context: fieldContext)
+                    } catch {
+                        throw ConfigurationError(message: "\(table).\(column) of row \(rowID.lowercasedText) is sealed under an earlier practice key and could not be opened to seal again. Nothing was destroyed.")
+                    }
+                    let swapped = try await sql.raw("""
+                        UPDATE \(ident: table) SET \(ident: column) = \(bind: try keys.vault.seal(plain, with: ring, context: fieldContext))
+                        WHERE \(ident: "id") = \(bind: rowID) AND \(ident: column) = \(bind: value) RETURNING \(ident: "id")
+                        """).first()
+                    if swapped != nil { changed += 1 }
+                }
+            }
+        }
+        return (found, changed)
     }
 
     /// Client keys of the practice still under an earlier practice-key version, re-wrapped under the newest.

@@ -108,8 +108,9 @@ enum RecordExport {
         for checkIn in contents.checkIns {
             let definition = checkIn.definition
             let authored = checkIn.completedAt ?? checkIn.startedAt
-            let questionnaire = definition.code.first { $0.system == loinc }.map { "http://loinc.org/q/\($0.code)" }
-                ?? "\(rapportBase)/Questionnaire/\(definition.id)"
+            // Rapport's own form (its items are linked "1"…"9", not by LOINC item codes): its canonical is Rapport's,
+            // and the LOINC codes go on the Observation of the total.
+            let questionnaire = "\(rapportBase)/Questionnaire/\(definition.id)"
             var items: [[String: Any]] = []
             for (item, answer) in zip(definition.item, checkIn.answers) {
                 guard let answer else { continue }
