@@ -79,18 +79,14 @@ struct DisclosureLedgerPage: PageView {
 
     var limitChoice: Node<HTML.FormContext> {
         let problem = problems.first { $0.field == "limit" }
-        return .div(.class(problem == nil ? "field" : "field has-error"),
-            .element(named: "fieldset", nodes: [
-                .element(named: "legend", text: "The limit it was shared under"),
-                .unwrap(problem) { .p(.class("error"), .id("limit-error"), .plain($0.message)) },
-                .forEach(DisclosureRules.limits) { kind in
-                    .div(.class("choice"),
-                         draft?.limit == kind.rawValue
-                            ? .input(.type(.radio), .name("limit"), .value(kind.rawValue), .id("limit-\(kind.rawValue)"), .attribute(named: "checked", value: "checked"))
-                            : .input(.type(.radio), .name("limit"), .value(kind.rawValue), .id("limit-\(kind.rawValue)")),
-                         .label(.for("limit-\(kind.rawValue)"), .plain(DisclosureRules.words(kind).prefix(1).uppercased() + DisclosureRules.words(kind).dropFirst())))
-                },
-            ]))
+        return .fieldset(.class(problem == nil ? "measures" : "measures has-error"),
+            .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("The limit it was shared under")]),
+            .unwrap(problem) { .p(.class("error"), .id("limit-error"), .plain($0.message)) },
+            .forEach(DisclosureRules.limits) { kind in
+                .label(.class("room-option"),
+                       .input(.type(.radio), .name("limit"), .value(kind.rawValue), .id("limit-\(kind.rawValue)"), .checked(draft?.limit == kind.rawValue)),
+                       .plain(" " + DisclosureRules.words(kind).prefix(1).uppercased() + DisclosureRules.words(kind).dropFirst()))
+            })
     }
 
     var withheldField: Node<HTML.FormContext> {

@@ -5,14 +5,12 @@ import RapportCore
 /// The two ways to take the record: a FHIR file for another practice or an app, or a copy to print.
 enum ExportChoice {
     static func node() -> Node<HTML.FormContext> {
-        .div(.class("field"),
-            .element(named: "fieldset", nodes: [
-                .element(named: "legend", text: "What would you like?"),
-                .div(.class("choice"), .input(.type(.radio), .name("format"), .value("html"), .id("format-html"), .attribute(named: "checked", value: "checked")),
-                     .label(.for("format-html"), "A copy to read or print")),
-                .div(.class("choice"), .input(.type(.radio), .name("format"), .value("fhir"), .id("format-fhir")),
-                     .label(.for("format-fhir"), "A file for another practice or a health app (FHIR R4, JSON)")),
-            ]))
+        .fieldset(.class("measures"),
+            .element(named: "legend", nodes: [Node<HTML.FormContext>.plain("What would you like?")]),
+            .label(.class("room-option"), .input(.type(.radio), .name("format"), .value("html"), .id("format-html"), .checked(true)),
+                   .plain(" A copy to read or print")),
+            .label(.class("room-option"), .input(.type(.radio), .name("format"), .value("fhir"), .id("format-fhir"), .checked(false)),
+                   .plain(" A file for another practice or a health app (FHIR R4, JSON)")))
     }
 }
 
