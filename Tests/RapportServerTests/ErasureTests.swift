@@ -37,8 +37,7 @@ import VaporTesting
 
     @Test func afterErasureNothingOfTheClientOpensAndTheTrailStillVerifies() async throws {
         let installation = KeyRotationTests.Installation.make()
-        let app = try await installation.start()
-        do {
+        try await installation.using(try await installation.start()) { app in
             let practice = TestPractice(app: app, clock: app.rapport.clock)
             let owner = try await practice.newPractice()
             let therapist = try await practice.newTherapist(in: owner)
@@ -151,11 +150,7 @@ import VaporTesting
             } catch let refused as Erasure.Refused {
                 #expect(refused.description.contains("already erased"))
             }
-        } catch {
-            try? await installation.remove(app)
-            throw error
         }
-        try await installation.remove(app)
     }
 
     @Test func anOwnersLegalReasonAllowsAnEarlyErasureAndIsKeptSealed() async throws {

@@ -44,6 +44,17 @@ import VaporTesting
             return app
         }
 
+        /// Runs `body` with `app`, then drops the test's database and files, whether `body` threw or not.
+        func using(_ app: Application, _ body: (Application) async throws -> Void) async throws {
+            do {
+                try await body(app)
+            } catch {
+                try? await remove(app)
+                throw error
+            }
+            try await remove(app)
+        }
+
         /// Drops the test's database and files with `app`, which may have been shut down already (a test that failed
         /// after restarting): then a new one connects, only to drop the schema.
         func remove(_ app: Application) async throws {
@@ -166,8 +177,7 @@ import VaporTesting
             // A restart with the retired keys destroyed: everything written before and during opens, and signing in
             // still works (blind indexes and password salts come from the index root, which rotation keeps).
             for version in [1, 2] { try FileManager.default.removeItem(atPath: keyFile + ".retired-v\(version)") }
-            let restarted = try await installation.start()
-            do {
+            try await installation.using(try await installation.start()) { restarted in
                 let (user, _) = try await People(app: restarted).checkPassword(email: client.email, password: client.password)
                 #expect(user.id == client.id)
                 let fresh = Browser(sessionToken: try await TestPractice(app: restarted, clock: restarted.rapport.clock).signIn(therapist))
@@ -193,11 +203,7 @@ import VaporTesting
                 _ = try await TestPractice(app: restarted, clock: restarted.rapport.clock).newPractice("B")
                 let newest = try await MasterKeyRing.storedWraps(on: restarted.db).practiceKeys.last
                 #expect(try newest.map { try Vault.masterVersion(ofWrapped: $0.wrapped) } == 3)
-            } catch {
-                try? await installation.remove(restarted)
-                throw error
             }
-            try await installation.remove(restarted)
         } catch {
             try? await installation.remove(server)
             throw error
@@ -222,8 +228,7 @@ import VaporTesting
                 """).run()
             try await server.asyncShutdown()
 
-            let restarted = try await installation.start()
-            do {
+            try await installation.using(try await installation.start()) { restarted in
                 #expect(restarted.rapport.keys.vault.masterVersions == [1, 2], "both halves open after a restart")
                 let (user, _) = try await People(app: restarted).checkPassword(email: owner.email, password: owner.password)
                 #expect(user.id == owner.id)
@@ -233,11 +238,7 @@ import VaporTesting
                 for key in try await MasterKeyRing.storedWraps(on: restarted.db).practiceKeys {
                     #expect(try Vault.masterVersion(ofWrapped: key.wrapped) == 2)
                 }
-            } catch {
-                try? await installation.remove(restarted)
-                throw error
             }
-            try await installation.remove(restarted)
         } catch {
             try? await installation.remove(server)
             throw error
@@ -246,8 +247,7 @@ import VaporTesting
 
     @Test func aRotationInterruptedAfterEveryWrapMovedKeepsTheOldKeyUnderItsOwnVersion() async throws {
         let installation = Installation.make()
-        let server = try await installation.start()
-        do {
+        try await installation.using(try await installation.start()) { server in
             let owner = try await TestPractice(app: server, clock: server.rapport.clock).newPractice("A")
             let keyFile = installation.configuration.masterKeyFile
             let old = try MasterKey.load(from: keyFile)
@@ -266,11 +266,7 @@ import VaporTesting
             let third = try await KeyRotation.rotateMaster(server, pause: .zero)
             #expect(third.newVersion == 3)
             #expect(try MasterKey.load(from: keyFile + ".retired-v2").isSame(as: next))
-        } catch {
-            try? await installation.remove(server)
-            throw error
         }
-        try await installation.remove(server)
     }
 
     /// An erasure that reaches backups: after it, the practice's key is rotated with its earlier versions retired (every
@@ -316,8 +312,7 @@ import VaporTesting
             let keyFile = installation.configuration.masterKeyFile
             try FileManager.default.removeItem(atPath: keyFile + ".retired-v1")
 
-            let restarted = try await installation.start()
-            do {
+            try await installation.using(try await installation.start()) { restarted in
                 // The backup opens with nothing that remains: no key file opens its practice key, and the live practice
                 // key (version 2 only) does not open its client key.
                 for remaining in try MasterKeyRing.keyFiles(beside: keyFile) {
@@ -366,11 +361,7 @@ import VaporTesting
                 }
                 let record = try await again.record(therapist.actor, .listProgressNotes, keptScope)
                 #expect(try await Notes.progressNotes(in: record).map(\.body) == ["Kept note, still readable."])
-            } catch {
-                try? await installation.remove(restarted)
-                throw error
             }
-            try await installation.remove(restarted)
         } catch {
             try? await installation.remove(server)
             throw error

@@ -127,6 +127,17 @@ enum AccountPages {
         }
     }
 
+    /// The same for a key operation that takes a fresh code from the person's own app (an export, a disclosure, an
+    /// erasure): also the form again, with the reason beside the code, when two-step sign-in isn't set up (409).
+    static func checkingFreshCode(_ work: () async throws -> Response,
+                                  orAgain form: ([FieldProblem], HTTPResponseStatus) async throws -> Response) async throws -> Response {
+        do {
+            return try await checking(work, orAgain: form)
+        } catch RecordError.conflict(let message) {
+            return try await form([FieldProblem(field: "code", message: message)], .conflict)
+        }
+    }
+
     /// Ends any session this browser had and starts a new one with a fresh token (no session fixation), then sends
     /// the browser on: to `destination`, or where the stage leads.
     static func startSession(_ req: Request, user: UserRow, stage: SignInStage, destination: String? = nil) async throws -> Response {

@@ -322,8 +322,7 @@ enum ClientPages {
             practice: try await PracticeAgreements.current(in: record),
             ending: try await Endings.current(in: record), reachedOutAgain: req.query[String.self, at: "reached"] == "1",
             followUps: try await FollowUps.open(in: record), followedUp: req.query[String.self, at: "followed"] == "1",
-            consent: Consents.standing(try await Consents.signature(clientID: record.clientID, on: req.db),
-                                       current: try await Consents.current(practiceID: record.practiceID, now: record.now, on: req.db).version),
+            consent: try await Consents.standing(clientID: record.clientID, practiceID: record.practiceID, on: req.db),
             now: record.now,
             context: req.page, zone: try await req.practiceZone())
         return Layout.render(page)

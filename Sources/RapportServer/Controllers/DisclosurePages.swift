@@ -44,21 +44,16 @@ enum DisclosurePages {
         // The words first, so a mistake in them doesn't spend a code.
         let problems = DisclosureRules.problems(input)
         guard problems.isEmpty else { return try await page(req, draft: input, problems: problems, status: .unprocessableEntity) }
-        do {
+        return try await AccountPages.checkingFreshCode {
             try await People(req).checkCode(fields["code"] ?? "", for: user, enrolling: false)
-        } catch RecordError.invalid(let problems) {
-            return try await page(req, draft: input, problems: problems, status: .unprocessableEntity)
-        } catch RecordError.tooManyAttempts(let until) {
-            return try await page(req, draft: input, problems: [FieldProblem(field: "code", message: RapportError.tooManyAttempts(until: until).detail)],
-                                  status: .tooManyRequests)
-        } catch RecordError.conflict(let message) {
-            return try await page(req, draft: input, problems: [FieldProblem(field: "code", message: message)], status: .conflict)
+            // A disclosure the client is not to be told of is written to the trail under its own action, which their list leaves out.
+            _ = try await req.withClientRecord(recording: input.tellsClient ? .recordDisclosure : .recordWithheldDisclosure) { record in
+                try await Disclosures.record(input, in: record)
+            }
+            return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?recorded=1")
+        } orAgain: { problems, status in
+            try await page(req, draft: input, problems: problems, status: status)
         }
-        // A disclosure the client is not to be told of is written to the trail under its own action, which their list leaves out.
-        _ = try await req.withClientRecord(recording: input.tellsClient ? .recordDisclosure : .recordWithheldDisclosure) { record in
-            try await Disclosures.record(input, in: record)
-        }
-        return req.redirect(to: "/clients/\(try req.clientAccess().scope.clientID.lowercasedText)/disclosures?recorded=1")
     }
 
     /// The hold ends: the client is told, and from now on sees the disclosure (its entry in the trail is this telling).

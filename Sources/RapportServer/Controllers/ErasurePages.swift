@@ -64,7 +64,7 @@ enum ErasurePages {
         }
         let services = req.rapport
         do {
-            return try await AccountPages.checking {
+            return try await AccountPages.checkingFreshCode {
                 _ = try await People(req).checkCode(code, for: ownerRow, enrolling: false) { db in
                     try await Erasure.eraseWithin(db, clientID: clientID, by: actor, legalReason: reason.isEmpty ? nil : reason,
                                                   clientAsked: false, services: services)
@@ -76,8 +76,6 @@ enum ErasurePages {
             }
         } catch let refused as Erasure.Refused {
             return try await again([FieldProblem(field: "form", message: "Not erased: \(refused.description)")], .unprocessableEntity)
-        } catch RecordError.conflict(let message) {
-            return try await again([FieldProblem(field: "code", message: message)], .conflict)
         }
     }
 

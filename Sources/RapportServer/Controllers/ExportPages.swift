@@ -89,19 +89,15 @@ enum ExportPages {
             return try await again([FieldProblem(field: "form", message: "Please choose the FHIR file or the printable copy.")], .badRequest)
         }
         let people = People(req)
-        do {
+        return try await AccountPages.checkingFreshCode {
             try await people.checkCode(fields["code"] ?? "", for: user, enrolling: false)
-        } catch RecordError.invalid(let problems) {
-            return try await again(problems, .unprocessableEntity)
-        } catch RecordError.tooManyAttempts(let until) {
-            return try await again([FieldProblem(field: "code", message: RapportError.tooManyAttempts(until: until).detail)], .tooManyRequests)
-        } catch RecordError.conflict(let message) {
-            return try await again([FieldProblem(field: "code", message: message)], .conflict)
+            let practiceName = try await people.practiceName(user.practiceID, on: req.db)
+            let contents = try await req.withClientRecord(recording: .exportClientRecord, onlyReads: true) { record in
+                try await RecordExport.load(in: record, practiceName: practiceName)
+            }
+            return try await respond(contents, format, req)
+        } orAgain: { problems, status in
+            try await again(problems, status)
         }
-        let practiceName = try await people.practiceName(user.practiceID, on: req.db)
-        let contents = try await req.withClientRecord(recording: .exportClientRecord, onlyReads: true) { record in
-            try await RecordExport.load(in: record, practiceName: practiceName)
-        }
-        return try await respond(contents, format, req)
     }
 }

@@ -110,13 +110,7 @@ enum Consents {
         case signedEarlier(version: Int, at: Date, current: Int)
     }
 
-    static func standing(_ signature: Signature?, current: Int) -> Standing {
-        guard let signature else { return .notSigned }
-        return signature.version >= current ? .signedCurrent(version: signature.version, at: signature.signedAt)
-            : .signedEarlier(version: signature.version, at: signature.signedAt, current: current)
-    }
-
-    /// Where a client stands, in one statement (the record page).
+    /// Where a client stands, in one statement (their home page, their record page).
     static func standing(clientID: UUID, practiceID: UUID, on db: any Database) async throws -> Standing {
         let row = try await HotPaths.sql(db).raw("""
             SELECT (SELECT MAX("version") FROM "consent_versions" WHERE "practice_id" = \(bind: practiceID)) AS "current",

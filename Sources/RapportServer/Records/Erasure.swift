@@ -51,13 +51,7 @@ enum Erasure {
                             services: RapportServices) async throws -> Report {
         let now = services.now
         let sql = try HotPaths.sql(db)
-        guard let client = try await sql.raw("""
-            SELECT "clients"."practice_id" AS "practice_id", "clients"."ended_at" AS "ended_at",
-                   "clients"."erasure_requested_at" AS "erasure_requested_at",
-                   "practice_settings"."record_retention_years" AS "retention_years"
-            FROM "clients" LEFT JOIN "practice_settings" ON "practice_settings"."id" = "clients"."practice_id"
-            WHERE "clients"."id" = \(bind: clientID)
-            """).first() else {
+        guard let client = try await status(clientID: clientID, on: db) else {
             // An owner learns only of their own practice's erasures: any other reference is simply not there.
             if let erased = try await sql.raw(#"SELECT "erased_at", "practice_id" FROM "client_erasures" WHERE "client_id" = \#(bind: clientID)"#).first(),
                try owner == nil || erased.decode(column: "practice_id", as: UUID.self) == owner?.practiceID {
@@ -66,13 +60,12 @@ enum Erasure {
             throw Refused(description: owner == nil ? "There is no client \(clientID.uuidString.lowercased()) on this server."
                 : "There is no client with that reference in your practice.")
         }
-        let practiceID = try client.decode(column: "practice_id", as: UUID.self)
+        let practiceID = client.practiceID
         if let owner, owner.practiceID != practiceID { throw Refused(description: "There is no client with that reference in your practice.") }
-        let requestedAt = try client.decode(column: "erasure_requested_at", as: Date?.self) ?? (clientAsked ? now : nil)
+        let requestedAt = client.requestedAt ?? (clientAsked ? now : nil)
         let reason = legalReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         let decision = ErasureRules.decide(
-            endedAt: try client.decode(column: "ended_at", as: Date?.self), requestedAt: requestedAt,
-            retentionYears: try client.decode(column: "retention_years", as: Int?.self),
+            endedAt: client.endedAt, requestedAt: requestedAt, retentionYears: client.retentionYears,
             legalReason: reason.flatMap { $0.isEmpty ? nil : $0 }, now: now)
         guard case .allowed(let basis) = decision else {
             if case .refused(let why) = decision { throw Refused(description: why) }
@@ -169,8 +162,9 @@ extension RapportApp {
 // MARK: What the pages show
 
 extension Erasure {
-    /// Where a client's erasure stands, for their own page.
+    /// Where a client's erasure stands: for their own page, and for the erasure's decision.
     struct ClientStatus: Sendable {
+        let practiceID: UUID
         let requestedAt: Date?
         let endedAt: Date?
         let retentionYears: Int
@@ -180,12 +174,14 @@ extension Erasure {
 
     static func status(clientID: UUID, on db: any Database) async throws -> ClientStatus? {
         guard let row = try await HotPaths.sql(db).raw("""
-            SELECT "clients"."ended_at" AS "ended_at", "clients"."erasure_requested_at" AS "erasure_requested_at",
+            SELECT "clients"."practice_id" AS "practice_id", "clients"."ended_at" AS "ended_at",
+                   "clients"."erasure_requested_at" AS "erasure_requested_at",
                    "practice_settings"."record_retention_years" AS "retention_years"
             FROM "clients" LEFT JOIN "practice_settings" ON "practice_settings"."id" = "clients"."practice_id"
             WHERE "clients"."id" = \(bind: clientID)
             """).first() else { return nil }
-        return ClientStatus(requestedAt: try row.decode(column: "erasure_requested_at", as: Date?.self),
+        return ClientStatus(practiceID: try row.decode(column: "practice_id", as: UUID.self),
+                            requestedAt: try row.decode(column: "erasure_requested_at", as: Date?.self),
                             endedAt: try row.decode(column: "ended_at", as: Date?.self),
                             retentionYears: retentionYears(try row.decode(column: "retention_years", as: Int?.self)))
     }

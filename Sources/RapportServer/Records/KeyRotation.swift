@@ -188,30 +188,7 @@ public enum KeyRotation {
                 VALUES (\(bind: UUID()), \(bind: practiceID), \(bind: new.key.version), \(bind: new.wrapped), \(bind: Date()))
                 """).run()
             ring = ring.including([new.key])
-            var rewrapped = 0
-            while true {
-                let rows = try await sql.raw("""
-                    SELECT "client_keys"."client_id" AS "client_id", "client_keys"."version" AS "version",
-                           "client_keys"."wrapped_key" AS "wrapped_key"
-                    FROM "client_keys" JOIN "clients" ON "clients"."id" = "client_keys"."client_id"
-                    WHERE "clients"."practice_id" = \(bind: practiceID) AND "client_keys"."practice_key_version" <> \(bind: ring.version)
-                    LIMIT 500
-                    """).all()
-                if rows.isEmpty { break }
-                for row in rows {
-                    let clientID = try row.decode(column: "client_id", as: UUID.self)
-                    let version = try row.decode(column: "version", as: Int.self)
-                    let wrapped = try row.decode(column: "wrapped_key", as: Data.self)
-                    let key = try app.rapport.keys.vault.unwrapClientKey(clientID: clientID, version: version, wrapped: wrapped, under: ring)
-                    let swapped = try await sql.raw("""
-                        UPDATE "client_keys" SET "wrapped_key" = \(bind: try app.rapport.keys.vault.rewrapClientKey(key, under: ring)),
-                               "practice_key_version" = \(bind: ring.version)
-                        WHERE "client_id" = \(bind: clientID) AND "version" = \(bind: version) AND "wrapped_key" = \(bind: wrapped)
-                        RETURNING "version"
-                        """).first()
-                    if swapped != nil { rewrapped += 1 }
-                }
-            }
+            let rewrapped = try await rewrapClientKeys(under: ring, practiceID: practiceID, app)
             reports.append(PracticeReport(practiceID: practiceID, newVersion: ring.version, clientKeysRewrapped: rewrapped))
         }
         return reports
@@ -244,7 +221,7 @@ public enum KeyRotation {
         let db = app.db
         let sql = try HotPaths.sql(db)
         let keys = app.rapport.keys
-        _ = try await rotatePracticeLeftovers(app, practiceID: practiceID)
+        _ = try await rewrapClientKeys(under: try await keys.practiceKey(practiceID: practiceID, on: db), practiceID: practiceID, app)
         // Requests that loaded the key ring before the newest version existed may still be sealing under the old one.
         try await Task.sleep(for: pause)
         let ring = try await keys.practiceKey(practiceID: practiceID, on: db)
@@ -340,10 +317,10 @@ public enum KeyRotation {
         return (found, changed)
     }
 
-    /// Client keys of the practice still under an earlier practice-key version, re-wrapped under the newest.
-    private static func rotatePracticeLeftovers(_ app: Application, practiceID: UUID) async throws -> Int {
+    /// Every client key of the practice not under `ring`'s newest version, re-wrapped under it, each with a compare-and-
+    /// swap, until none is left (a server may wrap a new client's key under the version it loaded meanwhile).
+    private static func rewrapClientKeys(under ring: PracticeKey, practiceID: UUID, _ app: Application) async throws -> Int {
         let sql = try HotPaths.sql(app.db)
-        let ring = try await app.rapport.keys.practiceKey(practiceID: practiceID, on: app.db)
         var rewrapped = 0
         while true {
             let rows = try await sql.raw("""
